@@ -1,0 +1,64 @@
+// The public API: the only module users import.
+import { nativeBackend } from './backends/native';
+import type { Backend } from './backends/types';
+import { loadNative } from './native';
+import { checkOptions, checkReducible, checkView } from './validate';
+import type { Backend as BackendName, Int64Array2D, MaxOptions } from './types';
+
+export type { Backend, Int64Array2D, MaxOptions, Strategy } from './types';
+export { referenceMax } from './reference';
+
+let native: Backend | undefined;
+
+function backend(name: BackendName = 'native'): Backend {
+  if (name !== 'native') throw new TypeError(`options.backend "${name}" is not available yet`);
+  if (!native) {
+    const { addon, error } = loadNative();
+    if (!addon) throw new Error(`ndreduce: the native addon could not be loaded: ${error?.message}`);
+    native = nativeBackend(addon);
+  }
+  return native;
+}
+
+/**
+ * The maximum of every column (`axis: 0`, the default) or every row
+ * (`axis: 1`) of a 2-D int64 array. The input is read in place.
+ *
+ * @example
+ * const x = { data: new BigInt64Array([1n, 5n, 3n, 4n, 2n, 6n]), shape: [2, 3] };
+ * max(x); // BigInt64Array [4n, 5n, 6n]
+ * max(x, { axis: 1 }); // BigInt64Array [5n, 6n]
+ */
+export function max(x: Int64Array2D, options?: MaxOptions): BigInt64Array {
+  const view = checkView(x);
+  const opts = checkOptions(options);
+  checkReducible(view, opts.axis);
+  return backend(opts.backend).max(view, opts);
+}
+
+/** The transposed view of `x` (NumPy's `x.T`): same memory, no copy. */
+export function transpose(x: Int64Array2D): Int64Array2D {
+  const v = checkView(x);
+  return { data: v.data, shape: [v.cols, v.rows], strides: [v.colStride, v.rowStride], offset: v.offset };
+}
+
+/** The article's `find_max`: the serial column-by-column loop. */
+export function findMax(x: Int64Array2D, options?: Omit<MaxOptions, 'strategy'>): BigInt64Array {
+  return max(x, { ...options, strategy: 'serial' });
+}
+
+/** The article's `find_max_parallel`: one task per column, output behind a mutex. */
+export function findMaxParallel(x: Int64Array2D, options?: Omit<MaxOptions, 'strategy'>): BigInt64Array {
+  return max(x, { ...options, strategy: 'mutex' });
+}
+
+/** The article's `find_max_unsafe`: one task per column, lock-free disjoint writes. */
+export function findMaxUnsafe(x: Int64Array2D, options?: Omit<MaxOptions, 'strategy'>): BigInt64Array {
+  return max(x, { ...options, strategy: 'lockfree' });
+}
+
+/** The number of threads rayon uses when `threads` is not given. */
+export function defaultThreads(): number {
+  backend('native');
+  return loadNative().addon!.defaultThreads();
+}
