@@ -7,6 +7,8 @@ import type { Backend as BackendName, Int64Array2D, MaxOptions } from './types';
 
 export type { Backend, Int64Array2D, MaxOptions, Strategy } from './types';
 export { referenceMax } from './reference';
+export { loadNpy, saveNpy, parseNpy, encodeNpy } from './npy';
+export type { NpyArray, NpyInput, NpyTypedArray } from './npy';
 
 let native: Backend | undefined;
 

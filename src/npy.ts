@@ -1,0 +1,403 @@
+// NumPy's .npy format (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html),
+// for the typed arrays JavaScript has. Reading is zero-copy where alignment
+// allows, so an 800 MB file costs one read and no second buffer.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+
+export type NpyTypedArray =
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array;
+
+/** An N-d array: strides and offset are counted in elements, not bytes. */
+export interface NpyArray<T extends NpyTypedArray = NpyTypedArray> {
+  data: T;
+  shape: number[];
+  strides: number[];
+  offset: number;
+  /** The dtype as NumPy wrote it, e.g. `<i8`. */
+  dtype: string;
+}
+
+/** What `encodeNpy` accepts: strides default to C order, offset to 0. */
+export interface NpyInput {
+  data: NpyTypedArray;
+  shape?: readonly number[];
+  strides?: readonly number[];
+  offset?: number;
+}
+
+type Ctor = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): NpyTypedArray; BYTES_PER_ELEMENT: number };
+
+// Keyed by kind + size; the byte-order character is checked separately.
+const READ_TYPES: Record<string, Ctor> = {
+  i1: Int8Array,
+  u1: Uint8Array,
+  b1: Uint8Array, // NumPy bools are one byte, 0 or 1
+  i2: Int16Array,
+  u2: Uint16Array,
+  i4: Int32Array,
+  u4: Uint32Array,
+  i8: BigInt64Array,
+  u8: BigUint64Array,
+  f4: Float32Array,
+  f8: Float64Array,
+};
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+function describeDtypeOf(data: unknown): string {
+  if (ArrayBuffer.isView(data)) return data.constructor.name;
+  return data === null ? 'null' : typeof data;
+}
+
+function descrOf(data: NpyTypedArray): string {
+  if (data instanceof Int8Array) return '|i1';
+  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) return '|u1';
+  if (data instanceof Int16Array) return '<i2';
+  if (data instanceof Uint16Array) return '<u2';
+  if (data instanceof Int32Array) return '<i4';
+  if (data instanceof Uint32Array) return '<u4';
+  if (data instanceof BigInt64Array) return '<i8';
+  if (data instanceof BigUint64Array) return '<u8';
+  if (data instanceof Float32Array) return '<f4';
+  if (data instanceof Float64Array) return '<f8';
+  throw new TypeError(`npy: data must be a typed array of a NumPy dtype, got ${describeDtypeOf(data)}`);
+}
+
+// The bytes of typed arrays are in host order and .npy files are written
+// little-endian here; a big-endian host would silently swap every value.
+function checkHost(): void {
+  if (os.endianness() !== 'LE') throw new RangeError('npy: only little-endian hosts are supported');
+}
+
+// ---- reading -------------------------------------------------------------
+
+type Literal = string | number | boolean | null | Literal[] | { tuple: Literal[] } | Map<string, Literal>;
+
+/** A parser for the Python literal NumPy writes as the header (a dict of
+ * str, bool, int and tuples). `eval` would be both unsafe and wrong here. */
+class HeaderParser {
+  private i = 0;
+  constructor(private readonly s: string) {}
+
+  fail(what: string): never {
+    throw new TypeError(`npy: malformed header: ${what} at character ${this.i} of ${JSON.stringify(this.s.trimEnd())}`);
+  }
+
+  private ws(): void {
+    while (this.i < this.s.length && /\s/.test(this.s[this.i])) this.i++;
+  }
+
+  private eat(ch: string): boolean {
+    this.ws();
+    if (this.s[this.i] === ch) {
+      this.i++;
+      return true;
+    }
+    return false;
+  }
+
+  /** Items up to `close`, separated by commas, a trailing comma allowed. */
+  private items<T>(close: string, item: () => T): T[] {
+    const out: T[] = [];
+    while (!this.eat(close)) {
+      out.push(item());
+      if (!this.eat(',')) {
+        if (!this.eat(close)) this.fail(`expected "," or "${close}"`);
+        break;
+      }
+    }
+    return out;
+  }
+
+  value(): Literal {
+    this.ws();
+    const c = this.s[this.i];
+    if (c === undefined) this.fail('unexpected end');
+    if (c === "'" || c === '"') return this.string();
+    if (c === '(') {
+      this.i++;
+      return { tuple: this.items(')', () => this.value()) };
+    }
+    if (c === '[') {
+      this.i++;
+      return this.items(']', () => this.value());
+    }
+    if (c === '{') {
+      this.i++;
+      const map = new Map<string, Literal>();
+      this.items('}', () => {
+        this.ws();
+        const key = this.value();
+        if (typeof key !== 'string') this.fail('dict keys must be strings');
+        if (!this.eat(':')) this.fail('expected ":"');
+        if (map.has(key)) this.fail(`duplicate key '${key}'`);
+        map.set(key, this.value());
+      });
+      return map;
+    }
+    const word = /^(True|False|None|-?\d+L?)/.exec(this.s.slice(this.i));
+    if (!word) this.fail('unexpected character');
+    this.i += word[0].length;
+    if (word[0] === 'True') return true;
+    if (word[0] === 'False') return false;
+    if (word[0] === 'None') return null;
+    // Python 2 wrote longs with an L suffix: shape (3L, 4L).
+    return Number(word[0].replace('L', ''));
+  }
+
+  private string(): string {
+    const quote = this.s[this.i++];
+    const start = this.i;
+    while (this.i < this.s.length && this.s[this.i] !== quote) {
+      if (this.s[this.i] === '\\') this.fail('escapes in strings are not supported');
+      this.i++;
+    }
+    if (this.i >= this.s.length) this.fail('unterminated string');
+    return this.s.slice(start, this.i++);
+  }
+
+  end(): void {
+    this.ws();
+    if (this.i !== this.s.length) this.fail('trailing characters after the dict');
+  }
+}
+
+interface Header {
+  descr: string;
+  fortran: boolean;
+  shape: number[];
+}
+
+function parseHeader(text: string): Header {
+  const p = new HeaderParser(text);
+  const dict = p.value();
+  p.end();
+  if (!(dict instanceof Map)) throw new TypeError(`npy: malformed header: not a dict: ${JSON.stringify(text.trimEnd())}`);
+  const keys = [...dict.keys()].sort();
+  if (keys.join() !== 'descr,fortran_order,shape') {
+    throw new TypeError(`npy: malformed header: keys must be descr, fortran_order and shape, got ${keys.join(', ') || 'none'}`);
+  }
+  const descr = dict.get('descr');
+  if (typeof descr !== 'string') throw new TypeError('npy: unsupported dtype: structured and subarray dtypes cannot be read');
+  const fortran = dict.get('fortran_order');
+  if (typeof fortran !== 'boolean') throw new TypeError(`npy: malformed header: fortran_order must be True or False`);
+  const shapeValue = dict.get('shape');
+  if (shapeValue === null || typeof shapeValue !== 'object' || !('tuple' in shapeValue)) {
+    throw new TypeError('npy: malformed header: shape must be a tuple');
+  }
+  const shape = shapeValue.tuple.map((d, k) => {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d)) throw new TypeError(`npy: malformed header: shape[${k}] is not an integer`);
+    if (d < 0) throw new RangeError(`npy: shape[${k}] is ${d}; dimensions cannot be negative`);
+    return d;
+  });
+  return { descr, fortran, shape };
+}
+
+function elementCount(shape: readonly number[], what: string): number {
+  let n = 1n;
+  for (const d of shape) n *= BigInt(d);
+  if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`npy: ${what} (${shape.join(' x ')}) has more than 2^53 - 1 elements`);
+  return Number(n);
+}
+
+function contiguousStrides(shape: readonly number[], fortran: boolean): number[] {
+  const strides = new Array<number>(shape.length);
+  let step = 1;
+  for (let k = 0; k < shape.length; k++) {
+    const axis = fortran ? k : shape.length - 1 - k;
+    strides[axis] = step;
+    step *= shape[axis];
+  }
+  return strides;
+}
+
+/** Reads a .npy file's bytes. The result views `bytes` without copying
+ * when the data is aligned for its dtype; otherwise it owns a copy. */
+export function parseNpy(bytes: Uint8Array): NpyArray {
+  checkHost();
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`npy: bytes must be a Uint8Array, got ${describeDtypeOf(bytes)}`);
+  if (bytes.length < 10 || MAGIC.some((b, k) => bytes[k] !== b)) {
+    throw new TypeError('npy: not a .npy file (the magic string \\x93NUMPY is missing)');
+  }
+  const major = bytes[6];
+  const minor = bytes[7];
+  if (major < 1 || major > 3 || minor !== 0) throw new RangeError(`npy: format version ${major}.${minor} is not supported (1.0, 2.0 and 3.0 are)`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lenBytes = major === 1 ? 2 : 4;
+  if (bytes.length < 8 + lenBytes) throw new RangeError('npy: file ends inside the header length');
+  const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
+  const headerStart = 8 + lenBytes;
+  const dataStart = headerStart + headerLen;
+  if (dataStart > bytes.length) {
+    throw new RangeError(`npy: the header claims ${headerLen} bytes but the file has ${bytes.length - headerStart} after the length field`);
+  }
+  // Versions 1 and 2 are latin1; 3.0 exists to allow UTF-8 (field names).
+  const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
+  const { descr, fortran, shape } = parseHeader(text);
+
+  const m = /^([<>|=])([a-zA-Z])(\d+)$/.exec(descr);
+  const key = m ? `${m[2]}${m[3]}` : '';
+  const ctor = READ_TYPES[key];
+  if (!m || !ctor) throw new TypeError(`npy: unsupported dtype '${descr}' (supported: ${Object.keys(READ_TYPES).join(', ')}, little-endian)`);
+  if (ctor.BYTES_PER_ELEMENT > 1 && m[1] === '>') {
+    throw new TypeError(`npy: big-endian dtype '${descr}' is not supported; save it with arr.astype('<${key}')`);
+  }
+  if (ctor.BYTES_PER_ELEMENT > 1 && m[1] === '|') throw new TypeError(`npy: dtype '${descr}' has no byte order`);
+
+  const count = elementCount(shape, 'shape');
+  const byteLength = count * ctor.BYTES_PER_ELEMENT;
+  const available = bytes.length - dataStart;
+  if (available < byteLength) {
+    throw new RangeError(`npy: data is truncated: shape (${shape.join(', ')}) of '${descr}' needs ${byteLength} bytes, the file has ${available}`);
+  }
+  let data: NpyTypedArray;
+  const at = bytes.byteOffset + dataStart;
+  if (at % ctor.BYTES_PER_ELEMENT === 0) {
+    data = new ctor(bytes.buffer, at, count);
+  } else {
+    const copy = new Uint8Array(byteLength);
+    copy.set(bytes.subarray(dataStart, dataStart + byteLength));
+    data = new ctor(copy.buffer, 0, count);
+  }
+  return { data, shape, strides: contiguousStrides(shape, fortran), offset: 0, dtype: descr };
+}
+
+/** Reads a .npy file (zero-copy over the file's buffer). */
+export function loadNpy(path: string): NpyArray {
+  return parseNpy(fs.readFileSync(path));
+}
+
+// ---- writing -------------------------------------------------------------
+
+function checkDims(value: unknown, field: string, min: number): number[] {
+  if (!Array.isArray(value)) throw new TypeError(`npy: ${field} must be an array of integers, got ${describeDtypeOf(value)}`);
+  return value.map((d, k) => {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d)) throw new TypeError(`npy: ${field}[${k}] must be a safe integer, got ${String(d)}`);
+    if (d < min) throw new RangeError(`npy: ${field}[${k}] must be at least ${min}, got ${d}`);
+    return d;
+  });
+}
+
+function sameDims(a: readonly number[], b: readonly number[], shape: readonly number[]): boolean {
+  // A stride over an axis of length 1 is never used, so it may be anything.
+  return a.every((s, k) => shape[k] <= 1 || s === b[k]);
+}
+
+/** The body bytes: a view of the input when it is contiguous in C or
+ * Fortran order, otherwise a C-order gather of the strided elements. */
+function body(x: NpyInput): { descr: string; shape: number[]; fortran: boolean; bytes: Uint8Array } {
+  const data = x.data;
+  const descr = descrOf(data);
+  const shape = x.shape === undefined ? [data.length] : checkDims(x.shape, 'shape', 0);
+  const count = elementCount(shape, 'shape');
+  const offset = x.offset ?? 0;
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`npy: offset must be a non-negative safe integer, got ${String(offset)}`);
+  const c = contiguousStrides(shape, false);
+  const strides = x.strides === undefined ? c : checkDims(x.strides, 'strides', -Number.MAX_SAFE_INTEGER);
+  if (strides.length !== shape.length) {
+    throw new RangeError(`npy: strides has ${strides.length} entries but shape has ${shape.length}`);
+  }
+  const size = data.BYTES_PER_ELEMENT;
+  if (count === 0) return { descr, shape, fortran: false, bytes: new Uint8Array(0) };
+  let low = offset;
+  let high = offset;
+  shape.forEach((d, k) => {
+    const reach = (d - 1) * strides[k];
+    if (reach < 0) low += reach;
+    else high += reach;
+  });
+  if (low < 0 || high >= data.length) {
+    throw new RangeError(`npy: shape (${shape.join(', ')}) with strides (${strides.join(', ')}) and offset ${offset} reaches elements ${low} to ${high}, outside data (length ${data.length})`);
+  }
+  const whole = (fortran: boolean) => ({
+    descr,
+    shape,
+    fortran,
+    bytes: new Uint8Array(data.buffer, data.byteOffset + offset * size, count * size),
+  });
+  if (sameDims(strides, c, shape)) return whole(false);
+  // A 1-d (or all-but-one length-1) array is both; prefer C, tested above.
+  if (sameDims(strides, contiguousStrides(shape, true), shape)) return whole(true);
+
+  const out = new (data.constructor as Ctor)(new ArrayBuffer(count * size), 0, count);
+  const index = new Array<number>(shape.length).fill(0);
+  let at = offset;
+  const src = data as unknown as ArrayLike<number | bigint> & { [i: number]: number | bigint };
+  const dst = out as unknown as { [i: number]: number | bigint };
+  for (let n = 0; n < count; n++) {
+    dst[n] = src[at];
+    // Odometer over the axes, last axis fastest (C order).
+    for (let k = shape.length - 1; k >= 0; k--) {
+      if (++index[k] < shape[k]) {
+        at += strides[k];
+        break;
+      }
+      at -= (shape[k] - 1) * strides[k];
+      index[k] = 0;
+    }
+  }
+  return { descr, shape, fortran: false, bytes: new Uint8Array(out.buffer) };
+}
+
+/** The magic, version, length field and header dict, padded so the data
+ * starts on a 64-byte boundary as NumPy does. */
+function headerBytes(descr: string, fortran: boolean, shape: readonly number[]): Uint8Array {
+  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
+  const dict = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': (${dims}), }`;
+  // Version 1.0 stores the header length in 2 bytes; 2.0 only when it must.
+  const major = 10 + dict.length + 1 <= 0xffff ? 1 : 2;
+  const prefix = major === 1 ? 10 : 12;
+  const total = Math.ceil((prefix + dict.length + 1) / 64) * 64;
+  const text = dict.padEnd(total - prefix - 1, ' ') + '\n';
+  const out = new Uint8Array(total);
+  out.set(MAGIC, 0);
+  out[6] = major;
+  out[7] = 0;
+  const dv = new DataView(out.buffer);
+  if (major === 1) dv.setUint16(8, text.length, true);
+  else dv.setUint32(8, text.length, true);
+  for (let k = 0; k < text.length; k++) out[prefix + k] = text.charCodeAt(k);
+  return out;
+}
+
+function parts(x: NpyInput): [Uint8Array, Uint8Array] {
+  checkHost();
+  if (x === null || typeof x !== 'object') throw new TypeError(`npy: x must be an object with data and shape, got ${String(x)}`);
+  const b = body(x);
+  return [headerBytes(b.descr, b.fortran, b.shape), b.bytes];
+}
+
+/** The bytes of a .npy file holding `x` (format 1.0, or 2.0 for huge headers). */
+export function encodeNpy(x: NpyInput): Uint8Array {
+  const [head, data] = parts(x);
+  const out = new Uint8Array(head.length + data.length);
+  out.set(head, 0);
+  out.set(data, head.length);
+  return out;
+}
+
+/** Writes `x` to `path` without first concatenating header and data. */
+export function saveNpy(path: string, x: NpyInput): void {
+  const chunks = parts(x);
+  const fd = fs.openSync(path, 'w');
+  try {
+    for (const chunk of chunks) {
+      // writeSync may write less than asked, and at most 2 GiB at once.
+      for (let done = 0; done < chunk.length; ) {
+        done += fs.writeSync(fd, chunk, done, Math.min(chunk.length - done, 1 << 30));
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
