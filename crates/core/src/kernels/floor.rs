@@ -6,12 +6,17 @@ use rayon::prelude::*;
 
 use crate::kernels::simd::xor_fold;
 
-/// Folds all of `data` with XOR, one large contiguous chunk per thread.
-/// The result is returned so the compiler cannot drop the reads.
+/// Elements per work item: 8 MiB, large enough that each is one long
+/// sequential stream, small enough that idle threads can steal the rest
+/// when another is descheduled (one chunk per thread lost to that on a
+/// shared machine, and then the layout kernels "beat" the floor).
+const CHUNK: usize = 1 << 20;
+
+/// Folds all of `data` with XOR in large contiguous chunks across the
+/// current pool. The result is returned so the compiler cannot drop the reads.
 pub fn read_everything(data: &[i64], threads: usize) -> i64 {
     if threads <= 1 {
         return xor_fold(data);
     }
-    let chunk = data.len().div_ceil(threads).max(1);
-    data.par_chunks(chunk).map(xor_fold).reduce(|| 0, |a, b| a ^ b)
+    data.par_chunks(CHUNK).map(xor_fold).reduce(|| 0, |a, b| a ^ b)
 }
