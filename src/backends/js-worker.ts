@@ -1,0 +1,57 @@
+// Entry point of the js backend's worker threads (see js-pool.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+
+import { BLOCK, mergeBlock, reduce, storeBlock } from './js-kernels';
+import { CTL, type Job } from './js-pool-protocol';
+
+const { ctl, port } = workerData as { ctl: Int32Array; port: MessagePort };
+const hi = new Int32Array(BLOCK);
+const lo = new Int32Array(BLOCK);
+
+function lock(): void {
+  while (Atomics.compareExchange(ctl, CTL.lock, 0, 1) !== 0) Atomics.wait(ctl, CTL.lock, 1);
+}
+
+function unlock(): void {
+  Atomics.store(ctl, CTL.lock, 0);
+  Atomics.notify(ctl, CTL.lock, 1);
+}
+
+function run(job: Job): void {
+  const words = new Int32Array(job.data, job.byteOffset, job.length * 2);
+  const out = new Int32Array(job.out);
+  const task = { words, base: job.base, rs: job.rs, cs: job.cs };
+  const share = (n: number) => [Math.floor((n * job.part) / job.parts), Math.floor((n * (job.part + 1)) / job.parts)];
+  if (job.mode === 'lockfree') {
+    // Disjoint ranges of output columns: no two workers write one index.
+    const [j0, j1] = share(job.cols);
+    reduce(task, 'layout', 0, job.rows, j0, j1, hi, lo, (j, n) => storeBlock(out, j, n, hi, lo));
+  } else {
+    // Disjoint ranges of rows: every worker holds partial maxima of the same
+    // columns, folded into the shared output under the lock, block by block.
+    const [i0, i1] = share(job.rows);
+    reduce(task, 'layout', i0, i1, 0, job.cols, hi, lo, (j, n) => {
+      lock();
+      try {
+        mergeBlock(out, j, n, hi, lo);
+      } finally {
+        unlock();
+      }
+    });
+  }
+}
+
+Atomics.add(ctl, CTL.booted, 1);
+parentPort!.on('message', (job: Job) => {
+  try {
+    run(job);
+  } catch (error) {
+    // Posted before the completion count drops, so the waiting thread finds
+    // it with receiveMessageOnPort.
+    port.postMessage(String((error as Error)?.stack ?? error));
+    Atomics.store(ctl, CTL.failed, 1);
+  } finally {
+    if (Atomics.sub(ctl, CTL.remaining, 1) === 1) Atomics.notify(ctl, CTL.remaining);
+  }
+});

@@ -1,0 +1,83 @@
+// The js backend: plain TypeScript, no addon, no BigInt in the loops.
+//
+// `serial` (the article's column-by-column loop) and `auto` (follows the
+// memory layout) run on the calling thread. `lockfree` and `mutex` run on a
+// pool of worker threads over a SharedArrayBuffer; input whose buffer is not
+// shared is copied once per call into one (only the addressed span). Small
+// inputs, and calls that would use one worker, stay on the calling thread.
+import * as os from 'node:os';
+
+import type { CheckedOptions, View2 } from '../types';
+import { BLOCK, LITTLE_ENDIAN, LOW, type Order, reduce, storeBlock, wordsOf } from './js-kernels';
+import { getPool } from './js-pool';
+import { plan, span, type Plan } from './layout';
+import type { Backend } from './types';
+
+/** Below this many elements a worker hand-off costs more than it saves. */
+export const SMALL = 1 << 16;
+
+/** The fewest elements worth giving one worker. */
+const PER_WORKER = 1 << 14;
+
+const hi = new Int32Array(BLOCK);
+const lo = new Int32Array(BLOCK);
+
+function onCallingThread(data: BigInt64Array, p: Plan, order: Order): BigInt64Array {
+  const result = new BigInt64Array(p.cols);
+  const out = wordsOf(result);
+  const task = { words: wordsOf(data), base: p.base, rs: p.rs, cs: p.cs };
+  reduce(task, order, 0, p.rows, 0, p.cols, hi, lo, (j, n) => storeBlock(out, j, n, hi, lo));
+  return result;
+}
+
+function onWorkers(data: BigInt64Array, p: Plan, mode: 'lockfree' | 'mutex', parts: number): BigInt64Array {
+  let shared = data;
+  let base = p.base;
+  if (!(data.buffer instanceof SharedArrayBuffer)) {
+    const [first, last] = span(p);
+    shared = new BigInt64Array(new SharedArrayBuffer((last - first + 1) * 8));
+    shared.set(data.subarray(first, last + 1));
+    base -= first;
+  }
+  const out = new BigInt64Array(new SharedArrayBuffer(p.cols * 8));
+  if (mode === 'mutex') new Int32Array(out.buffer).fill(LOW);
+  getPool().run(
+    {
+      mode,
+      data: shared.buffer as SharedArrayBuffer,
+      byteOffset: shared.byteOffset,
+      length: shared.length,
+      out: out.buffer as SharedArrayBuffer,
+      base,
+      rows: p.rows,
+      cols: p.cols,
+      rs: p.rs,
+      cs: p.cs,
+    },
+    parts,
+  );
+  // A result over ordinary memory, like every other backend returns.
+  return out.slice();
+}
+
+export const jsBackend: Backend = {
+  name: 'js',
+  max(view: View2, options: CheckedOptions): BigInt64Array {
+    if (!LITTLE_ENDIAN) throw new Error('ndreduce: the js backend needs a little-endian platform');
+    const p = plan(view, options.axis);
+    if (p.cols === 0) return new BigInt64Array(0);
+    let result: BigInt64Array;
+    const { strategy } = options;
+    if (strategy === 'serial' || strategy === 'auto') {
+      result = onCallingThread(view.data, p, strategy === 'serial' ? 'columns' : 'layout');
+    } else {
+      // lockfree splits the output columns, mutex the reduced rows.
+      const threads = options.threads ?? os.availableParallelism();
+      const elements = p.rows * p.cols;
+      const parts = Math.min(threads, strategy === 'lockfree' ? p.cols : p.rows, Math.ceil(elements / PER_WORKER));
+      result = elements < SMALL || parts < 2 ? onCallingThread(view.data, p, 'layout') : onWorkers(view.data, p, strategy, parts);
+    }
+    if (p.flip) result.reverse();
+    return result;
+  },
+};
