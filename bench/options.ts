@@ -1,0 +1,99 @@
+// `ndreduce bench` options. Bad values are usage errors (exit code 2),
+// reported before any data is generated.
+import { parseArgs } from 'node:util';
+
+export class UsageError extends Error {}
+
+export interface BenchOptions {
+  rows: number;
+  cols: number;
+  seed: number;
+  /** Undefined: one table at rayon's default thread count. */
+  threads?: number[];
+  repeat: number;
+  budgetMs: number;
+  only?: string[];
+  input?: string;
+  json?: string;
+  report?: string;
+  chart?: string;
+  small: boolean;
+  withReference: boolean;
+  help: boolean;
+}
+
+export const BENCH_USAGE = `Usage: ndreduce bench [options]
+
+Times the column maximum of the article's array (100 x 1,000,000 int64) and
+of its transposed view, for every implementation, against the floor (one
+parallel read of the data) and against the serial kernel.
+
+  --rows N, --cols N     array size (default 100 x 1000000)
+  --seed N               data seed (default 42)
+  --input FILE.npy       real data instead: a 2-D int64 .npy file
+  --threads 1,2,4        one table per thread count (default: rayon's default)
+  --repeat N             timed runs after one warm-up (default 5)
+  --budget-ms N          stop repeating a row after this much time (default 6000)
+  --only a,b             only these implementations (serial always runs: it is
+                         what the others are checked against)
+  --with-reference       include the BigInt reference loop at any size
+  --json FILE            one record per implementation x layout x threads
+  --report FILE.html     a self-contained page: tables and chart
+  --chart FILE.svg       the chart of ratios to the floor alone
+  --small                per-call cost of max on a 10 x 10 array instead
+`;
+
+function positiveInt(value: string | undefined, flag: string, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  const n = Number(value.replace(/_/g, ''));
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function parseBenchOptions(argv: string[]): BenchOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        rows: { type: 'string' },
+        cols: { type: 'string' },
+        seed: { type: 'string' },
+        threads: { type: 'string' },
+        repeat: { type: 'string' },
+        'budget-ms': { type: 'string' },
+        only: { type: 'string' },
+        input: { type: 'string' },
+        json: { type: 'string' },
+        report: { type: 'string' },
+        chart: { type: 'string' },
+        small: { type: 'boolean', default: false },
+        'with-reference': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const v = parsed.values;
+  const threads = v.threads?.split(',').map((t) => positiveInt(t.trim(), '--threads', 0));
+  if (threads && threads.some((t) => t > 1024)) throw new UsageError('--threads must be at most 1024');
+  return {
+    rows: positiveInt(v.rows, '--rows', 100),
+    cols: positiveInt(v.cols, '--cols', 1_000_000),
+    seed: positiveInt(v.seed, '--seed', 42, 0),
+    threads: threads && [...new Set(threads)],
+    repeat: positiveInt(v.repeat, '--repeat', 5),
+    budgetMs: positiveInt(v['budget-ms'], '--budget-ms', 6000),
+    only: v.only?.split(',').map((s) => s.trim()).filter(Boolean),
+    input: v.input,
+    json: v.json,
+    report: v.report,
+    chart: v.chart,
+    small: v.small!,
+    withReference: v['with-reference']!,
+    help: v.help!,
+  };
+}

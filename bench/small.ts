@@ -1,0 +1,73 @@
+// `--small`: what one call of `max` costs when there is almost nothing to
+// compute (a 10 x 10 array): argument checks, the binding, the pool.
+import { max, referenceMax } from '../src/index';
+import type { Backend, Strategy } from '../src/index';
+import { checkView } from '../src/validate';
+import { articleArray } from './data';
+import { summarize } from './measure';
+import { markdownTable } from './table';
+import { difference } from './verify';
+
+export interface SmallRecord {
+  impl: string;
+  us_per_call_median: number;
+  us_per_call_min: number;
+  calls: number;
+}
+
+function perCall(fn: () => unknown): { median: number; min: number; calls: number } {
+  // Batches long enough (about 20 ms) that the timer's resolution and the
+  // loop around the call do not matter.
+  let batch = 1;
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    for (let k = 0; k < batch; k++) fn();
+    if (Number(process.hrtime.bigint() - t0) > 20e6 || batch > 1 << 24) break;
+    batch *= 2;
+  }
+  const samples: number[] = [];
+  for (let s = 0; s < 15; s++) {
+    const t0 = process.hrtime.bigint();
+    for (let k = 0; k < batch; k++) fn();
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e3 / batch);
+  }
+  const t = summarize(samples);
+  return { median: t.median, min: t.min, calls: batch * 16 };
+}
+
+export function smallBench(seed: number, threads: number | undefined, log: (s: string) => void): { records: SmallRecord[]; failures: string[]; skipped: { impl: string; reason: string }[] } {
+  const x = articleArray(10, 10, seed);
+  const expected = referenceMax(checkView(x), 0);
+  const rows: [string, Backend, Strategy][] = [
+    ['auto', 'native', 'auto'],
+    ['serial', 'native', 'serial'],
+    ['js-auto', 'js', 'auto'],
+    ['wasm-auto', 'wasm', 'auto'],
+  ];
+  const records: SmallRecord[] = [];
+  const failures: string[] = [];
+  const skipped: { impl: string; reason: string }[] = [];
+  for (const [impl, backend, strategy] of rows) {
+    let got: BigInt64Array;
+    try {
+      got = max(x, { backend, strategy, threads });
+    } catch (error) {
+      skipped.push({ impl, reason: (error as Error).message.split('\n')[0] });
+      log(`${impl}: skipped: ${skipped[skipped.length - 1].reason}`);
+      continue;
+    }
+    const diff = difference(got, expected);
+    if (diff) failures.push(`${impl} on 10 x 10: ${diff}`);
+    const t = perCall(() => max(x, { backend, strategy, threads }));
+    log(`${impl} took ${t.median.toFixed(2)} us per call`);
+    records.push({ impl, us_per_call_median: t.median, us_per_call_min: t.min, calls: t.calls });
+  }
+  return { records, failures, skipped };
+}
+
+export function smallTable(records: SmallRecord[]): string {
+  return markdownTable(
+    ['implementation', 'median us/call', 'min us/call', 'calls'],
+    records.map((r) => [r.impl, r.us_per_call_median.toFixed(2), r.us_per_call_min.toFixed(2), String(r.calls)]),
+  );
+}
