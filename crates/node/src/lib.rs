@@ -33,6 +33,7 @@ impl ViewArgs {
 }
 
 /// Options shared by the sync and async entry points.
+#[derive(Clone, Copy)]
 pub(crate) struct CallArgs {
     pub axis: usize,
     pub strategy: Strategy,
