@@ -95,8 +95,13 @@ fn any_view() -> impl proptest::strategy::Strategy<Value = (usize, [usize; 2], [
         .prop_map(|(len, r, c, s0, s1, off)| (len, [r, c], [s0, s1], off))
 }
 
+/// 2000 cases in `npm test`; `NDREDUCE_FUZZ_CASES=1000000` for a long run by hand.
+fn fuzz_cases() -> u32 {
+    std::env::var("NDREDUCE_FUZZ_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(2000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(fuzz_cases()))]
     #[test]
     fn random_views_are_rejected_or_reduced_correctly((len, shape, strides, offset) in any_view()) {
         let data = values(len);
