@@ -25,10 +25,15 @@ export function chartSpec(records: BenchRecord[], title: string): TopLevelSpec {
   const order = [...new Set(records.map((r) => r.impl))];
   const values = records.map((r) => ({ impl: r.impl, layout: r.layout, threads: `${r.threads} threads`, ratio: r.ratio_to_floor, median: r.median_ms }));
   const threadCounts = new Set(records.map((r) => r.threads)).size;
+  // Bars on a log scale need a base above zero: the decade below the
+  // smallest ratio (and never above 1, the floor itself).
+  const smallest = Math.min(1, ...records.map((r) => r.ratio_to_floor).filter((v) => v > 0));
+  const logBase = 10 ** Math.floor(Math.log10(smallest));
   const encoding = {
     y: { field: 'impl', type: 'nominal', sort: order, title: null },
     yOffset: { field: 'layout', type: 'nominal' },
-    x: { field: 'ratio', type: 'quantitative', scale: { type: 'log' }, title: 'median time / floor (1 = reading the data once)' },
+    x: { field: 'ratio', type: 'quantitative', scale: { type: 'log', domainMin: logBase }, stack: null, title: 'median time / floor (1 = reading the data once)' },
+    x2: { datum: logBase },
     color: { field: 'layout', type: 'nominal', title: 'layout' },
     tooltip: [{ field: 'impl' }, { field: 'layout' }, { field: 'threads' }, { field: 'median', format: '.2f', title: 'median ms' }],
   } as const;
