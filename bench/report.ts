@@ -6,13 +6,14 @@ type TopLevelSpec = Record<string, unknown>;
 
 import type { Machine } from './machine';
 import { resultTable } from './table';
-import type { BenchRecord } from './table';
+import type { BenchRecord, FloorTiming } from './table';
 
 export interface ReportInput {
   title: string;
   command: string;
   machine: Machine;
   records: BenchRecord[];
+  floors: Map<number, FloorTiming>;
   skipped: { impl: string; reason: string }[];
   notes: string[];
   extra: string[];
@@ -76,7 +77,7 @@ export function html(input: ReportInput, svg: string): string {
   const m = input.machine;
   const threads = [...new Set(input.records.map((r) => r.threads))];
   const tables = threads
-    .map((t) => `<h2>${t} thread${t === 1 ? '' : 's'}</h2>${htmlTable(resultTable(input.records.filter((r) => r.threads === t)))}`)
+    .map((t) => `<h2>${t} thread${t === 1 ? '' : 's'}</h2>${htmlTable(resultTable(input.records.filter((r) => r.threads === t), input.floors.get(t)))}`)
     .join('\n');
   const list = (items: string[]) => (items.length ? `<ul>${items.map((s) => `<li>${escape(s)}</li>`).join('')}</ul>` : '');
   return `<!doctype html>

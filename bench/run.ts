@@ -173,7 +173,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   for (const t of threadList) {
     const floor = floors.get(t)!;
     say(`\n${t} thread${t === 1 ? '' : 's'} (floor: median ${ms(floor.median)} ms, min ${ms(floor.min)} ms)\n`);
-    say(resultTable(records.filter((r) => r.threads === t)));
+    say(resultTable(records.filter((r) => r.threads === t), floor));
   }
   if (skipped.length) say(`\n${skipped.map((s) => `${s.impl}: skipped: ${s.reason}`).join('\n')}`);
   if (notes.length || extra.length) say(`\n${[...notes, ...extra].join('\n')}`);
@@ -193,7 +193,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       say(`wrote ${o.chart}`);
     }
     if (o.report) {
-      fs.writeFileSync(o.report, html({ title: `ndreduce bench: ${rows} x ${cols} int64`, command, machine: machineEnd, records, skipped, notes, extra }, svg));
+      fs.writeFileSync(o.report, html({ title: `ndreduce bench: ${rows} x ${cols} int64`, command, machine: machineEnd, records, floors, skipped, notes, extra }, svg));
       say(`wrote ${o.report}`);
     }
   }

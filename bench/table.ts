@@ -34,10 +34,18 @@ export function markdownTable(header: string[], rows: string[][]): string {
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
 
-export function resultTable(records: BenchRecord[]): string {
+export interface FloorTiming {
+  median: number;
+  min: number;
+  samples: number[];
+}
+
+/** The floor, when given, heads the table as the row every ratio divides by. */
+export function resultTable(records: BenchRecord[], floor?: FloorTiming): string {
+  const head = floor ? [['floor (read once)', 'any', ms(floor.median), ms(floor.min), String(floor.samples.length), '1.00', '-']] : [];
   return markdownTable(
     ['implementation', 'layout', 'median ms', 'min ms', 'runs', 'x floor', 'x serial'],
-    records.map((r) => [
+    head.concat(records.map((r) => [
       r.threads_used !== undefined && r.threads_used !== r.threads ? `${r.impl} (${r.threads_used} thr)` : r.impl,
       r.layout,
       ms(r.median_ms),
@@ -45,6 +53,6 @@ export function resultTable(records: BenchRecord[]): string {
       String(r.runs),
       ratio(r.ratio_to_floor),
       ratio(r.ratio_to_serial),
-    ]),
+    ])),
   );
 }
