@@ -30,17 +30,35 @@ function onCallingThread(data: BigInt64Array, p: Plan, order: Order): BigInt64Ar
   return result;
 }
 
+/** A SharedArrayBuffer kept between calls: first touching fresh memory
+ * costs far more than the copy itself (page faults), so the copy and output
+ * buffers are reused. Held weakly, so an idle process can give them back. */
+class Scratch {
+  private ref: WeakRef<SharedArrayBuffer> | undefined;
+
+  get(bytes: number): SharedArrayBuffer {
+    const held = this.ref?.deref();
+    if (held && held.byteLength >= bytes) return held;
+    const fresh = new SharedArrayBuffer(bytes);
+    this.ref = new WeakRef(fresh);
+    return fresh;
+  }
+}
+
+const inputScratch = new Scratch();
+const outputScratch = new Scratch();
+
 function onWorkers(data: BigInt64Array, p: Plan, mode: 'lockfree' | 'mutex', parts: number): BigInt64Array {
   let shared = data;
   let base = p.base;
   if (!(data.buffer instanceof SharedArrayBuffer)) {
     const [first, last] = span(p);
-    shared = new BigInt64Array(new SharedArrayBuffer((last - first + 1) * 8));
+    shared = new BigInt64Array(inputScratch.get((last - first + 1) * 8), 0, last - first + 1);
     shared.set(data.subarray(first, last + 1));
     base -= first;
   }
-  const out = new BigInt64Array(new SharedArrayBuffer(p.cols * 8));
-  if (mode === 'mutex') new Int32Array(out.buffer).fill(LOW);
+  const out = new BigInt64Array(outputScratch.get(p.cols * 8), 0, p.cols);
+  if (mode === 'mutex') new Int32Array(out.buffer, 0, 2 * p.cols).fill(LOW);
   getPool().run(
     {
       mode,

@@ -1,0 +1,109 @@
+// The wasm backend's own memory: arrays allocated inside the module are read
+// in place, views are refreshed after memory grows, and the 4 GiB limit of a
+// 32-bit memory is a RangeError that names the size.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+
+import { max, transpose, wasmAlloc, wasmCopy } from '../src/index';
+import { referenceMax } from '../src/reference';
+import { checkView } from '../src/validate';
+import { values } from './cases';
+
+test('wasmAlloc gives a zeroed array in module memory that max reads in place', () => {
+  const a = wasmAlloc(40, 30);
+  assert.deepEqual(a.shape, [40, 30]);
+  assert.equal(a.data.length, 1200);
+  assert.ok(a.data.every((v) => v === 0n));
+  a.data.set(values(1200, 5));
+  const expected0 = referenceMax(checkView(a), 0);
+  const expected1 = referenceMax(checkView(a), 1);
+  for (const strategy of ['auto', 'serial', 'mutex', 'lockfree'] as const) {
+    assert.deepEqual(max(a, { backend: 'wasm', strategy }), expected0, strategy);
+    assert.deepEqual(max(a, { backend: 'wasm', strategy, axis: 1 }), expected1, strategy);
+    assert.deepEqual(max(transpose(a), { backend: 'wasm', strategy }), expected1, `transposed ${strategy}`);
+  }
+  // The same memory, read by the other backends, agrees.
+  assert.deepEqual(max(a, { backend: 'js' }), expected0);
+  assert.deepEqual(max(a, { backend: 'native' }), expected0);
+  // In place: a write through data is seen by the next call.
+  a.data.fill(-5n);
+  a.data[30 * 39 + 7] = 2n ** 62n;
+  const after = max(a, { backend: 'wasm' });
+  assert.equal(after[7], 2n ** 62n);
+  assert.equal(after[6], -5n);
+  a.free();
+  assert.throws(() => a.data, /freed/);
+  assert.throws(() => max(a, { backend: 'wasm' }), (e: unknown) => e instanceof TypeError && /x.data could not be read: this wasm array was freed/.test((e as Error).message));
+});
+
+test('views of module memory are refreshed when memory grows', () => {
+  const small = wasmAlloc(2, 3);
+  small.data.set([1n, 9n, 3n, 4n, 2n, 6n]);
+  const stale = small.data;
+  // Enough to grow the memory, which detaches every earlier view of it.
+  const big = wasmAlloc(1024, 1024);
+  assert.equal(stale.length, 0, 'an old view of grown memory reads as empty');
+  assert.deepEqual(max(small, { backend: 'wasm' }), BigInt64Array.from([4n, 9n, 6n]));
+  assert.deepEqual(small.data, BigInt64Array.from([1n, 9n, 3n, 4n, 2n, 6n]));
+  // The input is addressed before the output is allocated, even when that
+  // allocation grows memory: a wide axis-1 output on a freshly grown heap.
+  big.data.fill(-3n);
+  big.data[1024 * 1024 - 1] = 5n;
+  const wide = max(big, { backend: 'wasm', axis: 1 });
+  assert.equal(wide.length, 1024);
+  assert.equal(wide[1023], 5n);
+  assert.equal(wide[0], -3n);
+  big.free();
+  small.free();
+});
+
+test('freed memory is reused', () => {
+  const a = wasmAlloc(100, 100);
+  a.data.fill(7n);
+  a.free();
+  const b = wasmAlloc(100, 100);
+  assert.ok(b.data.every((v) => v === 0n), 'a reused block is zeroed');
+  b.free();
+});
+
+test('wasmCopy copies any view, keeping dense layouts and packing sparse ones', () => {
+  const data = values(67 * 1031 + 9, 2);
+  const cases = [
+    { data, shape: [67, 1031] },
+    { data, shape: [1031, 67], strides: [1, 1031] },
+    { data, shape: [67, 1031], strides: [-1031, -1], offset: 67 * 1031 - 1 },
+    { data, shape: [3, 4], strides: [20000, 7], offset: 5 },
+    { data, shape: [0, 4] },
+  ];
+  for (const x of cases) {
+    const c = wasmCopy(x);
+    assert.notEqual(c.data.buffer, data.buffer);
+    for (const axis of [0, 1] as const) {
+      const v = checkView(x);
+      if ((axis === 0 ? v.rows : v.cols) === 0) continue;
+      assert.deepEqual(max(c, { backend: 'wasm', axis }), referenceMax(v, axis), `${JSON.stringify(x.shape)} axis ${axis}`);
+    }
+    c.free();
+  }
+  const sparse = wasmCopy(cases[3]);
+  assert.deepEqual(sparse.strides, [4, 1], 'a sparse view is packed');
+  assert.equal(sparse.data.length, 12);
+  sparse.free();
+});
+
+test('more than 4 GiB of wasm memory is a RangeError naming the size', () => {
+  const check = (e: unknown) => {
+    assert.ok(e instanceof RangeError, String(e));
+    assert.match((e as Error).message, /needs 4294967296 bytes \(4\.00 GiB\).*a 65536 x 8192 int64 array.*at most 4 GiB/);
+    return true;
+  };
+  assert.throws(() => wasmAlloc(65536, 8192), check);
+  assert.throws(() => wasmAlloc(2 ** 40, 2 ** 12), RangeError);
+  assert.throws(() => wasmAlloc(-1, 2), RangeError);
+  assert.throws(() => wasmAlloc(1.5, 2), TypeError);
+  // The failed allocations left the heap usable.
+  const a = wasmAlloc(2, 2);
+  a.data.set([1n, -2n, 3n, 4n]);
+  assert.deepEqual(max(a, { backend: 'wasm' }), BigInt64Array.from([3n, 4n]));
+  a.free();
+});
