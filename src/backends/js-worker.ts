@@ -6,8 +6,7 @@ import { BLOCK, mergeBlock, reduce, storeBlock } from './js-kernels';
 import { CTL, type Job } from './js-pool-protocol';
 
 const { ctl, port } = workerData as { ctl: Int32Array; port: MessagePort };
-const hi = new Int32Array(BLOCK);
-const lo = new Int32Array(BLOCK);
+const acc = new Int32Array(2 * BLOCK);
 
 function lock(): void {
   while (Atomics.compareExchange(ctl, CTL.lock, 0, 1) !== 0) Atomics.wait(ctl, CTL.lock, 1);
@@ -26,15 +25,15 @@ function run(job: Job): void {
   if (job.mode === 'lockfree') {
     // Disjoint ranges of output columns: no two workers write one index.
     const [j0, j1] = share(job.cols);
-    reduce(task, 'layout', 0, job.rows, j0, j1, hi, lo, (j, n) => storeBlock(out, j, n, hi, lo));
+    reduce(task, 'layout', 0, job.rows, j0, j1, acc, (j, n) => storeBlock(out, j, n, acc));
   } else {
     // Disjoint ranges of rows: every worker holds partial maxima of the same
     // columns, folded into the shared output under the lock, block by block.
     const [i0, i1] = share(job.rows);
-    reduce(task, 'layout', i0, i1, 0, job.cols, hi, lo, (j, n) => {
+    reduce(task, 'layout', i0, i1, 0, job.cols, acc, (j, n) => {
       lock();
       try {
-        mergeBlock(out, j, n, hi, lo);
+        mergeBlock(out, j, n, acc);
       } finally {
         unlock();
       }

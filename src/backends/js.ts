@@ -19,14 +19,13 @@ export const SMALL = 1 << 16;
 /** The fewest elements worth giving one worker. */
 const PER_WORKER = 1 << 14;
 
-const hi = new Int32Array(BLOCK);
-const lo = new Int32Array(BLOCK);
+const acc = new Int32Array(2 * BLOCK);
 
 function onCallingThread(data: BigInt64Array, p: Plan, order: Order): BigInt64Array {
   const result = new BigInt64Array(p.cols);
   const out = wordsOf(result);
   const task = { words: wordsOf(data), base: p.base, rs: p.rs, cs: p.cs };
-  reduce(task, order, 0, p.rows, 0, p.cols, hi, lo, (j, n) => storeBlock(out, j, n, hi, lo));
+  reduce(task, order, 0, p.rows, 0, p.cols, acc, (j, n) => storeBlock(out, j, n, acc));
   return result;
 }
 
