@@ -22,10 +22,15 @@ export function summarize(samples: number[]): Timing {
   return { samples, median, min: s[0] };
 }
 
-/** How many timed runs follow a warm-up that took `warmupMs`: as many as
- * the budget allows, at least one, at most `repeat`. */
-export function plannedRuns(policy: Policy, warmupMs: number): number {
-  return Math.max(1, Math.min(policy.repeat, Math.floor(policy.budgetMs / Math.max(warmupMs, 1e-3))));
+/** Whether another timed run fits: at least one, at most `repeat`, and
+ * not when the last run's time would take the total past the budget. The
+ * warm-up does not count: it may include one-time costs (compiling
+ * WebAssembly, starting workers) that the timed runs do not. */
+export function another(samples: readonly number[], policy: Policy): boolean {
+  if (samples.length === 0) return true;
+  if (samples.length >= policy.repeat) return false;
+  const spent = samples.reduce((a, b) => a + b, 0);
+  return spent + samples[samples.length - 1] <= policy.budgetMs;
 }
 
 /** Times `fn` (sync or async). The warm-up's result is returned for
@@ -35,14 +40,11 @@ export async function measure<T>(
   policy: Policy,
   onRun?: (done: number, total: number) => void,
 ): Promise<{ result: T; timing: Timing }> {
-  let t0 = process.hrtime.bigint();
   const result = await fn();
-  const warmupMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const total = plannedRuns(policy, warmupMs);
   const samples: number[] = [];
-  for (let k = 0; k < total; k++) {
-    onRun?.(k, total);
-    t0 = process.hrtime.bigint();
+  while (another(samples, policy)) {
+    onRun?.(samples.length, policy.repeat);
+    const t0 = process.hrtime.bigint();
     await fn();
     samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }

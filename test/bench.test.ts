@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { difference } from '../bench/verify';
-import { plannedRuns, summarize } from '../bench/measure';
+import { another, summarize } from '../bench/measure';
 import { parseBenchOptions, UsageError } from '../bench/options';
 import { saveNpy } from '../src/npy';
 
@@ -24,9 +24,13 @@ test('difference names the first differing column', () => {
 test('median and min; the time budget caps repetitions but keeps at least one', () => {
   assert.deepEqual(summarize([5, 1, 3]), { samples: [5, 1, 3], median: 3, min: 1 });
   assert.equal(summarize([4, 1, 3, 2]).median, 2.5);
-  assert.equal(plannedRuns({ repeat: 5, budgetMs: 1000 }, 10), 5);
-  assert.equal(plannedRuns({ repeat: 5, budgetMs: 1000 }, 300), 3);
-  assert.equal(plannedRuns({ repeat: 5, budgetMs: 1000 }, 5000), 1);
+  const policy = { repeat: 5, budgetMs: 1000 };
+  assert.equal(another([], policy), true);
+  assert.equal(another([5000], policy), false);
+  assert.equal(another([10, 10, 10, 10], policy), true);
+  assert.equal(another([10, 10, 10, 10, 10], policy), false);
+  assert.equal(another([300, 300], policy), true);
+  assert.equal(another([300, 300, 300], policy), false);
 });
 
 test('bench options', () => {

@@ -22,12 +22,9 @@ arr = np.load(src)
 report = {'numpy': np.__version__}
 for layout in sys.argv[5:]:
     x = arr if layout == 'arr' else arr.T
-    t0 = time.perf_counter()
     r = x.max(axis=0)
-    warm = (time.perf_counter() - t0) * 1e3
-    runs = max(1, min(repeat, int(budget_ms // max(warm, 1e-3))))
     samples = []
-    for _ in range(runs):
+    while not samples or (len(samples) < repeat and sum(samples) + samples[-1] <= budget_ms):
         t0 = time.perf_counter()
         x.max(axis=0)
         samples.append((time.perf_counter() - t0) * 1e3)
