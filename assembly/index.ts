@@ -55,16 +55,30 @@ export function maxRows(base: usize, rows: i32, cols: i32, rs: i32, out: usize):
     const first = base + (<usize>j0 << 3);
     memory.copy(acc, first, bytes);
     const vecBytes = bytes & ~(<usize>31);
-    for (let i = 1; i < rows; i++) {
+    // Two rows per pass over the block: half the loads and stores of the
+    // running maxima per input element.
+    let i = 1;
+    for (; i + 1 < rows; i += 2) {
+      const r0 = first + <usize>i * rsb;
+      const r1 = r0 + rsb;
+      let k: usize = 0;
+      for (; k < vecBytes; k += 32) {
+        const x0 = vmax(v128.load(r0 + k), v128.load(r1 + k));
+        const x1 = vmax(v128.load(r0 + k, 16), v128.load(r1 + k, 16));
+        v128.store(acc + k, vmax(x0, v128.load(acc + k)));
+        v128.store(acc + k, vmax(x1, v128.load(acc + k, 16)), 16);
+      }
+      for (; k < bytes; k += 8) {
+        const x = smax(load<i64>(r0 + k), load<i64>(r1 + k));
+        store<i64>(acc + k, smax(x, load<i64>(acc + k)));
+      }
+    }
+    for (; i < rows; i++) {
       const row = first + <usize>i * rsb;
       let k: usize = 0;
       for (; k < vecBytes; k += 32) {
-        const a0 = v128.load(acc + k);
-        const a1 = v128.load(acc + k, 16);
-        const x0 = v128.load(row + k);
-        const x1 = v128.load(row + k, 16);
-        v128.store(acc + k, vmax(x0, a0));
-        v128.store(acc + k, vmax(x1, a1), 16);
+        v128.store(acc + k, vmax(v128.load(row + k), v128.load(acc + k)));
+        v128.store(acc + k, vmax(v128.load(row + k, 16), v128.load(acc + k, 16)), 16);
       }
       for (; k < bytes; k += 8) {
         store<i64>(acc + k, smax(load<i64>(row + k), load<i64>(acc + k)));
