@@ -22,14 +22,14 @@ export interface ReportInput {
 /** Bars of `ratio_to_floor` (log scale: the slow rows are 100x the fast
  * ones), one group per implementation, one bar per layout, one panel per
  * thread count. */
-export function chartSpec(records: BenchRecord[], title: string): TopLevelSpec {
+export function chartSpec(records: BenchRecord[], title: string, subtitle: string): TopLevelSpec {
   const order = [...new Set(records.map((r) => r.impl))];
   const values = records.map((r) => ({ impl: r.impl, layout: r.layout, threads: `${r.threads} threads`, ratio: r.ratio_to_floor, median: r.median_ms }));
   const threadCounts = new Set(records.map((r) => r.threads)).size;
-  // Bars on a log scale need a base above zero: the decade below the
+  // Bars on a log scale need a base above zero: the power of two below the
   // smallest ratio (and never above 1, the floor itself).
   const smallest = Math.min(1, ...records.map((r) => r.ratio_to_floor).filter((v) => v > 0));
-  const logBase = 10 ** Math.floor(Math.log10(smallest));
+  const logBase = 2 ** Math.floor(Math.log2(smallest));
   const encoding = {
     y: { field: 'impl', type: 'nominal', sort: order, title: null },
     yOffset: { field: 'layout', type: 'nominal' },
@@ -44,7 +44,7 @@ export function chartSpec(records: BenchRecord[], title: string): TopLevelSpec {
     : { width: 520, ...base };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
+    title: { text: title, subtitle },
     data: { values },
     ...spec,
   } as TopLevelSpec;

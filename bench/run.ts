@@ -202,7 +202,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   }
   if (o.report || o.chart) {
     const title = `Column max of ${rows} x ${cols} int64: time / floor`;
-    const svg = await renderSvg(chartSpec(records, title));
+    const svg = await renderSvg(chartSpec(records, title, `${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.date.slice(0, 16).replace('T', ' ')} UTC`));
     if (o.chart) {
       fs.writeFileSync(o.chart, svg);
       say(`wrote ${o.chart}`);
