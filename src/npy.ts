@@ -1,6 +1,7 @@
 // NumPy's .npy format (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html),
 // for the typed arrays JavaScript has. Reading is zero-copy where alignment
 // allows, so an 800 MB file costs one read and no second buffer.
+import * as buffer from 'node:buffer';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
@@ -274,7 +275,23 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
 
 /** Reads a .npy file (zero-copy over the file's buffer). */
 export function loadNpy(path: string): NpyArray {
-  return parseNpy(fs.readFileSync(path));
+  // readFileSync stops at 2 GiB; arrays of the article's kind pass that
+  // quickly, so the file is read in pieces into one buffer.
+  const fd = fs.openSync(path, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    // allocUnsafeSlow: unpooled (byteOffset 0, so aligned) and not zero-filled.
+    const bytes = size <= buffer.constants.MAX_LENGTH ? Buffer.allocUnsafeSlow(size) : new Uint8Array(size);
+    let done = 0;
+    while (done < size) {
+      const n = fs.readSync(fd, bytes, done, Math.min(size - done, 1 << 30), done);
+      if (n === 0) break;
+      done += n;
+    }
+    return parseNpy(bytes.subarray(0, done));
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 // ---- writing -------------------------------------------------------------
