@@ -26,7 +26,7 @@ export function polarsSubject(): Subject {
         const first = (error as Error).message.split('\n')[0];
         // 0.25.2's prebuilt binding declares node >= 22, so npm leaves it
         // out on Node 20 although it loads there.
-        throw new Error(`${first} (its prebuilt binding declares node >= 22, so npm leaves it out on Node 20; the README's Results section shows how to add it)`);
+        throw new Error(`${first} (its prebuilt binding declares node >= 22, so npm leaves it out on Node 20; the README's Benchmark section shows how to add it)`);
       }
       const cols = transposedColumns(data.arr);
       // The typings omit BigInt64Array, which the binding takes as Int64 without conversion.
