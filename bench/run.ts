@@ -92,7 +92,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
   say(
     `arr: ${rows} x ${cols} int64 (${((rows * cols * 8) / 1e6).toFixed(0)} MB)${o.input ? ` from ${o.input}` : `, seed ${o.seed}`}; ` +
       `arr.T: its transposed view. ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.rustc}. ` +
-      `Threads: ${threadList.join(', ')}. Up to ${o.repeat} runs after a warm-up, at most ${o.budgetMs / 1000} s per row.`,
+      `Threads: ${threadList.join(', ')}. Up to ${o.repeat} runs after a warm-up, at most ${o.budgetMs / 1000} s per row. ` +
+      `Load average ${m.loadavg_start.toFixed(2)} (other users of the CPU show up here).`,
   );
 
   const policy = (s?: Subject): Policy => ({ repeat: o.repeat, budgetMs: s?.budgetMs ?? o.budgetMs });
@@ -186,6 +187,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   }
   if (skipped.length) say(`\n${skipped.map((s) => `${s.impl}: skipped: ${s.reason}`).join('\n')}`);
   if (notes.length || extra.length) say(`\n${[...notes, ...extra].join('\n')}`);
+  say(`load average ${m.loadavg_start.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end`);
 
   const machineEnd = { ...m, loadavg_end: os.loadavg()[0] };
   if (o.json) {
