@@ -11,7 +11,9 @@
 // mutations do not affect the result.
 import { loadNative } from './native';
 import type { NativeAddon } from './native';
-import type { CheckedOptions, Int64Array2D, MaxOptions, View2 } from './types';
+
+type CancelToken = InstanceType<NativeAddon['CancelToken']>;
+import type { Int64Array2D, MaxOptions } from './types';
 import { checkOptions, checkReducible, checkView, describe } from './validate';
 
 export interface MaxAsyncOptions extends MaxOptions {
@@ -22,38 +24,57 @@ export interface MaxAsyncOptions extends MaxOptions {
 /** Elements copied per event-loop turn: 8 MiB, about a millisecond. */
 export const COPY_SLICE = 1 << 20;
 
-function abortError(signal: AbortSignal): Error {
+export function abortError(signal: AbortSignal): Error {
   const err = new Error('The operation was aborted', { cause: signal.reason });
   err.name = 'AbortError';
   (err as NodeJS.ErrnoException).code = 'ABORT_ERR';
   return err;
 }
 
-function checkSignal(options: unknown): AbortSignal | undefined {
+export function checkSignal(options: unknown): AbortSignal | undefined {
   if (options === null || typeof options !== 'object') return undefined;
   const signal = (options as { signal?: unknown }).signal;
   if (signal === undefined || signal instanceof AbortSignal) return signal;
   throw new TypeError(`options.signal must be an AbortSignal, got ${describe(signal)}`);
 }
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The lowest and one-past-highest element a non-empty view addresses. */
-function span(v: View2): [number, number] {
-  const r = (v.rows - 1) * v.rowStride;
-  const c = (v.cols - 1) * v.colStride;
-  return [v.offset + Math.min(r, 0) + Math.min(c, 0), v.offset + Math.max(r, 0) + Math.max(c, 0) + 1];
+function span(shape: readonly number[], strides: readonly number[], offset: number): [number, number] {
+  let low = offset;
+  let high = offset;
+  shape.forEach((d, k) => {
+    const reach = (d - 1) * strides[k];
+    if (reach < 0) low += reach;
+    else high += reach;
+  });
+  return [low, high + 1];
 }
 
-/** A view of the same values whose data lives in a SharedArrayBuffer. */
-async function shared(v: View2, signal: AbortSignal | undefined): Promise<View2> {
-  if (v.data.buffer instanceof SharedArrayBuffer || v.rows === 0 || v.cols === 0) return v;
-  const [low, high] = span(v);
-  const copy = new BigInt64Array(new SharedArrayBuffer((high - low) * 8));
+/** An N-d view of any typed array, as the buffer rule needs it. */
+export interface StridedData<T extends ArrayBufferView & ArrayLike<unknown>> {
+  readonly data: T;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+type Copyable = ArrayBufferView & ArrayLike<unknown> & { set(a: ArrayLike<unknown>, at: number): void; subarray(a: number, b: number): ArrayLike<unknown> };
+
+/** The buffer rule: the same values over a SharedArrayBuffer (the input
+ * itself when it already is one), only the addressed span copied. `fn`
+ * names the public function in the error a transfer during the copy gives. */
+export async function shared<T extends Copyable, V extends StridedData<T>>(v: V, signal: AbortSignal | undefined, fn: string): Promise<V> {
+  if (v.data.buffer instanceof SharedArrayBuffer || v.shape.some((d) => d === 0)) return v;
+  const [low, high] = span(v.shape, v.strides, v.offset);
+  const ctor = v.data.constructor as new (buffer: SharedArrayBuffer) => T;
+  const size = (v.data as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  const copy = new ctor(new SharedArrayBuffer((high - low) * size));
   for (let start = low; start < high; start += COPY_SLICE) {
     if (signal?.aborted) throw abortError(signal);
     if (v.data.length < high) {
-      throw new TypeError('x.data was detached or transferred while maxAsync was copying it');
+      throw new TypeError(`x.data was detached or transferred while ${fn} was copying it`);
     }
     const end = Math.min(start + COPY_SLICE, high);
     copy.set(v.data.subarray(start, end), start - low);
@@ -74,13 +95,14 @@ function typedRejection(e: unknown): Error {
   return err;
 }
 
-function runNative(addon: NativeAddon, v: View2, o: CheckedOptions, signal: AbortSignal | undefined): Promise<BigInt64Array> {
-  const token = new addon.CancelToken();
-  const task = addon.maxI64Async(v.data, v.rows, v.cols, v.rowStride, v.colStride, v.offset, o.axis, o.strategy, o.threads, token);
+/** A native task's promise, with its rejections typed and `signal` wired
+ * to `cancel` (the promise rejects with an AbortError at once; the kernels
+ * stop at their next block). */
+export function settle<T>(task: Promise<T>, cancel: () => void, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return task.catch((e) => Promise.reject(typedRejection(e)));
   return new Promise((resolve, reject) => {
     const onAbort = () => {
-      token.cancel();
+      cancel();
       reject(abortError(signal));
     };
     signal.addEventListener('abort', onAbort, { once: true });
@@ -97,6 +119,26 @@ function runNative(addon: NativeAddon, v: View2, o: CheckedOptions, signal: Abor
   });
 }
 
+/** The one asynchronous shape every `...Async` function has: wait for the
+ * input to be safe to read off-thread, then run the native task; without
+ * the addon, run the synchronous fallback on a later turn instead. */
+export async function offThread<T, V>(
+  signal: AbortSignal | undefined,
+  steps: { prepare: () => Promise<V>; start: (input: V, token: CancelToken) => Promise<T>; token: () => CancelToken } | undefined,
+  fallback: () => T,
+): Promise<T> {
+  if (signal?.aborted) throw abortError(signal);
+  if (!steps) {
+    await nextTurn();
+    if (signal?.aborted) throw abortError(signal);
+    return fallback();
+  }
+  const input = await steps.prepare();
+  if (signal?.aborted) throw abortError(signal);
+  const token = steps.token();
+  return settle(steps.start(input, token), () => token.cancel(), signal);
+}
+
 /**
  * `maxAsync` without the public entry point's wiring: validates like `max`,
  * then computes off the JavaScript thread. `syncMax` is used when the addon
@@ -111,14 +153,18 @@ export async function maxAsyncWith(
   const opts = checkOptions(options);
   const signal = checkSignal(options);
   checkReducible(view, opts.axis);
-  if (signal?.aborted) throw abortError(signal);
   const { addon } = loadNative();
-  if (!addon || opts.backend !== 'native') {
-    await nextTurn();
-    if (signal?.aborted) throw abortError(signal);
-    return syncMax(x, { axis: opts.axis, strategy: opts.strategy, threads: opts.threads, backend: opts.backend });
-  }
-  const input = await shared(view, signal);
-  if (signal?.aborted) throw abortError(signal);
-  return runNative(addon, input, opts, signal);
+  const strided = { data: view.data, shape: [view.rows, view.cols], strides: [view.rowStride, view.colStride], offset: view.offset };
+  const steps =
+    addon && opts.backend === 'native'
+      ? {
+          prepare: () => shared(strided, signal, 'maxAsync'),
+          token: () => new addon.CancelToken(),
+          start: (v: typeof strided, token: CancelToken) =>
+            addon.maxI64Async(v.data, view.rows, view.cols, view.rowStride, view.colStride, v.offset, opts.axis, opts.strategy, opts.threads, token),
+        }
+      : undefined;
+  return offThread(signal, steps, () =>
+    syncMax(x, { axis: opts.axis, strategy: opts.strategy, threads: opts.threads, backend: opts.backend }),
+  );
 }

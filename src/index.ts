@@ -9,10 +9,34 @@ import { maxAsyncWith } from './async';
 import type { MaxAsyncOptions } from './async';
 import { loadNative } from './native';
 import { checkOptions, checkReducible, checkView } from './validate';
-import type { Backend as BackendName, Int64Array2D, MaxOptions } from './types';
+import { isArticleCall, reduce } from './reduce';
+import { reduceAsync } from './reduce-async';
+import type { AsyncReducer, Backend as BackendName, Int64Array2D, MaxOptions, Reducer, Reduction } from './types';
 
-export type { Backend, Int64Array2D, MaxOptions, Strategy } from './types';
+export type {
+  AsyncReduceOptions,
+  AsyncReducer,
+  Axis,
+  Backend,
+  Family,
+  Int64Array2D,
+  MaxOptions,
+  NdArrayLike,
+  ReduceOptions,
+  Reducer,
+  Reduction,
+  ResultOf,
+  ScalarOf,
+  ScalarResultOf,
+  Strategy,
+  SumOf,
+} from './types';
+export type { NumericArray } from './dtypes';
 export { referenceMax } from './reference';
+export { referenceReduce } from './reference-nd';
+export { resultShape } from './reduce';
+export { reduceColumns, maxColumns, minColumns, sumColumns } from './arrow';
+export type { ArrowTableLike, ColumnResult } from './arrow';
 export type { MaxAsyncOptions } from './async';
 export { wasmAlloc, wasmCopy, WasmInt64Array2D } from './backends/wasm';
 export { loadNpy, saveNpy, parseNpy, encodeNpy } from './npy';
@@ -43,21 +67,66 @@ function backend(name: BackendName = 'native'): Backend {
   return native;
 }
 
+/** The article's path: a 2-D int64 maximum with a choice of kernel and backend. */
+function articleMax(x: Int64Array2D, options?: MaxOptions): BigInt64Array {
+  const view = checkView(x);
+  const opts = checkOptions(options);
+  checkReducible(view, opts.axis);
+  return backend(opts.backend).max(view, opts);
+}
+
+/** The `max` of the article's 2-D int64 kernels and of the N-d engine. */
+export interface MaxFn extends Reducer<'extremum'> {
+  (x: Int64Array2D, options?: MaxOptions): BigInt64Array;
+}
+
+export interface MaxAsyncFn extends AsyncReducer<'extremum'> {
+  (x: Int64Array2D, options?: MaxAsyncOptions): Promise<BigInt64Array>;
+}
+
+const sync = <F extends Parameters<typeof reduce>[0]>(op: F, ignoreNaN = false) =>
+  (x: unknown, options?: unknown) => reduce(op, x, options, ignoreNaN);
+const async = (op: Reduction, fn: string, ignoreNaN = false) =>
+  (x: unknown, options?: unknown) => reduceAsync(op, x, options, fn, ignoreNaN);
+
 /**
- * The maximum of every column (`axis: 0`, the default) or every row
- * (`axis: 1`) of a 2-D int64 array. The input is read in place.
+ * The maximum along `axis` (default 0; a list of axes; `null` for all) of an
+ * N-d array of any numeric typed array, read in place. Returns the input's
+ * own typed array holding the kept axes in C order (a scalar for `axis:
+ * null`). NaN propagates; see `nanmax`. A 2-D BigInt64Array may also pick
+ * the article's kernels with `strategy` and `backend`.
  *
  * @example
  * const x = { data: new BigInt64Array([1n, 5n, 3n, 4n, 2n, 6n]), shape: [2, 3] };
  * max(x); // BigInt64Array [4n, 5n, 6n]
  * max(x, { axis: 1 }); // BigInt64Array [5n, 6n]
  */
-export function max(x: Int64Array2D, options?: MaxOptions): BigInt64Array {
-  const view = checkView(x);
-  const opts = checkOptions(options);
-  checkReducible(view, opts.axis);
-  return backend(opts.backend).max(view, opts);
-}
+export const max = ((x: unknown, options?: unknown) =>
+  isArticleCall(x, options) ? articleMax(x as Int64Array2D, options as MaxOptions) : reduce('max', x, options)) as MaxFn;
+
+/** The minimum along `axis`; like `max`. */
+export const min = sync('min') as Reducer<'extremum'>;
+
+/** `max` skipping NaN (NumPy's `nanmax`); an all-NaN slice gives NaN. Same as `ignoreNaN: true`. */
+export const nanmax = sync('max', true) as Reducer<'extremum'>;
+
+/** `min` skipping NaN (NumPy's `nanmin`). */
+export const nanmin = sync('min', true) as Reducer<'extremum'>;
+
+/** The sum along `axis`: BigInt64Array for signed integers, BigUint64Array
+ * for unsigned ones (a RangeError when it overflows 64 bits), Float64Array
+ * for floats. An empty sum is 0. */
+export const sum = sync('sum') as Reducer<'sum'>;
+
+/** The index of the maximum along `axis` (flat C-order over the reduced
+ * axes), as a Float64Array; the first on ties, and NaN wins as in NumPy. */
+export const argmax = sync('argmax') as Reducer<'arg'>;
+
+/** The index of the minimum along `axis`; like `argmax`. */
+export const argmin = sync('argmin') as Reducer<'arg'>;
+
+/** `{ min, max }` along `axis` in one pass. */
+export const minmax = sync('minmax') as Reducer<'minmax'>;
 
 /**
  * `max` off the JavaScript thread: the event loop keeps running while the
@@ -66,9 +135,20 @@ export function max(x: Int64Array2D, options?: MaxOptions): BigInt64Array {
  * SharedArrayBuffer is read in place; any other buffer is first copied into
  * one, a slice per event-loop turn (see `src/async.ts` for why).
  */
-export function maxAsync(x: Int64Array2D, options?: MaxAsyncOptions): Promise<BigInt64Array> {
-  return maxAsyncWith(x, options, max);
-}
+export const maxAsync = ((x: unknown, options?: unknown) =>
+  isArticleCall(x, options)
+    ? maxAsyncWith(x as Int64Array2D, options as MaxAsyncOptions, articleMax)
+    : reduceAsync('max', x, options, 'maxAsync')) as MaxAsyncFn;
+
+/** `min` off the JavaScript thread; like `maxAsync`. */
+export const minAsync = async('min', 'minAsync') as AsyncReducer<'extremum'>;
+export const nanmaxAsync = async('max', 'nanmaxAsync', true) as AsyncReducer<'extremum'>;
+export const nanminAsync = async('min', 'nanminAsync', true) as AsyncReducer<'extremum'>;
+/** `sum` off the JavaScript thread. */
+export const sumAsync = async('sum', 'sumAsync') as AsyncReducer<'sum'>;
+export const argmaxAsync = async('argmax', 'argmaxAsync') as AsyncReducer<'arg'>;
+export const argminAsync = async('argmin', 'argminAsync') as AsyncReducer<'arg'>;
+export const minmaxAsync = async('minmax', 'minmaxAsync') as AsyncReducer<'minmax'>;
 
 /** The transposed view of `x` (NumPy's `x.T`): same memory, no copy. */
 export function transpose(x: Int64Array2D): Int64Array2D {

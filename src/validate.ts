@@ -21,7 +21,7 @@ export function describe(value: unknown): string {
 }
 
 /** Reads `obj[key]`, turning a throwing getter or Proxy trap into a TypeError. */
-function read(obj: object, key: string, field: string): unknown {
+export function read(obj: object, key: string, field: string): unknown {
   try {
     return (obj as Record<string, unknown>)[key];
   } catch (cause) {
@@ -29,7 +29,7 @@ function read(obj: object, key: string, field: string): unknown {
   }
 }
 
-function safeInteger(value: unknown, field: string, min: number): number {
+export function safeInteger(value: unknown, field: string, min: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || Object.is(value, -0)) {
     throw new TypeError(`${field} must be a safe integer, got ${describe(value)}`);
   }
@@ -124,18 +124,22 @@ export function checkOptions(options: unknown): CheckedOptions {
   if (!STRATEGIES.includes(strategy as Strategy)) {
     throw new TypeError(`options.strategy must be one of ${STRATEGIES.map((s) => `"${s}"`).join(', ')}, got ${describe(strategy)}`);
   }
-  const rawThreads = read(options, 'threads', 'options.threads');
-  let threads: number | undefined;
-  if (rawThreads !== undefined) {
-    threads = safeInteger(rawThreads, 'options.threads', 1);
-    if (threads > MAX_THREADS) throw new RangeError(`options.threads must be at most ${MAX_THREADS}, got ${threads}`);
-  }
+  const threads = checkThreads(options);
   const rawBackend = read(options, 'backend', 'options.backend');
   const backend = rawBackend === undefined ? 'native' : rawBackend;
   if (!BACKENDS.includes(backend as Backend)) {
     throw new TypeError(`options.backend must be one of ${BACKENDS.map((s) => `"${s}"`).join(', ')}, got ${describe(backend)}`);
   }
   return { axis, strategy: strategy as Strategy, threads, backend: backend as Backend };
+}
+
+/** `options.threads`: undefined (rayon's default) or 1 to MAX_THREADS. */
+export function checkThreads(options: object): number | undefined {
+  const raw = read(options, 'threads', 'options.threads');
+  if (raw === undefined) return undefined;
+  const threads = safeInteger(raw, 'options.threads', 1);
+  if (threads > MAX_THREADS) throw new RangeError(`options.threads must be at most ${MAX_THREADS}, got ${threads}`);
+  return threads;
 }
 
 /** The rule NumPy applies: reducing an empty axis of max has no identity. */

@@ -1,0 +1,144 @@
+// Column reductions of apache-arrow Tables. Each column is walked chunk by
+// chunk (one Arrow `Data` each) without concatenating: a chunk without
+// nulls is reduced in place by the N-d engine; a chunk with nulls first has
+// its valid values gathered, because the engine has no mask.
+import { dtypeOf } from './dtypes';
+import type { Dtype, NumericArray } from './dtypes';
+import { beatsMax, beatsMin, checkSumRange } from './reference-nd';
+import { reduce } from './reduce';
+import type { Reduction } from './types';
+import { describe } from './validate';
+import { checkReduction } from './validate-nd';
+
+/** The parts of an Arrow `Data` (one chunk) this module reads. */
+export interface ArrowDataLike {
+  readonly type: { readonly typeId: number; readonly precision?: number };
+  readonly length: number;
+  readonly offset: number;
+  readonly nullCount: number;
+  readonly values: unknown;
+  readonly nullBitmap?: Uint8Array | null;
+}
+
+/** The parts of an Arrow `Table` this module reads (structural, so the
+ * library stays a dev dependency). */
+export interface ArrowTableLike {
+  readonly schema: { readonly fields: readonly { readonly name: string }[] };
+  getChild(name: string): { readonly data: readonly ArrowDataLike[] } | null;
+}
+
+type Scalar = number | bigint;
+
+/** One column's result; `null` when the column has no valid value and the
+ * reduction no identity (min, max, argmin, argmax, minmax). */
+export type ColumnResult = Scalar | { min: Scalar; max: Scalar } | null;
+
+export interface ColumnOptions {
+  /** Skip NaN in float columns, as `nanmax` does. */
+  ignoreNaN?: boolean;
+}
+
+// Arrow's Type enum (format/Schema.fbs): Int = 2, Float = 3; Float
+// precision HALF = 0 has Uint16Array values that are not numbers.
+const ARROW_INT = 2;
+const ARROW_FLOAT = 3;
+const ARROW_HALF = 0;
+
+function numericChunk(d: ArrowDataLike): boolean {
+  return d.type.typeId === ARROW_INT || (d.type.typeId === ARROW_FLOAT && d.type.precision !== ARROW_HALF);
+}
+
+/** A chunk's valid values, and for each its row within the chunk. */
+function validValues(d: ArrowDataLike, dtype: Dtype): { values: NumericArray; rows: number[] | undefined } {
+  const values = (d.values as NumericArray).subarray(0, d.length) as NumericArray;
+  if (d.nullCount === 0 || !d.nullBitmap || d.nullBitmap.length === 0) return { values, rows: undefined };
+  const bitmap = d.nullBitmap;
+  const rows: number[] = [];
+  for (let i = 0; i < d.length; i++) {
+    const bit = d.offset + i;
+    if (bitmap[bit >> 3] & (1 << (bit & 7))) rows.push(i);
+  }
+  const out = new dtype.ctor(rows.length) as unknown as { [i: number]: Scalar };
+  const src = values as unknown as ArrayLike<Scalar>;
+  rows.forEach((r, k) => (out[k] = src[r]));
+  return { values: out as unknown as NumericArray, rows };
+}
+
+/** Folds one chunk's scalar into the column's running result. */
+function combine(op: Reduction, dtype: Dtype, acc: ColumnResult, next: ColumnResult): ColumnResult {
+  if (acc === null) return next;
+  if (next === null) return acc;
+  switch (op) {
+    case 'sum':
+      return dtype.kind === 'float' ? (acc as number) + (next as number) : checkSumRange(dtype, BigInt(acc as Scalar) + BigInt(next as Scalar));
+    case 'max':
+      return beatsMax(next as Scalar, acc as Scalar) ? next : acc;
+    case 'min':
+      return beatsMin(next as Scalar, acc as Scalar) ? next : acc;
+    case 'minmax': {
+      const a = acc as { min: Scalar; max: Scalar };
+      const b = next as { min: Scalar; max: Scalar };
+      return { min: beatsMin(b.min, a.min) ? b.min : a.min, max: beatsMax(b.max, a.max) ? b.max : a.max };
+    }
+    default:
+      throw new Error(`combine does not handle ${op}`);
+  }
+}
+
+/** The reduction of one column, chunk by chunk. */
+function reduceColumn(chunks: readonly ArrowDataLike[], op: Reduction, ignoreNaN: boolean): ColumnResult | undefined {
+  if (chunks.length === 0 || !chunks.every(numericChunk)) return undefined;
+  let acc: ColumnResult = null;
+  // For argmin/argmax: the winning value and its row over the whole column.
+  let best: { value: Scalar; row: number } | undefined;
+  let start = 0;
+  let dtype: Dtype | undefined;
+  for (const d of chunks) {
+    dtype = dtypeOf(d.values);
+    if (!dtype) return undefined;
+    const { values, rows } = validValues(d, dtype);
+    if (values.length > 0) {
+      const x = { data: values, shape: [values.length] };
+      if (op === 'argmin' || op === 'argmax') {
+        const at = reduce(op, x, { axis: null }, ignoreNaN) as number;
+        const value = (values as unknown as ArrayLike<Scalar>)[at];
+        const beats = op === 'argmax' ? beatsMax : beatsMin;
+        // Later chunks win only strictly, so ties keep the first row.
+        if (!best || beats(value, best.value)) best = { value, row: start + (rows ? rows[at] : at) };
+      } else {
+        acc = combine(op, dtype, acc, reduce(op, x, { axis: null }, ignoreNaN) as ColumnResult);
+      }
+    }
+    start += d.length;
+  }
+  if (op === 'argmin' || op === 'argmax') return best ? best.row : null;
+  if (op === 'sum' && acc === null) return dtype?.kind === 'float' ? 0 : 0n;
+  return acc;
+}
+
+/**
+ * `op` of every numeric (int and float) column of an apache-arrow Table,
+ * skipping nulls: `{ columnName: result }`. Other columns are left out.
+ * argmin/argmax give the row within the whole column.
+ */
+export function reduceColumns(table: ArrowTableLike, op: Reduction, options: ColumnOptions = {}): Record<string, ColumnResult> {
+  if (table === null || typeof table !== 'object' || typeof (table as ArrowTableLike).getChild !== 'function') {
+    throw new TypeError(`table must be an apache-arrow Table, got ${describe(table)}`);
+  }
+  checkReduction(op, 'op');
+  if (options.ignoreNaN !== undefined && typeof options.ignoreNaN !== 'boolean') {
+    throw new TypeError(`options.ignoreNaN must be a boolean, got ${describe(options.ignoreNaN)}`);
+  }
+  const out: Record<string, ColumnResult> = {};
+  for (const field of table.schema.fields) {
+    const column = table.getChild(field.name);
+    if (!column) continue;
+    const result = reduceColumn(column.data, op, options.ignoreNaN === true);
+    if (result !== undefined) out[field.name] = result;
+  }
+  return out;
+}
+
+export const maxColumns = (table: ArrowTableLike, options?: ColumnOptions) => reduceColumns(table, 'max', options);
+export const minColumns = (table: ArrowTableLike, options?: ColumnOptions) => reduceColumns(table, 'min', options);
+export const sumColumns = (table: ArrowTableLike, options?: ColumnOptions) => reduceColumns(table, 'sum', options);
