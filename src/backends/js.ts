@@ -19,6 +19,10 @@ export const SMALL = 1 << 16;
 /** The fewest elements worth giving one worker. */
 const PER_WORKER = 1 << 14;
 
+/** Each worker is a whole V8 isolate (megabytes, tens of ms to start), so
+ * `threads` beyond a few per CPU only costs memory. */
+export const MAX_WORKERS = 4 * os.availableParallelism();
+
 const acc = new Int32Array(2 * BLOCK);
 
 function onCallingThread(data: BigInt64Array, p: Plan, order: Order): BigInt64Array {
@@ -91,7 +95,7 @@ export const jsBackend: Backend = {
       // lockfree splits the output columns, mutex the reduced rows.
       const threads = options.threads ?? os.availableParallelism();
       const elements = p.rows * p.cols;
-      const parts = Math.min(threads, strategy === 'lockfree' ? p.cols : p.rows, Math.ceil(elements / PER_WORKER));
+      const parts = Math.min(threads, MAX_WORKERS, strategy === 'lockfree' ? p.cols : p.rows, Math.ceil(elements / PER_WORKER));
       result = elements < SMALL || parts < 2 ? onCallingThread(view.data, p, 'layout') : onWorkers(view.data, p, strategy, parts);
     }
     if (p.flip) result.reverse();

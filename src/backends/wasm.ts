@@ -68,12 +68,15 @@ const GiB = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 class Heap {
   private readonly blocks: Block[] = [];
   private top: number;
+  /** Memory from here up has never been handed out: still zero as grown. */
+  private untouched: number;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
     base: number,
   ) {
     this.top = Math.ceil(base / ALIGN) * ALIGN;
+    this.untouched = this.top;
   }
 
   /** Bytes in blocks not yet freed. */
@@ -81,7 +84,17 @@ class Heap {
     return this.blocks.reduce((s, b) => s + (b.free ? 0 : b.size), 0);
   }
 
-  alloc(bytes: number, what: string): Block {
+  /** A block of at least `bytes` bytes; `zeroed` clears what an earlier
+   * block may have left there (memory never handed out is still zero). */
+  alloc(bytes: number, what: string, zeroed = false): Block {
+    const block = this.place(bytes, what);
+    const end = Math.min(block.start + block.size, this.untouched);
+    if (zeroed && end > block.start) new Uint8Array(this.memory.buffer, block.start, end - block.start).fill(0);
+    this.untouched = Math.max(this.untouched, block.start + block.size);
+    return block;
+  }
+
+  private place(bytes: number, what: string): Block {
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
     for (let k = 0; k < this.blocks.length; k++) {
       const b = this.blocks[k];
@@ -211,10 +224,8 @@ export function wasmAlloc(rows: number, cols: number): WasmInt64Array2D {
   dimension(rows, 'rows');
   dimension(cols, 'cols');
   const n = rows * cols;
-  const { heap, api } = wasm();
-  const block = heap.alloc(n * 8, `a ${rows} x ${cols} int64 array`);
-  // Freed blocks are reused, so zero what may hold an earlier array.
-  new Uint8Array(api.memory.buffer, block.start, block.size).fill(0);
+  const { heap } = wasm();
+  const block = heap.alloc(n * 8, `a ${rows} x ${cols} int64 array`, true);
   return new WasmInt64Array2D(block, n, [rows, cols], [cols, 1], 0);
 }
 
