@@ -70,7 +70,7 @@ function combine(op: Reduction, dtype: Dtype, acc: ColumnResult, next: ColumnRes
   if (next === null) return acc;
   switch (op) {
     case 'sum':
-      return dtype.kind === 'float' ? (acc as number) + (next as number) : checkSumRange(dtype, BigInt(acc as Scalar) + BigInt(next as Scalar));
+      return dtype.kind === 'float' ? (acc as number) + (next as number) : checkSumRange(dtype, BigInt(acc as Scalar) + BigInt(next as Scalar), 0);
     case 'max':
       return beatsMax(next as Scalar, acc as Scalar) ? next : acc;
     case 'min':

@@ -103,7 +103,6 @@ function arg(view: ViewNd, axes: readonly number[], op: 'argmin' | 'argmax', ign
 function sum(view: ViewNd, axes: readonly number[]): NumericArray {
   const n = outCount(view, axes);
   const data = view.data as unknown as ArrayLike<Value>;
-  const ctor = sumCtorOf(view.dtype);
   if (view.dtype.kind === 'float') {
     const out = new Float64Array(n);
     forEachReduced(view, axes, (o, at) => (out[o] += data[at] as number));
@@ -119,18 +118,17 @@ function sum(view: ViewNd, axes: readonly number[]): NumericArray {
       small[o] = 0;
     }
   });
-  const out = new ctor(n) as unknown as { [i: number]: bigint };
-  for (let o = 0; o < n; o++) out[o] = checkSumRange(view.dtype, big[o] + BigInt(small[o]));
+  const out = new (sumCtorOf(view.dtype))(n) as unknown as { [i: number]: bigint };
+  for (let o = 0; o < n; o++) out[o] = checkSumRange(view.dtype, big[o] + BigInt(small[o]), o);
   return out as unknown as NumericArray;
 }
 
-/** An exact integer sum, or the RangeError of one that does not fit the
- * 64-bit result type. */
-export function checkSumRange(dtype: Dtype, total: bigint): bigint {
-  const ctor = sumCtorOf(dtype);
+/** An exact integer sum, or the RangeError (the addon's words) of one
+ * that does not fit the 64-bit result type. */
+export function checkSumRange(dtype: Dtype, total: bigint, at: number): bigint {
   const [low, high] = dtype.kind === 'int' ? [-(2n ** 63n), 2n ** 63n - 1n] : [0n, 2n ** 64n - 1n];
   if (total < low || total > high) {
-    throw new RangeError(`sum of ${dtype.name} overflows ${ctor.name} (${total} is outside ${low} to ${high})`);
+    throw new RangeError(`sum at output index ${at} does not fit ${dtype.kind === 'int' ? 'int64' : 'uint64'}`);
   }
   return total;
 }

@@ -68,7 +68,7 @@ export function checkNdView(x: unknown, name = 'x'): ViewNd {
   let stridesField = `${name}.strides`;
   if (rawStrides === undefined) {
     rawStrides = read(x, 'stride', `${name}.stride`);
-    stridesField = `${name}.stride`;
+    if (rawStrides !== undefined) stridesField = `${name}.stride`;
   }
   const strides = rawStrides === undefined ? cStrides(shape) : list(rawStrides, stridesField, -Number.MAX_SAFE_INTEGER);
   if (strides.length !== shape.length) {

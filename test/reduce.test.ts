@@ -1,0 +1,172 @@
+// The N-d differential table: dtype x op x axis x layout, the public API
+// (the addon when it has the function) against the reference loops; then
+// hand-checked answers that pin the reference itself down, the bad-input
+// table, and a NumPy cross-check through .npy files.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+
+import { argmax, argmin, max, min, minmax, nanmax, nanmin, resultShape, sum } from '../src/index';
+import type { Axis, Reduction } from '../src/index';
+import { nativeCall } from '../src/native-nd';
+import { reduce } from '../src/reduce';
+import { DTYPES, LAYOUTS, axesFor, fillValues, sameResult, viewOf } from './nd-cases';
+
+const API: Record<Reduction, (x: never, o?: never) => unknown> = { min, max, sum, argmin, argmax, minmax } as never;
+const OPS = Object.keys(API) as Reduction[];
+
+/** The outcome of a call: its value, or its error's class and message. */
+function outcome(f: () => unknown): { value?: unknown; error?: Error } {
+  try {
+    return { value: f() };
+  } catch (error) {
+    return { error: error as Error };
+  }
+}
+
+const label = (axis: Axis) => JSON.stringify(axis);
+
+for (const dtype of DTYPES) {
+  test(`${dtype.name}: every op, axis and layout equals the reference`, () => {
+    for (const layout of LAYOUTS) {
+      for (const nan of dtype.kind === 'float' ? [true, false] : [false]) {
+        const x = viewOf(fillValues(dtype, layout.size, 7, nan), layout);
+        for (const axis of axesFor(layout.shape.length, layout.big)) {
+          for (const op of OPS) {
+            for (const ignoreNaN of dtype.kind === 'float' ? [false, true] : [false]) {
+              const where = `${layout.name} nan=${nan} ${op} axis ${label(axis)} ignoreNaN=${ignoreNaN}`;
+              const options = { axis, ignoreNaN };
+              const want = outcome(() => reduce(op, x, options, false, 'reference'));
+              const got = outcome(() => API[op](x as never, options as never));
+              if (want.error) {
+                assert.ok(got.error, `${where}: expected ${want.error.message}, got a value`);
+                assert.equal(got.error.constructor, want.error.constructor, `${where}: ${got.error.message}`);
+                const gist = /does not fit/.test(want.error.message) ? /does not fit/ : /zero-size array|All-NaN/;
+                assert.match(got.error.message, gist, where);
+                continue;
+              }
+              assert.ok(!got.error, `${where}: ${got.error?.message}`);
+              sameResult(got.value, want.value, where, op === 'sum' && dtype.kind === 'float');
+            }
+          }
+          if (dtype.kind === 'float' && !layout.big) {
+            const o = { axis };
+            sameResult(outcome(() => nanmax(x, o)).value, outcome(() => max(x, { ...o, ignoreNaN: true })).value, `nanmax ${label(axis)}`);
+            sameResult(outcome(() => nanmin(x, o)).value, outcome(() => min(x, { ...o, ignoreNaN: true })).value, `nanmin ${label(axis)}`);
+          }
+        }
+      }
+    }
+  });
+}
+
+test('result types: the input class for min/max, 64-bit sums, float64 indices, scalars for axis null', () => {
+  for (const dtype of DTYPES) {
+    const data = fillValues(dtype, 12, 3, false);
+    const x = { data, shape: [3, 4] };
+    assert.equal(max(x).constructor, dtype.ctor, dtype.name);
+    assert.equal(min(x, { axis: 1 }).constructor, dtype.ctor, dtype.name);
+    const m = minmax(x);
+    assert.equal(m.min.constructor, dtype.ctor);
+    assert.equal(m.max.length, 4);
+    const sumClass = dtype.kind === 'float' ? Float64Array : dtype.kind === 'int' ? BigInt64Array : BigUint64Array;
+    const s = outcome(() => sum(x));
+    if (!s.error) assert.equal((s.value as object).constructor, sumClass, dtype.name);
+    assert.ok(argmax(x) instanceof Float64Array);
+    assert.equal(typeof max(x, { axis: null }), dtype.big ? 'bigint' : 'number', dtype.name);
+    assert.equal(typeof argmin(x, { axis: null }), 'number');
+    const all = minmax(x, { axis: null });
+    assert.equal(typeof all.min, dtype.big ? 'bigint' : 'number');
+  }
+  const clamped = { data: new Uint8ClampedArray([1, 200, 3, 4]), shape: [2, 2] };
+  const out = max(clamped);
+  assert.ok(out instanceof Uint8ClampedArray);
+  assert.deepEqual(Array.from(out), [3, 200]);
+});
+
+// Answers worked out by hand: they keep the reference (and so the table
+// above) honest.
+test('hand-checked answers', () => {
+  const x = { data: new Int32Array([3, -1, 7, 7, 0, -5, 2, 9, -5, 4, 1, 6]), shape: [2, 2, 3] };
+  assert.deepEqual(Array.from(max(x)), [3, 9, 7, 7, 1, 6]);
+  assert.deepEqual(Array.from(max(x, { axis: -1 })), [7, 7, 9, 6]);
+  assert.deepEqual(Array.from(min(x, { axis: [0, 2] })), [-5, -5]);
+  assert.equal(max(x, { axis: null }), 9);
+  assert.equal(argmax(x, { axis: null }), 7);
+  assert.equal(argmin(x, { axis: null }), 5, 'first of the tied minimums');
+  assert.deepEqual(Array.from(argmax(x, { axis: [1, 2] })), [2, 1]);
+  assert.deepEqual(sum(x, { axis: [0, 1] }), BigInt64Array.from([16n, 9n, 3n]));
+  assert.equal(sum(x, { axis: null }), 28n);
+  const m = minmax(x, { axis: 2 });
+  assert.deepEqual([Array.from(m.min), Array.from(m.max)], [[-1, -5, -5, 1], [7, 7, 9, 6]]);
+
+  const f = { data: new Float64Array([1, NaN, -0, 0, Infinity, NaN]), shape: [3, 2] };
+  assert.ok(Number.isNaN(max(f, { axis: 0 })[1]), 'NaN propagates');
+  assert.equal(max(f, { axis: 0 })[0], Infinity);
+  assert.equal(nanmax(f, { axis: 0 })[1], 0);
+  assert.deepEqual(Array.from(argmax(f, { axis: 0 })), [2, 0], 'NaN counts as the maximum, first one');
+  assert.deepEqual(Array.from(argmax(f, { axis: 0, ignoreNaN: true })), [2, 1]);
+  assert.ok(Number.isNaN(nanmin({ data: new Float32Array([NaN, NaN]), shape: [2] }, { axis: null })), 'all-NaN slice gives NaN');
+  assert.ok(Number.isNaN(sum(f, { axis: null })));
+
+  const big = { data: BigInt64Array.from([-(2n ** 63n), 2n ** 63n - 1n, 5n]), shape: [3] };
+  assert.equal(max(big, { axis: null }), 2n ** 63n - 1n);
+  assert.equal(sum(big, { axis: null }), 4n);
+  assert.equal(sum({ data: BigUint64Array.from([2n ** 64n - 2n, 1n]), shape: [2] }, { axis: null }), 2n ** 64n - 1n);
+  assert.equal(sum({ data: new Uint8Array([255, 255, 255]), shape: [3] }, { axis: null }), 765n);
+  assert.deepEqual(sum({ data: new Int8Array(0), shape: [0, 2] }), BigInt64Array.from([0n, 0n]), 'an empty sum is 0');
+  assert.deepEqual(max({ data: new Float32Array(0), shape: [3, 0] }), new Float32Array(0), 'nothing kept, nothing to do');
+});
+
+test('resultShape drops the reduced axes', () => {
+  const x = { data: new Float32Array(24), shape: [2, 3, 4] };
+  assert.deepEqual(resultShape(x), [3, 4]);
+  assert.deepEqual(resultShape(x, { axis: -1 }), [2, 3]);
+  assert.deepEqual(resultShape(x, { axis: [2, 0] }), [3]);
+  assert.deepEqual(resultShape(x, { axis: null }), []);
+  assert.equal(max(x, { axis: [2, 0] }).length, 3);
+});
+
+type Bad = [name: string, call: () => unknown, error: typeof TypeError | typeof RangeError, message: RegExp];
+const f6 = () => new Float64Array([1, 2, 3, 4, 5, 6]);
+const BAD: Bad[] = [
+  ['data a DataView', () => max({ data: new DataView(new ArrayBuffer(8)), shape: [1] } as never), TypeError, /x.data must be a numeric typed array .*got DataView/],
+  ['data a plain array', () => sum({ data: [1, 2], shape: [2] } as never), TypeError, /x.data must be a numeric typed array.*an array of length 2/],
+  ['shape empty', () => min({ data: f6(), shape: [] }), RangeError, /x.shape must have at least 1 entry/],
+  ['shape fractional', () => min({ data: f6(), shape: [2, 1.5] }), TypeError, /x.shape\[1\] must be a safe integer, got 1.5/],
+  ['strides of the wrong length', () => max({ data: f6(), shape: [2, 3], strides: [3] }), RangeError, /x.strides must have 2 entries, one per axis/],
+  ['3-D past the end', () => max({ data: f6(), shape: [2, 2, 2] }), RangeError, /x.strides \[4, 2, 1\] with shape \[2, 2, 2\] and offset 0 reaches element 7, past the end of data \(length 6\)/],
+  ['negative stride before the start', () => argmax({ data: f6(), shape: [3], strides: [-1], offset: 1 }), RangeError, /reaches element -1, before the start/],
+  ['axis out of range', () => max({ data: f6(), shape: [6] }, { axis: 1 }), RangeError, /options.axis 1 is out of range for a 1-D array \(expected -1 to 0\)/],
+  ['axis list out of range', () => sum({ data: f6(), shape: [2, 3] }, { axis: [0, -3] }), RangeError, /options.axis\[1\] -3 is out of range for a 2-D array/],
+  ['duplicate axes', () => min({ data: f6(), shape: [2, 3] }, { axis: [1, -1] }), RangeError, /options.axis \[1, -1\] names axis 1 twice/],
+  ['empty axis list', () => min({ data: f6(), shape: [2, 3] }, { axis: [] }), RangeError, /at least one axis/],
+  ['axis a string', () => minmax({ data: f6(), shape: [6] }, { axis: 'all' as never }), TypeError, /options.axis must be an integer, a list of integers or null, got "all"/],
+  ['axis list of strings', () => minmax({ data: f6(), shape: [6] }, { axis: ['0'] as never }), TypeError, /options.axis\[0\] must be a safe integer, got "0"/],
+  ['ignoreNaN a string', () => max({ data: f6(), shape: [6] }, { ignoreNaN: 'yes' as never }), TypeError, /options.ignoreNaN must be a boolean, got "yes"/],
+  ['threads 0', () => sum({ data: f6(), shape: [6] }, { threads: 0 }), RangeError, /options.threads must be at least 1/],
+  ['strategy on sum', () => sum({ data: f6(), shape: [6] }, { strategy: 'serial' } as never), TypeError, /options.strategy applies only to max of a 2-D BigInt64Array/],
+  ['strategy on a float max', () => max({ data: f6(), shape: [2, 3] } as never, { strategy: 'serial' }), TypeError, /x.data must be a BigInt64Array, got Float64Array/],
+  ['int64 sum overflows', () => sum({ data: BigInt64Array.from([2n ** 62n, 2n ** 62n]), shape: [2] }), RangeError, /does not fit u?int64/],
+  ['uint64 sum overflows', () => sum({ data: BigUint64Array.from([2n ** 63n, 2n ** 63n]), shape: [2, 1] }), RangeError, /does not fit u?int64/],
+  ['negative int64 sum overflows', () => sum({ data: BigInt64Array.from([-(2n ** 63n), -1n]), shape: [2] }, { axis: null }), RangeError, /does not fit u?int64/],
+  ['max of an empty axis', () => max({ data: f6(), shape: [0, 3] }), RangeError, /^zero-size array to reduction operation maximum which has no identity$/],
+  ['min of an empty axis', () => min({ data: new Int8Array(0), shape: [2, 0] }, { axis: 1 }), RangeError, /^zero-size array to reduction operation minimum which has no identity$/],
+  ['argmax of everything, empty', () => argmax({ data: new Uint16Array(0), shape: [0] }, { axis: null }), RangeError, /zero-size array to reduction operation maximum/],
+  ['minmax of an empty list', () => minmax({ data: f6(), shape: [2, 0, 3] }, { axis: [1, 2] }), RangeError, /zero-size array to reduction operation minimum/],
+  ['nanargmax of an all-NaN slice', () => argmax({ data: new Float64Array([NaN, 1, NaN, 2]), shape: [2, 2] }, { axis: 0, ignoreNaN: true }), RangeError, /All-NaN slice/],
+];
+
+test(`the N-d API rejects ${BAD.length} bad inputs with typed errors naming the field`, () => {
+  for (const [name, call, error, message] of BAD) {
+    assert.throws(call, (e: unknown) => {
+      assert.ok(e instanceof error, `${name}: expected ${error.name}, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+      assert.match((e as Error).message, message, name);
+      return true;
+    }, name);
+  }
+});
+
+test('the addon has the N-d functions (else every table above only checked the reference against itself)', (t) => {
+  const missing = DTYPES.filter((d) => OPS.some((op) => !nativeCall(op, d.suffix)));
+  if (missing.length > 0) t.skip(`no native N-d functions for ${missing.map((d) => d.name).join(', ')}: run npm run build:native`);
+});
