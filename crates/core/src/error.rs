@@ -25,6 +25,10 @@ pub enum Error {
     ZeroSize { op: &'static str },
     /// An option with a value that is not one of its choices.
     BadOption { field: &'static str, value: String },
+    /// An integer sum that does not fit the documented result type.
+    Overflow { op: &'static str, index: usize, target: &'static str },
+    /// A NaN-skipping arg reduction over a slice of only NaN (NumPy raises too).
+    AllNan { op: &'static str },
     /// The caller aborted the computation.
     Aborted,
     /// A kernel panicked; the message is kept for the report.
@@ -64,6 +68,11 @@ impl fmt::Display for Error {
                 "zero-size array to reduction operation {op} which has no identity"
             ),
             Error::BadOption { field, value } => write!(f, "{field} is invalid: {value}"),
+            Error::Overflow { op, index, target } => write!(
+                f,
+                "{op} at output index {index} does not fit {target}"
+            ),
+            Error::AllNan { op } => write!(f, "All-NaN slice encountered in {op}"),
             Error::Aborted => write!(f, "the operation was aborted"),
             Error::Panicked(msg) => write!(f, "internal error in a kernel: {msg}"),
         }

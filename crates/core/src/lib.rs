@@ -4,14 +4,21 @@
 
 mod cancel;
 mod element;
+pub mod engine;
 mod error;
 pub mod kernels;
+pub mod nd;
+pub mod ops;
 mod pool;
+pub mod reductions;
+mod scalar;
 mod view;
 
 pub use cancel::{Cancel, NEVER};
 pub use element::Element;
 pub use error::{Error, ErrorKind};
+pub use nd::ViewN;
+pub use scalar::Scalar;
 pub use pool::{check_threads, effective_threads, run_with_threads, MAX_THREADS};
 pub use view::{count_from_f64, integer_from_f64, View2, MAX_SAFE_INTEGER};
 

@@ -25,6 +25,8 @@ pub(crate) fn code(e: &Error) -> &'static str {
         Error::OutOfBounds { .. } => "ERR_NDREDUCE_OUT_OF_BOUNDS",
         Error::ZeroSize { .. } => "ERR_NDREDUCE_ZERO_SIZE",
         Error::BadOption { .. } => "ERR_NDREDUCE_BAD_OPTION",
+        Error::Overflow { .. } => "ERR_NDREDUCE_OVERFLOW",
+        Error::AllNan { .. } => "ERR_NDREDUCE_ALL_NAN",
         Error::Aborted => "ABORT_ERR",
         Error::Panicked(_) => "ERR_NDREDUCE_PANIC",
     }

@@ -3,6 +3,7 @@
 //! algorithm lives here.
 
 mod errors;
+mod reduce;
 mod task;
 
 use napi::bindgen_prelude::*;

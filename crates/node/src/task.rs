@@ -31,6 +31,12 @@ impl CancelToken {
     }
 }
 
+impl CancelToken {
+    pub(crate) fn flag(&self) -> Arc<Cancel> {
+        self.flag.clone()
+    }
+}
+
 pub struct MaxTask {
     // Holds a reference to the JavaScript array, so its memory stays alive
     // until the task completes. The TypeScript layer only passes arrays over

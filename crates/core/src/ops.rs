@@ -1,0 +1,169 @@
+//! The reductions of the general engine, each a small [`Op`]: a start
+//! value, a fold of one element (with its index along the reduced axes)
+//! and a merge of two partial results (the first covering earlier indices).
+
+use crate::scalar::Scalar;
+
+pub trait Op<T: Scalar>: Sync + Send {
+    type Acc: Copy + Send + Sync;
+    /// NumPy's name, for "zero-size array to reduction operation {name}".
+    const NAME: &'static str;
+    /// Whether an empty reduction has a value (only `sum` does).
+    const HAS_IDENTITY: bool;
+    fn init(&self) -> Self::Acc;
+    fn fold(&self, acc: Self::Acc, x: T, index: usize) -> Self::Acc;
+    fn merge(&self, earlier: Self::Acc, later: Self::Acc) -> Self::Acc;
+}
+
+/// `x` beats `best` for a maximum. NaN beats everything (NumPy's max
+/// propagates NaN) and nothing beats a NaN, so NaN is sticky.
+#[inline(always)]
+fn above<T: Scalar>(x: T, best: T) -> bool {
+    x > best || (x.is_nan() && !best.is_nan())
+}
+
+#[inline(always)]
+fn below<T: Scalar>(x: T, best: T) -> bool {
+    x < best || (x.is_nan() && !best.is_nan())
+}
+
+/// NaN-skipping: a non-NaN `x` beats a NaN start.
+#[inline(always)]
+fn above_skip_nan<T: Scalar>(x: T, best: T) -> bool {
+    x > best || (best.is_nan() && !x.is_nan())
+}
+
+#[inline(always)]
+fn below_skip_nan<T: Scalar>(x: T, best: T) -> bool {
+    x < best || (best.is_nan() && !x.is_nan())
+}
+
+macro_rules! extremum {
+    ($name:ident, $np:literal, $init:expr, $beats:ident) => {
+        pub struct $name;
+        impl<T: Scalar> Op<T> for $name {
+            type Acc = T;
+            const NAME: &'static str = $np;
+            const HAS_IDENTITY: bool = false;
+            #[inline(always)]
+            fn init(&self) -> T {
+                $init
+            }
+            #[inline(always)]
+            fn fold(&self, acc: T, x: T, _index: usize) -> T {
+                if $beats(x, acc) { x } else { acc }
+            }
+            #[inline(always)]
+            fn merge(&self, a: T, b: T) -> T {
+                if $beats(b, a) { b } else { a }
+            }
+        }
+    };
+}
+extremum!(Max, "maximum", T::LOWEST, above);
+extremum!(Min, "minimum", T::HIGHEST, below);
+extremum!(NanMax, "fmax", T::nan_or(T::LOWEST), above_skip_nan);
+extremum!(NanMin, "fmin", T::nan_or(T::HIGHEST), below_skip_nan);
+
+/// No index yet: the slice was empty or (NaN-skipping) held only NaN.
+pub const NO_INDEX: usize = usize::MAX;
+
+macro_rules! arg_extremum {
+    ($name:ident, $np:literal, $beats:ident) => {
+        pub struct $name;
+        impl<T: Scalar> Op<T> for $name {
+            type Acc = (T, usize);
+            const NAME: &'static str = $np;
+            const HAS_IDENTITY: bool = false;
+            #[inline(always)]
+            fn init(&self) -> (T, usize) {
+                (T::LOWEST, NO_INDEX)
+            }
+            #[inline(always)]
+            fn fold(&self, acc: (T, usize), x: T, index: usize) -> (T, usize) {
+                // Strictly better only, so the first occurrence wins ties.
+                if acc.1 == NO_INDEX || $beats(x, acc.0) { (x, index) } else { acc }
+            }
+            #[inline(always)]
+            fn merge(&self, a: (T, usize), b: (T, usize)) -> (T, usize) {
+                if a.1 == NO_INDEX || (b.1 != NO_INDEX && $beats(b.0, a.0)) { b } else { a }
+            }
+        }
+    };
+}
+arg_extremum!(ArgMax, "argmax", above);
+arg_extremum!(ArgMin, "argmin", below);
+
+/// NaN-skipping arg: NaN elements are never chosen; an all-NaN slice keeps
+/// `NO_INDEX`, which the caller reports as NumPy does ("All-NaN slice").
+macro_rules! nan_arg_extremum {
+    ($name:ident, $np:literal, $beats:ident) => {
+        pub struct $name;
+        impl<T: Scalar> Op<T> for $name {
+            type Acc = (T, usize);
+            const NAME: &'static str = $np;
+            const HAS_IDENTITY: bool = false;
+            #[inline(always)]
+            fn init(&self) -> (T, usize) {
+                (T::LOWEST, NO_INDEX)
+            }
+            #[inline(always)]
+            fn fold(&self, acc: (T, usize), x: T, index: usize) -> (T, usize) {
+                if !x.is_nan() && (acc.1 == NO_INDEX || $beats(x, acc.0)) { (x, index) } else { acc }
+            }
+            #[inline(always)]
+            fn merge(&self, a: (T, usize), b: (T, usize)) -> (T, usize) {
+                if b.1 != NO_INDEX && (a.1 == NO_INDEX || $beats(b.0, a.0)) { b } else { a }
+            }
+        }
+    };
+}
+nan_arg_extremum!(NanArgMax, "nanargmax", above);
+nan_arg_extremum!(NanArgMin, "nanargmin", below);
+
+pub struct Sum;
+impl<T: Scalar> Op<T> for Sum {
+    type Acc = T::Wide;
+    const NAME: &'static str = "add";
+    const HAS_IDENTITY: bool = true;
+    #[inline(always)]
+    fn init(&self) -> T::Wide {
+        T::ZERO
+    }
+    #[inline(always)]
+    fn fold(&self, acc: T::Wide, x: T, _index: usize) -> T::Wide {
+        acc + x.widen()
+    }
+    #[inline(always)]
+    fn merge(&self, a: T::Wide, b: T::Wide) -> T::Wide {
+        a + b
+    }
+}
+
+/// Minimum and maximum in one pass; `SKIP_NAN` picks the NaN rule.
+pub struct MinMax<const SKIP_NAN: bool>;
+impl<T: Scalar, const SKIP_NAN: bool> Op<T> for MinMax<SKIP_NAN> {
+    type Acc = (T, T);
+    const NAME: &'static str = "minimum";
+    const HAS_IDENTITY: bool = false;
+    #[inline(always)]
+    fn init(&self) -> (T, T) {
+        if SKIP_NAN { (NanMin.init(), NanMax.init()) } else { (Min.init(), Max.init()) }
+    }
+    #[inline(always)]
+    fn fold(&self, acc: (T, T), x: T, i: usize) -> (T, T) {
+        if SKIP_NAN {
+            (NanMin.fold(acc.0, x, i), NanMax.fold(acc.1, x, i))
+        } else {
+            (Min.fold(acc.0, x, i), Max.fold(acc.1, x, i))
+        }
+    }
+    #[inline(always)]
+    fn merge(&self, a: (T, T), b: (T, T)) -> (T, T) {
+        if SKIP_NAN {
+            (<NanMin as Op<T>>::merge(&NanMin, a.0, b.0), <NanMax as Op<T>>::merge(&NanMax, a.1, b.1))
+        } else {
+            (<Min as Op<T>>::merge(&Min, a.0, b.0), <Max as Op<T>>::merge(&Max, a.1, b.1))
+        }
+    }
+}
