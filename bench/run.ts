@@ -97,16 +97,17 @@ export async function benchCommand(argv: string[]): Promise<number> {
   );
 
   const policy = (s?: Subject): Policy => ({ repeat: o.repeat, budgetMs: s?.budgetMs ?? o.budgetMs });
-  // The floor is measured first and again last, and the faster of the two
-  // counts: on a shared machine a busy moment must not lower every ratio.
+  // The floor is measured first, before every implementation, and last;
+  // the fastest median counts. On a shared machine the load comes and goes,
+  // and a floor taken in a busy moment would flatter every row after it.
   const floorRuns = new Map<number, Timing[]>(threadList.map((t) => [t, []]));
   const readFloor = floorSubject();
-  const measureFloors = async (when: string) => {
+  const measureFloors = async (when: string, quiet = false) => {
     for (const t of threadList) {
       progress.step(`floor (${when}), ${t} threads`);
       const { timing } = await readFloor(data.arr.data, t, policy());
       floorRuns.get(t)!.push(timing);
-      say(`floor (${when}: reading all ${((data.arr.data.length * 8) / 1e6).toFixed(0)} MB once) took ${ms(timing.median)} ms with ${t} threads`);
+      if (!quiet) say(`floor (${when}: reading all ${((data.arr.data.length * 8) / 1e6).toFixed(0)} MB once) took ${ms(timing.median)} ms with ${t} threads`);
     }
   };
   await measureFloors('first');
@@ -119,6 +120,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const serialMedian = new Map<string, number>();
   for (const [k, s] of list.entries()) {
     const tag = `[${k + 1}/${list.length}] ${s.id}`;
+    if (k > 0) await measureFloors(`before ${s.id}`, true);
     try {
       progress.step(`${tag}: setting up`);
       await s.setup?.(data);
@@ -182,7 +184,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
 
   for (const t of threadList) {
     const floor = floors.get(t)!;
-    say(`\n${t} thread${t === 1 ? '' : 's'} (floor: median ${ms(floor.median)} ms, min ${ms(floor.min)} ms)\n`);
+    const all = floorRuns.get(t)!.map((f) => f.median);
+    say(`\n${t} thread${t === 1 ? '' : 's'} (floor: median ${ms(floor.median)} ms, min ${ms(floor.min)} ms; the fastest of ${all.length} measurements, whose medians ranged ${ms(Math.min(...all))} to ${ms(Math.max(...all))} ms)\n`);
     say(resultTable(records.filter((r) => r.threads === t), floor));
   }
   if (skipped.length) say(`\n${skipped.map((s) => `${s.impl}: skipped: ${s.reason}`).join('\n')}`);
@@ -196,7 +199,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
       median_ms: floors.get(t)!.median,
       min_ms: floors.get(t)!.min,
       samples_ms: floors.get(t)!.samples,
-      first_and_last_median_ms: floorRuns.get(t)!.map((f) => f.median),
+      // Every measurement of the floor, first to last; the smallest is the floor.
+      all_medians_ms: floorRuns.get(t)!.map((f) => f.median),
     }));
     const doc = { command, machine: machineEnd, rows, cols, seed: o.input ? undefined : o.seed, input: o.input, floor: floorsOut, results: records, skipped, notes, event_loop: eventLoop.json, failures };
     fs.writeFileSync(o.json, JSON.stringify(doc, null, 2) + '\n');
