@@ -44,4 +44,16 @@ fn main() {
             println!("{name} {s:?} {t:.1} ms ({:.2}x floor)", t / floor);
         }
     }
+    // The general engine on the same numbers, as int64 and as float64.
+    use ndreduce_core::engine::reduce;
+    use ndreduce_core::ops::{ArgMax, Max, Sum};
+    let floats: Vec<f64> = data.iter().map(|&x| x as f64).collect();
+    for (name, shape, strides) in [("arr", vec![rows, cols], vec![cols as isize, 1]), ("arr.T", vec![cols, rows], vec![1, cols as isize])] {
+        let v = ndreduce_core::ViewN::new(data.len(), shape, strides, 0).unwrap();
+        let t = median_ms(|| { std::hint::black_box(reduce(&data, &v, &[0], &Max, Some(threads), &NEVER).unwrap()); });
+        let f = median_ms(|| { std::hint::black_box(reduce(&floats, &v, &[0], &Max, Some(threads), &NEVER).unwrap()); });
+        let a = median_ms(|| { std::hint::black_box(reduce(&data, &v, &[0], &ArgMax, Some(threads), &NEVER).unwrap()); });
+        let s = median_ms(|| { std::hint::black_box(reduce(&data, &v, &[0], &Sum, Some(threads), &NEVER).unwrap()); });
+        println!("{name} engine: i64 max {t:.1} ms ({:.2}x floor), f64 max {f:.1}, i64 argmax {a:.1}, i64 sum {s:.1}", t / floor);
+    }
 }
