@@ -1,0 +1,135 @@
+// The asynchronous N-d reductions: the same answers and errors as the
+// synchronous ones, shared or copied input, abort, and the fallback.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+
+import * as api from '../src/index';
+import type { Reduction } from '../src/index';
+import { COPY_SLICE } from '../src/async';
+import { reduce } from '../src/reduce';
+import { reduceAsync } from '../src/reduce-async';
+import { DTYPES, LAYOUTS, axesFor, fillValues, sameResult, viewOf } from './nd-cases';
+
+type Fn = (x: never, o?: never) => unknown;
+const PAIRS: [Reduction, Fn, Fn][] = [
+  ['min', api.min, api.minAsync],
+  ['max', api.max, api.maxAsync],
+  ['sum', api.sum, api.sumAsync],
+  ['argmin', api.argmin, api.argminAsync],
+  ['argmax', api.argmax, api.argmaxAsync],
+  ['minmax', api.minmax, api.minmaxAsync],
+] as never;
+
+function onShared<T extends { data: ArrayBufferView }>(x: T): T {
+  const bytes = new Uint8Array(new SharedArrayBuffer(x.data.byteLength));
+  bytes.set(new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength));
+  const ctor = x.data.constructor as new (b: SharedArrayBuffer) => ArrayBufferView;
+  return { ...x, data: new ctor(bytes.buffer as SharedArrayBuffer) };
+}
+
+async function settled(p: () => Promise<unknown>): Promise<{ value?: unknown; error?: Error }> {
+  try {
+    return { value: await p() };
+  } catch (error) {
+    return { error: error as Error };
+  }
+}
+
+test('every ...Async equals its synchronous twin, on shared and copied input', async () => {
+  const layouts = LAYOUTS.filter((l) => ['3-D negative strides', 'C 4-D', 'Fortran 7x11', 'zero rows', 'C 300x257'].includes(l.name));
+  for (const dtype of DTYPES) {
+    for (const layout of layouts) {
+      const x = viewOf(fillValues(dtype, layout.size, 5), layout);
+      for (const input of [x, onShared(x)]) {
+        for (const axis of axesFor(layout.shape.length, true)) {
+          for (const [op, sync, async] of PAIRS) {
+            const where = `${dtype.name} ${layout.name} ${op} axis ${JSON.stringify(axis)}`;
+            let want: unknown;
+            try {
+              want = sync(input as never, { axis } as never);
+            } catch (e) {
+              await assert.rejects(async(input as never, { axis, threads: 2 } as never) as Promise<unknown>, { constructor: (e as Error).constructor, message: (e as Error).message }, where);
+              continue;
+            }
+            sameResult(await async(input as never, { axis, threads: 2 } as never), want, where, op === 'sum');
+          }
+        }
+      }
+    }
+  }
+});
+
+test('nanmaxAsync and nanminAsync skip NaN', async () => {
+  const x = { data: new Float64Array([NaN, 1, 2, NaN]), shape: [2, 2] };
+  assert.deepEqual(Array.from(await api.nanmaxAsync(x)), [2, 1]);
+  assert.deepEqual(Array.from(await api.nanminAsync(x, { axis: 1 })), [1, 2]);
+  assert.ok(Number.isNaN((await api.maxAsync(x))[0]));
+});
+
+test('the fallback without the addon gives the same answers', async () => {
+  const layout = LAYOUTS.find((l) => l.name === 'transposed 3-D')!;
+  for (const dtype of DTYPES) {
+    const x = viewOf(fillValues(dtype, layout.size, 9), layout);
+    for (const [op] of PAIRS) {
+      for (const axis of axesFor(3)) {
+        const o = { axis };
+        const want = await settled(async () => reduce(op, x, o));
+        const got = await settled(() => reduceAsync(op, x, o, `${op}Async`, false, 'reference'));
+        if (want.error) assert.equal(got.error?.constructor, want.error.constructor);
+        else sameResult(got.value, want.value, `${dtype.name} ${op} ${JSON.stringify(axis)}`, op === 'sum');
+      }
+    }
+  }
+});
+
+test('bad input rejects with the synchronous error', async () => {
+  const f = new Float32Array(6);
+  const bad: [unknown, unknown][] = [
+    [{ data: f, shape: [2, 2, 2] }, undefined],
+    [{ data: f, shape: [2, 3] }, { axis: [0, 0] }],
+    [{ data: f, shape: [0, 3] }, undefined],
+    [{ data: BigInt64Array.from([2n ** 63n - 1n, 1n]), shape: [2] }, undefined],
+    [{ data: f, shape: [6] }, { signal: 'stop' }],
+    [{ data: [1, 2], shape: [2] }, undefined],
+  ];
+  for (const [x, options] of bad) {
+    for (const [op, sync, async] of PAIRS) {
+      if (op === 'sum' && (x as { shape: number[] }).shape[0] === 0) continue;
+      const e = await settled(async () => sync(x as never, options as never));
+      if (!e.error) {
+        // Synchronous calls take no signal; other ops of the overflow row are fine.
+        if ((options as { signal?: unknown })?.signal !== undefined) {
+          await assert.rejects(async(x as never, options as never) as Promise<unknown>, /options.signal must be an AbortSignal, got "stop"/);
+        } else sameResult(await async(x as never, options as never), e.value, op);
+        continue;
+      }
+      await assert.rejects(async(x as never, options as never) as Promise<unknown>, { constructor: e.error.constructor, message: e.error.message }, `${op} ${e.error.message}`);
+    }
+  }
+});
+
+test('abort before or during the work rejects with AbortError; the next call works', async () => {
+  const x = { data: new Float64Array(4_000_000).fill(1.5), shape: [2000, 2000] };
+  const before = new AbortController();
+  before.abort();
+  for (const [, , async] of PAIRS) {
+    await assert.rejects(async(x as never, { signal: before.signal } as never) as Promise<unknown>, { name: 'AbortError', code: 'ABORT_ERR' });
+  }
+  const during = new AbortController();
+  const pending = api.sumAsync(onShared(x), { axis: null, signal: during.signal });
+  during.abort(new Error('user gave up'));
+  await assert.rejects(pending, (e: Error) => e.name === 'AbortError' && (e.cause as Error).message === 'user gave up');
+  assert.equal(await api.sumAsync(x, { axis: null }), 6_000_000);
+});
+
+test('buffer rule: copied input is a snapshot; a transfer during the copy rejects', async () => {
+  const small = { data: new Int16Array(300).fill(3), shape: [30, 10] };
+  const pending = api.minAsync(small);
+  small.data.fill(-7);
+  assert.deepEqual(Array.from(await pending), new Array(10).fill(3));
+
+  const big = { data: new Float32Array(COPY_SLICE * 3), shape: [3, COPY_SLICE] };
+  const moving = api.minmaxAsync(big);
+  structuredClone(big.data.buffer, { transfer: [big.data.buffer as ArrayBuffer] });
+  await assert.rejects(moving, { name: 'TypeError', message: /x.data was detached or transferred while minmaxAsync was copying it/ });
+});
