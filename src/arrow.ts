@@ -100,13 +100,13 @@ function reduceColumn(chunks: readonly ArrowDataLike[], op: Reduction, ignoreNaN
     if (values.length > 0) {
       const x = { data: values, shape: [values.length] };
       if (op === 'argmin' || op === 'argmax') {
-        const at = reduce(op, x, { axis: null }, ignoreNaN) as number;
+        const at = reduce(op, x, { axis: null, ignoreNaN }) as number;
         const value = (values as unknown as ArrayLike<Scalar>)[at];
         const beats = op === 'argmax' ? beatsMax : beatsMin;
         // Later chunks win only strictly, so ties keep the first row.
         if (!best || beats(value, best.value)) best = { value, row: start + (rows ? rows[at] : at) };
       } else {
-        acc = combine(op, dtype, acc, reduce(op, x, { axis: null }, ignoreNaN) as ColumnResult);
+        acc = combine(op, dtype, acc, reduce(op, x, { axis: null, ignoreNaN }) as ColumnResult);
       }
     }
     start += d.length;

@@ -151,6 +151,10 @@ export function checkReduceOptions(options: unknown, ndim: number, op: Reduction
   if (rawIgnore !== undefined && typeof rawIgnore !== 'boolean') {
     throw new TypeError(`options.ignoreNaN must be a boolean, got ${describe(rawIgnore)}`);
   }
+  if (rawIgnore === true && op === 'sum') {
+    // The addon has no NaN-skipping sum; ignoring the flag would be a lie.
+    throw new TypeError('options.ignoreNaN applies to min, max, argmin, argmax and minmax, not to sum');
+  }
   return { axes, all, ignoreNaN: rawIgnore === true, threads: checkThreads(options) };
 }
 

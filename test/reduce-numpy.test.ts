@@ -90,7 +90,7 @@ test('every dtype, op and axis agrees with NumPy', { skip: hasNumpy ? false : `$
         saveNpy(path.join(folder, input), x as never);
         for (const axis of axesFor(layout.shape.length)) {
           for (const op of Object.keys(API) as Reduction[]) {
-            for (const ignoreNaN of dtype.kind === 'float' ? [false, true] : [false]) {
+            for (const ignoreNaN of dtype.kind === 'float' && op !== 'sum' ? [false, true] : [false]) {
               let ours: Job['ours'];
               try {
                 ours = { values: flat(API[op](x as never, { axis, ignoreNaN } as never)) };

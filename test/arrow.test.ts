@@ -1,0 +1,102 @@
+// Column reductions of real apache-arrow Tables: several chunks, nulls,
+// slices (offsets into unsliced null bitmaps), every numeric type. The
+// expected answers come from the library's own `get`, one row at a time.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as A from 'apache-arrow';
+
+import { maxColumns, minColumns, reduceColumns, sumColumns } from '../src/index';
+import type { Reduction } from '../src/index';
+import { beatsMax, beatsMin } from '../src/reference-nd';
+import { sameResult } from './nd-cases';
+
+type Value = number | bigint;
+
+const TYPES: [string, () => A.DataType, (i: number) => Value][] = [
+  ['Int8', () => new A.Int8(), (i) => ((i * 37) % 256) - 128],
+  ['Uint8', () => new A.Uint8(), (i) => (i * 37) % 256],
+  ['Int16', () => new A.Int16(), (i) => ((i * 4099) % 65536) - 32768],
+  ['Uint16', () => new A.Uint16(), (i) => (i * 4099) % 65536],
+  ['Int32', () => new A.Int32(), (i) => (i % 2 ? -1 : 1) * ((i * 2654435761) % 2 ** 31)],
+  ['Uint32', () => new A.Uint32(), (i) => (i * 2654435761) % 2 ** 32],
+  ['Int64', () => new A.Int64(), (i) => BigInt(i * i) * 1_000_000_007n - 50_000_000_000n],
+  ['Uint64', () => new A.Uint64(), (i) => BigInt(i) * 123_456_789_012n],
+  ['Float32', () => new A.Float32(), (i) => (i % 7 === 3 ? NaN : Math.fround(i / 3 - 5))],
+  ['Float64', () => new A.Float64(), (i) => (i % 9 === 4 ? NaN : i % 5 === 0 ? -0 : i * 1.25 - 20)],
+];
+
+/** A table of three chunks, every fourth value null, plus a text column. */
+function table(): A.Table {
+  const chunk = (start: number, n: number) => {
+    const columns: Record<string, A.Vector> = {};
+    for (const [name, type, f] of TYPES) {
+      columns[name] = A.vectorFromArray(Array.from({ length: n }, (_, k) => ((start + k) % 4 === 1 ? null : f(start + k))), type());
+    }
+    columns.text = A.vectorFromArray(Array.from({ length: n }, (_, k) => `row ${start + k}`));
+    columns.allNull = A.vectorFromArray(new Array(n).fill(null), new A.Float64());
+    return new A.Table(columns);
+  };
+  return chunk(0, 10).concat(chunk(10, 7), chunk(17, 12));
+}
+
+/** The answer from row-by-row `get`, nulls skipped. */
+function expected(column: A.Vector, op: Reduction, ignoreNaN: boolean): unknown {
+  const rows: [Value, number][] = [];
+  for (let i = 0; i < column.length; i++) {
+    const v = column.get(i) as Value | null;
+    if (v !== null && !(ignoreNaN && Number.isNaN(v))) rows.push([v, i]);
+  }
+  const float = A.DataType.isFloat(column.type);
+  if (op === 'sum') return float ? rows.reduce((s, [v]) => s + (v as number), 0) : rows.reduce((s, [v]) => s + BigInt(v), 0n);
+  if (rows.length === 0) return ignoreNaN && float && column.nullCount < column.length && op !== 'argmin' && op !== 'argmax' ? NaN : null;
+  const pick = (beats: (x: Value, b: Value) => boolean) => rows.reduce((b, r) => (beats(r[0], b[0]) ? r : b));
+  if (op === 'max') return pick(beatsMax)[0];
+  if (op === 'min') return pick(beatsMin)[0];
+  if (op === 'argmax') return pick(beatsMax)[1];
+  if (op === 'argmin') return pick(beatsMin)[1];
+  return { min: pick(beatsMin)[0], max: pick(beatsMax)[0] };
+}
+
+const OPS: Reduction[] = ['min', 'max', 'sum', 'argmin', 'argmax', 'minmax'];
+
+test('every op on every numeric column, whole and sliced, equals a row-by-row walk', () => {
+  const whole = table();
+  assert.equal(whole.getChild('Int32')!.data.length, 3, 'three chunks');
+  for (const [name, t] of [['whole', whole], ['sliced 3..25', whole.slice(3, 25)], ['one chunk', whole.slice(11, 15)]] as const) {
+    for (const op of OPS) {
+      for (const ignoreNaN of op === 'sum' ? [false] : [false, true]) {
+        const got = reduceColumns(t, op, { ignoreNaN });
+        assert.ok(!('text' in got), 'text columns are left out');
+        for (const [column] of TYPES) {
+          sameResult(got[column], expected(t.getChild(column)!, op, ignoreNaN), `${name} ${column} ${op} ignoreNaN=${ignoreNaN}`, op === 'sum');
+        }
+        const allNull = op === 'sum' ? 0 : null;
+        assert.equal(got.allNull, allNull, `${name} all-null column ${op}`);
+      }
+    }
+  }
+});
+
+test('shortcuts and hand-checked answers', () => {
+  const t = new A.Table({
+    a: A.vectorFromArray([3, null, 9, -2], new A.Int32()),
+    b: A.vectorFromArray([1.5, NaN, null, 0.5], new A.Float64()),
+    c: A.vectorFromArray([2n ** 62n, 2n ** 62n], new A.Int64()),
+  });
+  assert.deepEqual(maxColumns(t, {}).a, 9);
+  assert.ok(Number.isNaN(maxColumns(t).b as number), 'NaN propagates');
+  assert.equal(maxColumns(t, { ignoreNaN: true }).b, 1.5);
+  assert.equal(minColumns(t).a, -2);
+  assert.equal(reduceColumns(t, 'argmin').a, 3);
+  assert.deepEqual(reduceColumns(t, 'minmax').a, { min: -2, max: 9 });
+  assert.throws(() => sumColumns(t), { name: 'RangeError', message: /does not fit int64/ });
+  const across = new A.Table({ c: A.vectorFromArray([2n ** 62n], new A.Int64()) }).concat(new A.Table({ c: A.vectorFromArray([2n ** 62n], new A.Int64()) }));
+  assert.throws(() => sumColumns(across), /does not fit int64/, 'an overflow across chunks is caught too');
+});
+
+test('bad arguments', () => {
+  assert.throws(() => reduceColumns({} as never, 'max'), /table must be an apache-arrow Table, got an object/);
+  assert.throws(() => reduceColumns(table(), 'mean' as never), /op must be one of "min", "max", "sum", "argmin", "argmax", "minmax", got "mean"/);
+  assert.throws(() => sumColumns(table(), { ignoreNaN: true }), /not to sum/);
+  assert.throws(() => reduceColumns(table(), 'max', { ignoreNaN: 1 as never }), /options.ignoreNaN must be a boolean, got 1/);
+});
