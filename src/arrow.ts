@@ -48,20 +48,29 @@ function numericChunk(d: ArrowDataLike): boolean {
   return d.type.typeId === ARROW_INT || (d.type.typeId === ARROW_FLOAT && d.type.precision !== ARROW_HALF);
 }
 
-/** A chunk's valid values, and for each its row within the chunk. */
-function validValues(d: ArrowDataLike, dtype: Dtype): { values: NumericArray; rows: number[] | undefined } {
+/** A chunk's valid values (NaN dropped too when skipping NaN, so that a
+ * chunk of only NaN cannot hide another chunk's answer), and for each its
+ * row within the chunk; `rows` is undefined when nothing was dropped. */
+function validValues(d: ArrowDataLike, dtype: Dtype, skipNaN: boolean): { values: NumericArray; rows: number[] | undefined; dropped: boolean } {
   const values = (d.values as NumericArray).subarray(0, d.length) as NumericArray;
-  if (d.nullCount === 0 || !d.nullBitmap || d.nullBitmap.length === 0) return { values, rows: undefined };
-  const bitmap = d.nullBitmap;
+  const src = values as unknown as ArrayLike<Scalar>;
+  const nanSkip = skipNaN && dtype.kind === 'float';
+  const bitmap = d.nullCount > 0 && d.nullBitmap && d.nullBitmap.length > 0 ? d.nullBitmap : undefined;
+  if (!bitmap && !nanSkip) return { values, rows: undefined, dropped: false };
   const rows: number[] = [];
+  let dropped = false;
   for (let i = 0; i < d.length; i++) {
     const bit = d.offset + i;
-    if (bitmap[bit >> 3] & (1 << (bit & 7))) rows.push(i);
+    if (bitmap && !(bitmap[bit >> 3] & (1 << (bit & 7)))) continue;
+    if (nanSkip && Number.isNaN(src[i])) {
+      dropped = true;
+      continue;
+    }
+    rows.push(i);
   }
   const out = new dtype.ctor(rows.length) as unknown as { [i: number]: Scalar };
-  const src = values as unknown as ArrayLike<Scalar>;
   rows.forEach((r, k) => (out[k] = src[r]));
-  return { values: out as unknown as NumericArray, rows };
+  return { values: out as unknown as NumericArray, rows, dropped };
 }
 
 /** Folds one chunk's scalar into the column's running result. */
@@ -93,14 +102,16 @@ function reduceColumn(chunks: readonly ArrowDataLike[], op: Reduction, ignoreNaN
   let best: { value: Scalar; row: number } | undefined;
   let start = 0;
   let dtype: Dtype | undefined;
+  let sawNaN = false;
   for (const d of chunks) {
     dtype = dtypeOf(d.values);
     if (!dtype) return undefined;
-    const { values, rows } = validValues(d, dtype);
+    const { values, rows, dropped } = validValues(d, dtype, ignoreNaN);
+    sawNaN ||= dropped;
     if (values.length > 0) {
       const x = { data: values, shape: [values.length] };
       if (op === 'argmin' || op === 'argmax') {
-        const at = reduce(op, x, { axis: null, ignoreNaN }) as number;
+        const at = reduce(op, x, { axis: null }) as number;
         const value = (values as unknown as ArrayLike<Scalar>)[at];
         const beats = op === 'argmax' ? beatsMax : beatsMin;
         // Later chunks win only strictly, so ties keep the first row.
@@ -113,6 +124,8 @@ function reduceColumn(chunks: readonly ArrowDataLike[], op: Reduction, ignoreNaN
   }
   if (op === 'argmin' || op === 'argmax') return best ? best.row : null;
   if (op === 'sum' && acc === null) return dtype?.kind === 'float' ? 0 : 0n;
+  // Only NaN (and nulls) with NaN skipped: NaN, as nanmax gives.
+  if (acc === null && sawNaN) return op === 'minmax' ? { min: NaN, max: NaN } : NaN;
   return acc;
 }
 

@@ -48,7 +48,10 @@ function expected(column: A.Vector, op: Reduction, ignoreNaN: boolean): unknown 
   }
   const float = A.DataType.isFloat(column.type);
   if (op === 'sum') return float ? rows.reduce((s, [v]) => s + (v as number), 0) : rows.reduce((s, [v]) => s + BigInt(v), 0n);
-  if (rows.length === 0) return ignoreNaN && float && column.nullCount < column.length && op !== 'argmin' && op !== 'argmax' ? NaN : null;
+  if (rows.length === 0) {
+    const onlyNaN = ignoreNaN && float && column.nullCount < column.length && op !== 'argmin' && op !== 'argmax';
+    return onlyNaN ? (op === 'minmax' ? { min: NaN, max: NaN } : NaN) : null;
+  }
   const pick = (beats: (x: Value, b: Value) => boolean) => rows.reduce((b, r) => (beats(r[0], b[0]) ? r : b));
   if (op === 'max') return pick(beatsMax)[0];
   if (op === 'min') return pick(beatsMin)[0];
@@ -90,6 +93,11 @@ test('shortcuts and hand-checked answers', () => {
   assert.equal(reduceColumns(t, 'argmin').a, 3);
   assert.deepEqual(reduceColumns(t, 'minmax').a, { min: -2, max: 9 });
   assert.throws(() => sumColumns(t), { name: 'RangeError', message: /does not fit int64/ });
+  const nanChunk = new A.Table({ f: A.vectorFromArray([NaN, NaN], new A.Float64()) }).concat(new A.Table({ f: A.vectorFromArray([null, 4, NaN, 2], new A.Float64()) }));
+  assert.equal(maxColumns(nanChunk, { ignoreNaN: true }).f, 4, 'a chunk of only NaN does not hide the next');
+  assert.equal(reduceColumns(nanChunk, 'argmin', { ignoreNaN: true }).f, 5);
+  assert.equal(reduceColumns(nanChunk, 'argmax').f, 0);
+  assert.ok(Number.isNaN(minColumns(nanChunk.slice(0, 2), { ignoreNaN: true }).f as number));
   const across = new A.Table({ c: A.vectorFromArray([2n ** 62n], new A.Int64()) }).concat(new A.Table({ c: A.vectorFromArray([2n ** 62n], new A.Int64()) }));
   assert.throws(() => sumColumns(across), /does not fit int64/, 'an overflow across chunks is caught too');
 });
