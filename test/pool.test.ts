@@ -19,6 +19,11 @@ test('lockfree and mutex run on workers, created once and reused', () => {
   const x = { data: values(rows * cols, 3), shape: [rows, cols] };
   const views = [x, transpose(x), { data: new BigInt64Array(new SharedArrayBuffer(rows * cols * 8)), shape: [rows, cols] }];
   views[2].data.set(x.data);
+  // Every other row and column of a larger array: its span is mostly gaps,
+  // so the elements are packed for the workers instead.
+  const big = values(600 * 800, 4);
+  const sparse = { data: big, shape: [300, 400], strides: [-1600, 2], offset: 599 * 800 + 1 };
+  views.push(sparse, transpose(sparse));
   for (const v of views) {
     const expected = referenceMax(checkView(v), 0);
     for (const strategy of ['lockfree', 'mutex'] as const) {

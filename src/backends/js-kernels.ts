@@ -141,3 +141,27 @@ export function mergeBlock(out: Int32Array, j0: number, n: number, acc: Int32Arr
 export function wordsOf(data: BigInt64Array): Int32Array {
   return new Int32Array(data.buffer, data.byteOffset, data.length * 2);
 }
+
+/** Copies the `rows x cols` elements at `offset + i * rs + j * cs` of `from`
+ * (int64 words) into `to`, packed row-major: for views whose span is mostly
+ * gaps, where copying the span would move far more than the elements. */
+export function gather(from: Int32Array, rows: number, cols: number, rs: number, cs: number, offset: number, to: Int32Array): void {
+  for (let i = 0, q = 0; i < rows; i++) {
+    const rowStart = offset + i * rs;
+    if (cs === 1) {
+      to.set(from.subarray(2 * rowStart, 2 * (rowStart + cols)), q);
+      q += 2 * cols;
+      continue;
+    }
+    for (let j = 0, p = 2 * rowStart; j < cols; j++, p += 2 * cs, q += 2) {
+      to[q] = from[p];
+      to[q + 1] = from[p + 1];
+    }
+  }
+}
+
+/** Whether a view is dense enough that copying its whole span beats packing. */
+export function denseSpan(spanLength: number, elements: number): boolean {
+  return spanLength <= 2 * elements + 64;
+}
+

@@ -3,12 +3,13 @@
 // `serial` (the article's column-by-column loop) and `auto` (follows the
 // memory layout) run on the calling thread. `lockfree` and `mutex` run on a
 // pool of worker threads over a SharedArrayBuffer; input whose buffer is not
-// shared is copied once per call into one (only the addressed span). Small
+// shared is copied once per call into one (the addressed span, or just the
+// elements when the span is mostly gaps). Small
 // inputs, and calls that would use one worker, stay on the calling thread.
 import * as os from 'node:os';
 
 import type { CheckedOptions, View2 } from '../types';
-import { BLOCK, LITTLE_ENDIAN, LOW, type Order, reduce, storeBlock, wordsOf } from './js-kernels';
+import { BLOCK, denseSpan, gather, LITTLE_ENDIAN, LOW, type Order, reduce, storeBlock, wordsOf } from './js-kernels';
 import { getPool } from './js-pool';
 import { plan, span, type Plan } from './layout';
 import type { Backend } from './types';
@@ -53,12 +54,19 @@ const outputScratch = new Scratch();
 
 function onWorkers(data: BigInt64Array, p: Plan, mode: 'lockfree' | 'mutex', parts: number): BigInt64Array {
   let shared = data;
-  let base = p.base;
+  let { base, rs, cs } = p;
   if (!(data.buffer instanceof SharedArrayBuffer)) {
     const [first, last] = span(p);
-    shared = new BigInt64Array(inputScratch.get((last - first + 1) * 8), 0, last - first + 1);
-    shared.set(data.subarray(first, last + 1));
-    base -= first;
+    const elements = p.rows * p.cols;
+    if (denseSpan(last - first + 1, elements)) {
+      shared = new BigInt64Array(inputScratch.get((last - first + 1) * 8), 0, last - first + 1);
+      shared.set(data.subarray(first, last + 1));
+      base -= first;
+    } else {
+      shared = new BigInt64Array(inputScratch.get(elements * 8), 0, elements);
+      gather(wordsOf(data), p.rows, p.cols, p.rs, p.cs, p.base, wordsOf(shared));
+      [base, rs, cs] = [0, p.cols, 1];
+    }
   }
   const out = new BigInt64Array(outputScratch.get(p.cols * 8), 0, p.cols);
   if (mode === 'mutex') new Int32Array(out.buffer, 0, 2 * p.cols).fill(LOW);
@@ -72,8 +80,8 @@ function onWorkers(data: BigInt64Array, p: Plan, mode: 'lockfree' | 'mutex', par
       base,
       rows: p.rows,
       cols: p.cols,
-      rs: p.rs,
-      cs: p.cs,
+      rs,
+      cs,
     },
     parts,
   );

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 
 import type { CheckedOptions, Int64Array2D, View2 } from '../types';
 import { checkView } from '../validate';
-import { LITTLE_ENDIAN, wordsOf } from './js-kernels';
+import { denseSpan, gather, LITTLE_ENDIAN, wordsOf } from './js-kernels';
 import { plan } from './layout';
 import type { Backend } from './types';
 
@@ -248,26 +248,13 @@ function copyIn(
   const first = offset + Math.min(r, 0) + Math.min(c, 0);
   const last = offset + Math.max(r, 0) + Math.max(c, 0);
   const spanLength = last - first + 1;
-  if (spanLength <= 2 * n + 64) {
+  if (denseSpan(spanLength, n)) {
     const block = heap.alloc(spanLength * 8, what);
     new BigInt64Array(api.memory.buffer, block.start, spanLength).set(data.subarray(first, last + 1));
     return { block, length: spanLength, offset: offset - first, rs, cs };
   }
   const block = heap.alloc(n * 8, what);
-  const to = new Int32Array(api.memory.buffer, block.start, 2 * n);
-  const from = wordsOf(data);
-  for (let i = 0, q = 0; i < rows; i++) {
-    const rowStart = offset + i * rs;
-    if (cs === 1) {
-      to.set(from.subarray(2 * rowStart, 2 * (rowStart + cols)), q);
-      q += 2 * cols;
-      continue;
-    }
-    for (let j = 0, p = 2 * rowStart; j < cols; j++, p += 2 * cs, q += 2) {
-      to[q] = from[p];
-      to[q + 1] = from[p + 1];
-    }
-  }
+  gather(wordsOf(data), rows, cols, rs, cs, offset, new Int32Array(api.memory.buffer, block.start, 2 * n));
   return { block, length: n, offset: 0, rs: cols, cs: 1 };
 }
 
