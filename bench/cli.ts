@@ -2,6 +2,7 @@
 // `ndreduce <command>`: a small dispatcher, so commands can be added next
 // to `bench` without touching it.
 import { benchCommand } from './run';
+import { REDUCE_COMMANDS } from './reduce-command';
 import { UsageError } from './options';
 
 interface Command {
@@ -11,6 +12,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   bench: { summary: 'time every implementation of the column max against the memory floor', run: benchCommand },
+  ...REDUCE_COMMANDS,
 };
 
 function usage(): string {

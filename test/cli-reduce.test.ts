@@ -1,0 +1,94 @@
+// `ndreduce <op> FILE.npy`: the CLI spawned on temporary .npy files,
+// printed and --out results against the library's own answers.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { argmax, loadNpy, max, min, minmax, saveNpy, sum } from '../src/index';
+
+const CLI = path.join(__dirname, '..', 'bench', 'cli.js');
+const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+
+function withFiles(body: (dir: string) => void): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ndreduce-cli-'));
+  try {
+    body(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const cube = () => ({ data: Int16Array.from({ length: 24 }, (_, i) => ((i * 7) % 24) - 9), shape: [2, 3, 4] });
+
+test('printed results follow the result shape', () => {
+  withFiles((dir) => {
+    const file = path.join(dir, 'cube.npy');
+    const x = cube();
+    saveNpy(file, x);
+    const rows = (a: ArrayLike<number | bigint>, n: number) =>
+      Array.from({ length: a.length / n }, (_, r) => `[${Array.from(a).slice(r * n, r * n + n).join(', ')}]`);
+    const m = max(x);
+    let r = cli(['max', file, '--axis', '0']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `[${rows(m, 4).join(', ')}]\n`);
+    r = cli(['sum', file, '--axis', '0,2']);
+    assert.equal(r.stdout, `[${Array.from(sum(x, { axis: [0, 2] })).join(', ')}]\n`);
+    r = cli(['argmax', file, '--axis', '-1']);
+    assert.equal(r.stdout, `[${rows(argmax(x, { axis: -1 }), 3).join(', ')}]\n`);
+    r = cli(['minmax', file, '--axis', 'none']);
+    const all = minmax(x, { axis: null });
+    assert.equal(r.stdout, `min: ${all.min}\nmax: ${all.max}\n`);
+    r = cli(['min', file, '--axis', 'none', '--threads', '2']);
+    assert.equal(r.stdout, `${min(x, { axis: null })}\n`);
+  });
+});
+
+test('--out writes the result as .npy, with the result shape', () => {
+  withFiles((dir) => {
+    const file = path.join(dir, 'f.npy');
+    const x = { data: new Float64Array([1.5, NaN, 3, -1, 8, 2]), shape: [3, 2], strides: [1, 3] };
+    saveNpy(file, x);
+    const out = path.join(dir, 'out.npy');
+    assert.equal(cli(['max', file, '--axis', '1', '--ignore-nan', '--out', out]).status, 0);
+    const back = loadNpy(out);
+    assert.deepEqual(back.shape, [3]);
+    assert.deepEqual(Array.from(back.data as Float64Array), [1.5, 8, 3]);
+    assert.equal(cli(['minmax', file, '--out', out]).status, 0);
+    const mm = loadNpy(out);
+    assert.deepEqual(mm.shape, [2, 2]);
+    assert.ok(Number.isNaN((mm.data as Float64Array)[0]), 'NaN propagates without --ignore-nan');
+    assert.equal(cli(['sum', path.join(dir, 'f.npy'), '--axis', 'none', '--out', out]).status, 0);
+    assert.deepEqual(loadNpy(out).shape, []);
+    const i8 = path.join(dir, 'i8.npy');
+    saveNpy(i8, { data: Int8Array.from([127, 127, -128]), shape: [3] });
+    assert.equal(cli(['sum', i8, '--axis', 'none', '--out', out]).status, 0);
+    assert.deepEqual(loadNpy(out).data, BigInt64Array.from([126n]), 'int8 sums as int64');
+  });
+});
+
+test('usage errors exit 2, bad reductions exit 1 with the library message', () => {
+  withFiles((dir) => {
+    const file = path.join(dir, 'cube.npy');
+    saveNpy(file, cube());
+    let r = cli(['max']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /expected one .npy file, got 0/);
+    r = cli(['max', file, '--axis', 'rows']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--axis must be an integer, a list like 0,1, or none, got "rows"/);
+    r = cli(['max', file, '--axis', '3']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /ndreduce max: options.axis 3 is out of range for a 3-D array/);
+    r = cli(['sum', file, '--ignore-nan']);
+    assert.equal(r.status, 1);
+    r = cli(['min', path.join(dir, 'missing.npy')]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^ndreduce min: ENOENT/);
+    r = cli(['argmin', '--help']);
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /Usage: ndreduce argmin FILE.npy/);
+  });
+});
