@@ -118,8 +118,8 @@ async function run(op: Reduction, argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     // Bad input and unreadable files are the user's to fix: no stack trace.
-    if (error instanceof TypeError || error instanceof RangeError || (error as NodeJS.ErrnoException).syscall !== undefined) {
-      process.stderr.write(`ndreduce ${op}: ${error.message}\n`);
+    if (error instanceof TypeError || error instanceof RangeError || (error as NodeJS.ErrnoException)?.syscall !== undefined) {
+      process.stderr.write(`ndreduce ${op}: ${(error as Error).message}\n`);
       return 1;
     }
     throw error;
