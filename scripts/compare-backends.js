@@ -2,8 +2,9 @@
 // Times every backend and strategy on the article's array (100 x 1,000,000
 // int64) and its transposed view, against the BigInt reference loop.
 // Usage: npm run build:ts && node scripts/compare-backends.js [reps]
-// Prints a Markdown table: the fastest and the median of `reps` runs after
-// one warm-up run (the fastest is the one less disturbed by other load).
+// Prints a Markdown table: the fastest (and, in brackets, the median) of
+// `reps` runs after one warm-up run, in ms; every result is checked against
+// the reference. The fastest is the run least disturbed by other load.
 'use strict';
 const os = require('node:os');
 const { max, transpose, referenceMax, wasmCopy } = require('../dist/src/index.js');
@@ -28,9 +29,13 @@ const same = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
 const arr = articleArray(100, 1_000_000, 42);
 const shared = { data: new BigInt64Array(new SharedArrayBuffer(arr.data.length * 8)), shape: arr.shape };
 shared.data.set(arr.data);
-const rows = [];
-const row = (view, what, [fastest, median], ok = true) =>
-  rows.push(`| ${view} | ${what} | ${fastest.toFixed(0)} | ${median === undefined ? '' : median.toFixed(0)} |${ok ? '' : ' WRONG'}`);
+/** label -> view -> [fastest, median] (median absent for single runs). */
+const results = new Map();
+const row = (view, what, [fastest, median], ok = true) => {
+  if (!ok) throw new Error(`${what} on ${view} differs from the reference`);
+  if (!results.has(what)) results.set(what, {});
+  results.get(what)[view] = [fastest, median];
+};
 
 for (const [name, x, xs] of [['arr', arr, shared], ['arr.T', transpose(arr), transpose(shared)]]) {
   const t0 = process.hrtime.bigint();
@@ -55,6 +60,12 @@ for (const [name, x, xs] of [['arr', arr, shared], ['arr.T', transpose(arr), tra
   }
   w.free();
 }
-console.log(`${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} threads available, Node ${process.version}; ${reps} runs, ms\n`);
-console.log('| view | backend / strategy | fastest | median |\n| --- | --- | ---: | ---: |');
-console.log(rows.join('\n'));
+console.log(`${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} threads available, Node ${process.version}; fastest (median) of ${reps} runs, ms\n`);
+const cell = (r) => (r ? `${r[0].toFixed(0)}${r[1] === undefined ? '' : ` (${r[1].toFixed(0)})`}` : '');
+console.log('| backend / strategy | `arr` | `arr.T` |\n| --- | ---: | ---: |');
+for (const [what, byView] of results) console.log(`| ${what} | ${cell(byView.arr)} | ${cell(byView['arr.T'])} |`);
+const ref = results.get('reference (BigInt loop, one run)');
+for (const what of ['js auto', 'wasm auto (copy in + kernel)']) {
+  const r = results.get(what);
+  console.log(`\n${what}: ${(ref.arr[0] / r.arr[0]).toFixed(1)}x (arr) and ${(ref['arr.T'][0] / r['arr.T'][0]).toFixed(1)}x (arr.T) faster than the reference loop`);
+}
