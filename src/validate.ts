@@ -53,6 +53,32 @@ function pair(value: unknown, field: string, min: number): [number, number] {
   return [safeInteger(at(0), `${field}[0]`, min), safeInteger(at(1), `${field}[1]`, min)];
 }
 
+/**
+ * The lowest and highest element a non-empty view addresses, in O(ndim).
+ * Plain numbers while every partial sum stays below 2^53 (exact, and much
+ * cheaper per call than BigInt); BigInt beyond, where doubles would round.
+ */
+export function addressRange(offset: number, dims: readonly (readonly [length: number, stride: number])[]): [number | bigint, number | bigint] {
+  let low = offset;
+  let high = offset;
+  for (const [n, s] of dims) {
+    const reach = (n - 1) * s;
+    if (reach < 0) low += reach;
+    else high += reach;
+  }
+  if (Math.max(-low, high, offset) <= Number.MAX_SAFE_INTEGER && dims.every(([n, s]) => Math.abs((n - 1) * s) <= Number.MAX_SAFE_INTEGER)) {
+    return [low, high];
+  }
+  let bigLow = BigInt(offset);
+  let bigHigh = bigLow;
+  for (const [n, s] of dims) {
+    const reach = BigInt(n - 1) * BigInt(s);
+    if (reach < 0n) bigLow += reach;
+    else bigHigh += reach;
+  }
+  return [bigLow, bigHigh];
+}
+
 /** Validates a user's 2-D array; the result addresses only elements of `data`. */
 export function checkView(x: unknown, name = 'x'): View2 {
   if (x === null || typeof x !== 'object') {
@@ -74,28 +100,25 @@ export function checkView(x: unknown, name = 'x'): View2 {
   const rawOffset = read(x, 'offset', `${name}.offset`);
   const offset = rawOffset === undefined ? 0 : safeInteger(rawOffset, `${name}.offset`, 0);
   const len = data.length;
-  if (BigInt(rows) * BigInt(cols) > BigInt(Number.MAX_SAFE_INTEGER)) {
+  if (rows * cols > Number.MAX_SAFE_INTEGER) {
     throw new RangeError(`${name}.shape [${rows}, ${cols}] has more than 2^53 - 1 elements`);
   }
   if (rows === 0 || cols === 0) {
     if (offset > len) throw new RangeError(`${name}.offset ${offset} is past the end of data (length ${len})`);
   } else {
-    // BigInt keeps the O(1) bound exact where products pass 2^53.
-    const reach = (n: number, s: number) => BigInt(n - 1) * BigInt(s);
-    const r = reach(rows, rowStride);
-    const c = reach(cols, colStride);
-    const zero = 0n;
-    const low = BigInt(offset) + (r < zero ? r : zero) + (c < zero ? c : zero);
-    const high = BigInt(offset) + (r > zero ? r : zero) + (c > zero ? c : zero);
     if (offset >= len) {
       throw new RangeError(`${name}.offset ${offset} is outside data (length ${len})`);
     }
-    if (low < zero) {
+    const [low, high] = addressRange(offset, [
+      [rows, rowStride],
+      [cols, colStride],
+    ]);
+    if (low < 0) {
       throw new RangeError(
         `${stridesField} [${rowStride}, ${colStride}] with offset ${offset} reaches element ${low}, before the start of data`,
       );
     }
-    if (high >= BigInt(len)) {
+    if (high >= len) {
       throw new RangeError(
         `${stridesField} [${rowStride}, ${colStride}] with shape [${rows}, ${cols}] and offset ${offset} reaches element ${high}, past the end of data (length ${len})`,
       );

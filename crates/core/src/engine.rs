@@ -185,7 +185,7 @@ pub fn reduce<T: Scalar, O: Op<T>>(
     odometer(outer_reduced, |off, flat| reduced_starts.push((off, flat * rows.len)));
     let kept_count = p.out_len / cols.len;
     let total = p.out_len * p.reduced_len;
-    run_with_threads(threads, || {
+    let mut work = || {
         let threads = if total < SMALL { 1 } else { effective_threads(None) };
         let fold_outer = |base: isize, acc: &mut [O::Acc], inner_threads: usize| {
             for &(r_off, index) in &reduced_starts {
@@ -205,7 +205,15 @@ pub fn reduce<T: Scalar, O: Op<T>>(
                 fold_outer(base, acc, threads);
             }
         }
-    })?;
+    };
+    if total < SMALL {
+        // Small inputs stay on the calling thread: a pool hand-off costs
+        // more (about 15 us) than the reduction.
+        crate::pool::check_threads(threads)?;
+        work();
+    } else {
+        run_with_threads(threads, work)?;
+    }
     cancel.check()?;
     Ok(out)
 }

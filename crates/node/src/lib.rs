@@ -58,8 +58,8 @@ pub(crate) fn call_args(
 /// place; the result is handed to JavaScript without a copy.
 #[napi(js_name = "maxI64")]
 #[allow(clippy::too_many_arguments)]
-pub fn max_i64(
-    env: Env,
+pub fn max_i64<'env>(
+    env: &'env Env,
     data: &[i64],
     rows: f64,
     cols: f64,
@@ -69,7 +69,7 @@ pub fn max_i64(
     axis: f64,
     strategy: String,
     threads: Option<f64>,
-) -> Result<BigInt64Array> {
+) -> Result<Either<BigInt64Array, BigInt64ArraySlice<'env>>> {
     let view_args = ViewArgs { rows, cols, row_stride, col_stride, offset };
     let result = guard(|| {
         let view = view_args.validate(data.len())?;
@@ -77,8 +77,21 @@ pub fn max_i64(
         ndreduce_core::max(data, &view, args.axis, args.strategy, args.threads, &NEVER)
     });
     match result {
-        Ok(v) => Ok(BigInt64Array::new(v)),
-        Err(e) => Err(throw(&env, &e)),
+        Ok(v) => hand_over(env, v),
+        Err(e) => Err(throw(env, &e)),
+    }
+}
+
+/// Results up to this many elements are copied into JavaScript-owned
+/// memory: registering an external (zero-copy) buffer costs more than
+/// copying a few kilobytes. Larger results are handed over without a copy.
+const COPY_BELOW: usize = 512;
+
+fn hand_over(env: &Env, v: Vec<i64>) -> Result<Either<BigInt64Array, BigInt64ArraySlice<'_>>> {
+    if v.len() < COPY_BELOW {
+        Ok(Either::B(BigInt64ArraySlice::copy_from(env, &v)?))
+    } else {
+        Ok(Either::A(BigInt64Array::new(v)))
     }
 }
 
