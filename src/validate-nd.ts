@@ -2,6 +2,8 @@
 // for 2-D, it is O(ndim): the lowest and highest addressed elements follow
 // from shape, strides and offset alone, in BigInt so products past 2^53
 // stay exact. The addon checks the view again before reading unchecked.
+import { constants as bufferConstants } from 'node:buffer';
+
 import { DTYPE_NAMES, dtypeOf } from './dtypes';
 import type { CheckedReduceOptions, Reduction, ViewNd } from './types';
 import { checkThreads, describe, read, safeInteger } from './validate';
@@ -43,11 +45,14 @@ const bracket = (xs: readonly number[]) => `[${xs.join(', ')}]`;
 
 /** C-order (row-major) strides of `shape`, in elements. */
 export function cStrides(shape: readonly number[]): number[] {
+  // An empty array addresses nothing, and the products of its other
+  // lengths may pass 2^53: any valid strides will do, so zeros.
+  if (shape.includes(0)) return shape.map(() => 0);
   const strides = new Array<number>(shape.length);
   let step = 1;
   for (let k = shape.length - 1; k >= 0; k--) {
     strides[k] = step;
-    step *= Math.max(shape[k], 1);
+    step *= shape[k];
   }
   return strides;
 }
@@ -167,8 +172,19 @@ const NUMPY_NAME: Record<Exclude<Reduction, 'sum'>, string> = {
   minmax: 'minimum',
 };
 
-/** Reductions without identity refuse an empty reduced extent, as NumPy does. */
+/** Bytes one result array may hold: Node's limit for a single buffer. */
+const MAX_RESULT_BYTES = bufferConstants.MAX_LENGTH;
+
+/** Reductions without identity refuse an empty reduced extent, as NumPy
+ * does; and no result may outgrow a typed array (a reduction over an empty
+ * axis can keep more positions than any memory holds). */
 export function checkReducibleNd(view: ViewNd, axes: readonly number[], op: Reduction): void {
+  const kept = view.shape.reduce((n, d, k) => (axes.includes(k) ? n : n * d), 1);
+  // Every result element is at most 8 bytes; minmax holds two per position.
+  const bytes = kept * 8 * (op === 'minmax' ? 2 : 1);
+  if (bytes > MAX_RESULT_BYTES) {
+    throw new RangeError(`the result of ${op} would have ${kept} elements per array, more than a typed array of ${MAX_RESULT_BYTES} bytes holds`);
+  }
   if (op === 'sum') return;
   if (axes.some((a) => view.shape[a] === 0)) {
     throw new RangeError(`zero-size array to reduction operation ${NUMPY_NAME[op]} which has no identity`);

@@ -154,6 +154,7 @@ const BAD: Bad[] = [
   ['min of an empty axis', () => min({ data: new Int8Array(0), shape: [2, 0] }, { axis: 1 }), RangeError, /^zero-size array to reduction operation minimum which has no identity$/],
   ['argmax of everything, empty', () => argmax({ data: new Uint16Array(0), shape: [0] }, { axis: null }), RangeError, /zero-size array to reduction operation maximum/],
   ['minmax of an empty list', () => minmax({ data: f6(), shape: [2, 0, 3] }, { axis: [1, 2] }), RangeError, /zero-size array to reduction operation minimum/],
+  ['a result larger than memory', () => sum({ data: new Int8Array(0), shape: [2 ** 53 - 1, 0] }, { axis: 1 }), RangeError, /the result of sum would have 9007199254740991 elements per array/],
   ['nanargmax of an all-NaN slice', () => argmax({ data: new Float64Array([NaN, 1, NaN, 2]), shape: [2, 2] }, { axis: 0, ignoreNaN: true }), RangeError, /All-NaN slice/],
 ];
 

@@ -1,0 +1,72 @@
+// fast-check draws random N-d views (adversarial strides and offsets, every
+// dtype, op and axis choice): the public API and the reference path must
+// agree, on the value or on the error class. The addon validates views
+// itself, so this also catches a view the TypeScript layer accepts and the
+// addon refuses, or the reverse.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import fc from 'fast-check';
+
+import * as api from '../src/index';
+import type { Reduction } from '../src/index';
+import { prepare, reduce } from '../src/reduce';
+import { DTYPES, fillValues, sameResult } from './nd-cases';
+
+const API: Record<Reduction, (x: never, o?: never) => unknown> = {
+  min: api.min, max: api.max, sum: api.sum, argmin: api.argmin, argmax: api.argmax, minmax: api.minmax,
+} as never;
+
+const stride = fc.oneof(fc.integer({ min: -9, max: 9 }), fc.constantFrom(2 ** 31, -(2 ** 31), 2 ** 53 - 1, -(2 ** 53 - 1)));
+const dim = fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 0, max: 4 }) }, { weight: 1, arbitrary: fc.constantFrom(2 ** 31, 2 ** 53 - 1) });
+
+const caseArb = fc.integer({ min: 1, max: 4 }).chain((ndim) =>
+  fc.record({
+    dtype: fc.constantFrom(...DTYPES),
+    len: fc.integer({ min: 0, max: 200 }),
+    shape: fc.array(dim, { minLength: ndim, maxLength: ndim }),
+    strides: fc.option(fc.array(stride, { minLength: ndim, maxLength: ndim }), { nil: undefined }),
+    offset: fc.oneof(fc.integer({ min: 0, max: 220 }), fc.constantFrom(2 ** 53 - 1)),
+    op: fc.constantFrom<Reduction>('min', 'max', 'sum', 'argmin', 'argmax', 'minmax'),
+    axis: fc.oneof(
+      fc.integer({ min: -ndim, max: ndim - 1 }),
+      fc.constant(null),
+      fc.uniqueArray(fc.integer({ min: 0, max: ndim - 1 }), { minLength: 1, maxLength: ndim }),
+    ),
+    ignoreNaN: fc.boolean(),
+    threads: fc.constantFrom(undefined, 1, 3),
+  }),
+);
+
+function outcome(f: () => unknown): { value?: unknown; error?: Error } {
+  try {
+    return { value: f() };
+  } catch (error) {
+    return { error: error as Error };
+  }
+}
+
+test('random N-d views: the API and the reference path agree on the value or the error', () => {
+  fc.assert(
+    fc.property(caseArb, ({ dtype, len, shape, strides, offset, op, axis, ignoreNaN, threads }) => {
+      const x = { data: fillValues(dtype, len, len + 3), shape, strides, offset };
+      const options = { axis, ignoreNaN: ignoreNaN && op !== 'sum', threads };
+      // A zero stride or empty axis makes huge shapes valid: too many
+      // elements for the reference loop, so those only check validation.
+      if (shape.reduce((a, b) => a * b, 1) > 5000) {
+        const checked = outcome(() => prepare(op, x, options));
+        if (checked.error) assert.ok(checked.error instanceof TypeError || checked.error instanceof RangeError, String(checked.error));
+        return;
+      }
+      const want = outcome(() => reduce(op, x, options, false, 'reference'));
+      const got = outcome(() => API[op](x as never, options as never));
+      if (want.error) {
+        assert.ok(got.error, `expected ${want.error.message}`);
+        assert.equal(got.error.constructor, want.error.constructor, got.error.message);
+        return;
+      }
+      assert.ok(!got.error, `${got.error?.message} for ${JSON.stringify({ len, shape, strides, offset, op, axis })}`);
+      sameResult(got.value, want.value, op, op === 'sum');
+    }),
+    { numRuns: 2000, seed: 20261125 },
+  );
+});
