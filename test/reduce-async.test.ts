@@ -137,3 +137,20 @@ test('buffer rule: copied input is a snapshot; a transfer during the copy reject
   structuredClone(big.data.buffer, { transfer: [big.data.buffer as ArrayBuffer] });
   await assert.rejects(moving, { name: 'TypeError', message: /x.data was detached or transferred while minmaxAsync was copying it/ });
 });
+
+test('24 concurrent calls of mixed ops, dtypes and axes all settle with the right results', async () => {
+  const layout = LAYOUTS.find((l) => l.name === 'C 300x257')!;
+  const calls = Array.from({ length: 24 }, (_, i) => {
+    const dtype = DTYPES[i % DTYPES.length];
+    const [op, sync, async] = PAIRS[i % PAIRS.length];
+    const x = viewOf(fillValues(dtype, layout.size, i + 1, false), layout);
+    const input = i % 3 === 0 ? onShared(x) : x;
+    const axis = [0, 1, null][i % 3];
+    return { where: `${dtype.name} ${op} ${axis}`, op, promise: settled(() => async(input as never, { axis, threads: 1 + (i % 2) } as never) as Promise<unknown>), want: settled(async () => sync(x as never, { axis } as never)) };
+  });
+  for (const { where, op, promise, want } of calls) {
+    const [got, expected] = [await promise, await want];
+    if (expected.error) assert.equal(got.error?.message, expected.error.message, where);
+    else sameResult(got.value, expected.value, where, op === 'sum');
+  }
+});
