@@ -84,10 +84,11 @@ export interface MaxAsyncFn extends AsyncReducer<'extremum'> {
   (x: Int64Array2D, options?: MaxAsyncOptions): Promise<BigInt64Array>;
 }
 
-const sync = <F extends Parameters<typeof reduce>[0]>(op: F, ignoreNaN = false) =>
-  (x: unknown, options?: unknown) => reduce(op, x, options, ignoreNaN);
-const async = (op: Reduction, fn: string, ignoreNaN = false) =>
-  (x: unknown, options?: unknown) => reduceAsync(op, x, options, fn, ignoreNaN);
+// The public functions are these two closures; their signatures (a scalar
+// for `axis: null`, the result type per dtype) come from `Reducer`.
+const reducer = (op: Reduction, ignoreNaN = false) => (x: unknown, options?: unknown) => reduce(op, x, options, ignoreNaN);
+const asyncReducer = (op: Reduction, fn: string, ignoreNaN = false) => (x: unknown, options?: unknown) =>
+  reduceAsync(op, x, options, fn, ignoreNaN);
 
 /**
  * The maximum along `axis` (default 0; a list of axes; `null` for all) of an
@@ -105,28 +106,28 @@ export const max = ((x: unknown, options?: unknown) =>
   isArticleCall(x, options) ? articleMax(x as Int64Array2D, options as MaxOptions) : reduce('max', x, options)) as MaxFn;
 
 /** The minimum along `axis`; like `max`. */
-export const min = sync('min') as Reducer<'extremum'>;
+export const min = reducer('min') as Reducer<'extremum'>;
 
 /** `max` skipping NaN (NumPy's `nanmax`); an all-NaN slice gives NaN. Same as `ignoreNaN: true`. */
-export const nanmax = sync('max', true) as Reducer<'extremum'>;
+export const nanmax = reducer('max', true) as Reducer<'extremum'>;
 
 /** `min` skipping NaN (NumPy's `nanmin`). */
-export const nanmin = sync('min', true) as Reducer<'extremum'>;
+export const nanmin = reducer('min', true) as Reducer<'extremum'>;
 
 /** The sum along `axis`: BigInt64Array for signed integers, BigUint64Array
  * for unsigned ones (a RangeError when it overflows 64 bits), Float64Array
  * for floats. An empty sum is 0. */
-export const sum = sync('sum') as Reducer<'sum'>;
+export const sum = reducer('sum') as Reducer<'sum'>;
 
 /** The index of the maximum along `axis` (flat C-order over the reduced
  * axes), as a Float64Array; the first on ties, and NaN wins as in NumPy. */
-export const argmax = sync('argmax') as Reducer<'arg'>;
+export const argmax = reducer('argmax') as Reducer<'arg'>;
 
 /** The index of the minimum along `axis`; like `argmax`. */
-export const argmin = sync('argmin') as Reducer<'arg'>;
+export const argmin = reducer('argmin') as Reducer<'arg'>;
 
 /** `{ min, max }` along `axis` in one pass. */
-export const minmax = sync('minmax') as Reducer<'minmax'>;
+export const minmax = reducer('minmax') as Reducer<'minmax'>;
 
 /**
  * `max` off the JavaScript thread: the event loop keeps running while the
@@ -140,15 +141,14 @@ export const maxAsync = ((x: unknown, options?: unknown) =>
     ? maxAsyncWith(x as Int64Array2D, options as MaxAsyncOptions, articleMax)
     : reduceAsync('max', x, options, 'maxAsync')) as MaxAsyncFn;
 
-/** `min` off the JavaScript thread; like `maxAsync`. */
-export const minAsync = async('min', 'minAsync') as AsyncReducer<'extremum'>;
-export const nanmaxAsync = async('max', 'nanmaxAsync', true) as AsyncReducer<'extremum'>;
-export const nanminAsync = async('min', 'nanminAsync', true) as AsyncReducer<'extremum'>;
-/** `sum` off the JavaScript thread. */
-export const sumAsync = async('sum', 'sumAsync') as AsyncReducer<'sum'>;
-export const argmaxAsync = async('argmax', 'argmaxAsync') as AsyncReducer<'arg'>;
-export const argminAsync = async('argmin', 'argminAsync') as AsyncReducer<'arg'>;
-export const minmaxAsync = async('minmax', 'minmaxAsync') as AsyncReducer<'minmax'>;
+/** `min` off the JavaScript thread; like `maxAsync` (and so are the others). */
+export const minAsync = asyncReducer('min', 'minAsync') as AsyncReducer<'extremum'>;
+export const nanmaxAsync = asyncReducer('max', 'nanmaxAsync', true) as AsyncReducer<'extremum'>;
+export const nanminAsync = asyncReducer('min', 'nanminAsync', true) as AsyncReducer<'extremum'>;
+export const sumAsync = asyncReducer('sum', 'sumAsync') as AsyncReducer<'sum'>;
+export const argmaxAsync = asyncReducer('argmax', 'argmaxAsync') as AsyncReducer<'arg'>;
+export const argminAsync = asyncReducer('argmin', 'argminAsync') as AsyncReducer<'arg'>;
+export const minmaxAsync = asyncReducer('minmax', 'minmaxAsync') as AsyncReducer<'minmax'>;
 
 /** The transposed view of `x` (NumPy's `x.T`): same memory, no copy. */
 export function transpose(x: Int64Array2D): Int64Array2D {
