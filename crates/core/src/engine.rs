@@ -42,7 +42,7 @@ fn fold_row<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], row: &[T], index: u
     "aarch64+neon"
 ))]
 fn fold_run<T: Scalar, O: Op<T>>(op: &O, init: O::Acc, run: &[T], index: usize) -> O::Acc {
-    run.iter().enumerate().fold(init, |a, (k, &x)| op.fold(a, x, index + k))
+    op.fold_run(init, run, index)
 }
 
 /// One 2-D tile: `rows` along the innermost reduced axis, `cols` along the

@@ -13,6 +13,40 @@ pub trait Op<T: Scalar>: Sync + Send {
     fn init(&self) -> Self::Acc;
     fn fold(&self, acc: Self::Acc, x: T, index: usize) -> Self::Acc;
     fn merge(&self, earlier: Self::Acc, later: Self::Acc) -> Self::Acc;
+
+    /// Folds a contiguous run whose first element has index `index`. Ops
+    /// whose plain fold does not vectorise override it.
+    #[inline(always)]
+    fn fold_run(&self, init: Self::Acc, run: &[T], index: usize) -> Self::Acc {
+        run.iter().enumerate().fold(init, |a, (k, &x)| self.fold(a, x, index + k))
+    }
+}
+
+/// Elements per piece of a run: the NaN scan re-reads a piece from L1.
+const PIECE: usize = 1024;
+
+/// The extreme of `piece` by `beats`, ignoring NaN, with eight independent
+/// lanes. LLVM does not vectorise a float max/min reduction written as one
+/// fold (it may not reorder compares without fast-math), but does vectorise
+/// these lanes: 6x faster on float64 (measured on 8 MB runs).
+#[inline(always)]
+fn lanes<T: Scalar>(start: T, piece: &[T], beats: impl Fn(T, T) -> bool) -> T {
+    let mut l = [start; 8];
+    let mut chunks = piece.chunks_exact(8);
+    for c in &mut chunks {
+        l = std::array::from_fn(|k| if beats(c[k], l[k]) { c[k] } else { l[k] });
+    }
+    l.iter().chain(chunks.remainder()).fold(start, |a, &x| if beats(x, a) { x } else { a })
+}
+
+#[inline(always)]
+fn has_nan<T: Scalar>(piece: &[T]) -> bool {
+    piece.iter().fold(false, |n, &x| n | x.is_nan())
+}
+
+#[inline(always)]
+fn all_nan<T: Scalar>(piece: &[T]) -> bool {
+    piece.iter().fold(true, |n, &x| n & x.is_nan())
 }
 
 /// `x` beats `best` for a maximum. NaN beats everything (NumPy's max
@@ -39,7 +73,7 @@ fn below_skip_nan<T: Scalar>(x: T, best: T) -> bool {
 }
 
 macro_rules! extremum {
-    ($name:ident, $np:literal, $init:expr, $beats:ident) => {
+    ($name:ident, $np:literal, $init:expr, $beats:ident, $plain:expr, $skip_nan:literal) => {
         pub struct $name;
         impl<T: Scalar> Op<T> for $name {
             type Acc = T;
@@ -57,13 +91,36 @@ macro_rules! extremum {
             fn merge(&self, a: T, b: T) -> T {
                 if $beats(b, a) { b } else { a }
             }
+            #[inline(always)]
+            fn fold_run(&self, init: T, run: &[T], _index: usize) -> T {
+                let beats = |x: T, a: T| ($plain)(x, a);
+                if !T::IS_FLOAT {
+                    // A plain fold is recognised as an integer max/min
+                    // reduction and vectorised well; hand-made lanes measured
+                    // 5x slower for int64 under AVX-512.
+                    return run.iter().fold(init, |a, &x| if beats(x, a) { x } else { a });
+                }
+                let mut acc = init;
+                for piece in run.chunks(PIECE) {
+                    // For integers both scans are constant and vanish.
+                    let part = if $skip_nan {
+                        if all_nan(piece) { continue } else { lanes(<$name as Op<T>>::init(self), piece, beats) }
+                    } else if has_nan(piece) {
+                        return piece.iter().copied().find(|x| x.is_nan()).unwrap_or(acc);
+                    } else {
+                        lanes(<$name as Op<T>>::init(self), piece, beats)
+                    };
+                    acc = self.merge(acc, part);
+                }
+                acc
+            }
         }
     };
 }
-extremum!(Max, "maximum", T::LOWEST, above);
-extremum!(Min, "minimum", T::HIGHEST, below);
-extremum!(NanMax, "fmax", T::nan_or(T::LOWEST), above_skip_nan);
-extremum!(NanMin, "fmin", T::nan_or(T::HIGHEST), below_skip_nan);
+extremum!(Max, "maximum", T::LOWEST, above, |x: T, a: T| x > a, false);
+extremum!(Min, "minimum", T::HIGHEST, below, |x: T, a: T| x < a, false);
+extremum!(NanMax, "fmax", T::nan_or(T::LOWEST), above_skip_nan, |x: T, a: T| x > a || (a.is_nan() && !x.is_nan()), true);
+extremum!(NanMin, "fmin", T::nan_or(T::HIGHEST), below_skip_nan, |x: T, a: T| x < a || (a.is_nan() && !x.is_nan()), true);
 
 /// No index yet: the slice was empty or (NaN-skipping) held only NaN.
 pub const NO_INDEX: usize = usize::MAX;

@@ -9,6 +9,8 @@ pub trait Scalar: Copy + Send + Sync + PartialOrd + 'static {
     const HIGHEST: Self;
     /// The sum accumulator: `i128` for integers (no int64 sum can overflow
     /// it), `f64` for floats.
+    /// Floats need NaN rules and hand-laned loops; integers need neither.
+    const IS_FLOAT: bool = false;
     type Wide: Copy + Send + Sync + std::ops::Add<Output = Self::Wide> + 'static;
     const ZERO: Self::Wide;
 
@@ -49,6 +51,7 @@ macro_rules! float_scalar {
         impl Scalar for $t {
             const LOWEST: Self = <$t>::NEG_INFINITY;
             const HIGHEST: Self = <$t>::INFINITY;
+            const IS_FLOAT: bool = true;
             type Wide = f64;
             const ZERO: f64 = 0.0;
             #[inline(always)]
