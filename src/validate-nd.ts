@@ -1,12 +1,12 @@
 // The one validation of N-d views and reduction options. Like `checkView`
 // for 2-D, it is O(ndim): the lowest and highest addressed elements follow
-// from shape, strides and offset alone, in BigInt so products past 2^53
-// stay exact. The addon checks the view again before reading unchecked.
+// from shape, strides and offset alone (`addressRange`, exact past 2^53).
+// The addon checks the view again before reading unchecked.
 import { constants as bufferConstants } from 'node:buffer';
 
 import { DTYPE_NAMES, dtypeOf } from './dtypes';
 import type { CheckedReduceOptions, Reduction, ViewNd } from './types';
-import { checkThreads, describe, read, safeInteger } from './validate';
+import { addressRange, checkThreads, describe, read, safeInteger } from './validate';
 
 /** NumPy's limit on dimensions (NPY_MAXDIMS in NumPy 2). */
 export const MAX_NDIM = 64;
@@ -83,25 +83,23 @@ export function checkNdView(x: unknown, name = 'x'): ViewNd {
   const offset = rawOffset === undefined ? 0 : safeInteger(rawOffset, `${name}.offset`, 0);
   const arr = data as ArrayLike<unknown>;
   const len = arr.length;
-  const count = shape.reduce((n, d) => n * BigInt(d), 1n);
-  if (count > BigInt(Number.MAX_SAFE_INTEGER)) {
+  // A float product passes 2^53 - 1 exactly when the true product does.
+  const count = shape.reduce((n, d) => n * d, 1);
+  if (count > Number.MAX_SAFE_INTEGER) {
     throw new RangeError(`${name}.shape ${bracket(shape)} has more than 2^53 - 1 elements`);
   }
-  if (count === 0n) {
+  if (count === 0) {
     if (offset > len) throw new RangeError(`${name}.offset ${offset} is past the end of data (length ${len})`);
   } else {
     if (offset >= len) throw new RangeError(`${name}.offset ${offset} is outside data (length ${len})`);
-    let low = BigInt(offset);
-    let high = low;
-    for (let k = 0; k < shape.length; k++) {
-      const reach = BigInt(shape[k] - 1) * BigInt(strides[k]);
-      if (reach < 0n) low += reach;
-      else high += reach;
-    }
-    if (low < 0n) {
+    const [low, high] = addressRange(
+      offset,
+      shape.map((d, k) => [d, strides[k]] as const),
+    );
+    if (low < 0) {
       throw new RangeError(`${stridesField} ${bracket(strides)} with offset ${offset} reaches element ${low}, before the start of data`);
     }
-    if (high >= BigInt(len)) {
+    if (high >= len) {
       throw new RangeError(
         `${stridesField} ${bracket(strides)} with shape ${bracket(shape)} and offset ${offset} reaches element ${high}, past the end of data (length ${len})`,
       );
