@@ -7,7 +7,7 @@ import type { Backend } from './backends/types';
 import { wasmBackend } from './backends/wasm';
 import { maxAsyncWith } from './async';
 import type { MaxAsyncOptions } from './async';
-import { loadNative } from './native';
+import { loadNative, warnNoAddon } from './native';
 import { checkOptions, checkReducible, checkView } from './validate';
 import { isArticleCall, reduce } from './reduce';
 import { reduceAsync } from './reduce-async';
@@ -43,7 +43,6 @@ export { loadNpy, saveNpy, parseNpy, encodeNpy } from './npy';
 export type { NpyArray, NpyInput, NpyTypedArray } from './npy';
 
 let native: Backend | undefined;
-let warned = false;
 
 function backend(name: BackendName = 'native'): Backend {
   if (name === 'js') return jsBackend;
@@ -53,13 +52,7 @@ function backend(name: BackendName = 'native'): Backend {
     if (!addon) {
       // Without a Rust toolchain at install time there is no addon; the same
       // API still works, slower, in plain TypeScript.
-      if (!warned) {
-        warned = true;
-        process.emitWarning(
-          `the native addon could not be loaded (${error?.message.split('\n')[0]}); using the js backend instead`,
-          { code: 'NDREDUCE_NO_ADDON', type: 'NdreduceWarning' },
-        );
-      }
+      warnNoAddon(error, 'the js backend');
       return jsBackend;
     }
     native = nativeBackend(addon);

@@ -2,7 +2,7 @@
 // here as the contract the Rust side implements, and found by feature
 // detection, so an older addon without them falls back to the reference.
 import type { NumericArray, NativeSuffix } from './dtypes';
-import { loadNative } from './native';
+import { loadNative, warnNoAddon } from './native';
 import type { NativeAddon } from './native';
 import type { Reduction } from './types';
 
@@ -35,8 +35,11 @@ const FAMILY: Record<Reduction, 'reduceExtremum' | 'reduceArg' | 'reduceSum'> = 
 /** The addon's functions for `op` on dtype `suffix`, or undefined when the
  * addon is missing or predates them. */
 export function nativeCall(op: Reduction, suffix: NativeSuffix): NativeCall | undefined {
-  const { addon } = loadNative();
-  if (!addon) return undefined;
+  const { addon, error } = loadNative();
+  if (!addon) {
+    warnNoAddon(error, 'the TypeScript reference loops');
+    return undefined;
+  }
   const table = addon as unknown as Record<string, unknown>;
   const name = `${FAMILY[op]}${suffix}`;
   const sync = table[name];

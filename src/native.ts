@@ -21,3 +21,16 @@ export function loadNative(): { addon?: NativeAddon; error?: Error } {
   }
   return cached;
 }
+
+let warned = false;
+
+/** One warning per process that the addon is missing, whichever path
+ * notices first; `fallback` names what runs instead. */
+export function warnNoAddon(error: Error | undefined, fallback: string): void {
+  if (warned) return;
+  warned = true;
+  process.emitWarning(`the native addon could not be loaded (${error?.message.split('\n')[0]}); using ${fallback} instead`, {
+    code: 'NDREDUCE_NO_ADDON',
+    type: 'NdreduceWarning',
+  });
+}

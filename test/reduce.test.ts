@@ -4,6 +4,7 @@
 // table, and a NumPy cross-check through .npy files.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 
 import { argmax, argmin, max, min, minmax, nanmax, nanmin, resultShape, sum } from '../src/index';
 import type { Axis, Reduction } from '../src/index';
@@ -171,4 +172,23 @@ test(`the N-d API rejects ${BAD.length} bad inputs with typed errors naming the 
 test('the addon has the N-d functions (else every table above only checked the reference against itself)', (t) => {
   const missing = DTYPES.filter((d) => OPS.some((op) => !nativeCall(op, d.suffix)));
   if (missing.length > 0) t.skip(`no native N-d functions for ${missing.map((d) => d.name).join(', ')}: run npm run build:native`);
+});
+
+test('without the addon the N-d functions run the reference loops, with one warning per process', () => {
+  const index = require.resolve('../src/index');
+  const script = `
+    const warnings = [];
+    process.on('warning', (w) => warnings.push(w.code + ': ' + w.message));
+    const api = require(${JSON.stringify(index)});
+    const x = { data: new Int16Array([3, -2, 7, 1]), shape: [2, 2] };
+    const out = { sum: String(api.sum(x, { axis: null })), max: Array.from(api.max(x)), argmin: Array.from(api.argmin(x, { axis: 1 })) };
+    api.max({ data: new BigInt64Array(4), shape: [2, 2] });
+    setImmediate(() => console.log(JSON.stringify({ out, warnings })));
+  `;
+  const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, NDREDUCE_ADDON_PATH: '/no-such-addon.node' } });
+  assert.equal(run.status, 0, run.stderr);
+  const { out, warnings } = JSON.parse(run.stdout);
+  assert.deepEqual(out, { sum: '9', max: [7, 1], argmin: [1, 1] });
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0], /^NDREDUCE_NO_ADDON: the native addon could not be loaded .*using the TypeScript reference loops instead/);
 });
