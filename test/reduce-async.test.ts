@@ -2,6 +2,7 @@
 // synchronous ones, shared or copied input, abort, and the fallback.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { Worker } from 'node:worker_threads';
 
 import * as api from '../src/index';
 import type { Reduction } from '../src/index';
@@ -153,4 +154,30 @@ test('24 concurrent calls of mixed ops, dtypes and axes all settle with the righ
     if (expected.error) assert.equal(got.error?.message, expected.error.message, where);
     else sameResult(got.value, expected.value, where, op === 'sum');
   }
+});
+
+test('the N-d functions work in several worker threads at once', async () => {
+  const index = require.resolve('../src/index');
+  const script = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const api = require(${JSON.stringify(index)});
+    const x = { data: new Float32Array(workerData.n).map((_, i) => (i * 7919) % 10007), shape: [workerData.n / 50, 50] };
+    Promise.all([api.sumAsync(x, { axis: null }), api.argmaxAsync(x, { axis: 0 })]).then(([s, a]) =>
+      parentPort.postMessage({ sync: [api.sum(x, { axis: null }), Array.from(api.argmax(x))], async: [s, Array.from(a)] }));
+  `;
+  const runs = [1000, 5000, 20000].map(
+    (n) =>
+      new Promise<{ sync: unknown[]; async: unknown[] }>((resolve, reject) => {
+        const w = new Worker(script, { eval: true, workerData: { n } });
+        w.once('message', resolve);
+        w.once('error', reject);
+      }),
+  );
+  const results = await Promise.all(runs);
+  [1000, 5000, 20000].forEach((n, k) => {
+    const x = { data: new Float32Array(n).map((_, i) => (i * 7919) % 10007), shape: [n / 50, 50] };
+    const want = [api.sum(x, { axis: null }), Array.from(api.argmax(x))];
+    assert.deepEqual(results[k].sync, want, `n=${n} sync`);
+    assert.deepEqual(results[k].async, want, `n=${n} async`);
+  });
 });
