@@ -11,10 +11,10 @@
 // mutations do not affect the result.
 import { loadNative } from './native';
 import type { NativeAddon } from './native';
+import type { Int64Array2D, MaxOptions } from './types';
+import { addressRange, checkOptions, checkReducible, checkView, describe } from './validate';
 
 type CancelToken = InstanceType<NativeAddon['CancelToken']>;
-import type { Int64Array2D, MaxOptions } from './types';
-import { checkOptions, checkReducible, checkView, describe } from './validate';
 
 export interface MaxAsyncOptions extends MaxOptions {
   /** Aborting rejects the promise with an `AbortError` and stops the kernels. */
@@ -40,16 +40,14 @@ export function checkSignal(options: unknown): AbortSignal | undefined {
 
 export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** The lowest and one-past-highest element a non-empty view addresses. */
+/** The lowest and one-past-highest element a non-empty, validated view
+ * addresses (inside its data, so plain numbers). */
 function span(shape: readonly number[], strides: readonly number[], offset: number): [number, number] {
-  let low = offset;
-  let high = offset;
-  shape.forEach((d, k) => {
-    const reach = (d - 1) * strides[k];
-    if (reach < 0) low += reach;
-    else high += reach;
-  });
-  return [low, high + 1];
+  const [low, high] = addressRange(
+    offset,
+    shape.map((d, k) => [d, strides[k]] as const),
+  );
+  return [Number(low), Number(high) + 1];
 }
 
 /** An N-d view of any typed array, as the buffer rule needs it. */
