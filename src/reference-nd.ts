@@ -94,7 +94,7 @@ function extremum(view: ViewNd, axes: readonly number[], op: 'min' | 'max', igno
 
 function arg(view: ViewNd, axes: readonly number[], op: 'argmin' | 'argmax', ignoreNaN: boolean): Float64Array {
   const { where } = extremes(view, axes, op === 'argmax' ? beatsMax : beatsMin, ignoreNaN);
-  if (where.includes(-1)) throw new RangeError('All-NaN slice encountered');
+  if (where.includes(-1)) throw new RangeError(`All-NaN slice encountered in nan${op}`);
   return Float64Array.from(where);
 }
 

@@ -192,3 +192,39 @@ test('without the addon the N-d functions run the reference loops, with one warn
   assert.equal(warnings.length, 1, warnings.join('\n'));
   assert.match(warnings[0], /^NDREDUCE_NO_ADDON: the native addon could not be loaded .*using the TypeScript reference loops instead/);
 });
+
+// Kernels that fold floats in several lanes have edges (lane count, block
+// tails): one NaN or one extreme at each position of assorted lengths.
+test('floats: one NaN or one extreme at every edge position of assorted lengths', () => {
+  for (const ctor of [Float32Array, Float64Array]) {
+    for (const n of [1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255, 256, 257, 1031, 4099]) {
+      const positions = [...new Set([0, 1, 7, 8, 15, 16, n >> 1, n - 9, n - 8, n - 2, n - 1].filter((p) => p >= 0 && p < n))];
+      for (const p of positions) {
+        for (const special of [NaN, Infinity, -Infinity, -0]) {
+          const data = new ctor(n * 3);
+          for (let i = 0; i < data.length; i++) data[i] = ((i * 37) % 101) - 50;
+          // Column 1 of an n x 3 C array, and the contiguous 1-D run.
+          data[p * 3 + 1] = special;
+          const views = [
+            { data, shape: [n, 3] },
+            { data: data.subarray(0, n), shape: [n] },
+            { data, shape: [3, n], strides: [1, 3] },
+          ];
+          data[p] = special;
+          for (const x of views) {
+            for (const op of ['max', 'min', 'argmax', 'argmin', 'minmax'] as Reduction[]) {
+              for (const ignoreNaN of [false, true]) {
+                const options = { axis: x.shape.length === 1 ? null : x.strides ? 1 : 0, ignoreNaN };
+                const where = `${ctor.name} n=${n} p=${p} ${special} ${op} ${JSON.stringify(options)} shape ${x.shape}`;
+                const want = outcome(() => reduce(op, x, options, false, 'reference'));
+                const got = outcome(() => API[op](x as never, options as never));
+                if (want.error) assert.equal(got.error?.message, want.error.message, where);
+                else sameResult(got.value, want.value, where);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+});
