@@ -78,3 +78,9 @@ test('a panic inside a Rust kernel surfaces as an Error, not an abort', () => {
   });
   assert.deepEqual(max(ok), BigInt64Array.from([4n, 5n, 6n]));
 });
+
+test('a result too large to allocate is a RangeError, not a process abort', () => {
+  const x = { data: new BigInt64Array(4), shape: [1, 2 ** 50], strides: [0, 0] };
+  assert.throws(() => max(x, { strategy: 'auto' }), { name: 'RangeError', message: /cannot be allocated/ });
+  assert.deepEqual(max(ok), BigInt64Array.from([4n, 5n, 6n]));
+});

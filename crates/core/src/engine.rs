@@ -174,6 +174,7 @@ pub fn reduce<T: Scalar, O: Op<T>>(
     if p.reduced_len == 0 && !O::HAS_IDENTITY {
         return Err(Error::ZeroSize { op: O::NAME });
     }
+    crate::error::ensure_allocatable::<O::Acc>(p.out_len)?;
     let mut out = vec![op.init(); p.out_len];
     if p.out_len == 0 || p.reduced_len == 0 {
         return Ok(out);

@@ -29,6 +29,8 @@ pub enum Error {
     Overflow { op: &'static str, index: usize, target: &'static str },
     /// A NaN-skipping arg reduction over a slice of only NaN (NumPy raises too).
     AllNan { op: &'static str },
+    /// The result would not fit in memory.
+    TooLarge { elements: usize },
     /// The caller aborted the computation.
     Aborted,
     /// A kernel panicked; the message is kept for the report.
@@ -73,6 +75,10 @@ impl fmt::Display for Error {
                 "{op} at output index {index} does not fit {target}"
             ),
             Error::AllNan { op } => write!(f, "All-NaN slice encountered in {op}"),
+            Error::TooLarge { elements } => write!(
+                f,
+                "a result of {elements} elements cannot be allocated"
+            ),
             Error::Aborted => write!(f, "the operation was aborted"),
             Error::Panicked(msg) => write!(f, "internal error in a kernel: {msg}"),
         }
@@ -80,3 +86,11 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Checks that a result of `n` values can be allocated. A failed
+/// allocation aborts a Rust process, so huge outputs (a broadcast view can
+/// have trillions of columns) are refused with an error up front.
+pub fn ensure_allocatable<T>(n: usize) -> Result<(), Error> {
+    let mut probe: Vec<T> = Vec::new();
+    probe.try_reserve_exact(n).map_err(|_| Error::TooLarge { elements: n })
+}

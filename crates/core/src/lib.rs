@@ -85,6 +85,7 @@ pub fn max<T: Element>(
     if v.cols() == 0 {
         return Ok(Vec::new());
     }
+    error::ensure_allocatable::<T>(v.cols())?;
     match strategy {
         Strategy::Serial => article::serial(data, &v, cancel),
         Strategy::Mutex => run_with_threads(threads, || article::mutex(data, &v, cancel))?,

@@ -111,3 +111,14 @@ fn nan_rules_follow_numpy() {
     assert_eq!(reduce(&data, &v, &[1], &ArgMax, None, &NEVER).unwrap()[0].1, 1, "first NaN wins argmax");
     assert_eq!(reduce(&data, &v, &[1], &NanArgMax, None, &NEVER).unwrap()[1].1, NO_INDEX);
 }
+
+#[test]
+fn an_unallocatable_result_is_an_error_not_an_abort() {
+    let data = [1i64, 2, 3];
+    let v = ViewN::new(3, vec![1 << 50, 0], vec![0, 1], 0).unwrap();
+    let got = reduce(&data, &v, &[1], &Sum, None, &NEVER);
+    assert!(matches!(got, Err(ndreduce_core::Error::TooLarge { .. })), "{got:?}");
+    let v2 = ndreduce_core::View2::new(3, [1, 1 << 50], [0, 0], 0).unwrap();
+    let got = ndreduce_core::max(&data, &v2, 0, ndreduce_core::Strategy::Auto, None, &NEVER);
+    assert!(matches!(got, Err(ndreduce_core::Error::TooLarge { .. })), "{got:?}");
+}

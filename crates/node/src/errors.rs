@@ -27,6 +27,7 @@ pub(crate) fn code(e: &Error) -> &'static str {
         Error::BadOption { .. } => "ERR_NDREDUCE_BAD_OPTION",
         Error::Overflow { .. } => "ERR_NDREDUCE_OVERFLOW",
         Error::AllNan { .. } => "ERR_NDREDUCE_ALL_NAN",
+        Error::TooLarge { .. } => "ERR_NDREDUCE_TOO_LARGE",
         Error::Aborted => "ABORT_ERR",
         Error::Panicked(_) => "ERR_NDREDUCE_PANIC",
     }
