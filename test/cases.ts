@@ -1,4 +1,6 @@
 // The shared table of layouts every backend and strategy is checked on.
+import * as assert from 'node:assert/strict';
+
 import type { Int64Array2D } from '../src/index';
 
 const MIN = -(2n ** 63n);
@@ -14,6 +16,10 @@ export function values(n: number, seed = 1): BigInt64Array {
   }
   return out;
 }
+
+// The fixtures must keep both int64 extremes, or the differential tables
+// would stop exercising them.
+assert.ok(values(100).includes(MIN) && values(100).includes(MAX - 5n));
 
 export interface Case {
   name: string;

@@ -1,10 +1,12 @@
 // Run by leak.test.ts under --expose-gc: calls max and maxAsync many times
 // and prints RSS and external memory after each phase, once collected.
+import * as assert from 'node:assert/strict';
+
 import { max, maxAsync } from '../src/index';
 import { articleArray } from '../bench/data';
 
 const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with --expose-gc');
+assert.ok(gc, 'run with --expose-gc');
 
 async function settle(): Promise<{ rss: number; external: number }> {
   for (let i = 0; i < 5; i++) {

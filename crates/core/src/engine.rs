@@ -123,10 +123,9 @@ fn fold_tile<T: Scalar, O: Op<T>>(
             let j0 = b * ROW_BLOCK;
             for i in 0..t.rows.len {
                 for (k, a) in acc.iter_mut().enumerate() {
-                    // SAFETY: the tile lies inside a `ViewN` validated against
-                    // `data` (see `ViewN::new`), `i < rows.len` and
-                    // `j0 + k < cols.len` since `acc` is this block of the tile's
-                    // columns, so the index is in bounds.
+                    // SAFETY: in bounds: the tile lies in a `ViewN` checked against
+                    // `data` (`ViewN::new`), `i < rows.len`, and `j0 + k < cols.len`
+                    // because `acc` is this block of the tile's columns.
                     let x = unsafe { *data.get_unchecked(t.at(i, j0 + k)) };
                     *a = op.fold(*a, x, t.index + i);
                 }

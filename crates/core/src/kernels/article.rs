@@ -62,10 +62,9 @@ pub struct DisjointSlice<'a, T> {
     _borrow: std::marker::PhantomData<&'a mut [T]>,
 }
 
-// SAFETY: a `DisjointSlice` only hands out writes through `write`, whose
-// contract requires callers on different threads to use different indices;
-// with no two accesses to the same element there is no data race. `T: Send`
-// because values move into the slice from other threads.
+// SAFETY: writes go only through `write`, whose contract gives threads
+// disjoint indices, so no element is accessed by two threads (no data
+// race); `T: Send` because values move in from other threads.
 unsafe impl<T: Send> Sync for DisjointSlice<'_, T> {}
 // SAFETY: see the `Sync` impl above; the wrapper owns no thread-bound state.
 unsafe impl<T: Send> Send for DisjointSlice<'_, T> {}
