@@ -57,22 +57,28 @@ pub fn arg<T: Scalar>(data: &[T], r: &Request, op: &str, skip_nan: bool) -> Resu
         .collect()
 }
 
-/// Sum of signed integers, exact, as int64; a sum outside int64 is an error.
-pub fn sum_signed<T: Scalar<Wide = i128>>(data: &[T], r: &Request) -> Result<Vec<i64>, Error> {
+/// Exact integer sums converted to `Out` (int64 or uint64); a sum outside
+/// `Out` is an error naming the output index, never a wrapped value.
+fn sum_exact<T: Scalar<Wide = i128>, Out: TryFrom<i128>>(
+    data: &[T],
+    r: &Request,
+    target: &'static str,
+) -> Result<Vec<Out>, Error> {
     let sums = reduce(data, r.view, r.axes, &Sum, r.threads, r.cancel)?;
     sums.into_iter()
         .enumerate()
-        .map(|(index, s)| i64::try_from(s).map_err(|_| Error::Overflow { op: "sum", index, target: "int64" }))
+        .map(|(index, s)| Out::try_from(s).map_err(|_| Error::Overflow { op: "sum", index, target }))
         .collect()
+}
+
+/// Sum of signed integers, exact, as int64.
+pub fn sum_signed<T: Scalar<Wide = i128>>(data: &[T], r: &Request) -> Result<Vec<i64>, Error> {
+    sum_exact(data, r, "int64")
 }
 
 /// Sum of unsigned integers, exact, as uint64.
 pub fn sum_unsigned<T: Scalar<Wide = i128>>(data: &[T], r: &Request) -> Result<Vec<u64>, Error> {
-    let sums = reduce(data, r.view, r.axes, &Sum, r.threads, r.cancel)?;
-    sums.into_iter()
-        .enumerate()
-        .map(|(index, s)| u64::try_from(s).map_err(|_| Error::Overflow { op: "sum", index, target: "uint64" }))
-        .collect()
+    sum_exact(data, r, "uint64")
 }
 
 /// Sum of floats, accumulated in float64.
