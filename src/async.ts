@@ -11,6 +11,7 @@
 // mutations do not affect the result.
 import { loadNative } from './native';
 import type { NativeAddon } from './native';
+import { acquireScratch, releaseScratch } from './scratch';
 import type { Int64Array2D, MaxOptions } from './types';
 import { addressRange, checkOptions, checkReducible, checkView, describe } from './validate';
 
@@ -21,8 +22,9 @@ export interface MaxAsyncOptions extends MaxOptions {
   signal?: AbortSignal;
 }
 
-/** Elements copied per event-loop turn: 8 MiB, about a millisecond. */
-export const COPY_SLICE = 1 << 20;
+/** Elements copied per event-loop turn: 2 MiB of int64, a fraction of a
+ * millisecond into a warm scratch buffer, a few into fresh memory. */
+export const COPY_SLICE = 1 << 18;
 
 export function abortError(signal: AbortSignal): Error {
   const err = new Error('The operation was aborted', { cause: signal.reason });
@@ -68,7 +70,9 @@ export async function shared<T extends Copyable, V extends StridedData<T>>(v: V,
   const [low, high] = span(v.shape, v.strides, v.offset);
   const ctor = v.data.constructor as new (buffer: SharedArrayBuffer) => T;
   const size = (v.data as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
-  const copy = new ctor(new SharedArrayBuffer((high - low) * size));
+  const scratch = acquireScratch((high - low) * size);
+  const copy = new (ctor as unknown as new (b: SharedArrayBuffer, o: number, n: number) => T)(scratch, 0, high - low);
+  try {
   for (let start = low; start < high; start += COPY_SLICE) {
     if (signal?.aborted) throw abortError(signal);
     if (v.data.length < high) {
@@ -78,7 +82,11 @@ export async function shared<T extends Copyable, V extends StridedData<T>>(v: V,
     copy.set(v.data.subarray(start, end), start - low);
     if (end < high) await nextTurn();
   }
-  return { ...v, data: copy, offset: v.offset - low };
+  } catch (e) {
+    releaseScratch(scratch);
+    throw e;
+  }
+  return { ...v, data: copy, offset: v.offset - low, release: () => releaseScratch(scratch) };
 }
 
 /** Turns a native rejection (`CODE|message`) into the matching error class. */
@@ -132,9 +140,17 @@ export async function offThread<T, V>(
     return fallback();
   }
   const input = await steps.prepare();
-  if (signal?.aborted) throw abortError(signal);
+  // A scratch copy goes back to the pool only when the native task that
+  // reads it has settled, even if the caller's promise rejected earlier.
+  const release = (input as { release?: () => void }).release;
+  if (signal?.aborted) {
+    release?.();
+    throw abortError(signal);
+  }
   const token = steps.token();
-  return settle(steps.start(input, token), () => token.cancel(), signal);
+  const task = steps.start(input, token);
+  if (release) task.then(release, release);
+  return settle(task, () => token.cancel(), signal);
 }
 
 /**

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { max, maxAsync } from '../src/index';
 import type { Strategy } from '../src/index';
 import { COPY_SLICE } from '../src/async';
+import { scratchHeld } from '../src/scratch';
 import { loadNative } from '../src/native';
 import { BAD_INPUTS, ok } from './bad-inputs';
 import { layouts, values } from './cases';
@@ -134,4 +135,14 @@ test('the addon loads and computes in several worker threads at once', async () 
     assert.deepEqual(out.sync, expected);
     assert.deepEqual(out.async, expected);
   }
+});
+
+test('the scratch copy is reused once its task settled, and dropped when idle', async () => {
+  const x = { data: values(3 * COPY_SLICE), shape: [3, COPY_SLICE] };
+  const expected = max(x);
+  assert.deepEqual(await maxAsync(x), expected);
+  assert.ok(scratchHeld() >= 1, 'the copy went back to the pool');
+  const held = scratchHeld();
+  assert.deepEqual(await maxAsync(x), expected);
+  assert.equal(scratchHeld(), held, 'the second call took the pooled buffer and gave it back');
 });
