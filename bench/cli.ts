@@ -3,6 +3,7 @@
 // to `bench` without touching it.
 import { benchCommand } from './run';
 import { REDUCE_COMMANDS } from './reduce-command';
+import { dtypesCommand } from './dtypes-command';
 import { UsageError } from './options';
 
 interface Command {
@@ -12,6 +13,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   bench: { summary: 'time every implementation of the column max against the memory floor', run: benchCommand },
+  'bench-dtypes': { summary: 'the general engine on float64, int32 and an Arrow table, with NumPy and the floor', run: dtypesCommand },
   ...REDUCE_COMMANDS,
 };
 
