@@ -125,8 +125,11 @@ extremum!(NanMin, "fmin", T::nan_or(T::HIGHEST), below_skip_nan, |x: T, a: T| x 
 /// No index yet: the slice was empty or (NaN-skipping) held only NaN.
 pub const NO_INDEX: usize = usize::MAX;
 
+/// `SKIP_NAN`: NaN elements are never chosen, and an all-NaN slice keeps
+/// `NO_INDEX`, which the caller reports as NumPy does ("All-NaN slice").
+/// Otherwise NaN counts as the extreme, as in NumPy's argmax.
 macro_rules! arg_extremum {
-    ($name:ident, $np:literal, $beats:ident) => {
+    ($name:ident, $np:literal, $beats:ident, $skip_nan:literal) => {
         pub struct $name;
         impl<T: Scalar> Op<T> for $name {
             type Acc = (T, usize);
@@ -139,34 +142,8 @@ macro_rules! arg_extremum {
             #[inline(always)]
             fn fold(&self, acc: (T, usize), x: T, index: usize) -> (T, usize) {
                 // Strictly better only, so the first occurrence wins ties.
-                if acc.1 == NO_INDEX || $beats(x, acc.0) { (x, index) } else { acc }
-            }
-            #[inline(always)]
-            fn merge(&self, a: (T, usize), b: (T, usize)) -> (T, usize) {
-                if a.1 == NO_INDEX || (b.1 != NO_INDEX && $beats(b.0, a.0)) { b } else { a }
-            }
-        }
-    };
-}
-arg_extremum!(ArgMax, "argmax", above);
-arg_extremum!(ArgMin, "argmin", below);
-
-/// NaN-skipping arg: NaN elements are never chosen; an all-NaN slice keeps
-/// `NO_INDEX`, which the caller reports as NumPy does ("All-NaN slice").
-macro_rules! nan_arg_extremum {
-    ($name:ident, $np:literal, $beats:ident) => {
-        pub struct $name;
-        impl<T: Scalar> Op<T> for $name {
-            type Acc = (T, usize);
-            const NAME: &'static str = $np;
-            const HAS_IDENTITY: bool = false;
-            #[inline(always)]
-            fn init(&self) -> (T, usize) {
-                (T::LOWEST, NO_INDEX)
-            }
-            #[inline(always)]
-            fn fold(&self, acc: (T, usize), x: T, index: usize) -> (T, usize) {
-                if !x.is_nan() && (acc.1 == NO_INDEX || $beats(x, acc.0)) { (x, index) } else { acc }
+                let eligible = !$skip_nan || !x.is_nan();
+                if eligible && (acc.1 == NO_INDEX || $beats(x, acc.0)) { (x, index) } else { acc }
             }
             #[inline(always)]
             fn merge(&self, a: (T, usize), b: (T, usize)) -> (T, usize) {
@@ -175,8 +152,10 @@ macro_rules! nan_arg_extremum {
         }
     };
 }
-nan_arg_extremum!(NanArgMax, "nanargmax", above);
-nan_arg_extremum!(NanArgMin, "nanargmin", below);
+arg_extremum!(ArgMax, "argmax", above, false);
+arg_extremum!(ArgMin, "argmin", below, false);
+arg_extremum!(NanArgMax, "nanargmax", above, true);
+arg_extremum!(NanArgMin, "nanargmin", below, true);
 
 pub struct Sum;
 impl<T: Scalar> Op<T> for Sum {
