@@ -20,8 +20,15 @@ fn median_ms(mut f: impl FnMut()) -> f64 {
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().unwrap()).collect();
-    let (rows, cols, threads) = (*args.first().unwrap_or(&100), *args.get(1).unwrap_or(&1_000_000), *args.get(2).unwrap_or(&2));
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().unwrap())
+        .collect();
+    let (rows, cols, threads) = (
+        *args.first().unwrap_or(&100),
+        *args.get(1).unwrap_or(&1_000_000),
+        *args.get(2).unwrap_or(&2),
+    );
     let mut s = 42u64;
     let data: Vec<i64> = (0..rows * cols)
         .map(|_| {
@@ -48,12 +55,23 @@ fn main() {
     use ndreduce_core::engine::reduce;
     use ndreduce_core::ops::{ArgMax, Max, Sum};
     let floats: Vec<f64> = data.iter().map(|&x| x as f64).collect();
-    for (name, shape, strides) in [("arr", vec![rows, cols], vec![cols as isize, 1]), ("arr.T", vec![cols, rows], vec![1, cols as isize])] {
+    for (name, shape, strides) in [
+        ("arr", vec![rows, cols], vec![cols as isize, 1]),
+        ("arr.T", vec![cols, rows], vec![1, cols as isize]),
+    ] {
         let v = ndreduce_core::ViewN::new(data.len(), shape, strides, 0).unwrap();
-        let t = median_ms(|| { std::hint::black_box(reduce(&data, &v, &[0], &Max, Some(threads), &NEVER).unwrap()); });
-        let f = median_ms(|| { std::hint::black_box(reduce(&floats, &v, &[0], &Max, Some(threads), &NEVER).unwrap()); });
-        let a = median_ms(|| { std::hint::black_box(reduce(&data, &v, &[0], &ArgMax, Some(threads), &NEVER).unwrap()); });
-        let s = median_ms(|| { std::hint::black_box(reduce(&data, &v, &[0], &Sum, Some(threads), &NEVER).unwrap()); });
+        let t = median_ms(|| {
+            std::hint::black_box(reduce(&data, &v, &[0], &Max, Some(threads), &NEVER).unwrap());
+        });
+        let f = median_ms(|| {
+            std::hint::black_box(reduce(&floats, &v, &[0], &Max, Some(threads), &NEVER).unwrap());
+        });
+        let a = median_ms(|| {
+            std::hint::black_box(reduce(&data, &v, &[0], &ArgMax, Some(threads), &NEVER).unwrap());
+        });
+        let s = median_ms(|| {
+            std::hint::black_box(reduce(&data, &v, &[0], &Sum, Some(threads), &NEVER).unwrap());
+        });
         println!("{name} engine: i64 max {t:.1} ms ({:.2}x floor), f64 max {f:.1}, i64 argmax {a:.1}, i64 sum {s:.1}", t / floor);
     }
 }

@@ -23,7 +23,11 @@ impl Cancel {
 
     /// `Err(Aborted)` once cancelled; kernels call it after their loops.
     pub fn check(&self) -> Result<(), Error> {
-        if self.is_cancelled() { Err(Error::Aborted) } else { Ok(()) }
+        if self.is_cancelled() {
+            Err(Error::Aborted)
+        } else {
+            Ok(())
+        }
     }
 }
 

@@ -8,7 +8,11 @@ pub trait Element: Copy + Send + Sync + PartialOrd + 'static {
     /// LLVM turns loops over it into packed max / compare+blend instructions.
     #[inline(always)]
     fn max_of(self, other: Self) -> Self {
-        if other > self { other } else { self }
+        if other > self {
+            other
+        } else {
+            self
+        }
     }
 }
 

@@ -76,7 +76,8 @@ struct Tile {
 impl Tile {
     #[inline(always)]
     fn at(&self, i: usize, j: usize) -> usize {
-        (self.offset as isize + i as isize * self.rows.stride + j as isize * self.cols.stride) as usize
+        (self.offset as isize + i as isize * self.rows.stride + j as isize * self.cols.stride)
+            as usize
     }
 }
 
@@ -101,7 +102,12 @@ fn fold_tile<T: Scalar, O: Op<T>>(
             let row = |i: usize| &data[t.at(i, j0)..t.at(i, j0) + n];
             let mut i = 0;
             while i + 4 <= t.rows.len {
-                fold_row4(op, acc, [row(i), row(i + 1), row(i + 2), row(i + 3)], t.index + i);
+                fold_row4(
+                    op,
+                    acc,
+                    [row(i), row(i + 1), row(i + 2), row(i + 3)],
+                    t.index + i,
+                );
                 i += 4;
             }
             for i in i..t.rows.len {
@@ -118,14 +124,24 @@ fn fold_tile<T: Scalar, O: Op<T>>(
         // threads, then merged in order, when there are few columns).
         let column = |j: usize| &data[t.at(0, j)..t.at(0, j) + t.rows.len];
         let run = |init: O::Acc, col: &[T], first: usize| {
-            col.chunks(RUN_CHUNK).enumerate().fold(init, |a, (c, piece)| {
-                if cancel.is_cancelled() { a } else { fold_run(op, a, piece, first + c * RUN_CHUNK) }
-            })
+            col.chunks(RUN_CHUNK)
+                .enumerate()
+                .fold(init, |a, (c, piece)| {
+                    if cancel.is_cancelled() {
+                        a
+                    } else {
+                        fold_run(op, a, piece, first + c * RUN_CHUNK)
+                    }
+                })
         };
         if !parallel {
-            acc.iter_mut().enumerate().for_each(|(j, a)| *a = run(*a, column(j), t.index));
+            acc.iter_mut()
+                .enumerate()
+                .for_each(|(j, a)| *a = run(*a, column(j), t.index));
         } else if t.cols.len >= threads {
-            acc.par_iter_mut().enumerate().for_each(|(j, a)| *a = run(*a, column(j), t.index));
+            acc.par_iter_mut()
+                .enumerate()
+                .for_each(|(j, a)| *a = run(*a, column(j), t.index));
         } else {
             let piece = t.rows.len.div_ceil(threads).max(1);
             for (j, a) in acc.iter_mut().enumerate() {
@@ -202,17 +218,34 @@ pub fn reduce<T: Scalar, O: Op<T>>(
         return Ok(out);
     }
     let unit = Dim { len: 1, stride: 0 };
-    let (cols, outer_kept) = p.kept.split_last().map_or((unit, &[][..]), |(l, r)| (*l, r));
-    let (rows, outer_reduced) = p.reduced.split_last().map_or((unit, &[][..]), |(l, r)| (*l, r));
+    let (cols, outer_kept) = p
+        .kept
+        .split_last()
+        .map_or((unit, &[][..]), |(l, r)| (*l, r));
+    let (rows, outer_reduced) = p
+        .reduced
+        .split_last()
+        .map_or((unit, &[][..]), |(l, r)| (*l, r));
     let mut reduced_starts = Vec::new();
-    odometer(outer_reduced, |off, flat| reduced_starts.push((off, flat * rows.len)));
+    odometer(outer_reduced, |off, flat| {
+        reduced_starts.push((off, flat * rows.len))
+    });
     let kept_count = p.out_len / cols.len;
     let total = p.out_len * p.reduced_len;
     let mut work = || {
-        let threads = if total < SMALL { 1 } else { effective_threads(None) };
+        let threads = if total < SMALL {
+            1
+        } else {
+            effective_threads(None)
+        };
         let fold_outer = |base: isize, acc: &mut [O::Acc], inner_threads: usize| {
             for &(r_off, index) in &reduced_starts {
-                let t = Tile { rows, cols, offset: (p.offset as isize + base + r_off) as usize, index };
+                let t = Tile {
+                    rows,
+                    cols,
+                    offset: (p.offset as isize + base + r_off) as usize,
+                    index,
+                };
                 fold_tile(data, &t, op, acc, inner_threads, cancel);
             }
         };

@@ -20,13 +20,21 @@ pub enum Error {
     /// The product of the shape does not fit the address space.
     ShapeOverflow { rows: u64, cols: u64 },
     /// The view addresses an element outside `data`.
-    OutOfBounds { field: &'static str, index: i128, len: usize },
+    OutOfBounds {
+        field: &'static str,
+        index: i128,
+        len: usize,
+    },
     /// A reduction without identity over an empty axis (NumPy's wording).
     ZeroSize { op: &'static str },
     /// An option with a value that is not one of its choices.
     BadOption { field: &'static str, value: String },
     /// An integer sum that does not fit the documented result type.
-    Overflow { op: &'static str, index: usize, target: &'static str },
+    Overflow {
+        op: &'static str,
+        index: usize,
+        target: &'static str,
+    },
     /// A NaN-skipping arg reduction over a slice of only NaN (NumPy raises too).
     AllNan { op: &'static str },
     /// The result would not fit in memory.
@@ -59,7 +67,10 @@ impl fmt::Display for Error {
                 write!(f, "{field} must be non-negative, got {value}")
             }
             Error::ShapeOverflow { rows, cols } => {
-                write!(f, "shape [{rows}, {cols}] has more elements than can be addressed")
+                write!(
+                    f,
+                    "shape [{rows}, {cols}] has more elements than can be addressed"
+                )
             }
             Error::OutOfBounds { field, index, len } => write!(
                 f,
@@ -70,15 +81,13 @@ impl fmt::Display for Error {
                 "zero-size array to reduction operation {op} which has no identity"
             ),
             Error::BadOption { field, value } => write!(f, "{field} is invalid: {value}"),
-            Error::Overflow { op, index, target } => write!(
-                f,
-                "{op} at output index {index} does not fit {target}"
-            ),
+            Error::Overflow { op, index, target } => {
+                write!(f, "{op} at output index {index} does not fit {target}")
+            }
             Error::AllNan { op } => write!(f, "All-NaN slice encountered in {op}"),
-            Error::TooLarge { elements } => write!(
-                f,
-                "a result of {elements} elements cannot be allocated"
-            ),
+            Error::TooLarge { elements } => {
+                write!(f, "a result of {elements} elements cannot be allocated")
+            }
             Error::Aborted => write!(f, "the operation was aborted"),
             Error::Panicked(msg) => write!(f, "internal error in a kernel: {msg}"),
         }
@@ -92,5 +101,7 @@ impl std::error::Error for Error {}
 /// have trillions of columns) are refused with an error up front.
 pub fn ensure_allocatable<T>(n: usize) -> Result<(), Error> {
     let mut probe: Vec<T> = Vec::new();
-    probe.try_reserve_exact(n).map_err(|_| Error::TooLarge { elements: n })
+    probe
+        .try_reserve_exact(n)
+        .map_err(|_| Error::TooLarge { elements: n })
 }

@@ -18,8 +18,8 @@ pub use cancel::{Cancel, NEVER};
 pub use element::Element;
 pub use error::{Error, ErrorKind};
 pub use nd::ViewN;
-pub use scalar::Scalar;
 pub use pool::{check_threads, effective_threads, run_with_threads, MAX_THREADS};
+pub use scalar::Scalar;
 pub use view::{count_from_f64, integer_from_f64, View2, MAX_SAFE_INTEGER};
 
 use kernels::{article, layout};
@@ -47,7 +47,9 @@ impl std::str::FromStr for Strategy {
             "auto" => Ok(Strategy::Auto),
             other => Err(Error::BadOption {
                 field: "strategy",
-                value: format!("{other:?} (expected \"auto\", \"serial\", \"mutex\" or \"lockfree\")"),
+                value: format!(
+                    "{other:?} (expected \"auto\", \"serial\", \"mutex\" or \"lockfree\")"
+                ),
             }),
         }
     }
@@ -101,7 +103,9 @@ pub fn max<T: Element>(
 
 /// One parallel read of every element of `data`: the benchmark's floor.
 pub fn read_floor(data: &[i64], threads: Option<usize>) -> Result<i64, Error> {
-    run_with_threads(threads, || kernels::floor::read_everything(data, effective_threads(None)))
+    run_with_threads(threads, || {
+        kernels::floor::read_everything(data, effective_threads(None))
+    })
 }
 
 /// Panics on a rayon worker thread. Exists so that bindings can prove a

@@ -14,7 +14,12 @@ pub struct ViewN {
 
 impl ViewN {
     /// Validates in O(ndim): the lowest and highest addressed elements.
-    pub fn new(len: usize, shape: Vec<usize>, strides: Vec<isize>, offset: usize) -> Result<Self, Error> {
+    pub fn new(
+        len: usize,
+        shape: Vec<usize>,
+        strides: Vec<isize>,
+        offset: usize,
+    ) -> Result<Self, Error> {
         if shape.is_empty() || shape.len() != strides.len() {
             return Err(Error::BadOption {
                 field: "strides",
@@ -26,28 +31,55 @@ impl ViewN {
             count = count.saturating_mul(n as u128);
         }
         if count > isize::MAX as u128 {
-            return Err(Error::ShapeOverflow { rows: shape[0] as u64, cols: (count / shape[0].max(1) as u128) as u64 });
+            return Err(Error::ShapeOverflow {
+                rows: shape[0] as u64,
+                cols: (count / shape[0].max(1) as u128) as u64,
+            });
         }
-        let view = ViewN { shape, strides, offset };
+        let view = ViewN {
+            shape,
+            strides,
+            offset,
+        };
         if count == 0 {
             if offset > len {
-                return Err(Error::OutOfBounds { field: "offset", index: offset as i128, len });
+                return Err(Error::OutOfBounds {
+                    field: "offset",
+                    index: offset as i128,
+                    len,
+                });
             }
             return Ok(view);
         }
         if offset >= len {
-            return Err(Error::OutOfBounds { field: "offset", index: offset as i128, len });
+            return Err(Error::OutOfBounds {
+                field: "offset",
+                index: offset as i128,
+                len,
+            });
         }
         let (mut low, mut high) = (offset as i128, offset as i128);
         for (&n, &s) in view.shape.iter().zip(&view.strides) {
             let reach = (n as i128 - 1) * s as i128;
-            if reach < 0 { low += reach } else { high += reach }
+            if reach < 0 {
+                low += reach
+            } else {
+                high += reach
+            }
         }
         if low < 0 {
-            return Err(Error::OutOfBounds { field: "strides", index: low, len });
+            return Err(Error::OutOfBounds {
+                field: "strides",
+                index: low,
+                len,
+            });
         }
         if high >= len as i128 {
-            return Err(Error::OutOfBounds { field: "strides", index: high, len });
+            return Err(Error::OutOfBounds {
+                field: "strides",
+                index: high,
+                len,
+            });
         }
         Ok(view)
     }
@@ -91,7 +123,10 @@ fn coalesce(dims: Vec<Dim>) -> Vec<Dim> {
     for d in dims.into_iter().filter(|d| d.len != 1) {
         match out.last_mut() {
             Some(prev) if prev.stride == d.stride * d.len as isize => {
-                *prev = Dim { len: prev.len * d.len, stride: d.stride };
+                *prev = Dim {
+                    len: prev.len * d.len,
+                    stride: d.stride,
+                };
             }
             _ => out.push(d),
         }
@@ -110,7 +145,11 @@ pub fn plan(view: &ViewN, axes: &[usize]) -> Result<Plan, Error> {
             });
         }
     }
-    let dims = view.shape.iter().zip(&view.strides).map(|(&len, &stride)| Dim { len, stride });
+    let dims = view
+        .shape
+        .iter()
+        .zip(&view.strides)
+        .map(|(&len, &stride)| Dim { len, stride });
     let (reduced, kept): (Vec<_>, Vec<_>) = dims.enumerate().partition(|(k, _)| axes.contains(k));
     let out_len = kept.iter().map(|(_, d)| d.len).product();
     let reduced_len = reduced.iter().map(|(_, d)| d.len).product();
@@ -137,7 +176,10 @@ mod tests {
         assert_eq!(p.reduced, vec![Dim { len: 24, stride: 1 }]);
         assert_eq!((p.out_len, p.reduced_len), (1, 24));
         let p = plan(&v, &[1]).unwrap();
-        assert_eq!(p.kept, vec![Dim { len: 2, stride: 12 }, Dim { len: 4, stride: 1 }]);
+        assert_eq!(
+            p.kept,
+            vec![Dim { len: 2, stride: 12 }, Dim { len: 4, stride: 1 }]
+        );
     }
 
     #[test]

@@ -18,7 +18,9 @@ pub trait Op<T: Scalar>: Sync + Send {
     /// whose plain fold does not vectorise override it.
     #[inline(always)]
     fn fold_run(&self, init: Self::Acc, run: &[T], index: usize) -> Self::Acc {
-        run.iter().enumerate().fold(init, |a, (k, &x)| self.fold(a, x, index + k))
+        run.iter()
+            .enumerate()
+            .fold(init, |a, (k, &x)| self.fold(a, x, index + k))
     }
 }
 
@@ -36,7 +38,9 @@ fn lanes<T: Scalar>(start: T, piece: &[T], beats: impl Fn(T, T) -> bool) -> T {
     for c in &mut chunks {
         l = std::array::from_fn(|k| if beats(c[k], l[k]) { c[k] } else { l[k] });
     }
-    l.iter().chain(chunks.remainder()).fold(start, |a, &x| if beats(x, a) { x } else { a })
+    l.iter()
+        .chain(chunks.remainder())
+        .fold(start, |a, &x| if beats(x, a) { x } else { a })
 }
 
 #[inline(always)]
@@ -85,11 +89,19 @@ macro_rules! extremum {
             }
             #[inline(always)]
             fn fold(&self, acc: T, x: T, _index: usize) -> T {
-                if $beats(x, acc) { x } else { acc }
+                if $beats(x, acc) {
+                    x
+                } else {
+                    acc
+                }
             }
             #[inline(always)]
             fn merge(&self, a: T, b: T) -> T {
-                if $beats(b, a) { b } else { a }
+                if $beats(b, a) {
+                    b
+                } else {
+                    a
+                }
             }
             #[inline(always)]
             fn fold_run(&self, init: T, run: &[T], _index: usize) -> T {
@@ -98,13 +110,19 @@ macro_rules! extremum {
                     // A plain fold is recognised as an integer max/min
                     // reduction and vectorised well; hand-made lanes measured
                     // 5x slower for int64 under AVX-512.
-                    return run.iter().fold(init, |a, &x| if beats(x, a) { x } else { a });
+                    return run
+                        .iter()
+                        .fold(init, |a, &x| if beats(x, a) { x } else { a });
                 }
                 let mut acc = init;
                 for piece in run.chunks(PIECE) {
                     // For integers both scans are constant and vanish.
                     let part = if $skip_nan {
-                        if all_nan(piece) { continue } else { lanes(<$name as Op<T>>::init(self), piece, beats) }
+                        if all_nan(piece) {
+                            continue;
+                        } else {
+                            lanes(<$name as Op<T>>::init(self), piece, beats)
+                        }
                     } else if has_nan(piece) {
                         return piece.iter().copied().find(|x| x.is_nan()).unwrap_or(acc);
                     } else {
@@ -119,8 +137,22 @@ macro_rules! extremum {
 }
 extremum!(Max, "maximum", T::LOWEST, above, |x: T, a: T| x > a, false);
 extremum!(Min, "minimum", T::HIGHEST, below, |x: T, a: T| x < a, false);
-extremum!(NanMax, "fmax", T::nan_or(T::LOWEST), above_skip_nan, |x: T, a: T| x > a || (a.is_nan() && !x.is_nan()), true);
-extremum!(NanMin, "fmin", T::nan_or(T::HIGHEST), below_skip_nan, |x: T, a: T| x < a || (a.is_nan() && !x.is_nan()), true);
+extremum!(
+    NanMax,
+    "fmax",
+    T::nan_or(T::LOWEST),
+    above_skip_nan,
+    |x: T, a: T| x > a || (a.is_nan() && !x.is_nan()),
+    true
+);
+extremum!(
+    NanMin,
+    "fmin",
+    T::nan_or(T::HIGHEST),
+    below_skip_nan,
+    |x: T, a: T| x < a || (a.is_nan() && !x.is_nan()),
+    true
+);
 
 /// No index yet: the slice was empty or (NaN-skipping) held only NaN.
 pub const NO_INDEX: usize = usize::MAX;
@@ -143,11 +175,19 @@ macro_rules! arg_extremum {
             fn fold(&self, acc: (T, usize), x: T, index: usize) -> (T, usize) {
                 // Strictly better only, so the first occurrence wins ties.
                 let eligible = !$skip_nan || !x.is_nan();
-                if eligible && (acc.1 == NO_INDEX || $beats(x, acc.0)) { (x, index) } else { acc }
+                if eligible && (acc.1 == NO_INDEX || $beats(x, acc.0)) {
+                    (x, index)
+                } else {
+                    acc
+                }
             }
             #[inline(always)]
             fn merge(&self, a: (T, usize), b: (T, usize)) -> (T, usize) {
-                if b.1 != NO_INDEX && (a.1 == NO_INDEX || $beats(b.0, a.0)) { b } else { a }
+                if b.1 != NO_INDEX && (a.1 == NO_INDEX || $beats(b.0, a.0)) {
+                    b
+                } else {
+                    a
+                }
             }
         }
     };
@@ -184,7 +224,11 @@ impl<T: Scalar, const SKIP_NAN: bool> Op<T> for MinMax<SKIP_NAN> {
     const HAS_IDENTITY: bool = false;
     #[inline(always)]
     fn init(&self) -> (T, T) {
-        if SKIP_NAN { (NanMin.init(), NanMax.init()) } else { (Min.init(), Max.init()) }
+        if SKIP_NAN {
+            (NanMin.init(), NanMax.init())
+        } else {
+            (Min.init(), Max.init())
+        }
     }
     #[inline(always)]
     fn fold(&self, acc: (T, T), x: T, i: usize) -> (T, T) {
@@ -197,9 +241,15 @@ impl<T: Scalar, const SKIP_NAN: bool> Op<T> for MinMax<SKIP_NAN> {
     #[inline(always)]
     fn merge(&self, a: (T, T), b: (T, T)) -> (T, T) {
         if SKIP_NAN {
-            (<NanMin as Op<T>>::merge(&NanMin, a.0, b.0), <NanMax as Op<T>>::merge(&NanMax, a.1, b.1))
+            (
+                <NanMin as Op<T>>::merge(&NanMin, a.0, b.0),
+                <NanMax as Op<T>>::merge(&NanMax, a.1, b.1),
+            )
         } else {
-            (<Min as Op<T>>::merge(&Min, a.0, b.0), <Max as Op<T>>::merge(&Max, a.1, b.1))
+            (
+                <Min as Op<T>>::merge(&Min, a.0, b.0),
+                <Max as Op<T>>::merge(&Max, a.1, b.1),
+            )
         }
     }
 }

@@ -13,7 +13,10 @@ pub const MAX_THREADS: usize = 1024;
 /// `threads: 2` on every call builds exactly one pool.
 fn pool(threads: usize) -> Result<&'static ThreadPool, Error> {
     static POOLS: OnceLock<Mutex<HashMap<usize, &'static ThreadPool>>> = OnceLock::new();
-    let mut pools = POOLS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let mut pools = POOLS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     if let Some(p) = pools.get(&threads) {
         return Ok(p);
     }
@@ -21,7 +24,10 @@ fn pool(threads: usize) -> Result<&'static ThreadPool, Error> {
         .num_threads(threads)
         .thread_name(move |i| format!("ndreduce-{threads}-{i}"))
         .build()
-        .map_err(|e| Error::BadOption { field: "threads", value: e.to_string() })?;
+        .map_err(|e| Error::BadOption {
+            field: "threads",
+            value: e.to_string(),
+        })?;
     let leaked: &'static ThreadPool = Box::leak(Box::new(built));
     pools.insert(threads, leaked);
     Ok(leaked)

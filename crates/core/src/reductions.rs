@@ -5,7 +5,9 @@ use crate::cancel::Cancel;
 use crate::engine::reduce;
 use crate::error::Error;
 use crate::nd::ViewN;
-use crate::ops::{ArgMax, ArgMin, Max, Min, MinMax, NanArgMax, NanArgMin, NanMax, NanMin, Sum, NO_INDEX};
+use crate::ops::{
+    ArgMax, ArgMin, Max, Min, MinMax, NanArgMax, NanArgMin, NanMax, NanMin, Sum, NO_INDEX,
+};
 use crate::scalar::Scalar;
 
 /// Where the data is and how to reduce it.
@@ -17,11 +19,19 @@ pub struct Request<'a> {
 }
 
 fn bad_op(op: &str, expected: &str) -> Error {
-    Error::BadOption { field: "op", value: format!("{op:?} (expected {expected})") }
+    Error::BadOption {
+        field: "op",
+        value: format!("{op:?} (expected {expected})"),
+    }
 }
 
 /// `min`, `max` or `minmax` (mins then maxes), NaN-propagating or skipping.
-pub fn extremum<T: Scalar>(data: &[T], r: &Request, op: &str, skip_nan: bool) -> Result<Vec<T>, Error> {
+pub fn extremum<T: Scalar>(
+    data: &[T],
+    r: &Request,
+    op: &str,
+    skip_nan: bool,
+) -> Result<Vec<T>, Error> {
     let run = |o| match (o, skip_nan) {
         ("max", false) => reduce(data, r.view, r.axes, &Max, r.threads, r.cancel),
         ("max", true) => reduce(data, r.view, r.axes, &NanMax, r.threads, r.cancel),
@@ -37,12 +47,21 @@ pub fn extremum<T: Scalar>(data: &[T], r: &Request, op: &str, skip_nan: bool) ->
     } else {
         reduce(data, r.view, r.axes, &MinMax::<false>, r.threads, r.cancel)?
     };
-    Ok(pairs.iter().map(|p| p.0).chain(pairs.iter().map(|p| p.1)).collect())
+    Ok(pairs
+        .iter()
+        .map(|p| p.0)
+        .chain(pairs.iter().map(|p| p.1))
+        .collect())
 }
 
 /// `argmin` or `argmax`: flat C-order index over the reduced axes, as a
 /// double (exact below 2^53, which every addressable length is).
-pub fn arg<T: Scalar>(data: &[T], r: &Request, op: &str, skip_nan: bool) -> Result<Vec<f64>, Error> {
+pub fn arg<T: Scalar>(
+    data: &[T],
+    r: &Request,
+    op: &str,
+    skip_nan: bool,
+) -> Result<Vec<f64>, Error> {
     let found = match (op, skip_nan) {
         ("argmax", false) => reduce(data, r.view, r.axes, &ArgMax, r.threads, r.cancel)?,
         ("argmax", true) => reduce(data, r.view, r.axes, &NanArgMax, r.threads, r.cancel)?,
@@ -50,10 +69,20 @@ pub fn arg<T: Scalar>(data: &[T], r: &Request, op: &str, skip_nan: bool) -> Resu
         ("argmin", true) => reduce(data, r.view, r.axes, &NanArgMin, r.threads, r.cancel)?,
         _ => return Err(bad_op(op, "\"argmin\" or \"argmax\"")),
     };
-    let name = if op == "argmax" { "nanargmax" } else { "nanargmin" };
+    let name = if op == "argmax" {
+        "nanargmax"
+    } else {
+        "nanargmin"
+    };
     found
         .into_iter()
-        .map(|(_, i)| if i == NO_INDEX { Err(Error::AllNan { op: name }) } else { Ok(i as f64) })
+        .map(|(_, i)| {
+            if i == NO_INDEX {
+                Err(Error::AllNan { op: name })
+            } else {
+                Ok(i as f64)
+            }
+        })
         .collect()
 }
 
@@ -67,7 +96,13 @@ fn sum_exact<T: Scalar<Wide = i128>, Out: TryFrom<i128>>(
     let sums = reduce(data, r.view, r.axes, &Sum, r.threads, r.cancel)?;
     sums.into_iter()
         .enumerate()
-        .map(|(index, s)| Out::try_from(s).map_err(|_| Error::Overflow { op: "sum", index, target }))
+        .map(|(index, s)| {
+            Out::try_from(s).map_err(|_| Error::Overflow {
+                op: "sum",
+                index,
+                target,
+            })
+        })
         .collect()
 }
 

@@ -21,7 +21,10 @@ pub struct View2 {
 /// fractions and anything beyond 2^53 - 1 in magnitude.
 pub fn integer_from_f64(field: &'static str, value: f64) -> Result<i64, Error> {
     if !value.is_finite() || value.fract() != 0.0 || value.abs() > MAX_SAFE_INTEGER {
-        return Err(Error::NotAnInteger { field, value: format_number(value) });
+        return Err(Error::NotAnInteger {
+            field,
+            value: format_number(value),
+        });
     }
     Ok(value as i64)
 }
@@ -36,7 +39,11 @@ fn format_number(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v.is_infinite() {
-        if v > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+        if v > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        }
     } else {
         format!("{v}")
     }
@@ -52,36 +59,71 @@ impl View2 {
         offset: usize,
     ) -> Result<Self, Error> {
         let [rows, cols] = shape;
-        if rows.checked_mul(cols).is_none() || (rows as u128) * (cols as u128) > isize::MAX as u128 {
-            return Err(Error::ShapeOverflow { rows: rows as u64, cols: cols as u64 });
+        if rows.checked_mul(cols).is_none() || (rows as u128) * (cols as u128) > isize::MAX as u128
+        {
+            return Err(Error::ShapeOverflow {
+                rows: rows as u64,
+                cols: cols as u64,
+            });
         }
-        let view = View2 { rows, cols, row_stride: strides[0], col_stride: strides[1], offset };
+        let view = View2 {
+            rows,
+            cols,
+            row_stride: strides[0],
+            col_stride: strides[1],
+            offset,
+        };
         if rows == 0 || cols == 0 {
             if offset > len {
-                return Err(Error::OutOfBounds { field: "offset", index: offset as i128, len });
+                return Err(Error::OutOfBounds {
+                    field: "offset",
+                    index: offset as i128,
+                    len,
+                });
             }
             return Ok(view);
         }
         // i128 cannot overflow here: each term is below 2^64 * 2^64.
         let mut low = offset as i128;
         let mut high = offset as i128;
-        for (n, s, field) in [(rows, strides[0], "strides[0]"), (cols, strides[1], "strides[1]")] {
+        for (n, s, field) in [
+            (rows, strides[0], "strides[0]"),
+            (cols, strides[1], "strides[1]"),
+        ] {
             let reach = (n as i128 - 1) * s as i128;
-            if reach < 0 { low += reach } else { high += reach }
+            if reach < 0 {
+                low += reach
+            } else {
+                high += reach
+            }
             if low < 0 {
-                return Err(Error::OutOfBounds { field, index: low, len });
+                return Err(Error::OutOfBounds {
+                    field,
+                    index: low,
+                    len,
+                });
             }
         }
         if offset >= len {
-            return Err(Error::OutOfBounds { field: "offset", index: offset as i128, len });
+            return Err(Error::OutOfBounds {
+                field: "offset",
+                index: offset as i128,
+                len,
+            });
         }
         if high >= len as i128 {
-            let field = if strides[0] as i128 * (rows as i128 - 1) > strides[1] as i128 * (cols as i128 - 1) {
+            let field = if strides[0] as i128 * (rows as i128 - 1)
+                > strides[1] as i128 * (cols as i128 - 1)
+            {
                 "strides[0]"
             } else {
                 "strides[1]"
             };
-            return Err(Error::OutOfBounds { field, index: high, len });
+            return Err(Error::OutOfBounds {
+                field,
+                index: high,
+                len,
+            });
         }
         Ok(view)
     }
@@ -91,12 +133,24 @@ impl View2 {
         Self::new(len, [rows, cols], [cols as isize, 1], 0)
     }
 
-    pub fn rows(&self) -> usize { self.rows }
-    pub fn cols(&self) -> usize { self.cols }
-    pub fn row_stride(&self) -> isize { self.row_stride }
-    pub fn col_stride(&self) -> isize { self.col_stride }
-    pub fn offset(&self) -> usize { self.offset }
-    pub fn is_empty(&self) -> bool { self.rows == 0 || self.cols == 0 }
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+    pub fn row_stride(&self) -> isize {
+        self.row_stride
+    }
+    pub fn col_stride(&self) -> isize {
+        self.col_stride
+    }
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0 || self.cols == 0
+    }
 
     /// The same memory with rows and columns swapped (NumPy's `.T`).
     pub fn transposed(&self) -> Self {
@@ -116,7 +170,11 @@ impl View2 {
             return *self;
         }
         let last = self.offset as isize + (self.rows as isize - 1) * self.row_stride;
-        View2 { row_stride: -self.row_stride, offset: last as usize, ..*self }
+        View2 {
+            row_stride: -self.row_stride,
+            offset: last as usize,
+            ..*self
+        }
     }
 
     /// Likewise for columns; output index `j` then maps to `cols - 1 - j`.
@@ -127,7 +185,8 @@ impl View2 {
     /// Position of element (i, j) in `data`.
     #[inline(always)]
     pub fn index(&self, i: usize, j: usize) -> usize {
-        (self.offset as isize + i as isize * self.row_stride + j as isize * self.col_stride) as usize
+        (self.offset as isize + i as isize * self.row_stride + j as isize * self.col_stride)
+            as usize
     }
 }
 
@@ -139,10 +198,22 @@ mod tests {
     fn accepts_exact_fit_and_rejects_one_past_either_end() {
         assert!(View2::new(6, [2, 3], [3, 1], 0).is_ok());
         assert!(View2::new(6, [2, 3], [1, 2], 0).is_ok());
-        assert!(matches!(View2::new(5, [2, 3], [3, 1], 0), Err(Error::OutOfBounds { .. })));
+        assert!(matches!(
+            View2::new(5, [2, 3], [3, 1], 0),
+            Err(Error::OutOfBounds { .. })
+        ));
         assert!(View2::new(6, [2, 3], [-3, 1], 3).is_ok());
-        assert!(matches!(View2::new(6, [2, 3], [-3, 1], 2), Err(Error::OutOfBounds { .. })));
-        assert!(matches!(View2::new(6, [1, 1], [1, 1], 6), Err(Error::OutOfBounds { field: "offset", .. })));
+        assert!(matches!(
+            View2::new(6, [2, 3], [-3, 1], 2),
+            Err(Error::OutOfBounds { .. })
+        ));
+        assert!(matches!(
+            View2::new(6, [1, 1], [1, 1], 6),
+            Err(Error::OutOfBounds {
+                field: "offset",
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -176,6 +247,9 @@ mod tests {
         assert!(integer_from_f64("shape[0]", f64::NAN).is_err());
         assert!(integer_from_f64("shape[0]", 9.007_199_254_740_992e15).is_err());
         assert_eq!(integer_from_f64("strides[0]", -3.0), Ok(-3));
-        assert!(matches!(count_from_f64("offset", -1.0), Err(Error::Negative { .. })));
+        assert!(matches!(
+            count_from_f64("offset", -1.0),
+            Err(Error::Negative { .. })
+        ));
     }
 }

@@ -12,7 +12,16 @@ fn naive<T: Scalar, O: Op<T>>(data: &[T], v: &ViewN, axes: &[usize], op: &O) -> 
     let positions = |dims: &[usize]| -> Vec<Vec<usize>> {
         let mut all = vec![vec![]];
         for &d in dims {
-            all = all.into_iter().flat_map(|p| (0..v.shape()[d]).map(move |i| { let mut q = p.clone(); q.push(i); q })).collect();
+            all = all
+                .into_iter()
+                .flat_map(|p| {
+                    (0..v.shape()[d]).map(move |i| {
+                        let mut q = p.clone();
+                        q.push(i);
+                        q
+                    })
+                })
+                .collect();
         }
         all
     };
@@ -22,9 +31,18 @@ fn naive<T: Scalar, O: Op<T>>(data: &[T], v: &ViewN, axes: &[usize], op: &O) -> 
             let mut acc = op.init();
             for (flat, rp) in positions(axes).into_iter().enumerate() {
                 let mut idx = vec![0; nd];
-                for (&d, &i) in kept.iter().zip(&kp) { idx[d] = i; }
-                for (&d, &i) in axes.iter().zip(&rp) { idx[d] = i; }
-                let at = v.offset() as isize + idx.iter().zip(v.strides()).map(|(&i, &s)| i as isize * s).sum::<isize>();
+                for (&d, &i) in kept.iter().zip(&kp) {
+                    idx[d] = i;
+                }
+                for (&d, &i) in axes.iter().zip(&rp) {
+                    idx[d] = i;
+                }
+                let at = v.offset() as isize
+                    + idx
+                        .iter()
+                        .zip(v.strides())
+                        .map(|(&i, &s)| i as isize * s)
+                        .sum::<isize>();
                 acc = op.fold(acc, data[at as usize], flat);
             }
             acc
@@ -32,26 +50,41 @@ fn naive<T: Scalar, O: Op<T>>(data: &[T], v: &ViewN, axes: &[usize], op: &O) -> 
         .collect()
 }
 
-fn any_case() -> impl proptest::strategy::Strategy<Value = (Vec<usize>, Vec<isize>, usize, u32, u64)> {
-    (1usize..5)
-        .prop_flat_map(|nd| {
-            (
-                proptest::collection::vec(0usize..5, nd),
-                proptest::collection::vec(-7isize..8, nd),
-                0usize..40,
-                0u32..(1 << nd),
-                proptest::num::u64::ANY,
-            )
-        })
+fn any_case() -> impl proptest::strategy::Strategy<Value = (Vec<usize>, Vec<isize>, usize, u32, u64)>
+{
+    (1usize..5).prop_flat_map(|nd| {
+        (
+            proptest::collection::vec(0usize..5, nd),
+            proptest::collection::vec(-7isize..8, nd),
+            0usize..40,
+            0u32..(1 << nd),
+            proptest::num::u64::ANY,
+        )
+    })
 }
 
 fn ints(n: usize, seed: u64) -> Vec<i64> {
     let mut s = seed | 1;
-    (0..n).map(|i| { s ^= s << 13; s ^= s >> 7; s ^= s << 17; if i % 9 == 0 { i64::MIN } else { (s % 7) as i64 - 3 } }).collect()
+    (0..n)
+        .map(|i| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            if i % 9 == 0 {
+                i64::MIN
+            } else {
+                (s % 7) as i64 - 3
+            }
+        })
+        .collect()
 }
 
 fn floats(n: usize, seed: u64) -> Vec<f64> {
-    ints(n, seed).into_iter().enumerate().map(|(i, x)| if i % 7 == 3 { f64::NAN } else { x as f64 }).collect()
+    ints(n, seed)
+        .into_iter()
+        .enumerate()
+        .map(|(i, x)| if i % 7 == 3 { f64::NAN } else { x as f64 })
+        .collect()
 }
 
 /// Compares accumulators, treating NaN as equal to NaN.
@@ -89,12 +122,25 @@ fn is_sum<T>(_: &T) -> bool {
 fn big_tiles_take_the_parallel_paths_and_agree() {
     let (r, c) = (300, 700);
     let data = ints(r * c, 99);
-    for (shape, strides) in [(vec![r, c], vec![c as isize, 1]), (vec![c, r], vec![1, c as isize]), (vec![r / 2, c / 2], vec![2 * c as isize, 2])] {
+    for (shape, strides) in [
+        (vec![r, c], vec![c as isize, 1]),
+        (vec![c, r], vec![1, c as isize]),
+        (vec![r / 2, c / 2], vec![2 * c as isize, 2]),
+    ] {
         let v = ViewN::new(data.len(), shape, strides, 0).unwrap();
         for axes in [vec![0], vec![1], vec![0, 1]] {
-            assert_eq!(reduce(&data, &v, &axes, &Max, Some(4), &NEVER).unwrap(), naive(&data, &v, &axes, &Max));
-            assert_eq!(reduce(&data, &v, &axes, &ArgMin, Some(4), &NEVER).unwrap(), naive(&data, &v, &axes, &ArgMin));
-            assert_eq!(reduce(&data, &v, &axes, &Sum, Some(4), &NEVER).unwrap(), naive(&data, &v, &axes, &Sum));
+            assert_eq!(
+                reduce(&data, &v, &axes, &Max, Some(4), &NEVER).unwrap(),
+                naive(&data, &v, &axes, &Max)
+            );
+            assert_eq!(
+                reduce(&data, &v, &axes, &ArgMin, Some(4), &NEVER).unwrap(),
+                naive(&data, &v, &axes, &ArgMin)
+            );
+            assert_eq!(
+                reduce(&data, &v, &axes, &Sum, Some(4), &NEVER).unwrap(),
+                naive(&data, &v, &axes, &Sum)
+            );
         }
     }
 }
@@ -108,8 +154,15 @@ fn nan_rules_follow_numpy() {
     let nanmax = reduce(&data, &v, &[1], &NanMax, None, &NEVER).unwrap();
     assert_eq!(nanmax[0], 3.0);
     assert!(nanmax[1].is_nan(), "an all-NaN slice stays NaN");
-    assert_eq!(reduce(&data, &v, &[1], &ArgMax, None, &NEVER).unwrap()[0].1, 1, "first NaN wins argmax");
-    assert_eq!(reduce(&data, &v, &[1], &NanArgMax, None, &NEVER).unwrap()[1].1, NO_INDEX);
+    assert_eq!(
+        reduce(&data, &v, &[1], &ArgMax, None, &NEVER).unwrap()[0].1,
+        1,
+        "first NaN wins argmax"
+    );
+    assert_eq!(
+        reduce(&data, &v, &[1], &NanArgMax, None, &NEVER).unwrap()[1].1,
+        NO_INDEX
+    );
 }
 
 #[test]
@@ -117,8 +170,14 @@ fn an_unallocatable_result_is_an_error_not_an_abort() {
     let data = [1i64, 2, 3];
     let v = ViewN::new(3, vec![1 << 50, 0], vec![0, 1], 0).unwrap();
     let got = reduce(&data, &v, &[1], &Sum, None, &NEVER);
-    assert!(matches!(got, Err(ndreduce_core::Error::TooLarge { .. })), "{got:?}");
+    assert!(
+        matches!(got, Err(ndreduce_core::Error::TooLarge { .. })),
+        "{got:?}"
+    );
     let v2 = ndreduce_core::View2::new(3, [1, 1 << 50], [0, 0], 0).unwrap();
     let got = ndreduce_core::max(&data, &v2, 0, ndreduce_core::Strategy::Auto, None, &NEVER);
-    assert!(matches!(got, Err(ndreduce_core::Error::TooLarge { .. })), "{got:?}");
+    assert!(
+        matches!(got, Err(ndreduce_core::Error::TooLarge { .. })),
+        "{got:?}"
+    );
 }

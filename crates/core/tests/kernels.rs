@@ -4,14 +4,29 @@
 use ndreduce_core::{max, Cancel, Error, Strategy, View2, NEVER};
 use proptest::prelude::{prop_assert, prop_assert_eq, proptest, ProptestConfig, Strategy as _};
 
-const STRATEGIES: [Strategy; 4] = [Strategy::Serial, Strategy::Mutex, Strategy::Lockfree, Strategy::Auto];
+const STRATEGIES: [Strategy; 4] = [
+    Strategy::Serial,
+    Strategy::Mutex,
+    Strategy::Lockfree,
+    Strategy::Auto,
+];
 
 fn reference(data: &[i64], v: &View2, axis: usize) -> Vec<i64> {
-    let (outer, inner) = if axis == 0 { (v.cols(), v.rows()) } else { (v.rows(), v.cols()) };
+    let (outer, inner) = if axis == 0 {
+        (v.cols(), v.rows())
+    } else {
+        (v.rows(), v.cols())
+    };
     (0..outer)
         .map(|o| {
             (0..inner)
-                .map(|k| if axis == 0 { data[v.index(k, o)] } else { data[v.index(o, k)] })
+                .map(|k| {
+                    if axis == 0 {
+                        data[v.index(k, o)]
+                    } else {
+                        data[v.index(o, k)]
+                    }
+                })
                 .fold(i64::MIN, i64::max)
         })
         .collect()
@@ -23,7 +38,10 @@ fn check_all(data: &[i64], v: &View2) {
         for s in STRATEGIES {
             for threads in [None, Some(1), Some(3)] {
                 let got = max(data, v, axis, s, threads, &NEVER).unwrap();
-                assert_eq!(got, expect, "{s:?} axis {axis} threads {threads:?} view {v:?}");
+                assert_eq!(
+                    got, expect,
+                    "{s:?} axis {axis} threads {threads:?} view {v:?}"
+                );
             }
         }
     }
@@ -64,9 +82,15 @@ fn fixed_layouts_match_the_reference() {
 #[test]
 fn empty_reductions_follow_numpy() {
     let v = View2::new(0, [0, 3], [3, 1], 0).unwrap();
-    assert_eq!(max::<i64>(&[], &v, 0, Strategy::Auto, None, &NEVER), Err(Error::ZeroSize { op: "maximum" }));
+    assert_eq!(
+        max::<i64>(&[], &v, 0, Strategy::Auto, None, &NEVER),
+        Err(Error::ZeroSize { op: "maximum" })
+    );
     let v = View2::new(0, [3, 0], [0, 1], 0).unwrap();
-    assert_eq!(max::<i64>(&[], &v, 0, Strategy::Serial, None, &NEVER), Ok(vec![]));
+    assert_eq!(
+        max::<i64>(&[], &v, 0, Strategy::Serial, None, &NEVER),
+        Ok(vec![])
+    );
     assert!(max::<i64>(&[], &v, 1, Strategy::Serial, None, &NEVER).is_err());
 }
 
@@ -77,7 +101,11 @@ fn a_raised_cancel_flag_aborts_every_strategy() {
     let cancel = Cancel::new();
     cancel.cancel();
     for s in STRATEGIES {
-        assert_eq!(max(&data, &v, 0, s, Some(2), &cancel), Err(Error::Aborted), "{s:?}");
+        assert_eq!(
+            max(&data, &v, 0, s, Some(2), &cancel),
+            Err(Error::Aborted),
+            "{s:?}"
+        );
     }
 }
 
@@ -91,13 +119,23 @@ fn thread_counts_are_bounded() {
 
 /// A random view that fits `len` elements, or parameters that do not.
 fn any_view() -> impl proptest::strategy::Strategy<Value = (usize, [usize; 2], [isize; 2], usize)> {
-    (0usize..400, 0usize..9, 0usize..9, -12isize..12, -12isize..12, 0usize..420)
+    (
+        0usize..400,
+        0usize..9,
+        0usize..9,
+        -12isize..12,
+        -12isize..12,
+        0usize..420,
+    )
         .prop_map(|(len, r, c, s0, s1, off)| (len, [r, c], [s0, s1], off))
 }
 
 /// 2000 cases in `npm test`; `NDREDUCE_FUZZ_CASES=1000000` for a long run by hand.
 fn fuzz_cases() -> u32 {
-    std::env::var("NDREDUCE_FUZZ_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(2000)
+    std::env::var("NDREDUCE_FUZZ_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2000)
 }
 
 proptest! {

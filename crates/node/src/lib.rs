@@ -24,7 +24,10 @@ pub(crate) struct ViewArgs {
 
 impl ViewArgs {
     pub(crate) fn validate(&self, len: usize) -> std::result::Result<View2, ndreduce_core::Error> {
-        let shape = [count_from_f64("shape[0]", self.rows)?, count_from_f64("shape[1]", self.cols)?];
+        let shape = [
+            count_from_f64("shape[0]", self.rows)?,
+            count_from_f64("shape[1]", self.cols)?,
+        ];
         let strides = [
             integer_from_f64("strides[0]", self.row_stride)? as isize,
             integer_from_f64("strides[1]", self.col_stride)? as isize,
@@ -51,7 +54,11 @@ pub(crate) fn call_args(
         None => None,
     };
     ndreduce_core::check_threads(threads)?;
-    Ok(CallArgs { axis: parse_axis(integer_from_f64("axis", axis)?)?, strategy: strategy.parse()?, threads })
+    Ok(CallArgs {
+        axis: parse_axis(integer_from_f64("axis", axis)?)?,
+        strategy: strategy.parse()?,
+        threads,
+    })
 }
 
 /// Column (axis 0) or row (axis 1) maximum of a strided int64 view, read in
@@ -70,7 +77,13 @@ pub fn max_i64<'env>(
     strategy: String,
     threads: Option<f64>,
 ) -> Result<Either<BigInt64Array, BigInt64ArraySlice<'env>>> {
-    let view_args = ViewArgs { rows, cols, row_stride, col_stride, offset };
+    let view_args = ViewArgs {
+        rows,
+        cols,
+        row_stride,
+        col_stride,
+        offset,
+    };
     let result = guard(|| {
         let view = view_args.validate(data.len())?;
         let args = call_args(axis, &strategy, threads)?;

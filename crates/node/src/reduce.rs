@@ -29,23 +29,43 @@ pub(crate) struct Checked {
 
 impl NdArgs {
     fn check(&self, len: usize) -> std::result::Result<Checked, CoreError> {
-        let shape = self.shape.iter().map(|&n| count_from_f64("shape", n)).collect::<std::result::Result<Vec<_>, _>>()?;
+        let shape = self
+            .shape
+            .iter()
+            .map(|&n| count_from_f64("shape", n))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
         let strides = self
             .strides
             .iter()
             .map(|&s| integer_from_f64("strides", s).map(|s| s as isize))
             .collect::<std::result::Result<Vec<_>, _>>()?;
         let view = ViewN::new(len, shape, strides, count_from_f64("offset", self.offset)?)?;
-        let axes = self.axes.iter().map(|&a| count_from_f64("axis", a)).collect::<std::result::Result<Vec<_>, _>>()?;
-        let threads = self.threads.map(|t| count_from_f64("threads", t)).transpose()?;
+        let axes = self
+            .axes
+            .iter()
+            .map(|&a| count_from_f64("axis", a))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let threads = self
+            .threads
+            .map(|t| count_from_f64("threads", t))
+            .transpose()?;
         ndreduce_core::check_threads(threads)?;
-        Ok(Checked { view, axes, threads })
+        Ok(Checked {
+            view,
+            axes,
+            threads,
+        })
     }
 }
 
 impl Checked {
     fn request<'a>(&'a self, cancel: &'a Cancel) -> Request<'a> {
-        Request { view: &self.view, axes: &self.axes, threads: self.threads, cancel }
+        Request {
+            view: &self.view,
+            axes: &self.axes,
+            threads: self.threads,
+            cancel,
+        }
     }
 }
 

@@ -22,7 +22,9 @@ impl CancelToken {
     #[napi(constructor)]
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
-        CancelToken { flag: Arc::new(Cancel::new()) }
+        CancelToken {
+            flag: Arc::new(Cancel::new()),
+        }
     }
 
     #[napi]
@@ -53,7 +55,11 @@ impl Task for MaxTask {
 
     fn compute(&mut self) -> Result<Vec<i64>> {
         let data: &[i64] = &self.data;
-        let CallArgs { axis, strategy, threads } = self.args;
+        let CallArgs {
+            axis,
+            strategy,
+            threads,
+        } = self.args;
         guard(|| ndreduce_core::max(data, &self.view, axis, strategy, threads, &self.cancel))
             .map_err(|e| to_rejection(&e))
     }
@@ -80,10 +86,26 @@ pub fn max_i64_async(
     threads: Option<f64>,
     token: &CancelToken,
 ) -> Result<AsyncTask<MaxTask>> {
-    let view_args = ViewArgs { rows, cols, row_stride, col_stride, offset };
-    let checked = guard(|| Ok((view_args.validate(data.len())?, call_args(axis, &strategy, threads)?)));
+    let view_args = ViewArgs {
+        rows,
+        cols,
+        row_stride,
+        col_stride,
+        offset,
+    };
+    let checked = guard(|| {
+        Ok((
+            view_args.validate(data.len())?,
+            call_args(axis, &strategy, threads)?,
+        ))
+    });
     match checked {
-        Ok((view, args)) => Ok(AsyncTask::new(MaxTask { data, view, args, cancel: token.flag.clone() })),
+        Ok((view, args)) => Ok(AsyncTask::new(MaxTask {
+            data,
+            view,
+            args,
+            cancel: token.flag.clone(),
+        })),
         Err(e) => Err(throw(&env, &e)),
     }
 }

@@ -18,5 +18,7 @@ pub fn read_everything(data: &[i64], threads: usize) -> i64 {
     if threads <= 1 {
         return xor_fold(data);
     }
-    data.par_chunks(CHUNK).map(xor_fold).reduce(|| 0, |a, b| a ^ b)
+    data.par_chunks(CHUNK)
+        .map(xor_fold)
+        .reduce(|| 0, |a, b| a ^ b)
 }

@@ -105,14 +105,20 @@ fn contiguous_columns<T: Element>(
     let column = |j: usize| &data[v.index(0, j)..v.index(0, j) + rows];
     let reduce_chunked = |col: &[T]| {
         col.chunks(COLUMN_CHUNK).fold(T::LOWEST, |m, c| {
-            if cancel.is_cancelled() { m } else { max_reduce(m, c) }
+            if cancel.is_cancelled() {
+                m
+            } else {
+                max_reduce(m, c)
+            }
         })
     };
     let out = if !parallel {
         (0..v.cols()).map(|j| reduce_chunked(column(j))).collect()
     } else if v.cols() >= threads {
         let mut out = vec![T::LOWEST; v.cols()];
-        out.par_iter_mut().enumerate().for_each(|(j, o)| *o = reduce_chunked(column(j)));
+        out.par_iter_mut()
+            .enumerate()
+            .for_each(|(j, o)| *o = reduce_chunked(column(j)));
         out
     } else {
         let piece = rows.div_ceil(threads).max(1);
