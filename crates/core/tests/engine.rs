@@ -92,8 +92,13 @@ fn same<A: std::fmt::Debug>(a: &[A], b: &[A]) -> bool {
     format!("{a:?}") == format!("{b:?}")
 }
 
+/// 1500 cases in `npm test`; `NDREDUCE_FUZZ_CASES=100000` for a long run by hand.
+fn fuzz_cases() -> u32 {
+    std::env::var("NDREDUCE_FUZZ_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(1500)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1500))]
+    #![proptest_config(ProptestConfig::with_cases(fuzz_cases()))]
     #[test]
     fn random_nd_reductions_match_naive_loops((shape, strides, offset, mask, seed) in any_case()) {
         let len = 400;
