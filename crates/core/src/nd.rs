@@ -58,15 +58,8 @@ impl ViewN {
                 len,
             });
         }
-        let (mut low, mut high) = (offset as i128, offset as i128);
-        for (&n, &s) in view.shape.iter().zip(&view.strides) {
-            let reach = (n as i128 - 1) * s as i128;
-            if reach < 0 {
-                low += reach
-            } else {
-                high += reach
-            }
-        }
+        let dims = view.shape.iter().copied().zip(view.strides.iter().copied());
+        let (low, high) = crate::view::address_range(offset, dims);
         if low < 0 {
             return Err(Error::OutOfBounds {
                 field: "strides",

@@ -49,6 +49,25 @@ fn format_number(v: f64) -> String {
     }
 }
 
+/// The lowest and highest element index a non-empty view with these
+/// `(length, stride)` dimensions addresses from `offset`. i128 cannot
+/// overflow: each term is below 2^64 * 2^64 and there are few of them.
+pub(crate) fn address_range(
+    offset: usize,
+    dims: impl IntoIterator<Item = (usize, isize)>,
+) -> (i128, i128) {
+    let (mut low, mut high) = (offset as i128, offset as i128);
+    for (n, s) in dims {
+        let reach = (n as i128 - 1) * s as i128;
+        if reach < 0 {
+            low += reach
+        } else {
+            high += reach
+        }
+    }
+    (low, high)
+}
+
 impl View2 {
     /// Validates a view in O(1): the lowest and highest addressed elements
     /// are computed from shape, strides and offset and checked against `len`.
@@ -83,26 +102,21 @@ impl View2 {
             }
             return Ok(view);
         }
-        // i128 cannot overflow here: each term is below 2^64 * 2^64.
-        let mut low = offset as i128;
-        let mut high = offset as i128;
-        for (n, s, field) in [
-            (rows, strides[0], "strides[0]"),
-            (cols, strides[1], "strides[1]"),
-        ] {
-            let reach = (n as i128 - 1) * s as i128;
-            if reach < 0 {
-                low += reach
+        let dims = [(rows, strides[0]), (cols, strides[1])];
+        let (low, high) = address_range(offset, dims);
+        if low < 0 {
+            // Name the stride that alone reaches below the start, if one does.
+            let (first_low, _) = address_range(offset, [dims[0]]);
+            let field = if first_low < 0 {
+                "strides[0]"
             } else {
-                high += reach
-            }
-            if low < 0 {
-                return Err(Error::OutOfBounds {
-                    field,
-                    index: low,
-                    len,
-                });
-            }
+                "strides[1]"
+            };
+            return Err(Error::OutOfBounds {
+                field,
+                index: low,
+                len,
+            });
         }
         if offset >= len {
             return Err(Error::OutOfBounds {

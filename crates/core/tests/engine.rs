@@ -94,7 +94,10 @@ fn same<A: std::fmt::Debug>(a: &[A], b: &[A]) -> bool {
 
 /// 1500 cases in `npm test`; `NDREDUCE_FUZZ_CASES=100000` for a long run by hand.
 fn fuzz_cases() -> u32 {
-    std::env::var("NDREDUCE_FUZZ_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(1500)
+    std::env::var("NDREDUCE_FUZZ_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1500)
 }
 
 proptest! {

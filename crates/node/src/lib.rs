@@ -12,18 +12,43 @@ use ndreduce_core::{count_from_f64, integer_from_f64, parse_axis, Strategy, View
 
 use crate::errors::{guard, throw};
 
-/// A 2-D view as plain numbers (elements, not bytes), already unpacked from
-/// the user's object by the TypeScript layer and checked again here.
-pub(crate) struct ViewArgs {
+/// The arguments of `maxI64`/`maxI64Async` as JavaScript numbers, already
+/// unpacked by the TypeScript layer and checked again here (elements, not
+/// bytes).
+pub(crate) struct MaxArgs {
     pub rows: f64,
     pub cols: f64,
     pub row_stride: f64,
     pub col_stride: f64,
     pub offset: f64,
+    pub axis: f64,
+    pub strategy: String,
+    pub threads: Option<f64>,
 }
 
-impl ViewArgs {
-    pub(crate) fn validate(&self, len: usize) -> std::result::Result<View2, ndreduce_core::Error> {
+/// Options after checking.
+#[derive(Clone, Copy)]
+pub(crate) struct CallArgs {
+    pub axis: usize,
+    pub strategy: Strategy,
+    pub threads: Option<usize>,
+}
+
+/// A thread count from JavaScript: a safe integer in 1..=MAX_THREADS.
+pub(crate) fn threads_arg(
+    threads: Option<f64>,
+) -> std::result::Result<Option<usize>, ndreduce_core::Error> {
+    let threads = threads.map(|t| count_from_f64("threads", t)).transpose()?;
+    ndreduce_core::check_threads(threads)?;
+    Ok(threads)
+}
+
+impl MaxArgs {
+    /// The validated view of an array of `len` elements, and the options.
+    pub(crate) fn check(
+        &self,
+        len: usize,
+    ) -> std::result::Result<(View2, CallArgs), ndreduce_core::Error> {
         let shape = [
             count_from_f64("shape[0]", self.rows)?,
             count_from_f64("shape[1]", self.cols)?,
@@ -32,33 +57,14 @@ impl ViewArgs {
             integer_from_f64("strides[0]", self.row_stride)? as isize,
             integer_from_f64("strides[1]", self.col_stride)? as isize,
         ];
-        View2::new(len, shape, strides, count_from_f64("offset", self.offset)?)
+        let view = View2::new(len, shape, strides, count_from_f64("offset", self.offset)?)?;
+        let args = CallArgs {
+            axis: parse_axis(integer_from_f64("axis", self.axis)?)?,
+            strategy: self.strategy.parse()?,
+            threads: threads_arg(self.threads)?,
+        };
+        Ok((view, args))
     }
-}
-
-/// Options shared by the sync and async entry points.
-#[derive(Clone, Copy)]
-pub(crate) struct CallArgs {
-    pub axis: usize,
-    pub strategy: Strategy,
-    pub threads: Option<usize>,
-}
-
-pub(crate) fn call_args(
-    axis: f64,
-    strategy: &str,
-    threads: Option<f64>,
-) -> std::result::Result<CallArgs, ndreduce_core::Error> {
-    let threads = match threads {
-        Some(t) => Some(count_from_f64("threads", t)?),
-        None => None,
-    };
-    ndreduce_core::check_threads(threads)?;
-    Ok(CallArgs {
-        axis: parse_axis(integer_from_f64("axis", axis)?)?,
-        strategy: strategy.parse()?,
-        threads,
-    })
 }
 
 /// Column (axis 0) or row (axis 1) maximum of a strided int64 view, read in
@@ -77,16 +83,18 @@ pub fn max_i64<'env>(
     strategy: String,
     threads: Option<f64>,
 ) -> Result<Either<BigInt64Array, BigInt64ArraySlice<'env>>> {
-    let view_args = ViewArgs {
+    let max_args = MaxArgs {
         rows,
         cols,
         row_stride,
         col_stride,
         offset,
+        axis,
+        strategy,
+        threads,
     };
     let result = guard(|| {
-        let view = view_args.validate(data.len())?;
-        let args = call_args(axis, &strategy, threads)?;
+        let (view, args) = max_args.check(data.len())?;
         ndreduce_core::max(data, &view, args.axis, args.strategy, args.threads, &NEVER)
     });
     match result {
@@ -111,13 +119,7 @@ fn hand_over(env: &Env, v: Vec<i64>) -> Result<Either<BigInt64Array, BigInt64Arr
 /// Reads every element of `data` once, in parallel (benchmark floor only).
 #[napi(js_name = "readFloor")]
 pub fn read_floor(env: Env, data: &[i64], threads: Option<f64>) -> Result<f64> {
-    let result = guard(|| {
-        let threads = match threads {
-            Some(t) => Some(count_from_f64("threads", t)?),
-            None => None,
-        };
-        ndreduce_core::read_floor(data, threads)
-    });
+    let result = guard(|| ndreduce_core::read_floor(data, threads_arg(threads)?));
     result.map(|x| x as f64).map_err(|e| throw(&env, &e))
 }
 

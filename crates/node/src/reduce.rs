@@ -27,29 +27,23 @@ pub(crate) struct Checked {
     threads: Option<usize>,
 }
 
+/// Converts every number of a JavaScript array, stopping at the first bad one.
+fn each<T>(
+    values: &[f64],
+    convert: impl Fn(f64) -> std::result::Result<T, CoreError>,
+) -> std::result::Result<Vec<T>, CoreError> {
+    values.iter().map(|&v| convert(v)).collect()
+}
+
 impl NdArgs {
     fn check(&self, len: usize) -> std::result::Result<Checked, CoreError> {
-        let shape = self
-            .shape
-            .iter()
-            .map(|&n| count_from_f64("shape", n))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        let strides = self
-            .strides
-            .iter()
-            .map(|&s| integer_from_f64("strides", s).map(|s| s as isize))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let shape = each(&self.shape, |n| count_from_f64("shape", n))?;
+        let strides = each(&self.strides, |v| {
+            integer_from_f64("strides", v).map(|v| v as isize)
+        })?;
         let view = ViewN::new(len, shape, strides, count_from_f64("offset", self.offset)?)?;
-        let axes = self
-            .axes
-            .iter()
-            .map(|&a| count_from_f64("axis", a))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        let threads = self
-            .threads
-            .map(|t| count_from_f64("threads", t))
-            .transpose()?;
-        ndreduce_core::check_threads(threads)?;
+        let axes = each(&self.axes, |a| count_from_f64("axis", a))?;
+        let threads = crate::threads_arg(self.threads)?;
         Ok(Checked {
             view,
             axes,

@@ -8,7 +8,7 @@ use napi_derive::napi;
 use ndreduce_core::{Cancel, View2};
 
 use crate::errors::{guard, throw, to_rejection};
-use crate::{call_args, CallArgs, ViewArgs};
+use crate::{CallArgs, MaxArgs};
 
 /// A cancel flag JavaScript can raise while a task runs; kernels poll it
 /// between blocks of work.
@@ -86,19 +86,17 @@ pub fn max_i64_async(
     threads: Option<f64>,
     token: &CancelToken,
 ) -> Result<AsyncTask<MaxTask>> {
-    let view_args = ViewArgs {
+    let max_args = MaxArgs {
         rows,
         cols,
         row_stride,
         col_stride,
         offset,
+        axis,
+        strategy,
+        threads,
     };
-    let checked = guard(|| {
-        Ok((
-            view_args.validate(data.len())?,
-            call_args(axis, &strategy, threads)?,
-        ))
-    });
+    let checked = guard(|| max_args.check(data.len()));
     match checked {
         Ok((view, args)) => Ok(AsyncTask::new(MaxTask {
             data,
