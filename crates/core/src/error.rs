@@ -18,7 +18,7 @@ pub enum Error {
     /// A non-negative field received a negative value.
     Negative { field: &'static str, value: i64 },
     /// The product of the shape does not fit the address space.
-    ShapeOverflow { rows: u64, cols: u64 },
+    ShapeOverflow { shape: Vec<usize> },
     /// The view addresses an element outside `data`.
     OutOfBounds {
         field: &'static str,
@@ -41,6 +41,11 @@ pub enum Error {
     TooLarge { elements: usize },
     /// The caller aborted the computation.
     Aborted,
+    /// The input is not a numeric typed array (`field` names what was given).
+    BadArray { field: &'static str, value: String },
+    /// An asynchronous call was given memory that JavaScript may free or
+    /// move while a thread reads it (anything but a SharedArrayBuffer).
+    NotShared,
     /// A kernel panicked; the message is kept for the report.
     Panicked(String),
 }
@@ -48,8 +53,9 @@ pub enum Error {
 impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::NotAnInteger { .. } => ErrorKind::Type,
-            Error::BadOption { field, .. } if *field == "strategy" => ErrorKind::Type,
+            Error::NotAnInteger { .. } | Error::BadArray { .. } | Error::NotShared => {
+                ErrorKind::Type
+            }
             Error::Panicked(_) => ErrorKind::Internal,
             Error::Aborted => ErrorKind::Abort,
             _ => ErrorKind::Range,
@@ -66,11 +72,8 @@ impl fmt::Display for Error {
             Error::Negative { field, value } => {
                 write!(f, "{field} must be non-negative, got {value}")
             }
-            Error::ShapeOverflow { rows, cols } => {
-                write!(
-                    f,
-                    "shape [{rows}, {cols}] has more elements than can be addressed"
-                )
+            Error::ShapeOverflow { shape } => {
+                write!(f, "shape {shape:?} has more elements than can be addressed")
             }
             Error::OutOfBounds { field, index, len } => write!(
                 f,
@@ -88,7 +91,14 @@ impl fmt::Display for Error {
             Error::TooLarge { elements } => {
                 write!(f, "a result of {elements} elements cannot be allocated")
             }
-            Error::Aborted => write!(f, "the operation was aborted"),
+            Error::Aborted => write!(f, "The operation was aborted"),
+            Error::BadArray { field, value } => {
+                write!(f, "{field} must be a numeric typed array, got {value}")
+            }
+            Error::NotShared => write!(
+                f,
+                "data must be over a SharedArrayBuffer for an asynchronous call (an ordinary buffer can be transferred and freed while a thread reads it)"
+            ),
             Error::Panicked(msg) => write!(f, "internal error in a kernel: {msg}"),
         }
     }
@@ -96,12 +106,35 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Checks that a result of `n` values can be allocated. A failed
-/// allocation aborts a Rust process, so huge outputs (a broadcast view can
-/// have trillions of columns) are refused with an error up front.
-pub fn ensure_allocatable<T>(n: usize) -> Result<(), Error> {
-    let mut probe: Vec<T> = Vec::new();
-    probe
-        .try_reserve_exact(n)
-        .map_err(|_| Error::TooLarge { elements: n })
+impl Error {
+    /// The stable `code` bindings attach to the error they raise.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotAnInteger { .. } => "ERR_NDREDUCE_NOT_INTEGER",
+            Error::Negative { .. } => "ERR_NDREDUCE_NEGATIVE",
+            Error::ShapeOverflow { .. } => "ERR_NDREDUCE_SHAPE_OVERFLOW",
+            Error::OutOfBounds { .. } => "ERR_NDREDUCE_OUT_OF_BOUNDS",
+            Error::ZeroSize { .. } => "ERR_NDREDUCE_ZERO_SIZE",
+            Error::BadOption { .. } => "ERR_NDREDUCE_BAD_OPTION",
+            Error::Overflow { .. } => "ERR_NDREDUCE_OVERFLOW",
+            Error::AllNan { .. } => "ERR_NDREDUCE_ALL_NAN",
+            Error::TooLarge { .. } => "ERR_NDREDUCE_TOO_LARGE",
+            Error::Aborted => "ABORT_ERR",
+            Error::BadArray { .. } => "ERR_NDREDUCE_BAD_ARRAY",
+            Error::NotShared => "ERR_NDREDUCE_NOT_SHARED",
+            Error::Panicked(_) => "ERR_NDREDUCE_PANIC",
+        }
+    }
+}
+
+/// A vector of `n` copies of `value`, or [`Error::TooLarge`]. A failed
+/// allocation aborts a Rust process, so every allocation that grows with
+/// the output (a broadcast view can have trillions of kept positions) goes
+/// through here.
+pub fn try_filled<T: Clone>(n: usize, value: T) -> Result<Vec<T>, Error> {
+    let mut v: Vec<T> = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| Error::TooLarge { elements: n })?;
+    v.resize(n, value);
+    Ok(v)
 }

@@ -10,6 +10,12 @@ pub trait Op<T: Scalar>: Sync + Send {
     const NAME: &'static str;
     /// Whether an empty reduction has a value (only `sum` does).
     const HAS_IDENTITY: bool;
+    /// The reduced elements may be visited in any order and direction
+    /// (false for the arg ops, whose index and tie rule follow C order).
+    const ORDER_FREE: bool;
+    /// Folding an element twice changes nothing, so a reduced axis of
+    /// stride 0 (a broadcast) can be skipped.
+    const IDEMPOTENT: bool;
     fn init(&self) -> Self::Acc;
     fn fold(&self, acc: Self::Acc, x: T, index: usize) -> Self::Acc;
     fn merge(&self, earlier: Self::Acc, later: Self::Acc) -> Self::Acc;
@@ -83,6 +89,8 @@ macro_rules! extremum {
             type Acc = T;
             const NAME: &'static str = $np;
             const HAS_IDENTITY: bool = false;
+            const ORDER_FREE: bool = true;
+            const IDEMPOTENT: bool = true;
             #[inline(always)]
             fn init(&self) -> T {
                 $init
@@ -167,6 +175,8 @@ macro_rules! arg_extremum {
             type Acc = (T, usize);
             const NAME: &'static str = $np;
             const HAS_IDENTITY: bool = false;
+            const ORDER_FREE: bool = false;
+            const IDEMPOTENT: bool = false;
             #[inline(always)]
             fn init(&self) -> (T, usize) {
                 (T::LOWEST, NO_INDEX)
@@ -202,6 +212,8 @@ impl<T: Scalar> Op<T> for Sum {
     type Acc = T::Wide;
     const NAME: &'static str = "add";
     const HAS_IDENTITY: bool = true;
+    const ORDER_FREE: bool = true;
+    const IDEMPOTENT: bool = false;
     #[inline(always)]
     fn init(&self) -> T::Wide {
         T::ZERO
@@ -222,6 +234,8 @@ impl<T: Scalar, const SKIP_NAN: bool> Op<T> for MinMax<SKIP_NAN> {
     type Acc = (T, T);
     const NAME: &'static str = "minimum";
     const HAS_IDENTITY: bool = false;
+    const ORDER_FREE: bool = true;
+    const IDEMPOTENT: bool = true;
     #[inline(always)]
     fn init(&self) -> (T, T) {
         if SKIP_NAN {

@@ -1,5 +1,6 @@
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+//! Thread pools for calls that ask for a thread count.
+
+use std::sync::{Arc, Mutex};
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
@@ -9,16 +10,19 @@ use crate::error::Error;
 /// typo cannot make us spawn a million OS threads.
 pub const MAX_THREADS: usize = 1024;
 
-/// Pools are cached per requested size and never dropped, so asking for
-/// `threads: 2` on every call builds exactly one pool.
-fn pool(threads: usize) -> Result<&'static ThreadPool, Error> {
-    static POOLS: OnceLock<Mutex<HashMap<usize, &'static ThreadPool>>> = OnceLock::new();
-    let mut pools = POOLS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(p) = pools.get(&threads) {
-        return Ok(p);
+/// Pools kept for reuse, most recently used last. A sweep over many
+/// thread counts would otherwise keep every pool's threads alive forever;
+/// an evicted pool's threads exit once the calls still using it return.
+const CACHED_POOLS: usize = 4;
+
+fn pool(threads: usize) -> Result<Arc<ThreadPool>, Error> {
+    static POOLS: Mutex<Vec<(usize, Arc<ThreadPool>)>> = Mutex::new(Vec::new());
+    let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(k) = pools.iter().position(|(n, _)| *n == threads) {
+        let hit = pools.remove(k);
+        let pool = hit.1.clone();
+        pools.push(hit);
+        return Ok(pool);
     }
     let built = ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -28,9 +32,12 @@ fn pool(threads: usize) -> Result<&'static ThreadPool, Error> {
             field: "threads",
             value: e.to_string(),
         })?;
-    let leaked: &'static ThreadPool = Box::leak(Box::new(built));
-    pools.insert(threads, leaked);
-    Ok(leaked)
+    let built = Arc::new(built);
+    if pools.len() == CACHED_POOLS {
+        pools.remove(0);
+    }
+    pools.push((threads, built.clone()));
+    Ok(built)
 }
 
 /// Checks a caller-supplied thread count.
@@ -57,7 +64,27 @@ pub fn run_with_threads<R: Send>(
     }
 }
 
-/// The number of threads a call with `threads` will use.
-pub fn effective_threads(threads: Option<usize>) -> usize {
-    threads.unwrap_or_else(rayon::current_num_threads)
+/// The size of rayon's default pool (honours `RAYON_NUM_THREADS`).
+pub fn default_threads() -> usize {
+    rayon::current_num_threads()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sweep_of_thread_counts_keeps_only_a_few_pools() {
+        for n in 1..=64 {
+            assert_eq!(run_with_threads(Some(n), rayon::current_num_threads), Ok(n));
+        }
+        // Evicted pools' threads exit asynchronously.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let live = std::fs::read_dir("/proc/self/task")
+            .map(|d| d.count())
+            .unwrap_or(0);
+        // At most 61 + 62 + 63 + 64 threads in cached pools, plus the
+        // harness; keeping every pool would leave 2080.
+        assert!(live < 400, "{live} threads alive after the sweep");
+    }
 }

@@ -1,5 +1,5 @@
-//! The element types the general engine reduces: one trait, implemented
-//! for every JavaScript typed-array element type.
+//! The element types the engine reduces: one trait, implemented for every
+//! JavaScript typed-array element type.
 
 /// An element of a typed array.
 pub trait Scalar: Copy + Send + Sync + PartialOrd + 'static {
@@ -7,10 +7,10 @@ pub trait Scalar: Copy + Send + Sync + PartialOrd + 'static {
     const LOWEST: Self;
     /// The identity of `min` (for floats, positive infinity).
     const HIGHEST: Self;
-    /// The sum accumulator: `i128` for integers (no int64 sum can overflow
-    /// it), `f64` for floats.
     /// Floats need NaN rules and hand-laned loops; integers need neither.
     const IS_FLOAT: bool = false;
+    /// The sum accumulator: `i128` for integers (no sum of fewer than 2^64
+    /// int64 values can overflow it), `f64` for floats.
     type Wide: Copy + Send + Sync + std::ops::Add<Output = Self::Wide> + 'static;
     const ZERO: Self::Wide;
 

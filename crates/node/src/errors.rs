@@ -1,6 +1,10 @@
+//! Core errors as JavaScript errors: one class and one `code` per variant.
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use napi::{Env, Error as NapiError, Status};
+use napi::bindgen_prelude::JsObjectValue;
+use napi::bindgen_prelude::Unknown;
+use napi::{sys, Env, Error as NapiError, JsValue};
 use ndreduce_core::{Error, ErrorKind};
 
 /// Runs core code, turning a panic into [`Error::Panicked`] so that it
@@ -16,40 +20,33 @@ pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error>
     })
 }
 
-/// The `code` property of every error we raise, one per core variant.
-pub(crate) fn code(e: &Error) -> &'static str {
-    match e {
-        Error::NotAnInteger { .. } => "ERR_NDREDUCE_NOT_INTEGER",
-        Error::Negative { .. } => "ERR_NDREDUCE_NEGATIVE",
-        Error::ShapeOverflow { .. } => "ERR_NDREDUCE_SHAPE_OVERFLOW",
-        Error::OutOfBounds { .. } => "ERR_NDREDUCE_OUT_OF_BOUNDS",
-        Error::ZeroSize { .. } => "ERR_NDREDUCE_ZERO_SIZE",
-        Error::BadOption { .. } => "ERR_NDREDUCE_BAD_OPTION",
-        Error::Overflow { .. } => "ERR_NDREDUCE_OVERFLOW",
-        Error::AllNan { .. } => "ERR_NDREDUCE_ALL_NAN",
-        Error::TooLarge { .. } => "ERR_NDREDUCE_TOO_LARGE",
-        Error::Aborted => "ABORT_ERR",
-        Error::Panicked(_) => "ERR_NDREDUCE_PANIC",
-    }
-}
-
-/// Throws the JavaScript error class that matches the core error, and
-/// returns the marker napi-rs expects while an exception is pending.
-pub(crate) fn throw(env: &Env, e: &Error) -> NapiError {
-    let msg = e.to_string();
-    let thrown = match e.kind() {
-        ErrorKind::Range => env.throw_range_error(&msg, Some(code(e))),
-        ErrorKind::Type => env.throw_type_error(&msg, Some(code(e))),
-        ErrorKind::Abort | ErrorKind::Internal => env.throw_error(&msg, Some(code(e))),
+/// Builds the JavaScript error for `e` (a `TypeError`, `RangeError`,
+/// `AbortError` or `Error` with `code`), on the JavaScript thread, and
+/// wraps it so napi-rs throws or rejects with exactly that object.
+pub(crate) fn to_js(env: &Env, e: &Error) -> NapiError {
+    let build = || -> napi::Result<NapiError> {
+        let code = env.create_string(e.code())?;
+        let msg = env.create_string(&e.to_string())?;
+        let mut out = std::ptr::null_mut();
+        let create = match e.kind() {
+            ErrorKind::Type => sys::napi_create_type_error,
+            ErrorKind::Range => sys::napi_create_range_error,
+            ErrorKind::Abort | ErrorKind::Internal => sys::napi_create_error,
+        };
+        // SAFETY: `env` is the live environment of this JavaScript-thread
+        // call, `code` and `msg` are strings created in it just above, and
+        // `out` is a valid place for the result.
+        let status = unsafe { create(env.raw(), code.raw(), msg.raw(), &mut out) };
+        if status != sys::Status::napi_ok {
+            return Ok(NapiError::from_reason(e.to_string()));
+        }
+        // SAFETY: `out` was just created by a successful napi call in `env`.
+        let value = unsafe { Unknown::from_raw_unchecked(env.raw(), out) };
+        if matches!(e, Error::Aborted) {
+            let mut obj = value.coerce_to_object()?;
+            obj.set_named_property("name", "AbortError")?;
+        }
+        Ok(NapiError::from(value))
     };
-    match thrown {
-        Ok(()) => NapiError::new(Status::PendingException, msg),
-        Err(err) => err,
-    }
-}
-
-/// For promise rejections, where no exception can be thrown: the code
-/// travels in the status string and the TypeScript layer picks the class.
-pub(crate) fn to_rejection(e: &Error) -> NapiError {
-    NapiError::new(Status::GenericFailure, format!("{}|{}", code(e), e))
+    build().unwrap_or_else(|err| err)
 }

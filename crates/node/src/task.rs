@@ -1,17 +1,20 @@
-//! `maxI64Async`: the same kernels on the libuv thread pool, cancellable.
+//! `reduceAsync`: the same engine on the libuv pool, cancellable, reading
+//! only SharedArrayBuffer memory.
 
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::sync::{Arc, Weak};
 
 use napi::bindgen_prelude::*;
-use napi::{Env, Task};
+use napi::{Env, Task, UnknownRef};
 use napi_derive::napi;
-use ndreduce_core::{Cancel, View2};
+use ndreduce_core::reductions::{reduce_data, Output, Reduction, Request};
+use ndreduce_core::{Cancel, Error as CoreError};
 
-use crate::errors::{guard, throw, to_rejection};
-use crate::{CallArgs, MaxArgs};
+use crate::array::{is_shared, raw_array, Held, Js};
+use crate::errors::{guard, to_js};
 
-/// A cancel flag JavaScript can raise while a task runs; kernels poll it
-/// between blocks of work.
+/// A cancel flag JavaScript can raise while a task runs; kernels look at
+/// it every few hundred thousand elements.
 #[napi]
 pub struct CancelToken {
     flag: Arc<Cancel>,
@@ -33,77 +36,113 @@ impl CancelToken {
     }
 }
 
-impl CancelToken {
-    pub(crate) fn flag(&self) -> Arc<Cancel> {
-        self.flag.clone()
-    }
+thread_local! {
+    /// Flags of this JavaScript thread's tasks; its environment's cleanup
+    /// hook (a worker terminating, the process exiting) raises them all.
+    static PENDING: RefCell<Option<Vec<Weak<Cancel>>>> = const { RefCell::new(None) };
 }
 
-pub struct MaxTask {
-    // Holds a reference to the JavaScript array, so its memory stays alive
-    // until the task completes. The TypeScript layer only passes arrays over
-    // a SharedArrayBuffer, which can be neither detached nor transferred.
-    data: BigInt64Array,
-    view: View2,
-    args: CallArgs,
+fn track(env: &Env, flag: &Arc<Cancel>) -> Result<()> {
+    PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.is_none() {
+            env.add_env_cleanup_hook((), |()| {
+                PENDING.with(|p| {
+                    for f in p.borrow().iter().flatten() {
+                        if let Some(f) = f.upgrade() {
+                            f.cancel();
+                        }
+                    }
+                })
+            })?;
+        }
+        let list = p.get_or_insert_with(Vec::new);
+        list.retain(|w| w.strong_count() > 0);
+        list.push(Arc::downgrade(flag));
+        Ok(())
+    })
+}
+
+pub struct ReduceTask {
+    data: Held,
+    /// Keeps the typed array, and so its SharedArrayBuffer, alive until
+    /// `finally`.
+    keep: Option<UnknownRef>,
+    request: Request,
+    op: Reduction,
     cancel: Arc<Cancel>,
+    error: Option<CoreError>,
 }
 
-impl Task for MaxTask {
-    type Output = Vec<i64>;
-    type JsValue = BigInt64Array;
+impl Task for ReduceTask {
+    type Output = Output;
+    type JsValue = Js;
 
-    fn compute(&mut self) -> Result<Vec<i64>> {
-        let data: &[i64] = &self.data;
-        let CallArgs {
-            axis,
-            strategy,
-            threads,
-        } = self.args;
-        guard(|| ndreduce_core::max(data, &self.view, axis, strategy, threads, &self.cancel))
-            .map_err(|e| to_rejection(&e))
+    fn compute(&mut self) -> Result<Output> {
+        let (data, request, op, cancel) = (&self.data, &self.request, self.op, &self.cancel);
+        // SAFETY: `data` is a SharedArrayBuffer view (`is_shared`), kept
+        // alive by `keep` until `finally`, which runs after this returns.
+        let result = guard(|| reduce_data(unsafe { data.data()? }, request, op, cancel));
+        result.map_err(|e| {
+            self.error = Some(e);
+            Error::from_reason("")
+        })
     }
 
-    fn resolve(&mut self, _env: Env, output: Vec<i64>) -> Result<BigInt64Array> {
-        Ok(BigInt64Array::new(output))
+    fn resolve(&mut self, _env: Env, output: Output) -> Result<Js> {
+        Ok(Js(output))
+    }
+
+    fn reject(&mut self, env: Env, err: Error) -> Result<Js> {
+        Err(match self.error.take() {
+            Some(e) => to_js(&env, &e),
+            None => err,
+        })
+    }
+
+    fn finally(mut self, env: Env) -> Result<()> {
+        if let Some(keep) = self.keep.take() {
+            keep.unref(&env)?;
+        }
+        Ok(())
     }
 }
 
-/// Like `maxI64`, computed off the JavaScript thread. Arguments are checked
-/// before the task starts, so bad input still throws synchronously.
-#[napi(js_name = "maxI64Async", ts_return_type = "Promise<BigInt64Array>")]
-#[allow(clippy::too_many_arguments)]
-pub fn max_i64_async(
+/// `reduce` on the libuv pool. Arguments are checked before the task
+/// starts, so bad input throws synchronously. The data must be over a
+/// SharedArrayBuffer: an ordinary buffer could be transferred and freed
+/// while a thread reads it.
+#[napi(
+    js_name = "reduceAsync",
+    ts_return_type = "Promise<Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array>"
+)]
+pub fn reduce_async(
     env: Env,
-    data: BigInt64Array,
-    rows: f64,
-    cols: f64,
-    row_stride: f64,
-    col_stride: f64,
-    offset: f64,
-    axis: f64,
-    strategy: String,
-    threads: Option<f64>,
+    #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
+    layout: &[f64],
+    #[napi(
+        ts_arg_type = "'min' | 'max' | 'nanmin' | 'nanmax' | 'minmax' | 'nanminmax' | 'sum' | 'argmin' | 'argmax' | 'nanargmin' | 'nanargmax'"
+    )]
+    op: String,
+    #[napi(ts_arg_type = "'auto' | 'serial' | 'mutex' | 'lockfree'")] schedule: String,
     token: &CancelToken,
-) -> Result<AsyncTask<MaxTask>> {
-    let max_args = MaxArgs {
-        rows,
-        cols,
-        row_stride,
-        col_stride,
-        offset,
-        axis,
-        strategy,
-        threads,
-    };
-    let checked = guard(|| max_args.check(data.len()));
-    match checked {
-        Ok((view, args)) => Ok(AsyncTask::new(MaxTask {
-            data,
-            view,
-            args,
-            cancel: token.flag.clone(),
-        })),
-        Err(e) => Err(throw(&env, &e)),
-    }
+) -> Result<AsyncTask<ReduceTask>> {
+    let checked = guard(|| {
+        let (request, op) = crate::request(layout, &op, &schedule)?;
+        let raw = raw_array(&env, &data)?;
+        if !is_shared(&env, &raw) {
+            return Err(CoreError::NotShared);
+        }
+        Ok((request, op, raw))
+    });
+    let (request, op, raw) = checked.map_err(|e| to_js(&env, &e))?;
+    track(&env, &token.flag)?;
+    Ok(AsyncTask::new(ReduceTask {
+        data: Held::new(raw),
+        keep: Some(data.create_ref()?),
+        request,
+        op,
+        cancel: token.flag.clone(),
+        error: None,
+    }))
 }

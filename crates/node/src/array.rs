@@ -1,0 +1,208 @@
+//! Typed arrays in and out: the one place that reads a JavaScript typed
+//! array's memory, and the one that hands results back.
+
+use napi::bindgen_prelude::*;
+use napi::sys;
+use ndreduce_core::reductions::{Data, Output};
+use ndreduce_core::Error;
+
+/// A typed array's element kind and memory, as Node reports them.
+#[derive(Clone, Copy)]
+pub(crate) struct RawArray {
+    kind: i32,
+    ptr: *const u8,
+    len: usize,
+    /// The `ArrayBuffer` or `SharedArrayBuffer` behind the view.
+    pub buffer: sys::napi_value,
+}
+
+fn describe(env: sys::napi_env, value: sys::napi_value) -> String {
+    let mut t = 0;
+    // SAFETY: `env` and `value` come from the current call's arguments.
+    unsafe { sys::napi_typeof(env, value, &mut t) };
+    match t {
+        sys::ValueType::napi_undefined => "undefined".into(),
+        sys::ValueType::napi_null => "null".into(),
+        sys::ValueType::napi_number => "a number".into(),
+        sys::ValueType::napi_string => "a string".into(),
+        sys::ValueType::napi_object => "an object that is not a numeric typed array".into(),
+        _ => "a value that is not a numeric typed array".into(),
+    }
+}
+
+/// Reads what Node knows of `value` (never a property a caller can
+/// override), or a `TypeError` when it is not a numeric typed array.
+pub(crate) fn raw_array(env: &Env, value: &Unknown) -> std::result::Result<RawArray, Error> {
+    let (env, value) = (env.raw(), value.raw());
+    let bad = || Error::BadArray {
+        field: "data",
+        value: describe(env, value),
+    };
+    let mut is_typed = false;
+    // SAFETY: `env` and `value` come from the current call's arguments.
+    if unsafe { sys::napi_is_typedarray(env, value, &mut is_typed) } != sys::Status::napi_ok
+        || !is_typed
+    {
+        return Err(bad());
+    }
+    let (mut kind, mut len, mut data, mut buffer, mut byte_offset) = (
+        0,
+        0usize,
+        std::ptr::null_mut(),
+        std::ptr::null_mut(),
+        0usize,
+    );
+    // SAFETY: `value` is a typed array (checked above); the out-pointers are valid.
+    let status = unsafe {
+        sys::napi_get_typedarray_info(
+            env,
+            value,
+            &mut kind,
+            &mut len,
+            &mut data,
+            &mut buffer,
+            &mut byte_offset,
+        )
+    };
+    if status != sys::Status::napi_ok || !(0..=10).contains(&kind) {
+        return Err(bad());
+    }
+    Ok(RawArray {
+        kind,
+        ptr: data as *const u8,
+        len,
+        buffer,
+    })
+}
+
+/// Whether the array's buffer is a `SharedArrayBuffer`, asked of V8 itself:
+/// `napi_is_arraybuffer` is true only for ordinary (detachable) buffers.
+pub(crate) fn is_shared(env: &Env, raw: &RawArray) -> bool {
+    let mut ordinary = true;
+    // SAFETY: `raw.buffer` was returned by `napi_get_typedarray_info` in this call.
+    let status = unsafe { sys::napi_is_arraybuffer(env.raw(), raw.buffer, &mut ordinary) };
+    status == sys::Status::napi_ok && !ordinary && !raw.buffer.is_null()
+}
+
+/// Memory a task reads after the call that passed it has returned.
+pub(crate) struct Held(RawArray);
+
+// SAFETY: `Held` is made only for arrays over a SharedArrayBuffer (checked
+// by `is_shared`), whose memory can be neither detached nor moved and is
+// kept alive by the reference the task holds until `finally`; reading it
+// from another thread is what such a buffer is for.
+unsafe impl Send for Held {}
+
+impl Held {
+    pub(crate) fn new(raw: RawArray) -> Self {
+        Held(raw)
+    }
+
+    /// # Safety
+    /// The memory must stay valid and unmoved while the result is used.
+    pub(crate) unsafe fn data(&self) -> std::result::Result<Data<'_>, Error> {
+        // SAFETY: forwarded to the caller.
+        unsafe { data(&self.0) }
+    }
+}
+
+/// Views `len` elements of `T` at `ptr`; empty arrays may have no pointer.
+///
+/// # Safety
+/// `ptr` must point to `len` initialised `T`s valid for `'a`.
+unsafe fn elements<'a, T>(ptr: *const u8, len: usize) -> std::result::Result<&'a [T], Error> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() || (ptr as usize) % std::mem::align_of::<T>() != 0 {
+        return Err(Error::BadArray {
+            field: "data",
+            value: "a misaligned or detached view".into(),
+        });
+    }
+    // SAFETY: non-null and aligned (checked above); length and validity
+    // from the caller.
+    Ok(unsafe { std::slice::from_raw_parts(ptr as *const T, len) })
+}
+
+/// The elements of a typed array, borrowed.
+///
+/// # Safety
+/// `raw` must describe memory that stays valid and unmoved for `'a`: true
+/// during the synchronous call it came from (no JavaScript runs then, so
+/// nothing can detach or shrink the buffer), or for a held shared buffer.
+pub(crate) unsafe fn data<'a>(raw: &RawArray) -> std::result::Result<Data<'a>, Error> {
+    let (p, n) = (raw.ptr, raw.len);
+    // SAFETY (every arm): Node reports `n` elements of this kind at `p`;
+    // validity for `'a` is the caller's contract.
+    unsafe {
+        Ok(match raw.kind {
+            sys::TypedarrayType::int8_array => Data::I8(elements(p, n)?),
+            sys::TypedarrayType::uint8_array | sys::TypedarrayType::uint8_clamped_array => {
+                Data::U8(elements(p, n)?)
+            }
+            sys::TypedarrayType::int16_array => Data::I16(elements(p, n)?),
+            sys::TypedarrayType::uint16_array => Data::U16(elements(p, n)?),
+            sys::TypedarrayType::int32_array => Data::I32(elements(p, n)?),
+            sys::TypedarrayType::uint32_array => Data::U32(elements(p, n)?),
+            sys::TypedarrayType::float32_array => Data::F32(elements(p, n)?),
+            sys::TypedarrayType::float64_array => Data::F64(elements(p, n)?),
+            9 => Data::I64(elements(p, n)?),
+            10 => Data::U64(elements(p, n)?),
+            _ => {
+                return Err(Error::BadArray {
+                    field: "data",
+                    value: "an unsupported typed array".into(),
+                })
+            }
+        })
+    }
+}
+
+/// A result on its way to JavaScript as a typed array.
+pub struct Js(pub Output);
+
+/// Results up to this many elements are copied into JavaScript-owned
+/// memory: registering an external (zero-copy) buffer costs more than
+/// copying a few kilobytes. Larger results are handed over without a copy.
+const COPY_BELOW: usize = 512;
+
+impl TypeName for Js {
+    fn type_name() -> &'static str {
+        "TypedArray"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+impl ToNapiValue for Js {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        let e = Env::from_raw(env);
+        macro_rules! hand {
+            ($v:expr, $array:ident, $slice:ident) => {{
+                let v = $v;
+                // SAFETY: `env` is the live environment napi-rs called us with.
+                unsafe {
+                    if v.len() < COPY_BELOW {
+                        $slice::to_napi_value(env, $slice::copy_from(&e, &v)?)
+                    } else {
+                        $array::to_napi_value(env, $array::new(v))
+                    }
+                }
+            }};
+        }
+        match val.0 {
+            Output::I8(v) => hand!(v, Int8Array, Int8ArraySlice),
+            Output::U8(v) => hand!(v, Uint8Array, Uint8ArraySlice),
+            Output::I16(v) => hand!(v, Int16Array, Int16ArraySlice),
+            Output::U16(v) => hand!(v, Uint16Array, Uint16ArraySlice),
+            Output::I32(v) => hand!(v, Int32Array, Int32ArraySlice),
+            Output::U32(v) => hand!(v, Uint32Array, Uint32ArraySlice),
+            Output::I64(v) => hand!(v, BigInt64Array, BigInt64ArraySlice),
+            Output::U64(v) => hand!(v, BigUint64Array, BigUint64ArraySlice),
+            Output::F32(v) => hand!(v, Float32Array, Float32ArraySlice),
+            Output::F64(v) => hand!(v, Float64Array, Float64ArraySlice),
+        }
+    }
+}
