@@ -4,11 +4,10 @@
 // its valid values gathered, because the engine has no mask.
 import { dtypeOf } from './dtypes';
 import type { Dtype, NumericArray } from './dtypes';
-import { beatsMax, beatsMin, checkSumRange } from './reference-nd';
-import { reduce } from './reduce';
+import { reduce } from './engine';
+import { CODES, ndError } from './errors';
 import type { Reduction } from './types';
-import { describe } from './validate';
-import { checkReduction } from './validate-nd';
+import { describe, REDUCTIONS } from './validate';
 
 /** The parts of an Arrow `Data` (one chunk) this module reads. */
 export interface ArrowDataLike {
@@ -28,6 +27,21 @@ export interface ArrowTableLike {
 }
 
 type Scalar = number | bigint;
+
+const isNaNValue = (x: Scalar) => typeof x === 'number' && x !== x;
+/** `x` replaces `best` in a maximum: NaN beats everything and nothing
+ * beats NaN (NumPy propagates it); equal values keep the first. */
+export const beatsMax = (x: Scalar, best: Scalar) => x > best || (isNaNValue(x) && !isNaNValue(best));
+export const beatsMin = (x: Scalar, best: Scalar) => x < best || (isNaNValue(x) && !isNaNValue(best));
+
+/** An exact integer sum, or the error the engines give for one outside 64 bits. */
+function checkSumRange(dtype: Dtype, total: bigint): bigint {
+  const [low, high] = dtype.kind === 'int' ? [-(2n ** 63n), 2n ** 63n - 1n] : [0n, 2n ** 64n - 1n];
+  if (total < low || total > high) {
+    throw ndError(RangeError, CODES.OVERFLOW, `sum at output index 0 does not fit ${dtype.kind === 'int' ? 'int64' : 'uint64'}`);
+  }
+  return total;
+}
 
 /** One column's result; `null` when the column has no valid value and the
  * reduction no identity (min, max, argmin, argmax, minmax). */
@@ -79,7 +93,7 @@ function combine(op: Reduction, dtype: Dtype, acc: ColumnResult, next: ColumnRes
   if (next === null) return acc;
   switch (op) {
     case 'sum':
-      return dtype.kind === 'float' ? (acc as number) + (next as number) : checkSumRange(dtype, BigInt(acc as Scalar) + BigInt(next as Scalar), 0);
+      return dtype.kind === 'float' ? (acc as number) + (next as number) : checkSumRange(dtype, BigInt(acc as Scalar) + BigInt(next as Scalar));
     case 'max':
       return beatsMax(next as Scalar, acc as Scalar) ? next : acc;
     case 'min':
@@ -90,7 +104,7 @@ function combine(op: Reduction, dtype: Dtype, acc: ColumnResult, next: ColumnRes
       return { min: beatsMin(b.min, a.min) ? b.min : a.min, max: beatsMax(b.max, a.max) ? b.max : a.max };
     }
     default:
-      throw new Error(`combine does not handle ${op}`);
+      throw ndError(Error, CODES.PANIC, `combine does not handle ${op}`);
   }
 }
 
@@ -111,13 +125,13 @@ function reduceColumn(chunks: readonly ArrowDataLike[], op: Reduction, ignoreNaN
     if (values.length > 0) {
       const x = { data: values, shape: [values.length] };
       if (op === 'argmin' || op === 'argmax') {
-        const at = reduce(op, x, { axis: null }) as number;
+        const at = reduce(op, x, { axis: null }, 'reduceColumns') as number;
         const value = (values as unknown as ArrayLike<Scalar>)[at];
         const beats = op === 'argmax' ? beatsMax : beatsMin;
         // Later chunks win only strictly, so ties keep the first row.
         if (!best || beats(value, best.value)) best = { value, row: start + (rows ? rows[at] : at) };
       } else {
-        acc = combine(op, dtype, acc, reduce(op, x, { axis: null, ignoreNaN }) as ColumnResult);
+        acc = combine(op, dtype, acc, reduce(op, x, { axis: null, ignoreNaN }, 'reduceColumns') as ColumnResult);
       }
     }
     start += d.length;
@@ -136,11 +150,13 @@ function reduceColumn(chunks: readonly ArrowDataLike[], op: Reduction, ignoreNaN
  */
 export function reduceColumns(table: ArrowTableLike, op: Reduction, options: ColumnOptions = {}): Record<string, ColumnResult> {
   if (table === null || typeof table !== 'object' || typeof (table as ArrowTableLike).getChild !== 'function') {
-    throw new TypeError(`table must be an apache-arrow Table, got ${describe(table)}`);
+    throw ndError(TypeError, CODES.BAD_ARRAY, `table must be an apache-arrow Table, got ${describe(table)}`);
   }
-  checkReduction(op, 'op');
+  if (!REDUCTIONS.includes(op)) {
+    throw ndError(TypeError, CODES.BAD_OPTION, `op must be one of ${REDUCTIONS.map((r) => `"${r}"`).join(', ')}, got ${describe(op)}`);
+  }
   if (options.ignoreNaN !== undefined && typeof options.ignoreNaN !== 'boolean') {
-    throw new TypeError(`options.ignoreNaN must be a boolean, got ${describe(options.ignoreNaN)}`);
+    throw ndError(TypeError, CODES.BAD_OPTION, `options.ignoreNaN must be a boolean, got ${describe(options.ignoreNaN)}`);
   }
   const out: Record<string, ColumnResult> = {};
   for (const field of table.schema.fields) {

@@ -1,115 +1,145 @@
-// The asynchronous path: kernels run on the libuv pool (and rayon's), the
-// JavaScript thread stays free, an AbortSignal stops the work.
+// The asynchronous path: the kernels run off the JavaScript thread (the
+// addon's on the libuv pool, the js backend's on its worker threads), the
+// event loop stays free, and an AbortSignal stops the work.
 //
-// Buffer rule: the native task reads a SharedArrayBuffer in place, because
-// such a buffer can be neither detached nor transferred and its memory stays
-// alive while the task holds the array. Any other buffer could be
-// transferred (postMessage) and freed while Rust reads it, so it is first
-// copied into a SharedArrayBuffer in slices of COPY_SLICE elements, yielding
-// to the event loop between slices: each element is read when its slice is
-// copied, a transfer during the copy is reported as an error, and later
-// mutations do not affect the result.
-import { loadNative } from './native';
-import type { NativeAddon } from './native';
-import { acquireScratch, releaseScratch } from './scratch';
-import type { Int64Array2D, MaxOptions } from './types';
-import { addressRange, checkOptions, checkReducible, checkView, describe } from './validate';
+// Buffer rule: a task reads a SharedArrayBuffer in place (by the platform's
+// check on the intrinsic buffer, src/validate.ts), because such a buffer can
+// be neither detached nor transferred and stays alive while the task holds
+// the array. Any other buffer could be transferred and freed while a thread
+// reads it, so the addressed span is first copied into a pooled scratch
+// SharedArrayBuffer, a slice per event-loop turn. Before each slice the
+// source's length is read again through the intrinsic getter: a detach or
+// shrink mid-copy is an error, and later changes do not reach the result.
+import { performance } from 'node:perf_hooks';
 
-type CancelToken = InstanceType<NativeAddon['CancelToken']>;
-
-export interface MaxAsyncOptions extends MaxOptions {
-  /** Aborting rejects the promise with an `AbortError` and stops the kernels. */
-  signal?: AbortSignal;
-}
-
-/** Elements copied per event-loop turn: 2 MiB of int64, a fraction of a
- * millisecond into a warm scratch buffer, a few into fresh memory. */
-export const COPY_SLICE = 1 << 18;
-
-export function abortError(signal: AbortSignal): Error {
-  const err = new Error('The operation was aborted', { cause: signal.reason });
-  err.name = 'AbortError';
-  (err as NodeJS.ErrnoException).code = 'ABORT_ERR';
-  return err;
-}
-
-export function checkSignal(options: unknown): AbortSignal | undefined {
-  if (options === null || typeof options !== 'object') return undefined;
-  const signal = (options as { signal?: unknown }).signal;
-  if (signal === undefined || signal instanceof AbortSignal) return signal;
-  throw new TypeError(`options.signal must be an AbortSignal, got ${describe(signal)}`);
-}
+import { addon } from './addon';
+import type { CancelTokenLike } from './addon';
+import { reduceOnWorker, WorkerCancelToken } from './backends/js-pool';
+import { copyInto, lengthOf, viewOf } from './dtypes';
+import type { NumericArray } from './dtypes';
+import { compute, finish } from './engine';
+import { abortError, CODES, ndError } from './errors';
+import type { Reduction } from './types';
+import { addressRange, layoutOf, readCall } from './validate';
+import type { Call } from './validate';
 
 export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** The lowest and one-past-highest element a non-empty, validated view
- * addresses (inside its data, so plain numbers). */
-function span(shape: readonly number[], strides: readonly number[], offset: number): [number, number] {
-  const [low, high] = addressRange(
-    offset,
-    shape.map((d, k) => [d, strides[k]] as const),
-  );
-  return [Number(low), Number(high) + 1];
-}
+// ---- Scratch buffers. First touching fresh memory costs about 2.5 ms per
+// MB on the development VM, while a warm buffer copies at memory speed, so
+// buffers are reused: one returns to the pool when the task that read it has
+// settled, and free ones are left to the collector after a short idle time.
 
-/** An N-d view of any typed array, as the buffer rule needs it. */
-export interface StridedData<T extends ArrayBufferView & ArrayLike<unknown>> {
-  readonly data: T;
-  readonly shape: readonly number[];
-  readonly strides: readonly number[];
-  readonly offset: number;
-}
+const IDLE_MS = 2000;
+const MAX_FREE = 4;
+const free: SharedArrayBuffer[] = [];
+let dropTimer: NodeJS.Timeout | undefined;
 
-type Copyable = ArrayBufferView & ArrayLike<unknown> & { set(a: ArrayLike<unknown>, at: number): void; subarray(a: number, b: number): ArrayLike<unknown> };
-
-/** The buffer rule: the same values over a SharedArrayBuffer (the input
- * itself when it already is one), only the addressed span copied. `fn`
- * names the public function in the error a transfer during the copy gives. */
-export async function shared<T extends Copyable, V extends StridedData<T>>(v: V, signal: AbortSignal | undefined, fn: string): Promise<V> {
-  if (v.data.buffer instanceof SharedArrayBuffer || v.shape.some((d) => d === 0)) return v;
-  const [low, high] = span(v.shape, v.strides, v.offset);
-  const ctor = v.data.constructor as new (buffer: SharedArrayBuffer) => T;
-  const size = (v.data as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
-  const scratch = acquireScratch((high - low) * size);
-  const copy = new (ctor as unknown as new (b: SharedArrayBuffer, o: number, n: number) => T)(scratch, 0, high - low);
-  try {
-  for (let start = low; start < high; start += COPY_SLICE) {
-    if (signal?.aborted) throw abortError(signal);
-    if (v.data.length < high) {
-      throw new TypeError(`x.data was detached or transferred while ${fn} was copying it`);
-    }
-    const end = Math.min(start + COPY_SLICE, high);
-    copy.set(v.data.subarray(start, end), start - low);
-    if (end < high) await nextTurn();
+/** A SharedArrayBuffer of at least `bytes` (at most twice as large). */
+function acquireScratch(bytes: number): SharedArrayBuffer {
+  let best = -1;
+  for (let i = 0; i < free.length; i++) {
+    const size = free[i].byteLength;
+    if (size >= bytes && size <= 2 * bytes + 4096 && (best < 0 || size < free[best].byteLength)) best = i;
   }
+  return best >= 0 ? free.splice(best, 1)[0] : new SharedArrayBuffer(bytes);
+}
+
+function releaseScratch(buffer: SharedArrayBuffer): void {
+  free.push(buffer);
+  if (free.length > MAX_FREE) free.shift();
+  if (dropTimer) dropTimer.refresh();
+  else {
+    dropTimer = setTimeout(() => {
+      free.length = 0;
+      dropTimer = undefined;
+    }, IDLE_MS);
+    dropTimer.unref();
+  }
+}
+
+/** Free scratch buffers held now (for tests). */
+export const scratchHeld = () => free.length;
+
+// ---- At most (libuv pool size + 1) copies exist at once: one per task the
+// pool can run, and one being filled. Other calls wait their turn.
+
+export const MAX_COPIES = Math.min(1024, Math.max(1, Number(process.env.UV_THREADPOOL_SIZE) || 4)) + 1;
+let copies = 0;
+const waiting: (() => void)[] = [];
+
+async function takeCopySlot(): Promise<void> {
+  while (copies >= MAX_COPIES) await new Promise<void>((resolve) => waiting.push(resolve));
+  copies++;
+}
+
+function giveCopySlot(): void {
+  copies--;
+  waiting.shift()?.();
+}
+
+/** Copies in flight now (for tests). */
+export const copiesInFlight = () => copies;
+
+// ---- The copy itself, a slice per turn. Each slice is sized from the last
+// one's measured speed to take about SLICE_MS, so a cold first copy (page
+// faults) keeps the event loop as free as a warm one.
+
+const SLICE_MS = 2;
+const FIRST_SLICE_BYTES = 1 << 16;
+
+async function copyToScratch(c: Call, fn: string): Promise<{ data: NumericArray; offset: number; release: () => void }> {
+  const [low, high] = addressRange(c.offset, c.shape, c.strides) as [number, number];
+  const n = high - low + 1;
+  await takeCopySlot();
+  let scratch: SharedArrayBuffer | undefined;
+  try {
+    if (c.signal?.aborted) throw abortError(c.signal.reason);
+    scratch = acquireScratch(n * c.dtype.bytes);
+    const copy = new c.dtype.ctor(scratch, 0, n);
+    let per = Math.max(1, FIRST_SLICE_BYTES / c.dtype.bytes);
+    for (let done = 0; done < n; ) {
+      if (c.signal?.aborted) throw abortError(c.signal.reason);
+      if (lengthOf(c.data) <= high) {
+        throw ndError(TypeError, CODES.DETACHED, `x.data was detached, transferred or shrunk while ${fn} was copying it`);
+      }
+      const m = Math.min(per, n - done);
+      const t0 = performance.now();
+      copyInto(copy, viewOf(c.dtype, c.data, low + done, m), done);
+      const ms = performance.now() - t0;
+      done += m;
+      // At most doubling per slice, so one fast slice cannot overshoot.
+      per = Math.max(1024, Math.min(2 * m, Math.floor((m * SLICE_MS) / Math.max(ms, 0.01))));
+      if (done < n) await nextTurn();
+    }
+    const held = scratch;
+    return { data: copy, offset: c.offset - low, release: () => (releaseScratch(held), giveCopySlot()) };
   } catch (e) {
-    releaseScratch(scratch);
+    if (scratch) releaseScratch(scratch);
+    giveCopySlot();
     throw e;
   }
-  return { ...v, data: copy, offset: v.offset - low, release: () => releaseScratch(scratch) };
 }
 
-/** Turns a native rejection (`CODE|message`) into the matching error class. */
-function typedRejection(e: unknown): Error {
-  const message = (e as Error)?.message ?? String(e);
-  const bar = message.indexOf('|');
-  if (bar < 0) return e as Error;
-  const code = message.slice(0, bar);
-  const text = message.slice(bar + 1);
-  const err = code === 'ERR_NDREDUCE_PANIC' || code === 'ABORT_ERR' ? new Error(text) : new RangeError(text);
-  (err as NodeJS.ErrnoException).code = code;
-  return err;
-}
+// ---- Pending tasks are cancelled when the process exits, so that
+// `process.exit()` does not wait for kernels whose results nobody reads.
 
-/** A native task's promise, with its rejections typed and `signal` wired
- * to `cancel` (the promise rejects with an AbortError at once; the kernels
- * stop at their next block). */
-export function settle<T>(task: Promise<T>, cancel: () => void, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return task.catch((e) => Promise.reject(typedRejection(e)));
+const live = new Set<CancelTokenLike>();
+process.on('exit', () => {
+  for (const token of live) token.cancel();
+});
+
+/** Tasks in flight now (for tests). */
+export const liveTasks = () => live.size;
+
+/** `task`, with `signal` wired to `token` (the promise rejects with an
+ * AbortError at once; the kernels stop within milliseconds). */
+function settle<T>(task: Promise<T>, token: CancelTokenLike, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return task;
   return new Promise((resolve, reject) => {
     const onAbort = () => {
-      cancel();
-      reject(abortError(signal));
+      token.cancel();
+      reject(abortError(signal.reason));
     };
     signal.addEventListener('abort', onAbort, { once: true });
     task.then(
@@ -119,66 +149,55 @@ export function settle<T>(task: Promise<T>, cancel: () => void, signal: AbortSig
       },
       (e) => {
         signal.removeEventListener('abort', onAbort);
-        reject(signal.aborted ? abortError(signal) : typedRejection(e));
+        reject(signal.aborted ? abortError(signal.reason) : e);
       },
     );
   });
 }
 
-/** The one asynchronous shape every `...Async` function has: wait for the
- * input to be safe to read off-thread, then run the native task; without
- * the addon, run the synchronous fallback on a later turn instead. */
-export async function offThread<T, V>(
-  signal: AbortSignal | undefined,
-  steps: { prepare: () => Promise<V>; start: (input: V, token: CancelToken) => Promise<T>; token: () => CancelToken } | undefined,
-  fallback: () => T,
-): Promise<T> {
-  if (signal?.aborted) throw abortError(signal);
-  if (!steps) {
+/** A whole asynchronous reduction: checked exactly like the synchronous one. */
+export async function reduceAsync(reduction: Reduction, x: unknown, options: unknown, fn: string, ignoreNaN = false): Promise<unknown> {
+  const c = readCall(reduction, x, options, fn, ignoreNaN, true);
+  const { signal } = c;
+  if (signal?.aborted) throw abortError(signal.reason);
+  if (c.backend === 'wasm' || c.count === 0) {
+    // wasm is single-threaded and synchronous; an empty view reads nothing.
     await nextTurn();
-    if (signal?.aborted) throw abortError(signal);
-    return fallback();
+    if (signal?.aborted) throw abortError(signal.reason);
+    return finish(c, compute(c));
   }
-  const input = await steps.prepare();
-  // A scratch copy goes back to the pool only when the native task that
-  // reads it has settled, even if the caller's promise rejected earlier.
-  const release = (input as { release?: () => void }).release;
+  const native = c.backend === 'native' ? addon() : undefined;
+  let data = c.data;
+  let offset = c.offset;
+  let release: (() => void) | undefined;
+  if (!c.shared) ({ data, offset, release } = await copyToScratch(c, fn));
   if (signal?.aborted) {
     release?.();
-    throw abortError(signal);
+    throw abortError(signal.reason);
   }
-  const token = steps.token();
-  const task = steps.start(input, token);
-  if (release) task.then(release, release);
-  return settle(task, () => token.cancel(), signal);
-}
-
-/**
- * `maxAsync` without the public entry point's wiring: validates like `max`,
- * then computes off the JavaScript thread. `syncMax` is used when the addon
- * is not available (the js and wasm backends are synchronous).
- */
-export async function maxAsyncWith(
-  x: Int64Array2D,
-  options: MaxAsyncOptions | undefined,
-  syncMax: (x: Int64Array2D, options?: MaxOptions) => BigInt64Array,
-): Promise<BigInt64Array> {
-  const view = checkView(x);
-  const opts = checkOptions(options);
-  const signal = checkSignal(options);
-  checkReducible(view, opts.axis);
-  const { addon } = loadNative();
-  const strided = { data: view.data, shape: [view.rows, view.cols], strides: [view.rowStride, view.colStride], offset: view.offset };
-  const steps =
-    addon && opts.backend === 'native'
-      ? {
-          prepare: () => shared(strided, signal, 'maxAsync'),
-          token: () => new addon.CancelToken(),
-          start: (v: typeof strided, token: CancelToken) =>
-            addon.maxI64Async(v.data, view.rows, view.cols, view.rowStride, view.colStride, v.offset, opts.axis, opts.strategy, opts.threads, token),
-        }
-      : undefined;
-  return offThread(signal, steps, () =>
-    syncMax(x, { axis: opts.axis, strategy: opts.strategy, threads: opts.threads, backend: opts.backend }),
-  );
+  const layout = layoutOf(c, offset);
+  let token: CancelTokenLike;
+  let task: Promise<NumericArray>;
+  try {
+    if (native) {
+      token = new native.CancelToken();
+      task = native.reduceAsync(data, layout, c.op, c.schedule, token);
+    } else {
+      const t = new WorkerCancelToken();
+      token = t;
+      task = reduceOnWorker(data, layout, c.op, t);
+    }
+  } catch (e) {
+    release?.();
+    throw e;
+  }
+  live.add(token);
+  // A scratch copy goes back to the pool only when the task that reads it
+  // has settled, even if the caller's promise rejected earlier.
+  const done = () => {
+    live.delete(token);
+    release?.();
+  };
+  task.then(done, done);
+  return finish(c, await settle(task, token, signal));
 }

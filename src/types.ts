@@ -1,49 +1,4 @@
-import type { Dtype, NumericArray } from './dtypes';
-
-/** A 2-D int64 array: `data` read through `shape`, `strides` and `offset`,
- * all counted in elements (not bytes). `stride` is accepted too, so scijs
- * `ndarray` and `@stdlib/ndarray` objects can be passed as they are. */
-export interface Int64Array2D {
-  data: BigInt64Array;
-  shape: readonly [number, number] | readonly number[];
-  strides?: readonly [number, number] | readonly number[];
-  stride?: readonly [number, number] | readonly number[];
-  offset?: number;
-}
-
-/** `"serial"`, `"mutex"` and `"lockfree"` are the article's kernels;
- * `"auto"` follows the memory layout and is the fastest. */
-export type Strategy = 'auto' | 'serial' | 'mutex' | 'lockfree';
-
-export interface MaxOptions {
-  /** 0 (default): one value per column. 1: one value per row. -1/-2 count from the end. */
-  axis?: number;
-  strategy?: Strategy;
-  /** Threads for this call; rayon's default (and `RAYON_NUM_THREADS`) otherwise. */
-  threads?: number;
-  /** Where to compute: the Rust addon (default), plain TypeScript, or WebAssembly. */
-  backend?: Backend;
-}
-
-export type Backend = 'native' | 'js' | 'wasm';
-
-/** A validated view: plain numbers the kernels can trust. */
-export interface View2 {
-  readonly data: BigInt64Array;
-  readonly rows: number;
-  readonly cols: number;
-  readonly rowStride: number;
-  readonly colStride: number;
-  readonly offset: number;
-}
-
-/** Options after validation, with defaults filled in. */
-export interface CheckedOptions {
-  readonly axis: 0 | 1;
-  readonly strategy: Strategy;
-  readonly threads: number | undefined;
-  readonly backend: Backend;
-}
+import type { NumericArray } from './dtypes';
 
 /** An N-d array of any numeric typed array: `data` read through `shape`,
  * `strides` (or `stride`) and `offset`, counted in elements. scijs `ndarray`
@@ -56,7 +11,19 @@ export interface NdArrayLike<T extends NumericArray = NumericArray> {
   offset?: number;
 }
 
-/** The reductions of the N-d engine. */
+/** A 2-D int64 array, the article's case. */
+export type Int64Array2D = NdArrayLike<BigInt64Array>;
+
+/** How the engine walks a 2-D view reduced along one axis: `"serial"`,
+ * `"mutex"` and `"lockfree"` are the article's kernels; `"auto"` (the
+ * default, any view) follows the memory layout and is the fastest. */
+export type Strategy = 'auto' | 'serial' | 'mutex' | 'lockfree';
+
+/** Where to compute: the Rust addon (default), plain TypeScript, or
+ * WebAssembly (max of a 2-D BigInt64Array along one axis only). */
+export type Backend = 'native' | 'js' | 'wasm';
+
+/** The reductions. */
 export type Reduction = 'min' | 'max' | 'sum' | 'argmin' | 'argmax' | 'minmax';
 
 /** Which axes to reduce: one (negative counts from the end), a list, or
@@ -69,27 +36,22 @@ export interface ReduceOptions {
   /** Skip NaN (NumPy's `nanmax` & co.); an all-NaN slice gives NaN, and
    * an error for argmin/argmax. Ignored for integers. */
   ignoreNaN?: boolean;
-  /** Threads for this call; rayon's default (and `RAYON_NUM_THREADS`) otherwise. */
+  /** Threads for this call, 1 to 1024; rayon's default (and `RAYON_NUM_THREADS`) otherwise. */
   threads?: number;
+  /** Default `"auto"`; the others need a 2-D array reduced along one axis. */
+  strategy?: Strategy;
+  /** Default `"native"`. */
+  backend?: Backend;
 }
 
-/** A validated N-d view: plain numbers the engines can trust. */
-export interface ViewNd {
-  readonly data: NumericArray;
-  readonly dtype: Dtype;
-  readonly shape: readonly number[];
-  readonly strides: readonly number[];
-  readonly offset: number;
+export type MaxOptions = ReduceOptions;
+
+export interface AsyncReduceOptions extends ReduceOptions {
+  /** Aborting rejects the promise with an `AbortError` and stops the kernels. */
+  signal?: AbortSignal;
 }
 
-/** N-d options after validation: axes non-negative, sorted, unique. */
-export interface CheckedReduceOptions {
-  readonly axes: readonly number[];
-  /** `axis: null`: every axis, and a scalar result. */
-  readonly all: boolean;
-  readonly ignoreNaN: boolean;
-  readonly threads: number | undefined;
-}
+export type MaxAsyncOptions = AsyncReduceOptions;
 
 /** One element of `T`: `bigint` for the 64-bit integer arrays. */
 export type ScalarOf<T extends NumericArray> = T extends BigInt64Array | BigUint64Array ? bigint : number;
@@ -100,11 +62,6 @@ export type SumOf<T extends NumericArray> = T extends Float32Array | Float64Arra
   : T extends BigUint64Array | Uint8Array | Uint8ClampedArray | Uint16Array | Uint32Array
     ? BigUint64Array
     : BigInt64Array;
-
-export interface AsyncReduceOptions extends ReduceOptions {
-  /** Aborting rejects the promise with an `AbortError` and stops the kernels. */
-  signal?: AbortSignal;
-}
 
 /** The families of results: extremum (min, max), sum, arg (argmin,
  * argmax), minmax. */

@@ -1,173 +1,405 @@
-// The one validation every backend shares. It runs in O(1): the lowest and
-// highest addressed elements follow from shape, strides and offset alone.
-// The Rust core checks the same bounds again, because a native kernel that
-// reads unchecked must not trust its caller; this layer exists for messages
-// that name the user's own fields, and for the backends without Rust.
-import type { Backend, CheckedOptions, Int64Array2D, MaxOptions, Strategy, View2 } from './types';
+// The trust boundary: the one place that reads user values. Every value is
+// read once, options before the view, and the view's memory last, through
+// the platform's own accessors (src/dtypes.ts), so that no getter, Proxy,
+// own property or subclass can change what the kernels see after it was
+// checked. Lists are read by index after their length is checked; the
+// bounds check is O(ndim) (`addressRange`). The addon checks the packed
+// view again before it reads unchecked.
+import { constants as bufferConstants } from 'node:buffer';
+import { isSharedArrayBuffer } from 'node:util/types';
 
-export const STRATEGIES: readonly Strategy[] = ['auto', 'serial', 'mutex', 'lockfree'];
+import type { Op } from './addon';
+import { bufferOf, byteOffsetOf, DTYPE_NAMES, dtypeOf, lengthOf, typedArrayTag } from './dtypes';
+import type { Dtype, NumericArray } from './dtypes';
+import { CODES, hasCode, ndError } from './errors';
+import type { Code } from './errors';
+import type { Backend, Reduction, Strategy } from './types';
+
+/** NumPy's limit on dimensions (NPY_MAXDIMS in NumPy 2). */
+export const MAX_NDIM = 64;
 export const MAX_THREADS = 1024;
+export const REDUCTIONS: readonly Reduction[] = ['min', 'max', 'sum', 'argmin', 'argmax', 'minmax'];
+export const STRATEGIES: readonly Strategy[] = ['auto', 'serial', 'mutex', 'lockfree'];
 export const BACKENDS: readonly Backend[] = ['native', 'js', 'wasm'];
+/** The axis reduced when `options.axis` is not given. */
+export const DEFAULT_AXIS = 0;
 
-/** Shows a bad value in a message without calling user code. */
+/** Shows a bad value in a message without running user code where it can be helped. */
 export function describe(value: unknown): string {
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
-  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
-  if (value === null || value === undefined || typeof value !== 'object') return String(value);
-  if (ArrayBuffer.isView(value)) return value.constructor.name;
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  switch (typeof value) {
+    case 'bigint':
+      return `${value}n`;
+    case 'string':
+      return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
+    case 'number':
+      return Object.is(value, -0) ? '-0' : String(value);
+    case 'object':
+      break;
+    case 'function':
+    case 'symbol':
+      return `a ${typeof value}`;
+    default:
+      return String(value);
+  }
+  if (value === null) return 'null';
+  const tag = typedArrayTag(value);
+  if (tag !== undefined) return `a ${tag}`;
+  if (ArrayBuffer.isView(value)) return 'a DataView';
+  try {
+    if (Array.isArray(value)) return `an array of length ${describe((value as unknown[]).length)}`;
+  } catch {
+    return 'an array';
+  }
   return 'an object';
 }
 
-/** Reads `obj[key]`, turning a throwing getter or Proxy trap into a TypeError. */
-export function read(obj: object, key: string, field: string): unknown {
+/** Reads `obj[key]`; a throwing getter or Proxy trap becomes a TypeError
+ * with `code` (one of ours, such as a freed wasm array's, passes through). */
+function read(obj: object, key: PropertyKey, field: string, code: Code): unknown {
   try {
-    return (obj as Record<string, unknown>)[key];
+    return (obj as Record<PropertyKey, unknown>)[key];
   } catch (cause) {
-    throw new TypeError(`${field} could not be read: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    if (hasCode(cause)) throw cause;
+    throw ndError(TypeError, code, `${field} could not be read: ${(cause as Error)?.message ?? String(cause)}`, cause);
   }
 }
 
-export function safeInteger(value: unknown, field: string, min: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || Object.is(value, -0)) {
-    throw new TypeError(`${field} must be a safe integer, got ${describe(value)}`);
+/** A safe integer of at least `min` (`-0` is 0, as scijs's `step(-1)` makes). */
+function integer(value: unknown, field: string, min: number, code: Code = CODES.NEGATIVE): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw ndError(TypeError, CODES.NOT_INTEGER, `${field} must be a safe integer, got ${describe(value)}`);
   }
-  if (value < min) throw new RangeError(`${field} must be at least ${min}, got ${value}`);
-  return value;
+  if (value < min) throw ndError(RangeError, code, `${field} must be at least ${min}, got ${value}`);
+  return value + 0;
 }
 
-function pair(value: unknown, field: string, min: number): [number, number] {
-  if (!Array.isArray(value) && !ArrayBuffer.isView(value)) {
-    throw new TypeError(`${field} must be an array of 2 numbers, got ${describe(value)}`);
+/** The entries of a list (an array or a typed array), at most MAX_NDIM:
+ * the length is checked before any entry is read, and a hole is an error. */
+function list(value: unknown, field: string, code: Code): unknown[] {
+  let isArray = false;
+  try {
+    isArray = Array.isArray(value);
+  } catch (cause) {
+    throw ndError(TypeError, code, `${field} could not be read: ${(cause as Error)?.message}`, cause);
   }
-  const list = value as ArrayLike<unknown>;
   let length: unknown;
-  try {
-    length = list.length;
-  } catch (cause) {
-    throw new TypeError(`${field} could not be read`, { cause });
+  if (isArray) length = read(value as object, 'length', `${field}.length`, code);
+  else if (typedArrayTag(value) !== undefined) length = lengthOf(value as NumericArray);
+  else throw ndError(TypeError, code, `${field} must be a list of integers, got ${describe(value)}`);
+  if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
+    throw ndError(TypeError, code, `${field} has an invalid length ${describe(length)}`);
   }
-  if (length !== 2) throw new RangeError(`${field} must have 2 entries for a 2-D array, got ${describe(length)}`);
-  const at = (i: number) => read(list as object, String(i), `${field}[${i}]`);
-  return [safeInteger(at(0), `${field}[0]`, min), safeInteger(at(1), `${field}[1]`, min)];
+  if (length > MAX_NDIM) throw ndError(RangeError, code, `${field} has ${length} entries, more than ${MAX_NDIM}`);
+  const out = new Array<unknown>(length);
+  for (let k = 0; k < length; k++) {
+    let present = true;
+    if (isArray) {
+      try {
+        present = Object.hasOwn(value as object, k);
+      } catch (cause) {
+        throw ndError(TypeError, code, `${field}[${k}] could not be read: ${(cause as Error)?.message}`, cause);
+      }
+    }
+    if (!present) throw ndError(TypeError, code, `${field}[${k}] is a hole (an empty slot of a sparse array); give every entry`);
+    out[k] = read(value as object, k, `${field}[${k}]`, code);
+  }
+  return out;
 }
+
+const bracket = (xs: readonly number[]) => `[${xs.join(', ')}]`;
 
 /**
  * The lowest and highest element a non-empty view addresses, in O(ndim).
  * Plain numbers while every partial sum stays below 2^53 (exact, and much
  * cheaper per call than BigInt); BigInt beyond, where doubles would round.
  */
-export function addressRange(offset: number, dims: readonly (readonly [length: number, stride: number])[]): [number | bigint, number | bigint] {
+export function addressRange(offset: number, shape: readonly number[], strides: readonly number[]): [number | bigint, number | bigint] {
   let low = offset;
   let high = offset;
-  for (const [n, s] of dims) {
-    const reach = (n - 1) * s;
+  let exact = offset <= Number.MAX_SAFE_INTEGER;
+  for (let k = 0; k < shape.length; k++) {
+    const reach = (shape[k] - 1) * strides[k];
+    if (Math.abs(reach) > Number.MAX_SAFE_INTEGER) exact = false;
     if (reach < 0) low += reach;
     else high += reach;
   }
-  if (Math.max(-low, high, offset) <= Number.MAX_SAFE_INTEGER && dims.every(([n, s]) => Math.abs((n - 1) * s) <= Number.MAX_SAFE_INTEGER)) {
-    return [low, high];
-  }
+  if (exact && Math.max(-low, high) <= Number.MAX_SAFE_INTEGER) return [low, high];
   let bigLow = BigInt(offset);
   let bigHigh = bigLow;
-  for (const [n, s] of dims) {
-    const reach = BigInt(n - 1) * BigInt(s);
+  for (let k = 0; k < shape.length; k++) {
+    const reach = BigInt(shape[k] - 1) * BigInt(strides[k]);
     if (reach < 0n) bigLow += reach;
     else bigHigh += reach;
   }
   return [bigLow, bigHigh];
 }
 
-/** Validates a user's 2-D array; the result addresses only elements of `data`. */
-export function checkView(x: unknown, name = 'x'): View2 {
-  if (x === null || typeof x !== 'object') {
-    throw new TypeError(`${name} must be an object with data and shape, got ${describe(x)}`);
+/** C-order (row-major) strides of `shape`, in elements. */
+export function cStrides(shape: readonly number[]): number[] {
+  // An empty array addresses nothing, and the products of its other
+  // lengths may pass 2^53: any valid strides will do, so zeros.
+  const strides = new Array<number>(shape.length).fill(0);
+  if (shape.includes(0)) return strides;
+  let step = 1;
+  for (let k = shape.length - 1; k >= 0; k--) {
+    strides[k] = step;
+    step *= shape[k];
   }
-  const data = read(x, 'data', `${name}.data`);
-  if (!(data instanceof BigInt64Array)) {
-    throw new TypeError(`${name}.data must be a BigInt64Array, got ${describe(data)}`);
+  return strides;
+}
+
+/** A checked view: `data` is the dtype's own constructor over the memory
+ * the caller's typed array had when it was read (never the caller's object). */
+export interface View {
+  readonly data: NumericArray;
+  readonly dtype: Dtype;
+  /** `data` lies on a SharedArrayBuffer (by the platform's check). */
+  readonly shared: boolean;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+  /** Elements addressed (the product of the shape). */
+  readonly count: number;
+}
+
+/** Array.isArray, false for a revoked Proxy (which throws). */
+function isArray(value: unknown): boolean {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
   }
-  const [rows, cols] = pair(read(x, 'shape', `${name}.shape`), `${name}.shape`, 0);
-  let rawStrides = read(x, 'strides', `${name}.strides`);
-  let stridesField = `${name}.strides`;
+}
+
+function notAnArray(x: unknown, fn: string): Error {
+  const what = 'an object { data, shape } (data: a typed array such as Float64Array; shape: the length of each axis)';
+  let hint = '';
+  if (typedArrayTag(x) !== undefined) hint = `; wrap it: ${fn}({ data: x, shape: [x.length] })`;
+  else if (isArray(x)) hint = `; wrap a list of numbers: ${fn}({ data: Float64Array.from(list), shape: [list.length] })`;
+  return ndError(TypeError, CODES.BAD_ARRAY, `x must be ${what}, got ${describe(x)}${hint}`);
+}
+
+/** Checks a user's N-d array; the result addresses only elements of its `data`. */
+export function readView(x: unknown, fn = 'max'): View {
+  if (x === null || typeof x !== 'object' || typedArrayTag(x) !== undefined || isArray(x)) throw notAnArray(x, fn);
+  const raw = read(x, 'data', 'x.data', CODES.BAD_ARRAY);
+  const dtype = dtypeOf(raw);
+  if (!dtype) {
+    const hint = isArray(raw) ? ' (make one: Float64Array.from(list))' : '';
+    throw ndError(TypeError, CODES.BAD_ARRAY, `x.data must be a numeric typed array (${DTYPE_NAMES}), got ${describe(raw)}${hint}`);
+  }
+  const shapeList = list(read(x, 'shape', 'x.shape', CODES.BAD_ARRAY), 'x.shape', CODES.BAD_ARRAY);
+  if (shapeList.length === 0) throw ndError(RangeError, CODES.BAD_ARRAY, 'x.shape must have at least 1 entry, got []');
+  const shape = shapeList.map((v, k) => integer(v, `x.shape[${k}]`, 0));
+  let rawStrides = read(x, 'strides', 'x.strides', CODES.BAD_ARRAY);
+  let stridesField = 'x.strides';
   if (rawStrides === undefined) {
-    rawStrides = read(x, 'stride', `${name}.stride`);
-    stridesField = `${name}.stride`;
+    rawStrides = read(x, 'stride', 'x.stride', CODES.BAD_ARRAY);
+    if (rawStrides !== undefined) stridesField = 'x.stride';
   }
-  const [rowStride, colStride] =
-    rawStrides === undefined ? [cols, 1] : pair(rawStrides, stridesField, -Number.MAX_SAFE_INTEGER);
-  const rawOffset = read(x, 'offset', `${name}.offset`);
-  const offset = rawOffset === undefined ? 0 : safeInteger(rawOffset, `${name}.offset`, 0);
-  const len = data.length;
-  if (rows * cols > Number.MAX_SAFE_INTEGER) {
-    throw new RangeError(`${name}.shape [${rows}, ${cols}] has more than 2^53 - 1 elements`);
-  }
-  if (rows === 0 || cols === 0) {
-    if (offset > len) throw new RangeError(`${name}.offset ${offset} is past the end of data (length ${len})`);
-  } else {
-    if (offset >= len) {
-      throw new RangeError(`${name}.offset ${offset} is outside data (length ${len})`);
+  let strides: number[];
+  if (rawStrides === undefined) strides = cStrides(shape);
+  else {
+    const entries = list(rawStrides, stridesField, CODES.BAD_ARRAY);
+    if (entries.length !== shape.length) {
+      throw ndError(RangeError, CODES.BAD_ARRAY, `${stridesField} must have ${shape.length} entries, one per axis of x.shape, got ${entries.length}`);
     }
-    const [low, high] = addressRange(offset, [
-      [rows, rowStride],
-      [cols, colStride],
-    ]);
+    strides = entries.map((v, k) => integer(v, `${stridesField}[${k}]`, -Number.MAX_SAFE_INTEGER));
+  }
+  const rawOffset = read(x, 'offset', 'x.offset', CODES.BAD_ARRAY);
+  const offset = rawOffset === undefined ? 0 : integer(rawOffset, 'x.offset', 0);
+  // The memory, last: nothing the caller wrote runs after these reads.
+  const typed = raw as NumericArray;
+  const buffer = bufferOf(typed);
+  const len = lengthOf(typed);
+  const data = len === 0 ? new dtype.ctor(0) : new dtype.ctor(buffer, byteOffsetOf(typed), len);
+  // A float product passes 2^53 - 1 exactly when the true product does.
+  let count = 1;
+  for (const d of shape) count *= d;
+  if (count > Number.MAX_SAFE_INTEGER) {
+    throw ndError(RangeError, CODES.SHAPE_OVERFLOW, `x.shape ${bracket(shape)} has more than 2^53 - 1 elements`);
+  }
+  if (count === 0) {
+    if (offset > len) throw ndError(RangeError, CODES.OUT_OF_BOUNDS, `x.offset ${offset} is past the end of data (length ${len})`);
+  } else {
+    if (offset >= len) throw ndError(RangeError, CODES.OUT_OF_BOUNDS, `x.offset ${offset} is outside data (length ${len})`);
+    const [low, high] = addressRange(offset, shape, strides);
     if (low < 0) {
-      throw new RangeError(
-        `${stridesField} [${rowStride}, ${colStride}] with offset ${offset} reaches element ${low}, before the start of data`,
-      );
+      throw ndError(RangeError, CODES.OUT_OF_BOUNDS, `${stridesField} ${bracket(strides)} with offset ${offset} reaches element ${low}, before the start of data`);
     }
     if (high >= len) {
-      throw new RangeError(
-        `${stridesField} [${rowStride}, ${colStride}] with shape [${rows}, ${cols}] and offset ${offset} reaches element ${high}, past the end of data (length ${len})`,
+      throw ndError(
+        RangeError,
+        CODES.OUT_OF_BOUNDS,
+        `${stridesField} ${bracket(strides)} with shape ${bracket(shape)} and offset ${offset} reaches element ${high}, past the end of data (length ${len})`,
       );
     }
   }
-  return { data, rows, cols, rowStride, colStride, offset };
+  return { data, dtype, shared: isSharedArrayBuffer(buffer), shape, strides, offset, count };
 }
 
-/** Validates `max` options, filling in defaults. */
-export function checkOptions(options: unknown): CheckedOptions {
-  if (options === undefined) return { axis: 0, strategy: 'auto', threads: undefined, backend: 'native' };
+/** Options as read, before the view: axes not yet resolved against ndim. */
+interface Options {
+  readonly axis: undefined | null | number | readonly number[];
+  readonly ignoreNaN: boolean;
+  readonly threads: number;
+  readonly strategy: Strategy;
+  readonly backend: Backend;
+  readonly signal: AbortSignal | undefined;
+}
+
+const DEFAULTS: Options = { axis: undefined, ignoreNaN: false, threads: 0, strategy: 'auto', backend: 'native', signal: undefined };
+
+const choices = (xs: readonly string[]) => xs.map((s) => `"${s}"`).join(', ');
+
+function oneOf<T extends string>(raw: unknown, field: string, all: readonly T[], fallback: T): T {
+  if (raw === undefined) return fallback;
+  if (!all.includes(raw as T)) throw ndError(TypeError, CODES.BAD_OPTION, `${field} must be one of ${choices(all)}, got ${describe(raw)}`);
+  return raw as T;
+}
+
+function readOptions(options: unknown, reduction: Reduction, async: boolean): Options {
+  if (options === undefined) return DEFAULTS;
   if (options === null || typeof options !== 'object') {
-    throw new TypeError(`options must be an object, got ${describe(options)}`);
+    throw ndError(TypeError, CODES.BAD_OPTION, `options must be an object, got ${describe(options)}`);
   }
-  const rawAxis = read(options, 'axis', 'options.axis');
-  let axis: 0 | 1 = 0;
-  if (rawAxis !== undefined) {
-    const a = safeInteger(rawAxis, 'options.axis', -Number.MAX_SAFE_INTEGER);
-    if (a !== 0 && a !== 1 && a !== -1 && a !== -2) {
-      throw new RangeError(`options.axis ${a} is out of range for a 2-D array (expected 0, 1, -1 or -2)`);
+  const get = (key: string) => read(options, key, `options.${key}`, CODES.BAD_OPTION);
+  const rawAxis = get('axis');
+  let axis: Options['axis'];
+  if (rawAxis === undefined || rawAxis === null) axis = rawAxis;
+  else if (typeof rawAxis === 'number') axis = integer(rawAxis, 'options.axis', -Number.MAX_SAFE_INTEGER);
+  else if (typeof rawAxis === 'object') {
+    const entries = list(rawAxis, 'options.axis', CODES.BAD_OPTION);
+    if (entries.length === 0) throw ndError(RangeError, CODES.BAD_OPTION, 'options.axis must list at least one axis, got []');
+    axis = entries.map((v, k) => integer(v, `options.axis[${k}]`, -Number.MAX_SAFE_INTEGER));
+  } else {
+    throw ndError(TypeError, CODES.BAD_OPTION, `options.axis must be an integer, a list of integers or null, got ${describe(rawAxis)}`);
+  }
+  const rawIgnore = get('ignoreNaN');
+  if (rawIgnore !== undefined && typeof rawIgnore !== 'boolean') {
+    throw ndError(TypeError, CODES.BAD_OPTION, `options.ignoreNaN must be a boolean, got ${describe(rawIgnore)}`);
+  }
+  if (rawIgnore === true && reduction === 'sum') {
+    // There is no NaN-skipping sum; ignoring the flag would be a lie.
+    throw ndError(TypeError, CODES.BAD_OPTION, 'options.ignoreNaN applies to min, max, argmin, argmax and minmax, not to sum');
+  }
+  const rawThreads = get('threads');
+  let threads = 0;
+  if (rawThreads !== undefined) {
+    threads = integer(rawThreads, 'options.threads', 1, CODES.BAD_OPTION);
+    if (threads > MAX_THREADS) throw ndError(RangeError, CODES.BAD_OPTION, `options.threads must be at most ${MAX_THREADS}, got ${threads}`);
+  }
+  const strategy = oneOf(get('strategy'), 'options.strategy', STRATEGIES, 'auto');
+  const backend = oneOf(get('backend'), 'options.backend', BACKENDS, 'native');
+  let signal: AbortSignal | undefined;
+  if (async) {
+    const raw = get('signal');
+    if (raw !== undefined && !(raw instanceof AbortSignal)) {
+      throw ndError(TypeError, CODES.BAD_OPTION, `options.signal must be an AbortSignal, got ${describe(raw)}`);
     }
-    axis = a === 1 || a === -1 ? 1 : 0;
+    signal = raw;
   }
-  const rawStrategy = read(options, 'strategy', 'options.strategy');
-  const strategy = rawStrategy === undefined ? 'auto' : rawStrategy;
-  if (!STRATEGIES.includes(strategy as Strategy)) {
-    throw new TypeError(`options.strategy must be one of ${STRATEGIES.map((s) => `"${s}"`).join(', ')}, got ${describe(strategy)}`);
-  }
-  const threads = checkThreads(options);
-  const rawBackend = read(options, 'backend', 'options.backend');
-  const backend = rawBackend === undefined ? 'native' : rawBackend;
-  if (!BACKENDS.includes(backend as Backend)) {
-    throw new TypeError(`options.backend must be one of ${BACKENDS.map((s) => `"${s}"`).join(', ')}, got ${describe(backend)}`);
-  }
-  return { axis, strategy: strategy as Strategy, threads, backend: backend as Backend };
+  return { axis, ignoreNaN: rawIgnore === true, threads, strategy, backend, signal };
 }
 
-/** `options.threads`: undefined (rayon's default) or 1 to MAX_THREADS. */
-export function checkThreads(options: object): number | undefined {
-  const raw = read(options, 'threads', 'options.threads');
-  if (raw === undefined) return undefined;
-  const threads = safeInteger(raw, 'options.threads', 1);
-  if (threads > MAX_THREADS) throw new RangeError(`options.threads must be at most ${MAX_THREADS}, got ${threads}`);
-  return threads;
+function axisIndex(a: number, field: string, ndim: number): number {
+  if (a < -ndim || a >= ndim) {
+    throw ndError(RangeError, CODES.BAD_OPTION, `${field} ${a} is out of range for a ${ndim}-D array (expected ${-ndim} to ${ndim - 1})`);
+  }
+  return a < 0 ? a + ndim : a;
 }
 
-/** The rule NumPy applies: reducing an empty axis of max has no identity. */
-export function checkReducible(view: View2, axis: 0 | 1): void {
-  if ((axis === 0 ? view.rows : view.cols) === 0) {
-    throw new RangeError('zero-size array to reduction operation maximum which has no identity');
+/** `axis` as the sorted, unique, non-negative list the engines take. */
+function resolveAxes(axis: Options['axis'], ndim: number): number[] {
+  if (axis === null) return Array.from({ length: ndim }, (_, k) => k);
+  if (axis === undefined || typeof axis === 'number') return [axisIndex(axis ?? DEFAULT_AXIS, 'options.axis', ndim)];
+  const axes: number[] = [];
+  axis.forEach((entry, k) => {
+    const a = axisIndex(entry, `options.axis[${k}]`, ndim);
+    if (axes.includes(a)) throw ndError(RangeError, CODES.BAD_OPTION, `options.axis ${bracket(axis)} names axis ${a} twice`);
+    axes.push(a);
+  });
+  return axes.sort((p, q) => p - q);
+}
+
+/** NumPy's name of the operation, for its error on empty reductions. */
+const NUMPY_NAME: Record<Reduction, string> = { max: 'maximum', argmax: 'maximum', min: 'minimum', argmin: 'minimum', minmax: 'minimum', sum: 'add' };
+
+/** Bytes one result array may hold: Node's limit for a single buffer. */
+const MAX_RESULT_BYTES = bufferConstants.MAX_LENGTH;
+
+/** Everything a reduction needs, checked: nothing of the caller's is read after this. */
+export interface Call extends View {
+  readonly reduction: Reduction;
+  /** The addon's op: `nan…` when NaN is skipped in a float array. */
+  readonly op: Op;
+  readonly axes: readonly number[];
+  /** `axis: null`: every axis, and a scalar result. */
+  readonly all: boolean;
+  /** 0: the default pool. */
+  readonly threads: number;
+  readonly schedule: Strategy;
+  readonly backend: Backend;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Reads and checks one call of a reduction (`fn` names the public function
+ * in hints); throws before any work. */
+export function readCall(reduction: Reduction, x: unknown, options: unknown, fn: string, ignoreNaN = false, async = false): Call {
+  const o = readOptions(options, reduction, async);
+  const view = readView(x, fn);
+  const ndim = view.shape.length;
+  const axes = resolveAxes(o.axis, ndim);
+  if (o.strategy !== 'auto' && (ndim !== 2 || axes.length !== 1)) {
+    throw ndError(
+      RangeError,
+      CODES.BAD_OPTION,
+      `options.strategy "${o.strategy}" needs a 2-D array reduced along one axis, got a ${ndim}-D array reduced along axes ${bracket(axes)}`,
+    );
   }
+  if (o.backend === 'wasm' && (reduction !== 'max' || view.dtype.name !== 'int64' || ndim !== 2 || axes.length !== 1)) {
+    throw ndError(
+      RangeError,
+      CODES.BAD_OPTION,
+      `options.backend "wasm" computes only max of a 2-D BigInt64Array along one axis (the article's case), not ${reduction} of a ${ndim}-D ${view.dtype.ctor.name} along axes ${bracket(axes)}`,
+    );
+  }
+  let kept = 1;
+  for (let k = 0; k < ndim; k++) if (!axes.includes(k)) kept *= view.shape[k];
+  // Every result element is at most 8 bytes; minmax holds two per position.
+  if (kept * 8 * (reduction === 'minmax' ? 2 : 1) > MAX_RESULT_BYTES) {
+    throw ndError(RangeError, CODES.TOO_LARGE, `a result of ${kept} elements cannot be allocated`);
+  }
+  if (reduction !== 'sum' && axes.some((a) => view.shape[a] === 0)) {
+    throw ndError(RangeError, CODES.ZERO_SIZE, `zero-size array to reduction operation ${NUMPY_NAME[reduction]} which has no identity`);
+  }
+  const skip = (ignoreNaN || o.ignoreNaN) && view.dtype.kind === 'float';
+  const op = (skip ? `nan${reduction}` : reduction) as Op;
+  return { ...view, reduction, op, axes, all: o.axis === null, threads: o.threads, schedule: o.strategy, backend: o.backend, signal: o.signal };
+}
+
+/** The shape of a reduction's result: the input's shape without the
+ * reduced axes (`[]` for `axis: null` or when every axis is listed). */
+export function resultShape(x: unknown, options?: unknown): number[] {
+  const o = readOptions(options, 'max', false);
+  const view = readView(x, 'resultShape');
+  const axes = resolveAxes(o.axis, view.shape.length);
+  return view.shape.filter((_, k) => !axes.includes(k));
+}
+
+/** The contract's packed layout of a checked call (`offset` where the data
+ * was copied): [threads, offset, ndim, shape, strides, naxes, axes]. */
+export function layoutOf(c: Call, offset = c.offset): Float64Array {
+  const nd = c.shape.length;
+  const layout = new Float64Array(4 + 2 * nd + c.axes.length);
+  layout[0] = c.threads;
+  layout[1] = offset;
+  layout[2] = nd;
+  for (let k = 0; k < nd; k++) {
+    layout[3 + k] = c.shape[k];
+    layout[3 + nd + k] = c.strides[k];
+  }
+  layout[3 + 2 * nd] = c.axes.length;
+  for (let k = 0; k < c.axes.length; k++) layout[4 + 2 * nd + k] = c.axes[k];
+  return layout;
 }

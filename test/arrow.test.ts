@@ -7,7 +7,7 @@ import * as A from 'apache-arrow';
 
 import { maxColumns, minColumns, reduceColumns, sumColumns } from '../src/index';
 import type { Reduction } from '../src/index';
-import { beatsMax, beatsMin } from '../src/reference-nd';
+import { beatsMax, beatsMin } from '../src/arrow';
 import { sameResult } from './nd-cases';
 
 type Value = number | bigint;

@@ -1,4 +1,5 @@
-// The table of bad inputs, shared by the sync and async tests.
+// The table of bad inputs, shared by the sync and async tests: each row
+// names the error class, its code and the gist of its message.
 import * as assert from 'node:assert/strict';
 export const d6 = () => new BigInt64Array([1n, 2n, 3n, 4n, 5n, 6n]);
 export const ok = { data: d6(), shape: [2, 3] };
@@ -9,7 +10,7 @@ function detached(): BigInt64Array {
   return a;
 }
 
-export type Row = [name: string, x: unknown, options: unknown, error: typeof TypeError | typeof RangeError, message: RegExp];
+export type Row = [name: string, x: unknown, options: unknown, error: typeof TypeError | typeof RangeError, code: string, message: RegExp];
 
 const throwing = {
   get data(): BigInt64Array {
@@ -18,67 +19,74 @@ const throwing = {
   shape: [2, 3],
 };
 const trap = new Proxy({}, { get() { throw new Error('trap'); } });
-
-// Other dtypes and shapes are valid N-d input of `max` (issue 5); they
-// are errors only for the article's 2-D int64 kernels, which a `strategy`
-// (or `backend`) selects.
-const ARTICLE = { strategy: 'auto' };
+const SERIAL = { strategy: 'serial' };
+const ARRAY = 'ERR_NDREDUCE_BAD_ARRAY';
+const OPTION = 'ERR_NDREDUCE_BAD_OPTION';
+const INTEGER = 'ERR_NDREDUCE_NOT_INTEGER';
+const NEGATIVE = 'ERR_NDREDUCE_NEGATIVE';
+const BOUNDS = 'ERR_NDREDUCE_OUT_OF_BOUNDS';
 
 export const BAD_INPUTS: Row[] = [
-  ['x undefined', undefined, undefined, TypeError, /x must be an object/],
-  ['x null', null, undefined, TypeError, /x must be an object.*null/],
-  ['x a number', 42, undefined, TypeError, /x must be an object.*42/],
-  ['x a string', 'abc', undefined, TypeError, /x must be an object/],
-  ['x a BigInt64Array alone', d6(), undefined, TypeError, /x.data must be a BigInt64Array, got undefined/],
-  ['data missing', { shape: [2, 3] }, undefined, TypeError, /x.data must be a BigInt64Array/],
-  ['data a plain array', { data: [1n, 2n], shape: [1, 2] }, undefined, TypeError, /x.data must be a BigInt64Array, got an array/],
-  ['data a BigUint64Array', { data: new BigUint64Array(6), shape: [2, 3] }, ARTICLE, TypeError, /BigUint64Array/],
-  ['data a Float64Array', { data: new Float64Array(6), shape: [2, 3] }, ARTICLE, TypeError, /Float64Array/],
-  ['data a string', { data: 'abc', shape: [1, 3] }, undefined, TypeError, /x.data/],
-  ['data getter throws', throwing, undefined, TypeError, /x.data could not be read: boom/],
-  ['Proxy that throws', trap, undefined, TypeError, /could not be read: trap/],
-  ['detached buffer', { data: detached(), shape: [2, 3] }, undefined, RangeError, /past the end of data \(length 0\)|outside data \(length 0\)/],
-  ['shape missing', { data: d6() }, undefined, TypeError, /x.shape must be an array/],
-  ['shape a number', { data: d6(), shape: 6 }, undefined, TypeError, /x.shape must be an array of 2 numbers, got 6/],
-  ['shape of length 1', { data: d6(), shape: [6] }, ARTICLE, RangeError, /x.shape must have 2 entries/],
-  ['shape of length 3', { data: d6(), shape: [1, 2, 3] }, ARTICLE, RangeError, /x.shape must have 2 entries/],
-  ['shape fractional', { data: d6(), shape: [1.5, 2] }, undefined, TypeError, /x.shape\[0\] must be a safe integer, got 1.5/],
-  ['shape NaN', { data: d6(), shape: [NaN, 2] }, undefined, TypeError, /x.shape\[0\].*NaN/],
-  ['shape Infinity', { data: d6(), shape: [2, Infinity] }, undefined, TypeError, /x.shape\[1\].*Infinity/],
-  ['shape -0', { data: d6(), shape: [-0, 2] }, undefined, TypeError, /x.shape\[0\].*-0/],
-  ['shape negative', { data: d6(), shape: [-1, 2] }, undefined, RangeError, /x.shape\[0\] must be at least 0, got -1/],
-  ['shape a BigInt', { data: d6(), shape: [2n, 3] }, undefined, TypeError, /x.shape\[0\].*2n/],
-  ['shape a string', { data: d6(), shape: ['2', 3] }, undefined, TypeError, /x.shape\[0\].*"2"/],
-  ['shape beyond 2^53', { data: d6(), shape: [2 ** 53, 1] }, undefined, TypeError, /x.shape\[0\] must be a safe integer/],
-  ['shape product past 2^53', { data: d6(), shape: [2 ** 30, 2 ** 30] }, undefined, RangeError, /more than 2\^53 - 1 elements/],
-  ['shape too big for data', { data: d6(), shape: [3, 3] }, undefined, RangeError, /past the end of data \(length 6\)/],
-  ['strides of length 1', { data: d6(), shape: [2, 3], strides: [3] }, undefined, RangeError, /x.strides must have 2 entries/],
-  ['strides fractional', { data: d6(), shape: [2, 3], strides: [3, 0.5] }, undefined, TypeError, /x.strides\[1\].*0.5/],
-  ['strides NaN', { data: d6(), shape: [2, 3], strides: [NaN, 1] }, undefined, TypeError, /x.strides\[0\].*NaN/],
-  ['strides huge', { data: d6(), shape: [2, 3], strides: [2 ** 60, 1] }, undefined, TypeError, /x.strides\[0\]/],
-  ['stride (scijs) too long', { data: d6(), shape: [2, 3], stride: [4, 1] }, undefined, RangeError, /x.stride .*past the end/],
-  ['strides one past the end', { data: d6(), shape: [2, 3], strides: [3, 1], offset: 1 }, undefined, RangeError, /reaches element 6, past the end/],
-  ['strides one before the start', { data: d6(), shape: [2, 3], strides: [-3, 1], offset: 2 }, undefined, RangeError, /reaches element -1, before the start/],
-  ['negative column stride before the start', { data: d6(), shape: [2, 3], strides: [3, -1], offset: 1 }, undefined, RangeError, /before the start/],
-  ['offset at the end', { data: d6(), shape: [1, 1], offset: 6 }, undefined, RangeError, /x.offset 6 is outside data/],
-  ['offset negative', { data: d6(), shape: [1, 1], offset: -1 }, undefined, RangeError, /x.offset must be at least 0, got -1/],
-  ['offset a string', { data: d6(), shape: [1, 1], offset: '1' }, undefined, TypeError, /x.offset must be a safe integer/],
-  ['offset fractional', { data: d6(), shape: [1, 1], offset: 0.5 }, undefined, TypeError, /x.offset.*0.5/],
-  ['rows == 0 on axis 0', { data: d6(), shape: [0, 3] }, undefined, RangeError, /zero-size array to reduction operation maximum which has no identity/],
-  ['cols == 0 on axis 1', { data: d6(), shape: [3, 0] }, { axis: 1 }, RangeError, /zero-size array/],
-  ['options a string', ok, 'fast', TypeError, /options must be an object, got "fast"/],
-  ['unknown strategy', ok, { strategy: 'fastest' }, TypeError, /options.strategy must be one of .*"fastest"/],
-  ['strategy a number', ok, { strategy: 1 }, TypeError, /options.strategy.*got 1/],
-  ['axis 2', ok, { axis: 2 }, RangeError, /options.axis 2 is out of range/],
-  ['axis -3', ok, { axis: -3 }, RangeError, /options.axis -3 is out of range/],
-  ['axis a string', ok, { axis: '0' }, TypeError, /options.axis must be a safe integer, got "0"/],
-  ['axis fractional', ok, { axis: 0.5 }, TypeError, /options.axis.*0.5/],
-  ['threads 0', ok, { threads: 0 }, RangeError, /options.threads must be at least 1, got 0/],
-  ['threads negative', ok, { threads: -2 }, RangeError, /options.threads must be at least 1/],
-  ['threads fractional', ok, { threads: 1.5 }, TypeError, /options.threads.*1.5/],
-  ['threads huge', ok, { threads: 1e9 }, RangeError, /options.threads must be at most 1024/],
-  ['threads a BigInt', ok, { threads: 2n }, TypeError, /options.threads.*2n/],
-  ['unknown backend', ok, { backend: 'gpu' }, TypeError, /options.backend must be one of .*"gpu"/],
+  ['x undefined', undefined, undefined, TypeError, ARRAY, /x must be an object \{ data, shape \}.*got undefined/],
+  ['x null', null, undefined, TypeError, ARRAY, /x must be an object.*null/],
+  ['x a number', 42, undefined, TypeError, ARRAY, /x must be an object.*42/],
+  ['x a string', 'abc', undefined, TypeError, ARRAY, /x must be an object/],
+  ['x a BigInt64Array alone', d6(), undefined, TypeError, ARRAY, /got a BigInt64Array; wrap it: max\(\{ data: x, shape: \[x.length\] \}\)/],
+  ['x a plain list', [1, 2, 3], undefined, TypeError, ARRAY, /got an array of length 3; wrap a list of numbers: max\(\{ data: Float64Array.from\(list\), shape: \[list.length\] \}\)/],
+  ['data missing', { shape: [2, 3] }, undefined, TypeError, ARRAY, /x.data must be a numeric typed array .*got undefined/],
+  ['data a plain array', { data: [1n, 2n], shape: [1, 2] }, undefined, TypeError, ARRAY, /x.data must be a numeric typed array.*got an array of length 2 \(make one: Float64Array.from\(list\)\)/],
+  ['data a DataView', { data: new DataView(new ArrayBuffer(8)), shape: [1] }, undefined, TypeError, ARRAY, /got a DataView/],
+  ['data a string', { data: 'abc', shape: [1, 3] }, undefined, TypeError, ARRAY, /x.data/],
+  ['data getter throws', throwing, undefined, TypeError, ARRAY, /x.data could not be read: boom/],
+  ['Proxy that throws', trap, undefined, TypeError, ARRAY, /could not be read: trap/],
+  ['detached buffer', { data: detached(), shape: [2, 3] }, undefined, RangeError, BOUNDS, /outside data \(length 0\)/],
+  ['shape missing', { data: d6() }, undefined, TypeError, ARRAY, /x.shape must be a list of integers, got undefined/],
+  ['shape a number', { data: d6(), shape: 6 }, undefined, TypeError, ARRAY, /x.shape must be a list of integers, got 6/],
+  ['shape with a hole', { data: d6(), shape: [, 3] }, undefined, TypeError, ARRAY, /x.shape\[0\] is a hole/],
+  ['shape of 65 entries', { data: d6(), shape: new Array(65).fill(1) }, undefined, RangeError, ARRAY, /x.shape has 65 entries, more than 64/],
+  ['shape a Proxy of length 2^40', { data: d6(), shape: new Proxy([2, 3], { get: (t, k) => (k === 'length' ? 2 ** 40 : t[k as never]) }) }, undefined, RangeError, ARRAY, /x.shape has 1099511627776 entries, more than 64/],
+  ['strategy on a 1-D array', { data: d6(), shape: [6] }, SERIAL, RangeError, OPTION, /options.strategy "serial" needs a 2-D array reduced along one axis, got a 1-D array/],
+  ['strategy on a 3-D array', { data: d6(), shape: [1, 2, 3] }, SERIAL, RangeError, OPTION, /needs a 2-D array reduced along one axis, got a 3-D array/],
+  ['strategy with every axis', ok, { strategy: 'lockfree', axis: null }, RangeError, OPTION, /reduced along axes \[0, 1\]/],
+  ['shape fractional', { data: d6(), shape: [1.5, 2] }, undefined, TypeError, INTEGER, /x.shape\[0\] must be a safe integer, got 1.5/],
+  ['shape NaN', { data: d6(), shape: [NaN, 2] }, undefined, TypeError, INTEGER, /x.shape\[0\].*NaN/],
+  ['shape Infinity', { data: d6(), shape: [2, Infinity] }, undefined, TypeError, INTEGER, /x.shape\[1\].*Infinity/],
+  ['shape negative', { data: d6(), shape: [-1, 2] }, undefined, RangeError, NEGATIVE, /x.shape\[0\] must be at least 0, got -1/],
+  ['shape a BigInt', { data: d6(), shape: [2n, 3] }, undefined, TypeError, INTEGER, /x.shape\[0\].*2n/],
+  ['shape a string', { data: d6(), shape: ['2', 3] }, undefined, TypeError, INTEGER, /x.shape\[0\].*"2"/],
+  ['shape beyond 2^53', { data: d6(), shape: [2 ** 53, 1] }, undefined, TypeError, INTEGER, /x.shape\[0\] must be a safe integer/],
+  ['shape product past 2^53', { data: d6(), shape: [2 ** 30, 2 ** 30] }, undefined, RangeError, 'ERR_NDREDUCE_SHAPE_OVERFLOW', /more than 2\^53 - 1 elements/],
+  ['shape too big for data', { data: d6(), shape: [3, 3] }, undefined, RangeError, BOUNDS, /past the end of data \(length 6\)/],
+  ['strides of length 1', { data: d6(), shape: [2, 3], strides: [3] }, undefined, RangeError, ARRAY, /x.strides must have 2 entries/],
+  ['strides with a hole', { data: d6(), shape: [2, 3], strides: new Array(2) }, undefined, TypeError, ARRAY, /x.strides\[0\] is a hole/],
+  ['strides fractional', { data: d6(), shape: [2, 3], strides: [3, 0.5] }, undefined, TypeError, INTEGER, /x.strides\[1\].*0.5/],
+  ['strides NaN', { data: d6(), shape: [2, 3], strides: [NaN, 1] }, undefined, TypeError, INTEGER, /x.strides\[0\].*NaN/],
+  ['strides huge', { data: d6(), shape: [2, 3], strides: [2 ** 60, 1] }, undefined, TypeError, INTEGER, /x.strides\[0\]/],
+  ['stride (scijs) too long', { data: d6(), shape: [2, 3], stride: [4, 1] }, undefined, RangeError, BOUNDS, /x.stride .*past the end/],
+  ['strides one past the end', { data: d6(), shape: [2, 3], strides: [3, 1], offset: 1 }, undefined, RangeError, BOUNDS, /reaches element 6, past the end/],
+  ['strides one before the start', { data: d6(), shape: [2, 3], strides: [-3, 1], offset: 2 }, undefined, RangeError, BOUNDS, /reaches element -1, before the start/],
+  ['negative column stride before the start', { data: d6(), shape: [2, 3], strides: [3, -1], offset: 1 }, undefined, RangeError, BOUNDS, /before the start/],
+  ['offset at the end', { data: d6(), shape: [1, 1], offset: 6 }, undefined, RangeError, BOUNDS, /x.offset 6 is outside data/],
+  ['offset negative', { data: d6(), shape: [1, 1], offset: -1 }, undefined, RangeError, NEGATIVE, /x.offset must be at least 0, got -1/],
+  ['offset a string', { data: d6(), shape: [1, 1], offset: '1' }, undefined, TypeError, INTEGER, /x.offset must be a safe integer/],
+  ['offset fractional', { data: d6(), shape: [1, 1], offset: 0.5 }, undefined, TypeError, INTEGER, /x.offset.*0.5/],
+  ['rows == 0 on axis 0', { data: d6(), shape: [0, 3] }, undefined, RangeError, 'ERR_NDREDUCE_ZERO_SIZE', /^zero-size array to reduction operation maximum which has no identity$/],
+  ['cols == 0 on axis 1', { data: d6(), shape: [3, 0] }, { axis: 1 }, RangeError, 'ERR_NDREDUCE_ZERO_SIZE', /zero-size array/],
+  ['options a string', ok, 'fast', TypeError, OPTION, /options must be an object, got "fast"/],
+  ['unknown strategy', ok, { strategy: 'fastest' }, TypeError, OPTION, /options.strategy must be one of .*"fastest"/],
+  ['strategy a number', ok, { strategy: 1 }, TypeError, OPTION, /options.strategy.*got 1/],
+  ['axis 2', ok, { axis: 2 }, RangeError, OPTION, /^options.axis 2 is out of range for a 2-D array \(expected -2 to 1\)$/],
+  ['axis -3', ok, { axis: -3 }, RangeError, OPTION, /options.axis -3 is out of range/],
+  ['axis a string', ok, { axis: '0' }, TypeError, OPTION, /options.axis must be an integer, a list of integers or null, got "0"/],
+  ['axis fractional', ok, { axis: 0.5 }, TypeError, INTEGER, /options.axis.*0.5/],
+  ['axis list with a hole', ok, { axis: [, 1] }, TypeError, OPTION, /options.axis\[0\] is a hole/],
+  ['axis list of one hole', ok, { axis: new Array(1) }, TypeError, OPTION, /options.axis\[0\] is a hole/],
+  ['threads 0', ok, { threads: 0 }, RangeError, OPTION, /options.threads must be at least 1, got 0/],
+  ['threads negative', ok, { threads: -2 }, RangeError, OPTION, /options.threads must be at least 1/],
+  ['threads fractional', ok, { threads: 1.5 }, TypeError, INTEGER, /options.threads.*1.5/],
+  ['threads huge', ok, { threads: 1e9 }, RangeError, OPTION, /options.threads must be at most 1024/],
+  ['threads a BigInt', ok, { threads: 2n }, TypeError, INTEGER, /options.threads.*2n/],
+  ['unknown backend', ok, { backend: 'gpu' }, TypeError, OPTION, /options.backend must be one of .*"gpu"/],
 ];
 
 // Issue 6 asks for at least 40 hostile inputs; shrinking the table below that is a regression.

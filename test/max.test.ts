@@ -5,8 +5,7 @@ import * as assert from 'node:assert/strict';
 
 import { max, transpose, findMax, findMaxParallel, findMaxUnsafe } from '../src/index';
 import type { Strategy } from '../src/index';
-import { referenceMax } from '../src/reference';
-import { checkView } from '../src/validate';
+import { referenceMax } from './oracle';
 import { layouts } from './cases';
 import { BACKENDS } from './backends';
 
@@ -15,10 +14,9 @@ const STRATEGIES: Strategy[] = ['auto', 'serial', 'mutex', 'lockfree'];
 for (const backend of BACKENDS) {
   for (const { name, x } of layouts()) {
     test(`${backend} backend, ${name}`, () => {
-      const view = checkView(x);
       for (const axis of [0, 1] as const) {
-        if ((axis === 0 ? view.rows : view.cols) === 0) continue;
-        const expected = referenceMax(view, axis);
+        if (x.shape[axis] === 0) continue;
+        const expected = referenceMax(x, axis);
         for (const strategy of STRATEGIES) {
           for (const threads of [undefined, 1, 3]) {
             const got = max(x, { axis, strategy, threads, backend });
@@ -43,7 +41,7 @@ test('transpose is a view of the same memory', () => {
 
 test('the article aliases pick their strategy', () => {
   const { x } = layouts()[0];
-  const expected = referenceMax(checkView(x), 0);
+  const expected = referenceMax(x, 0);
   for (const f of [findMax, findMaxParallel, findMaxUnsafe]) {
     assert.deepEqual(f(x), expected);
     assert.deepEqual(f(x, { threads: 2 }), expected);

@@ -9,8 +9,8 @@ import * as path from 'node:path';
 
 import { encodeNpy, parseNpy, loadNpy, saveNpy } from '../src/npy';
 import type { NpyArray, NpyInput, NpyTypedArray } from '../src/npy';
-import { max, referenceMax } from '../src/index';
-import { checkView } from '../src/validate';
+import { max } from '../src/index';
+import { referenceMax } from './oracle';
 
 type Ctor = { new (n: number): NpyTypedArray; BYTES_PER_ELEMENT: number; name: string };
 
@@ -202,7 +202,7 @@ test('saveNpy and loadNpy through a file; a loaded int64 matrix goes straight in
       saveNpy(f, x);
       const back = loadNpy(f) as NpyArray<BigInt64Array>;
       assert.deepEqual(logical(back), logical(x), name);
-      assert.deepEqual(max(back), referenceMax(checkView(x), 0), name);
+      assert.deepEqual(max(back), referenceMax(x as never, 0), name);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

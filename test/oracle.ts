@@ -1,10 +1,20 @@
-// The test oracle of the N-d engine, and its implementation when the addon
-// is missing: the obvious loops, one element at a time, nothing clever.
-// Results have the addon's raw form: kept axes flattened in C order;
-// `minmax` gives n minimums then n maximums.
-import { sumCtorOf } from './dtypes';
-import type { Dtype, NumericArray } from './dtypes';
-import type { Reduction, ViewNd } from './types';
+// The test oracle: the obvious loops, one element at a time, nothing
+// clever. No production code imports it. Results of `referenceReduce` have
+// the addon's raw form: kept axes flattened in C order; `minmax` gives n
+// minimums then n maximums.
+import { sumCtorOf } from '../src/dtypes';
+import type { Dtype, NumericArray } from '../src/dtypes';
+import { finish } from '../src/engine';
+import type { NdArrayLike, Reduction } from '../src/index';
+import { readCall, readView } from '../src/validate';
+
+interface ViewNd {
+  readonly data: NumericArray;
+  readonly dtype: Dtype;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
 
 type Value = number | bigint;
 
@@ -154,4 +164,15 @@ export function referenceReduce(view: ViewNd, axes: readonly number[], op: Reduc
       return out as unknown as NumericArray;
     }
   }
+}
+
+/** What the public `op(x, options)` must return (or throw), by the oracle. */
+export function reference(op: Reduction, x: unknown, options?: unknown, ignoreNaN = false): unknown {
+  const call = readCall(op, x, options, op, ignoreNaN);
+  return finish(call, referenceReduce(call, call.axes, op, call.op.startsWith('nan')));
+}
+
+/** The article's column (axis 0) or row (axis 1) maximum of a 2-D int64 array. */
+export function referenceMax(x: NdArrayLike<BigInt64Array>, axis: 0 | 1): BigInt64Array {
+  return referenceReduce(readView(x), [axis], 'max', false) as BigInt64Array;
 }

@@ -6,8 +6,8 @@ import fc from 'fast-check';
 
 import { max } from '../src/index';
 import type { Strategy } from '../src/index';
-import { referenceMax } from '../src/reference';
-import { checkView } from '../src/validate';
+import { readView } from '../src/validate';
+import { referenceMax } from './oracle';
 import { values } from './cases';
 import { BACKENDS } from './backends';
 
@@ -37,7 +37,7 @@ for (const backend of BACKENDS) {
         // elements for the reference loop, so those only check validation.
         if (rows * cols > 20_000) {
           try {
-            checkView(x);
+            readView(x);
           } catch (e) {
             assert.ok(e instanceof TypeError || e instanceof RangeError, String(e));
           }
@@ -51,7 +51,7 @@ for (const backend of BACKENDS) {
           return;
         }
         const a = axis === 0 || axis === -2 ? 0 : 1;
-        assert.deepEqual(got, referenceMax(checkView(x), a));
+        assert.deepEqual(got, referenceMax(x, a));
       }),
       { numRuns: 3000, seed: 20261125 },
     );

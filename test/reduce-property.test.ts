@@ -1,6 +1,6 @@
 // fast-check draws random N-d views (adversarial strides and offsets, every
-// dtype, op and axis choice): the public API and the reference path must
-// agree, on the value or on the error class. The addon validates views
+// dtype, op, axis choice and schedule): every backend must agree with the
+// oracle, on the value or on the error class. The addon validates views
 // itself, so this also catches a view the TypeScript layer accepts and the
 // addon refuses, or the reverse.
 import { test } from 'node:test';
@@ -8,9 +8,13 @@ import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 
 import * as api from '../src/index';
-import type { Reduction } from '../src/index';
-import { prepare, reduce } from '../src/reduce';
+import type { Reduction, Strategy } from '../src/index';
+import { readCall } from '../src/validate';
+import { reference } from './oracle';
 import { DTYPES, fillValues, sameResult } from './nd-cases';
+
+/** The backends that compute every reduction (wasm has its own table). */
+const ENGINES = ['native', 'js'] as const;
 
 const API: Record<Reduction, (x: never, o?: never) => unknown> = {
   min: api.min, max: api.max, sum: api.sum, argmin: api.argmin, argmax: api.argmax, minmax: api.minmax,
@@ -34,6 +38,7 @@ const caseArb = fc.integer({ min: 1, max: 4 }).chain((ndim) =>
     ),
     ignoreNaN: fc.boolean(),
     threads: fc.constantFrom(undefined, 1, 3),
+    strategy: fc.constantFrom<Strategy>('auto', 'serial', 'mutex', 'lockfree'),
   }),
 );
 
@@ -45,23 +50,26 @@ function outcome(f: () => unknown): { value?: unknown; error?: Error } {
   }
 }
 
-test('random N-d views: the API and the reference path agree on the value or the error', () => {
+for (const backend of ENGINES) test(`${backend}: random N-d views and schedules agree with the oracle on the value or the error`, () => {
   fc.assert(
-    fc.property(caseArb, ({ dtype, len, shape, strides, offset, op, axis, ignoreNaN, threads }) => {
+    fc.property(caseArb, ({ dtype, len, shape, strides, offset, op, axis, ignoreNaN, threads, strategy }) => {
       const x = { data: fillValues(dtype, len, len + 3), shape, strides, offset };
-      const options = { axis, ignoreNaN: ignoreNaN && op !== 'sum', threads };
+      // The article's schedules take a 2-D view reduced along one axis.
+      const oneAxis = shape.length === 2 && (typeof axis === 'number' || axis?.length === 1);
+      const options = { axis, ignoreNaN: ignoreNaN && op !== 'sum', threads, strategy: oneAxis ? strategy : 'auto', backend };
       // A zero stride or empty axis makes huge shapes valid: too many
       // elements for the reference loop, so those only check validation.
       if (shape.reduce((a, b) => a * b, 1) > 5000) {
-        const checked = outcome(() => prepare(op, x, options));
+        const checked = outcome(() => readCall(op, x, options, op));
         if (checked.error) assert.ok(checked.error instanceof TypeError || checked.error instanceof RangeError, String(checked.error));
         return;
       }
-      const want = outcome(() => reduce(op, x, options, false, 'reference'));
+      const want = outcome(() => reference(op, x, options));
       const got = outcome(() => API[op](x as never, options as never));
       if (want.error) {
         assert.ok(got.error, `expected ${want.error.message}`);
         assert.equal(got.error.constructor, want.error.constructor, got.error.message);
+        assert.match(String((got.error as { code?: unknown }).code), /^ERR_NDREDUCE_/, got.error.message);
         return;
       }
       assert.ok(!got.error, `${got.error?.message} for ${JSON.stringify({ len, shape, strides, offset, op, axis })}`);

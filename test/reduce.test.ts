@@ -1,5 +1,6 @@
-// The N-d differential table: dtype x op x axis x layout, the public API
-// (the addon when it has the function) against the reference loops; then
+// The N-d differential table: dtype x op x axis x layout x backend (the
+// addon, and the js backend that replaces it when it is missing) against
+// the oracle; then
 // hand-checked answers that pin the reference itself down, the bad-input
 // table, and a NumPy cross-check through .npy files.
 import { test } from 'node:test';
@@ -8,9 +9,11 @@ import { spawnSync } from 'node:child_process';
 
 import { argmax, argmin, max, min, minmax, nanmax, nanmin, resultShape, sum } from '../src/index';
 import type { Axis, Reduction } from '../src/index';
-import { nativeCall } from '../src/native-nd';
-import { reduce } from '../src/reduce';
+import { addon } from '../src/addon';
+import { reference } from './oracle';
 import { DTYPES, LAYOUTS, axesFor, fillValues, sameResult, viewOf } from './nd-cases';
+
+const ENGINES = ['native', 'js'] as const;
 
 const API: Record<Reduction, (x: never, o?: never) => unknown> = { min, max, sum, argmin, argmax, minmax } as never;
 const OPS = Object.keys(API) as Reduction[];
@@ -26,8 +29,8 @@ function outcome(f: () => unknown): { value?: unknown; error?: Error } {
 
 const label = (axis: Axis) => JSON.stringify(axis);
 
-for (const dtype of DTYPES) {
-  test(`${dtype.name}: every op, axis and layout equals the reference`, () => {
+for (const backend of ENGINES) for (const dtype of DTYPES) {
+  test(`${backend} backend, ${dtype.name}: every op, axis and layout equals the oracle`, () => {
     for (const layout of LAYOUTS) {
       for (const nan of dtype.kind === 'float' ? [true, false] : [false]) {
         const x = viewOf(fillValues(dtype, layout.size, 7, nan), layout);
@@ -35,14 +38,15 @@ for (const dtype of DTYPES) {
           for (const op of OPS) {
             for (const ignoreNaN of dtype.kind === 'float' && op !== 'sum' ? [false, true] : [false]) {
               const where = `${layout.name} nan=${nan} ${op} axis ${label(axis)} ignoreNaN=${ignoreNaN}`;
-              const options = { axis, ignoreNaN };
-              const want = outcome(() => reduce(op, x, options, false, 'reference'));
+              const options = { axis, ignoreNaN, backend };
+              const want = outcome(() => reference(op, x, options));
               const got = outcome(() => API[op](x as never, options as never));
               if (want.error) {
                 assert.ok(got.error, `${where}: expected ${want.error.message}, got a value`);
                 assert.equal(got.error.constructor, want.error.constructor, `${where}: ${got.error.message}`);
                 const gist = /does not fit/.test(want.error.message) ? /does not fit/ : /zero-size array|All-NaN/;
                 assert.match(got.error.message, gist, where);
+                assert.equal((got.error as { code?: string }).code, (want.error as { code?: string }).code ?? (got.error as { code?: string }).code, where);
                 continue;
               }
               assert.ok(!got.error, `${where}: ${got.error?.message}`);
@@ -50,7 +54,7 @@ for (const dtype of DTYPES) {
             }
           }
           if (dtype.kind === 'float' && !layout.big) {
-            const o = { axis };
+            const o = { axis, backend };
             sameResult(outcome(() => nanmax(x, o)).value, outcome(() => max(x, { ...o, ignoreNaN: true })).value, `nanmax ${label(axis)}`);
             sameResult(outcome(() => nanmin(x, o)).value, outcome(() => min(x, { ...o, ignoreNaN: true })).value, `nanmin ${label(axis)}`);
           }
@@ -130,7 +134,7 @@ test('resultShape drops the reduced axes', () => {
 type Bad = [name: string, call: () => unknown, error: typeof TypeError | typeof RangeError, message: RegExp];
 const f6 = () => new Float64Array([1, 2, 3, 4, 5, 6]);
 const BAD: Bad[] = [
-  ['data a DataView', () => max({ data: new DataView(new ArrayBuffer(8)), shape: [1] } as never), TypeError, /x.data must be a numeric typed array .*got DataView/],
+  ['data a DataView', () => max({ data: new DataView(new ArrayBuffer(8)), shape: [1] } as never), TypeError, /x.data must be a numeric typed array .*got a DataView/],
   ['data a plain array', () => sum({ data: [1, 2], shape: [2] } as never), TypeError, /x.data must be a numeric typed array.*an array of length 2/],
   ['shape empty', () => min({ data: f6(), shape: [] }), RangeError, /x.shape must have at least 1 entry/],
   ['shape fractional', () => min({ data: f6(), shape: [2, 1.5] }), TypeError, /x.shape\[1\] must be a safe integer, got 1.5/],
@@ -146,8 +150,9 @@ const BAD: Bad[] = [
   ['ignoreNaN a string', () => max({ data: f6(), shape: [6] }, { ignoreNaN: 'yes' as never }), TypeError, /options.ignoreNaN must be a boolean, got "yes"/],
   ['ignoreNaN on sum', () => sum({ data: f6(), shape: [6] }, { ignoreNaN: true }), TypeError, /options.ignoreNaN applies to min, max, argmin, argmax and minmax, not to sum/],
   ['threads 0', () => sum({ data: f6(), shape: [6] }, { threads: 0 }), RangeError, /options.threads must be at least 1/],
-  ['strategy on sum', () => sum({ data: f6(), shape: [6] }, { strategy: 'serial' } as never), TypeError, /options.strategy applies only to max of a 2-D BigInt64Array/],
-  ['strategy on a float max', () => max({ data: f6(), shape: [2, 3] } as never, { strategy: 'serial' }), TypeError, /x.data must be a BigInt64Array, got Float64Array/],
+  ['strategy on a 1-D sum', () => sum({ data: f6(), shape: [6] }, { strategy: 'serial' }), RangeError, /options.strategy "serial" needs a 2-D array reduced along one axis, got a 1-D array/],
+  ['strategy over every axis', () => max({ data: f6(), shape: [2, 3] }, { strategy: 'mutex', axis: null }), RangeError, /options.strategy "mutex" needs a 2-D array reduced along one axis/],
+  ['wasm for a float max', () => max({ data: f6(), shape: [2, 3] }, { backend: 'wasm' }), RangeError, /options.backend "wasm" computes only max of a 2-D BigInt64Array along one axis/],
   ['int64 sum overflows', () => sum({ data: BigInt64Array.from([2n ** 62n, 2n ** 62n]), shape: [2] }), RangeError, /does not fit u?int64/],
   ['uint64 sum overflows', () => sum({ data: BigUint64Array.from([2n ** 63n, 2n ** 63n]), shape: [2, 1] }), RangeError, /does not fit u?int64/],
   ['negative int64 sum overflows', () => sum({ data: BigInt64Array.from([-(2n ** 63n), -1n]), shape: [2] }, { axis: null }), RangeError, /does not fit u?int64/],
@@ -155,7 +160,7 @@ const BAD: Bad[] = [
   ['min of an empty axis', () => min({ data: new Int8Array(0), shape: [2, 0] }, { axis: 1 }), RangeError, /^zero-size array to reduction operation minimum which has no identity$/],
   ['argmax of everything, empty', () => argmax({ data: new Uint16Array(0), shape: [0] }, { axis: null }), RangeError, /zero-size array to reduction operation maximum/],
   ['minmax of an empty list', () => minmax({ data: f6(), shape: [2, 0, 3] }, { axis: [1, 2] }), RangeError, /zero-size array to reduction operation minimum/],
-  ['a result larger than memory', () => sum({ data: new Int8Array(0), shape: [2 ** 53 - 1, 0] }, { axis: 1 }), RangeError, /the result of sum would have 9007199254740991 elements per array/],
+  ['a result larger than memory', () => sum({ data: new Int8Array(0), shape: [2 ** 53 - 1, 0] }, { axis: 1 }), RangeError, /a result of 9007199254740991 elements cannot be allocated/],
   ['nanargmax of an all-NaN slice', () => argmax({ data: new Float64Array([NaN, 1, NaN, 2]), shape: [2, 2] }, { axis: 0, ignoreNaN: true }), RangeError, /All-NaN slice/],
 ];
 
@@ -164,17 +169,17 @@ test(`the N-d API rejects ${BAD.length} bad inputs with typed errors naming the 
     assert.throws(call, (e: unknown) => {
       assert.ok(e instanceof error, `${name}: expected ${error.name}, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
       assert.match((e as Error).message, message, name);
+      assert.match(String((e as { code?: unknown }).code), /^ERR_NDREDUCE_[A-Z_]+$/, `${name}: code`);
       return true;
     }, name);
   }
 });
 
-test('the addon has the N-d functions (else every table above only checked the reference against itself)', (t) => {
-  const missing = DTYPES.filter((d) => OPS.some((op) => !nativeCall(op, d.suffix)));
-  if (missing.length > 0) t.skip(`no native N-d functions for ${missing.map((d) => d.name).join(', ')}: run npm run build:native`);
+test('the addon is loaded (else the native rows above only checked the js backend)', (t) => {
+  if (!addon()) t.skip('no addon with reduce/reduceAsync: run npm run build:native');
 });
 
-test('without the addon the N-d functions run the reference loops, with one warning per process', () => {
+test('without the addon every reduction runs on the js backend, with one warning per process', () => {
   const index = require.resolve('../src/index');
   const script = `
     const warnings = [];
@@ -190,7 +195,7 @@ test('without the addon the N-d functions run the reference loops, with one warn
   const { out, warnings } = JSON.parse(run.stdout);
   assert.deepEqual(out, { sum: '9', max: [7, 1], argmin: [1, 1] });
   assert.equal(warnings.length, 1, warnings.join('\n'));
-  assert.match(warnings[0], /^NDREDUCE_NO_ADDON: the native addon could not be loaded .*using the TypeScript reference loops instead/);
+  assert.match(warnings[0], /^NDREDUCE_NO_ADDON: the native addon could not be loaded .*using the js backend instead/);
 });
 
 // Kernels that fold floats in several lanes have edges (lane count, block
@@ -216,7 +221,7 @@ test('floats: one NaN or one extreme at every edge position of assorted lengths'
               for (const ignoreNaN of [false, true]) {
                 const options = { axis: x.shape.length === 1 ? null : x.strides ? 1 : 0, ignoreNaN };
                 const where = `${ctor.name} n=${n} p=${p} ${special} ${op} ${JSON.stringify(options)} shape ${x.shape}`;
-                const want = outcome(() => reduce(op, x, options, false, 'reference'));
+                const want = outcome(() => reference(op, x, options));
                 const got = outcome(() => API[op](x as never, options as never));
                 if (want.error) assert.equal(got.error?.message, want.error.message, where);
                 else sameResult(got.value, want.value, where);

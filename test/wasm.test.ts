@@ -5,8 +5,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 
 import { max, transpose, wasmAlloc, wasmCopy } from '../src/index';
-import { referenceMax } from '../src/reference';
-import { checkView } from '../src/validate';
+import { referenceMax } from './oracle';
 import { values } from './cases';
 
 test('wasmAlloc gives a zeroed array in module memory that max reads in place', () => {
@@ -15,8 +14,8 @@ test('wasmAlloc gives a zeroed array in module memory that max reads in place', 
   assert.equal(a.data.length, 1200);
   assert.ok(a.data.every((v) => v === 0n));
   a.data.set(values(1200, 5));
-  const expected0 = referenceMax(checkView(a), 0);
-  const expected1 = referenceMax(checkView(a), 1);
+  const expected0 = referenceMax(a, 0);
+  const expected1 = referenceMax(a, 1);
   for (const strategy of ['auto', 'serial', 'mutex', 'lockfree'] as const) {
     assert.deepEqual(max(a, { backend: 'wasm', strategy }), expected0, strategy);
     assert.deepEqual(max(a, { backend: 'wasm', strategy, axis: 1 }), expected1, strategy);
@@ -79,9 +78,8 @@ test('wasmCopy copies any view, keeping dense layouts and packing sparse ones', 
     const c = wasmCopy(x);
     assert.notEqual(c.data.buffer, data.buffer);
     for (const axis of [0, 1] as const) {
-      const v = checkView(x);
-      if ((axis === 0 ? v.rows : v.cols) === 0) continue;
-      assert.deepEqual(max(c, { backend: 'wasm', axis }), referenceMax(v, axis), `${JSON.stringify(x.shape)} axis ${axis}`);
+      if (x.shape[axis] === 0) continue;
+      assert.deepEqual(max(c, { backend: 'wasm', axis }), referenceMax(x, axis), `${JSON.stringify(x.shape)} axis ${axis}`);
     }
     c.free();
   }

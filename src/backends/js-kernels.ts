@@ -6,6 +6,8 @@
 // maxima are kept the same way, as int32 pairs with the low word biased.
 import * as os from 'node:os';
 
+import { bufferOf, byteOffsetOf, lengthOf } from '../dtypes';
+
 /** Columns per block: the running-max block (2 x 32 KiB) stays in L2 while
  * every row streams its slice of the block in. */
 export const BLOCK = 8192;
@@ -139,7 +141,7 @@ export function mergeBlock(out: Int32Array, j0: number, n: number, acc: Int32Arr
 
 /** The words of a BigInt64Array's elements, from its first element. */
 export function wordsOf(data: BigInt64Array): Int32Array {
-  return new Int32Array(data.buffer, data.byteOffset, data.length * 2);
+  return new Int32Array(bufferOf(data), byteOffsetOf(data), lengthOf(data) * 2);
 }
 
 /** Copies the `rows x cols` elements at `offset + i * rs + j * cs` of `from`

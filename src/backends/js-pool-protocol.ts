@@ -29,3 +29,22 @@ export interface Job {
   readonly part: number;
   readonly parts: number;
 }
+
+/** An asynchronous N-d reduction (the addon's `reduceAsync`, in a worker):
+ * the data lies on a SharedArrayBuffer; the reply comes on `port`. */
+export interface ReduceJob {
+  readonly kind: 'reduce';
+  readonly buffer: SharedArrayBuffer;
+  readonly byteOffset: number;
+  readonly length: number;
+  /** The typed array class name (the dtype). */
+  readonly tag: string;
+  readonly layout: Float64Array;
+  readonly op: import('../addon').Op;
+  /** Element 0 becomes 1 when the caller cancels. */
+  readonly cancel: Int32Array;
+  readonly port: import('node:worker_threads').MessagePort;
+}
+
+/** The reply to a ReduceJob: the result, or the error's parts. */
+export type ReduceReply = { result: import('../dtypes').NumericArray } | { error: { name: string; message: string; code?: string } };

@@ -3,11 +3,18 @@
 // the calling thread posts a job to each worker and blocks in `Atomics.wait`
 // until the shared countdown reaches zero (allowed on Node's main thread).
 // Workers and their ports are unref'd: the pool never keeps a process alive.
+// Asynchronous reductions without the addon run on a second set of workers
+// (`reduceOnWorker`), each ref'd only while it has a job in flight.
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 
-import { CTL, type Job } from './js-pool-protocol';
+import type { Op } from '../addon';
+import { bufferOf, byteOffsetOf, lengthOf, typedArrayTag } from '../dtypes';
+import type { NumericArray } from '../dtypes';
+import { CODES, ndError } from '../errors';
+import { CTL, type Job, type ReduceReply } from './js-pool-protocol';
 
 /** How long the caller waits for new workers to start before giving up. */
 const BOOT_TIMEOUT_MS = 30_000;
@@ -54,7 +61,7 @@ class Pool {
       // counter tells that apart from a long job.
       if (Atomics.wait(ctl, CTL.remaining, left, 1000) === 'timed-out') {
         if (Atomics.load(ctl, CTL.booted) < this.members.length && Date.now() - started > BOOT_TIMEOUT_MS) {
-          throw new Error(`ndreduce: js backend worker threads did not start within ${BOOT_TIMEOUT_MS} ms`);
+          throw ndError(Error, CODES.UNAVAILABLE, `ndreduce: js backend worker threads did not start within ${BOOT_TIMEOUT_MS} ms`);
         }
       }
     }
@@ -63,7 +70,7 @@ class Pool {
       for (const { port } of this.members) {
         for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) messages.push(String(m.message));
       }
-      throw new Error(`ndreduce: a js backend worker failed: ${messages.join('\n') || 'no message'}`);
+      throw ndError(Error, CODES.PANIC, `ndreduce: a js backend worker failed: ${messages.join('\n') || 'no message'}`);
     }
   }
 }
@@ -77,4 +84,77 @@ export function getPool(): Pool {
 /** Workers created so far (for tests). */
 export function poolSize(): number {
   return pool?.size ?? 0;
+}
+
+/** A cancel flag a worker polls: the js twin of the addon's CancelToken. */
+export class WorkerCancelToken {
+  readonly flag = new Int32Array(new SharedArrayBuffer(4));
+
+  cancel(): void {
+    Atomics.store(this.flag, 0, 1);
+  }
+}
+
+interface AsyncMember {
+  readonly worker: Worker;
+  busy: number;
+  readonly failures: Set<(e: Error) => void>;
+}
+
+const asyncMembers: AsyncMember[] = [];
+
+function asyncMember(): AsyncMember {
+  let best = asyncMembers.find((m) => m.busy === 0);
+  if (!best && asyncMembers.length < os.availableParallelism()) {
+    const worker = new Worker(path.join(__dirname, 'js-worker.js'), { workerData: {} });
+    worker.unref();
+    const member: AsyncMember = { worker, busy: 0, failures: new Set() };
+    const fail = (e: Error) => {
+      asyncMembers.splice(asyncMembers.indexOf(member), 1);
+      for (const reject of member.failures) reject(ndError(Error, CODES.PANIC, `ndreduce: a js backend worker failed: ${e?.message}`, e));
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
+    asyncMembers.push(member);
+    best = member;
+  }
+  return best ?? asyncMembers.reduce((a, b) => (b.busy < a.busy ? b : a));
+}
+
+/** The addon's `reduceAsync` on a js worker thread: `data` must lie on a
+ * SharedArrayBuffer (the buffer rule of src/async.ts already ensured it). */
+export function reduceOnWorker(data: NumericArray, layout: Float64Array, op: Op, token: WorkerCancelToken): Promise<NumericArray> {
+  const member = asyncMember();
+  const { port1, port2 } = new MessageChannel();
+  return new Promise<NumericArray>((resolve, reject) => {
+    member.busy++;
+    member.worker.ref();
+    member.failures.add(reject);
+    const done = () => {
+      member.failures.delete(reject);
+      if (--member.busy === 0) member.worker.unref();
+      port2.close();
+    };
+    port2.once('message', (reply: ReduceReply) => {
+      done();
+      if ('result' in reply) return resolve(reply.result);
+      const { name, message, code } = reply.error;
+      const Class = name === 'RangeError' ? RangeError : name === 'TypeError' ? TypeError : Error;
+      const e = ndError(Class, (code ?? CODES.PANIC) as never, message);
+      if (name === 'AbortError') e.name = name;
+      reject(e);
+    });
+    const job = {
+      kind: 'reduce',
+      buffer: bufferOf(data),
+      byteOffset: byteOffsetOf(data),
+      length: lengthOf(data),
+      tag: typedArrayTag(data),
+      layout,
+      op,
+      cancel: token.flag,
+      port: port1,
+    };
+    member.worker.postMessage(job, [port1]);
+  });
 }

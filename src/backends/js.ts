@@ -1,18 +1,26 @@
-// The js backend: plain TypeScript, no addon, no BigInt in the loops.
+// The js backend: plain TypeScript, no addon. It is the fallback for every
+// reduction (`ndReduce`, js-engine.ts), and the TypeScript side of the
+// article's comparison: max of a 2-D int64 view along one axis runs the
+// int32-word kernels of js-kernels.ts instead, with the article's schedules.
 //
 // `serial` (the article's column-by-column loop) and `auto` (follows the
 // memory layout) run on the calling thread. `lockfree` and `mutex` run on a
 // pool of worker threads over a SharedArrayBuffer; input whose buffer is not
 // shared is copied once per call into one (the addressed span, or just the
-// elements when the span is mostly gaps). Small
-// inputs, and calls that would use one worker, stay on the calling thread.
+// elements when the span is mostly gaps). Small inputs, and calls that
+// would use one worker, stay on the calling thread.
 import * as os from 'node:os';
+import { isSharedArrayBuffer } from 'node:util/types';
 
-import type { CheckedOptions, View2 } from '../types';
+import type { Op } from '../addon';
+import { bufferOf, byteOffsetOf, lengthOf, typedArrayTag } from '../dtypes';
+import type { NumericArray } from '../dtypes';
+import { CODES, ndError } from '../errors';
+import type { Strategy } from '../types';
 import { BLOCK, denseSpan, gather, LITTLE_ENDIAN, LOW, type Order, reduce, storeBlock, wordsOf } from './js-kernels';
+import { ndReduce } from './js-engine';
 import { getPool } from './js-pool';
 import { plan, span, type Plan } from './layout';
-import type { Backend } from './types';
 
 /** Below this many elements a worker hand-off costs more than it saves. */
 export const SMALL = 1 << 16;
@@ -55,12 +63,12 @@ const outputScratch = new Scratch();
 function onWorkers(data: BigInt64Array, p: Plan, mode: 'lockfree' | 'mutex', parts: number): BigInt64Array {
   let shared = data;
   let { base, rs, cs } = p;
-  if (!(data.buffer instanceof SharedArrayBuffer)) {
+  if (!isSharedArrayBuffer(bufferOf(data))) {
     const [first, last] = span(p);
     const elements = p.rows * p.cols;
     if (denseSpan(last - first + 1, elements)) {
       shared = new BigInt64Array(inputScratch.get((last - first + 1) * 8), 0, last - first + 1);
-      shared.set(data.subarray(first, last + 1));
+      shared.set(new BigInt64Array(bufferOf(data), byteOffsetOf(data) + first * 8, last - first + 1));
       base -= first;
     } else {
       shared = new BigInt64Array(inputScratch.get(elements * 8), 0, elements);
@@ -73,9 +81,9 @@ function onWorkers(data: BigInt64Array, p: Plan, mode: 'lockfree' | 'mutex', par
   getPool().run(
     {
       mode,
-      data: shared.buffer as SharedArrayBuffer,
-      byteOffset: shared.byteOffset,
-      length: shared.length,
+      data: bufferOf(shared) as SharedArrayBuffer,
+      byteOffset: byteOffsetOf(shared),
+      length: lengthOf(shared),
       out: out.buffer as SharedArrayBuffer,
       base,
       rows: p.rows,
@@ -89,24 +97,28 @@ function onWorkers(data: BigInt64Array, p: Plan, mode: 'lockfree' | 'mutex', par
   return out.slice();
 }
 
-export const jsBackend: Backend = {
-  name: 'js',
-  max(view: View2, options: CheckedOptions): BigInt64Array {
-    if (!LITTLE_ENDIAN) throw new Error('ndreduce: the js backend needs a little-endian platform');
-    const p = plan(view, options.axis);
-    if (p.cols === 0) return new BigInt64Array(0);
-    let result: BigInt64Array;
-    const { strategy } = options;
-    if (strategy === 'serial' || strategy === 'auto') {
-      result = onCallingThread(view.data, p, strategy === 'serial' ? 'columns' : 'layout');
-    } else {
-      // lockfree splits the output columns, mutex the reduced rows.
-      const threads = options.threads ?? os.availableParallelism();
-      const elements = p.rows * p.cols;
-      const parts = Math.min(threads, MAX_WORKERS, strategy === 'lockfree' ? p.cols : p.rows, Math.ceil(elements / PER_WORKER));
-      result = elements < SMALL || parts < 2 ? onCallingThread(view.data, p, 'layout') : onWorkers(view.data, p, strategy, parts);
-    }
-    if (p.flip) result.reverse();
-    return result;
-  },
-};
+/** The article's int64 max with a schedule (rows of the plan are reduced). */
+function articleMax(data: BigInt64Array, p: Plan, schedule: Strategy, threads: number): BigInt64Array {
+  if (!LITTLE_ENDIAN) throw ndError(Error, CODES.UNAVAILABLE, 'ndreduce: the js backend needs a little-endian platform');
+  if (p.cols === 0) return new BigInt64Array(0);
+  let result: BigInt64Array;
+  if (schedule === 'serial' || schedule === 'auto') {
+    result = onCallingThread(data, p, schedule === 'serial' ? 'columns' : 'layout');
+  } else {
+    // lockfree splits the output columns, mutex the reduced rows.
+    const elements = p.rows * p.cols;
+    const parts = Math.min(threads || os.availableParallelism(), MAX_WORKERS, schedule === 'lockfree' ? p.cols : p.rows, Math.ceil(elements / PER_WORKER));
+    result = elements < SMALL || parts < 2 ? onCallingThread(data, p, 'layout') : onWorkers(data, p, schedule, parts);
+  }
+  if (p.flip) result.reverse();
+  return result;
+}
+
+/** The addon's `reduce`, in TypeScript. `cancelled` is polled by the N-d
+ * engine (the worker threads pass their cancel flag). */
+export function jsReduce(data: NumericArray, layout: ArrayLike<number>, op: Op, schedule: Strategy, cancelled?: () => boolean): NumericArray {
+  if (op === 'max' && layout[2] === 2 && layout[7] === 1 && typedArrayTag(data) === 'BigInt64Array') {
+    return articleMax(data as BigInt64Array, plan([layout[3], layout[4]], [layout[5], layout[6]], layout[1], layout[8]), schedule, layout[0]);
+  }
+  return ndReduce(data, layout, op, cancelled);
+}

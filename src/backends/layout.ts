@@ -1,10 +1,8 @@
-// Turns a validated view and axis into the one shape every TypeScript-side
-// kernel handles: reduce over rows, strides never negative.
-import type { View2 } from '../types';
+// The article's case in the one shape the js and wasm int64 kernels take:
+// a reduction over `rows` for each of `cols` columns, strides never negative.
 
-/** A reduction over `rows` for each of `cols` columns, element `(i, j)` at
- * `base + i * rs + j * cs` with `rs, cs >= 0`. `flip` says the columns were
- * walked in reverse, so the result must be reversed at the end. */
+/** Element `(i, j)` at `base + i * rs + j * cs` with `rs, cs >= 0`. `flip`
+ * says the columns were walked in reverse, so the result must be reversed. */
 export interface Plan {
   readonly base: number;
   readonly rows: number;
@@ -14,16 +12,16 @@ export interface Plan {
   readonly flip: boolean;
 }
 
-export function plan(view: View2, axis: 0 | 1): Plan {
+/** The plan of a checked 2-D view reduced along `axis`. */
+export function plan(shape: ArrayLike<number>, strides: ArrayLike<number>, offset: number, axis: number): Plan {
   // axis 1 is axis 0 of the transposed view: swap the roles, not the data.
-  let rows = view.rows;
-  let cols = view.cols;
-  let rs = view.rowStride;
-  let cs = view.colStride;
-  if (axis === 1) {
-    [rows, cols, rs, cs] = [cols, rows, cs, rs];
-  }
-  let base = view.offset;
+  const r = axis === 0 ? 0 : 1;
+  const c = 1 - r;
+  const rows = shape[r];
+  const cols = shape[c];
+  let rs = strides[r];
+  let cs = strides[c];
+  let base = offset;
   // The order of rows never changes a maximum, so a reversed row axis is
   // walked forwards from its lowest address.
   if (rs < 0) {

@@ -14,11 +14,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { CheckedOptions, Int64Array2D, View2 } from '../types';
-import { checkView } from '../validate';
+import { bufferOf, byteOffsetOf } from '../dtypes';
+import { CODES, ndError } from '../errors';
+import type { Int64Array2D } from '../types';
+import { readView } from '../validate';
+import type { Call } from '../validate';
 import { denseSpan, gather, LITTLE_ENDIAN, wordsOf } from './js-kernels';
 import { plan } from './layout';
-import type { Backend } from './types';
 
 // @types/node 20 does not declare the WebAssembly global (it lives in the
 // DOM lib); this module-local declaration covers what is used here.
@@ -109,7 +111,9 @@ class Heap {
     const start = last?.free ? last.start : this.top;
     const end = start + size;
     if (end > WASM_MEMORY_LIMIT) {
-      throw new RangeError(
+      throw ndError(
+        RangeError,
+        CODES.TOO_LARGE,
         `the wasm backend needs ${bytes} bytes (${GiB(bytes)}) of WebAssembly memory for ${what}, ` +
           `but a 32-bit WebAssembly memory holds at most 4 GiB (${WASM_MEMORY_LIMIT} bytes) and ${this.inUse()} bytes are in use`,
       );
@@ -119,10 +123,12 @@ class Heap {
       try {
         this.memory.grow(Math.ceil((end - have) / PAGE));
       } catch (cause) {
-        throw new RangeError(
+        throw ndError(
+          RangeError,
+          CODES.TOO_LARGE,
           `the wasm backend could not grow WebAssembly memory to ${end} bytes (${GiB(end)}) for ${what} ` +
             `(${bytes} bytes): ${(cause as Error)?.message}`,
-          { cause },
+          cause,
         );
       }
     }
@@ -136,6 +142,13 @@ class Heap {
     this.blocks.push(block);
     this.top = end;
     return block;
+  }
+
+  /** Whether bytes `[start, end)` lie inside one block in use: only such
+   * memory is read in place (a view of freed memory is copied like any
+   * other input, and reads what the caller's view reads). */
+  live(start: number, end: number): boolean {
+    return this.blocks.some((b) => !b.free && b.start <= start && end <= b.start + b.size);
   }
 
   free(block: Block): void {
@@ -159,12 +172,12 @@ let loaded: { api: Exports; heap: Heap } | undefined;
 
 function wasm(): { api: Exports; heap: Heap } {
   if (!loaded) {
-    if (!LITTLE_ENDIAN) throw new Error('ndreduce: the wasm backend needs a little-endian platform');
+    if (!LITTLE_ENDIAN) throw ndError(Error, CODES.UNAVAILABLE, 'ndreduce: the wasm backend needs a little-endian platform');
     let bytes: Buffer;
     try {
       bytes = fs.readFileSync(WASM_PATH);
     } catch (cause) {
-      throw new Error(`ndreduce: the wasm backend's module ${WASM_PATH} is missing; run \`npm run build:wasm\``, { cause });
+      throw ndError(Error, CODES.UNAVAILABLE, `ndreduce: the wasm backend's module ${WASM_PATH} is missing; run \`npm run build:wasm\``, cause);
     }
     // Synchronous compile: `max` is synchronous, and the module is tiny.
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
@@ -197,7 +210,7 @@ export class WasmInt64Array2D implements Int64Array2D {
   }
 
   get data(): BigInt64Array {
-    if (!this.#block) throw new Error('this wasm array was freed');
+    if (!this.#block) throw ndError(Error, CODES.FREED, 'this wasm array was freed; it cannot be read any more');
     const buffer = wasm().api.memory.buffer;
     if (!this.#view || this.#view.buffer !== buffer) this.#view = new BigInt64Array(buffer, this.#block.start, this.#length);
     return this.#view;
@@ -213,9 +226,9 @@ export class WasmInt64Array2D implements Int64Array2D {
 
 function dimension(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new TypeError(`${name} must be a safe integer, got ${String(value)}`);
+    throw ndError(TypeError, CODES.NOT_INTEGER, `${name} must be a safe integer, got ${String(value)}`);
   }
-  if (value < 0) throw new RangeError(`${name} must be at least 0, got ${value}`);
+  if (value < 0) throw ndError(RangeError, CODES.NEGATIVE, `${name} must be at least 0, got ${value}`);
   return value;
 }
 
@@ -250,7 +263,7 @@ function copyIn(
   const spanLength = last - first + 1;
   if (denseSpan(spanLength, n)) {
     const block = heap.alloc(spanLength * 8, what);
-    new BigInt64Array(api.memory.buffer, block.start, spanLength).set(data.subarray(first, last + 1));
+    new BigInt64Array(api.memory.buffer, block.start, spanLength).set(new BigInt64Array(bufferOf(data), byteOffsetOf(data) + first * 8, spanLength));
     return { block, length: spanLength, offset: offset - first, rs, cs };
   }
   const block = heap.alloc(n * 8, what);
@@ -258,49 +271,64 @@ function copyIn(
   return { block, length: n, offset: 0, rs: cols, cs: 1 };
 }
 
-/** A copy of `x` inside the wasm memory, so that repeated `max` calls with
- * the wasm backend skip the copy. Layout and strides are kept when the view
- * is dense; a sparse view is packed row-major. */
+/** A copy of `x` (a 2-D BigInt64Array view) inside the wasm memory, so that
+ * repeated `max` calls with the wasm backend skip the copy. Layout and
+ * strides are kept when the view is dense; a sparse view is packed row-major. */
 export function wasmCopy(x: Int64Array2D): WasmInt64Array2D {
-  const v = checkView(x);
-  const c = copyIn(v.data, v.rows, v.cols, v.rowStride, v.colStride, v.offset, `a copy of a ${v.rows} x ${v.cols} int64 array`);
-  return new WasmInt64Array2D(c.block, c.length, [v.rows, v.cols], [c.rs, c.cs], c.offset);
+  const v = readView(x, 'wasmCopy');
+  if (v.dtype.name !== 'int64' || v.shape.length !== 2) {
+    throw ndError(TypeError, CODES.BAD_ARRAY, `wasmCopy takes a 2-D BigInt64Array, got a ${v.shape.length}-D ${v.dtype.ctor.name}`);
+  }
+  const [rows, cols] = v.shape;
+  const c = copyIn(v.data as BigInt64Array, rows, cols, v.strides[0], v.strides[1], v.offset, `a copy of a ${rows} x ${cols} int64 array`);
+  return new WasmInt64Array2D(c.block, c.length, [rows, cols], [c.rs, c.cs], c.offset);
 }
 
-export const wasmBackend: Backend = {
-  name: 'wasm',
-  max(view: View2, options: CheckedOptions): BigInt64Array {
-    const p = plan(view, options.axis);
-    if (p.cols === 0) return new BigInt64Array(0);
-    const { api, heap } = wasm();
-    const blocks: Block[] = [];
-    try {
-      // A stride along a length-1 axis is never stepped; zeroing it keeps
-      // every value the kernels get within 32 bits.
-      let rs = p.rows === 1 ? 0 : p.rs;
-      let cs = p.cols === 1 ? 0 : p.cs;
-      let address: number;
-      if (view.data.buffer === api.memory.buffer) {
-        // Taken before any allocation below grows memory and detaches the view.
-        address = view.data.byteOffset + p.base * 8;
-      } else {
-        const c = copyIn(view.data, p.rows, p.cols, rs, cs, p.base, `a copy of the input (${p.rows * p.cols} elements)`);
-        blocks.push(c.block);
-        address = c.block.start + c.offset * 8;
-        rs = c.rs;
-        cs = c.cs;
-      }
-      const out = heap.alloc(p.cols * 8, `the result (${p.cols} int64)`);
-      blocks.push(out);
-      if (options.strategy === 'serial') api.maxSerial(address, p.rows, p.cols, rs, cs, out.start);
-      else if (cs === 1) api.maxRows(address, p.rows, p.cols, rs, out.start);
-      else if (rs === 1) api.maxColumns(address, p.rows, p.cols, cs, out.start);
-      else api.maxStrided(address, p.rows, p.cols, rs, cs, out.start);
-      const result = new BigInt64Array(api.memory.buffer, out.start, p.cols).slice();
-      if (p.flip) result.reverse();
-      return result;
-    } finally {
-      for (const b of blocks) heap.free(b);
+/** Kernel arguments are i32. */
+const I32 = 2 ** 31 - 1;
+
+/** The article's max of a checked 2-D int64 view along one axis. */
+export function wasmMax(call: Call): BigInt64Array {
+  const p = plan(call.shape, call.strides, call.offset, call.axes[0]);
+  if (p.cols === 0) return new BigInt64Array(0);
+  const data = call.data as BigInt64Array;
+  const { api, heap } = wasm();
+  const blocks: Block[] = [];
+  try {
+    // A zero stride repeats one element: the max over repeated rows is one
+    // row's, and repeated columns are computed once and copied. What is left
+    // lies in the (at most 4 GiB) copy, so every count fits 32 bits.
+    const rows = p.rs === 0 ? 1 : p.rows;
+    const cols = p.cs === 0 ? 1 : p.cols;
+    let rs = rows === 1 ? 0 : p.rs;
+    let cs = cols === 1 ? 0 : p.cs;
+    let address: number;
+    const start = byteOffsetOf(data) + p.base * 8;
+    const end = start + ((rows - 1) * rs + (cols - 1) * cs + 1) * 8;
+    if (bufferOf(data) === api.memory.buffer && heap.live(start, end)) {
+      // Taken before any allocation below grows memory and detaches the view.
+      address = start;
+    } else {
+      const c = copyIn(data, rows, cols, rs, cs, p.base, `a copy of the input (${rows * cols} elements)`);
+      blocks.push(c.block);
+      address = c.block.start + c.offset * 8;
+      rs = c.rs;
+      cs = c.cs;
     }
-  },
-};
+    if ([rows, cols, rs, cs].some((v) => v > I32)) {
+      throw ndError(RangeError, CODES.TOO_LARGE, `the wasm kernels take 32-bit counts; this view needs rows ${rows}, cols ${cols}, strides ${rs}, ${cs}`);
+    }
+    const out = heap.alloc(cols * 8, `the result (${cols} int64)`);
+    blocks.push(out);
+    if (call.schedule === 'serial') api.maxSerial(address, rows, cols, rs, cs, out.start);
+    else if (cs === 1) api.maxRows(address, rows, cols, rs, out.start);
+    else if (rs === 1) api.maxColumns(address, rows, cols, cs, out.start);
+    else api.maxStrided(address, rows, cols, rs, cs, out.start);
+    const computed = new BigInt64Array(api.memory.buffer, out.start, cols);
+    const result = cols === p.cols ? computed.slice() : new BigInt64Array(p.cols).fill(computed[0]);
+    if (p.flip) result.reverse();
+    return result;
+  } finally {
+    for (const b of blocks) heap.free(b);
+  }
+}
