@@ -68,9 +68,14 @@ export const MAX_COPIES = Math.min(1024, Math.max(1, Number(process.env.UV_THREA
 let copies = 0;
 const waiting: (() => void)[] = [];
 
-async function takeCopySlot(): Promise<void> {
-  while (copies >= MAX_COPIES) await new Promise<void>((resolve) => waiting.push(resolve));
-  copies++;
+/** A copy slot: at once when one is free (so that a small input is copied
+ * before the call returns), else after the calls ahead have settled. */
+function takeCopySlot(): Promise<void> | undefined {
+  if (copies < MAX_COPIES) {
+    copies++;
+    return undefined;
+  }
+  return new Promise<void>((resolve) => waiting.push(resolve)).then(() => takeCopySlot());
 }
 
 function giveCopySlot(): void {
@@ -91,7 +96,8 @@ const FIRST_SLICE_BYTES = 1 << 16;
 async function copyToScratch(c: Call, fn: string): Promise<{ data: NumericArray; offset: number; release: () => void }> {
   const [low, high] = addressRange(c.offset, c.shape, c.strides) as [number, number];
   const n = high - low + 1;
-  await takeCopySlot();
+  const wait = takeCopySlot();
+  if (wait) await wait;
   let scratch: SharedArrayBuffer | undefined;
   try {
     if (c.signal?.aborted) throw abortError(c.signal.reason);

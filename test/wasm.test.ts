@@ -31,8 +31,42 @@ test('wasmAlloc gives a zeroed array in module memory that max reads in place', 
   assert.equal(after[7], 2n ** 62n);
   assert.equal(after[6], -5n);
   a.free();
-  assert.throws(() => a.data, /freed/);
-  assert.throws(() => max(a, { backend: 'wasm' }), (e: unknown) => e instanceof TypeError && /x.data could not be read: this wasm array was freed/.test((e as Error).message));
+  assert.throws(() => a.data, { code: 'ERR_NDREDUCE_FREED', message: /freed/ });
+  for (const backend of ['wasm', 'js', 'native'] as const) {
+    assert.throws(() => max(a, { backend }), { name: 'Error', code: 'ERR_NDREDUCE_FREED', message: /this wasm array was freed/ }, backend);
+  }
+  assert.throws(() => wasmCopy(a), { code: 'ERR_NDREDUCE_FREED' });
+});
+
+test('regression: 2^31 rows or more (a broadcast view) are not wrapped to 32 bits', () => {
+  const data = BigInt64Array.from([3n, -7n, 5n, 9n]);
+  const cases: [string, object, number, bigint[]][] = [
+    ['2^31 repeated rows', { data, shape: [2 ** 31, 2], strides: [0, 1] }, 0, [3n, -7n]],
+    ['2^32 + 3 repeated rows, axis 1', { data, shape: [2, 2 ** 32 + 3], strides: [2, 0], offset: 1 }, 1, [-7n, 9n]],
+    ['2^31 rows and 2^20 repeated columns', { data, shape: [2 ** 31, 2 ** 20], strides: [0, 0], offset: 3 }, 0, [9n]],
+  ];
+  for (const [name, x, axis, head] of cases) {
+    for (const strategy of ['auto', 'serial'] as const) {
+      const out = max(x as never, { backend: 'wasm', axis, strategy }) as BigInt64Array;
+      assert.deepEqual([...out.subarray(0, head.length)], head, `${name} ${strategy}`);
+      if (out.length > 2) assert.equal(out[out.length - 1], head[head.length - 1], `${name}: the last repeated column`);
+    }
+  }
+});
+
+test('regression: a spoofed byteOffset cannot make the wasm backend read another array', () => {
+  const a = wasmAlloc(2, 2);
+  const b = wasmAlloc(2, 2);
+  a.data.set([1n, 2n, 3n, 4n]);
+  b.data.set([100n, 200n, 300n, 400n]);
+  const view = a.data;
+  const bOffset = b.data.byteOffset;
+  Object.defineProperty(view, 'byteOffset', { value: bOffset });
+  Object.defineProperty(view, 'length', { value: 1 << 20 });
+  Object.defineProperty(view, 'buffer', { value: new ArrayBuffer(8) });
+  assert.deepEqual(max({ data: view, shape: [2, 2] }, { backend: 'wasm' }), BigInt64Array.from([3n, 4n]));
+  a.free();
+  b.free();
 });
 
 test('views of module memory are refreshed when memory grows', () => {
