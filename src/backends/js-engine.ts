@@ -30,7 +30,9 @@ type Run = (p: number, o: number, r: number, n: number, s: number, os: number, r
 
 type Values = { [i: number]: number | bigint; length: number };
 
-function walk(shape: ArrayLike<number>, strides: ArrayLike<number>, offset: number, axes: readonly number[], keptInner: boolean, run: Run, cancelled?: () => boolean): void {
+/** `repeats`: a reduced axis of stride 0 repeats one element, which changes
+ * no extremum (nor the first index of one), so it is walked once. */
+function walk(shape: ArrayLike<number>, strides: ArrayLike<number>, offset: number, axes: readonly number[], keptInner: boolean, repeats: boolean, run: Run, cancelled?: () => boolean): void {
   const kept: Dim[] = [];
   const reduced: Dim[] = [];
   let os = 1;
@@ -39,7 +41,7 @@ function walk(shape: ArrayLike<number>, strides: ArrayLike<number>, offset: numb
     const n = shape[k];
     if (n === 0) return;
     if (axes.includes(k)) {
-      if (n > 1) reduced.unshift({ n, s: strides[k], os: 0, rs });
+      if (n > 1 && !(repeats && strides[k] === 0)) reduced.unshift({ n, s: strides[k], os: 0, rs });
       rs *= n;
     } else {
       if (n > 1) kept.unshift({ n, s: strides[k], os, rs: 0 });
@@ -55,11 +57,16 @@ function walk(shape: ArrayLike<number>, strides: ArrayLike<number>, offset: numb
   let r = 0;
   let since = 0;
   for (;;) {
-    run(p, o, r, inner.n, inner.s, inner.os, inner.rs);
-    since += inner.n;
-    if (cancelled && since >= CHECK_EVERY) {
-      if (cancelled()) throw abortError();
-      since = 0;
+    // A long innermost run (a broadcast axis can be 2^40 long) is folded
+    // in pieces, so that the cancel flag is seen by work done.
+    for (let k0 = 0; k0 < inner.n; k0 += CHECK_EVERY) {
+      const m = Math.min(CHECK_EVERY, inner.n - k0);
+      run(p + k0 * inner.s, o + k0 * inner.os, r + k0 * inner.rs, m, inner.s, inner.os, inner.rs);
+      since += m;
+      if (cancelled && since >= CHECK_EVERY) {
+        if (cancelled()) throw abortError();
+        since = 0;
+      }
     }
     let k = nest.length - 1;
     for (; k >= 0; k--) {
@@ -151,9 +158,10 @@ export function ndReduce(data: NumericArray, layout: ArrayLike<number>, op: Op, 
   let keptInner = false;
   let smallestReduced = Infinity;
   let smallestKept = Infinity;
+  const summing = op === 'sum';
   for (let k = 0; k < nd; k++) {
     if (axes.includes(k)) {
-      if (shape[k] > 1) smallestReduced = Math.min(smallestReduced, Math.abs(strides[k]));
+      if (shape[k] > 1 && (summing || strides[k] !== 0)) smallestReduced = Math.min(smallestReduced, Math.abs(strides[k]));
     } else {
       count *= shape[k];
       if (shape[k] > 1) smallestKept = Math.min(smallestKept, Math.abs(strides[k]));
@@ -163,7 +171,7 @@ export function ndReduce(data: NumericArray, layout: ArrayLike<number>, op: Op, 
   const skipNaN = op.startsWith('nan') && dtype.kind === 'float';
   const base = (op.startsWith('nan') ? op.slice(3) : op) as 'min' | 'max' | 'minmax' | 'sum' | 'argmin' | 'argmax';
   const values = data as unknown as Values;
-  const go = (run: Run) => walk(shape, strides, offset, axes, keptInner, run, cancelled);
+  const go = (run: Run) => walk(shape, strides, offset, axes, keptInner, base !== 'sum', run, cancelled);
   const start = (max: boolean): number | bigint => (skipNaN ? NaN : max ? dtype.lowest : dtype.highest);
 
   if (base === 'min' || base === 'max' || base === 'minmax') {
