@@ -24,6 +24,8 @@ export const CODES = {
   /** `x` is not an array this library reads (TypeError), or its shape or
    * strides list is malformed (RangeError for a wrong length). */
   BAD_ARRAY: 'ERR_NDREDUCE_BAD_ARRAY',
+  /** A .npy file that is malformed or holds what no typed array can (TypeError or RangeError). */
+  BAD_NPY: 'ERR_NDREDUCE_BAD_NPY',
   /** The addon's async entry was given a non-shared buffer (TypeError). */
   NOT_SHARED: 'ERR_NDREDUCE_NOT_SHARED',
   /** The input was detached, transferred or shrunk while an async call was copying it (TypeError). */

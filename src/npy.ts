@@ -5,6 +5,13 @@ import * as buffer from 'node:buffer';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
+import { bufferOf, byteOffsetOf, dtypeOf, lengthOf } from './dtypes';
+import { CODES, ndError } from './errors';
+import { readView } from './validate';
+
+/** A malformed or unsupported file (TypeError or RangeError). */
+const npyError = (Class: typeof TypeError, message: string) => ndError(Class, CODES.BAD_NPY, message);
+
 export type NpyTypedArray =
   | Int8Array
   | Int16Array
@@ -60,24 +67,10 @@ function describeDtypeOf(data: unknown): string {
   return data === null ? 'null' : typeof data;
 }
 
-function descrOf(data: NpyTypedArray): string {
-  if (data instanceof Int8Array) return '|i1';
-  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) return '|u1';
-  if (data instanceof Int16Array) return '<i2';
-  if (data instanceof Uint16Array) return '<u2';
-  if (data instanceof Int32Array) return '<i4';
-  if (data instanceof Uint32Array) return '<u4';
-  if (data instanceof BigInt64Array) return '<i8';
-  if (data instanceof BigUint64Array) return '<u8';
-  if (data instanceof Float32Array) return '<f4';
-  if (data instanceof Float64Array) return '<f8';
-  throw new TypeError(`npy: data must be a typed array of a NumPy dtype, got ${describeDtypeOf(data)}`);
-}
-
 // The bytes of typed arrays are in host order and .npy files are written
 // little-endian here; a big-endian host would silently swap every value.
 function checkHost(): void {
-  if (os.endianness() !== 'LE') throw new RangeError('npy: only little-endian hosts are supported');
+  if (os.endianness() !== 'LE') throw npyError(RangeError, 'npy: only little-endian hosts are supported');
 }
 
 // ---- reading -------------------------------------------------------------
@@ -91,7 +84,7 @@ class HeaderParser {
   constructor(private readonly s: string) {}
 
   fail(what: string): never {
-    throw new TypeError(`npy: malformed header: ${what} at character ${this.i} of ${JSON.stringify(this.s.trimEnd())}`);
+    throw npyError(TypeError, `npy: malformed header: ${what} at character ${this.i} of ${JSON.stringify(this.s.trimEnd())}`);
   }
 
   private ws(): void {
@@ -183,22 +176,22 @@ function parseHeader(text: string): Header {
   const p = new HeaderParser(text);
   const dict = p.value();
   p.end();
-  if (!(dict instanceof Map)) throw new TypeError(`npy: malformed header: not a dict: ${JSON.stringify(text.trimEnd())}`);
+  if (!(dict instanceof Map)) throw npyError(TypeError, `npy: malformed header: not a dict: ${JSON.stringify(text.trimEnd())}`);
   const keys = [...dict.keys()].sort();
   if (keys.join() !== 'descr,fortran_order,shape') {
-    throw new TypeError(`npy: malformed header: keys must be descr, fortran_order and shape, got ${keys.join(', ') || 'none'}`);
+    throw npyError(TypeError, `npy: malformed header: keys must be descr, fortran_order and shape, got ${keys.join(', ') || 'none'}`);
   }
   const descr = dict.get('descr');
-  if (typeof descr !== 'string') throw new TypeError('npy: unsupported dtype: structured and subarray dtypes cannot be read');
+  if (typeof descr !== 'string') throw npyError(TypeError, 'npy: unsupported dtype: structured and subarray dtypes cannot be read');
   const fortran = dict.get('fortran_order');
-  if (typeof fortran !== 'boolean') throw new TypeError(`npy: malformed header: fortran_order must be True or False`);
+  if (typeof fortran !== 'boolean') throw npyError(TypeError, `npy: malformed header: fortran_order must be True or False`);
   const shapeValue = dict.get('shape');
   if (shapeValue === null || typeof shapeValue !== 'object' || !('tuple' in shapeValue)) {
-    throw new TypeError('npy: malformed header: shape must be a tuple');
+    throw npyError(TypeError, 'npy: malformed header: shape must be a tuple');
   }
   const shape = shapeValue.tuple.map((d, k) => {
-    if (typeof d !== 'number' || !Number.isSafeInteger(d)) throw new TypeError(`npy: malformed header: shape[${k}] is not an integer`);
-    if (d < 0) throw new RangeError(`npy: shape[${k}] is ${d}; dimensions cannot be negative`);
+    if (typeof d !== 'number' || !Number.isSafeInteger(d)) throw npyError(TypeError, `npy: malformed header: shape[${k}] is not an integer`);
+    if (d < 0) throw npyError(RangeError, `npy: shape[${k}] is ${d}; dimensions cannot be negative`);
     return d;
   });
   return { descr, fortran, shape };
@@ -207,7 +200,7 @@ function parseHeader(text: string): Header {
 function elementCount(shape: readonly number[], what: string): number {
   let n = 1n;
   for (const d of shape) n *= BigInt(d);
-  if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`npy: ${what} (${shape.join(' x ')}) has more than 2^53 - 1 elements`);
+  if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw npyError(RangeError, `npy: ${what} (${shape.join(' x ')}) has more than 2^53 - 1 elements`);
   return Number(n);
 }
 
@@ -226,21 +219,21 @@ function contiguousStrides(shape: readonly number[], fortran: boolean): number[]
  * when the data is aligned for its dtype; otherwise it owns a copy. */
 export function parseNpy(bytes: Uint8Array): NpyArray {
   checkHost();
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`npy: bytes must be a Uint8Array, got ${describeDtypeOf(bytes)}`);
+  if (!(bytes instanceof Uint8Array)) throw npyError(TypeError, `npy: bytes must be a Uint8Array, got ${describeDtypeOf(bytes)}`);
   if (bytes.length < 10 || MAGIC.some((b, k) => bytes[k] !== b)) {
-    throw new TypeError('npy: not a .npy file (the magic string \\x93NUMPY is missing)');
+    throw npyError(TypeError, 'npy: not a .npy file (the magic string \\x93NUMPY is missing)');
   }
   const major = bytes[6];
   const minor = bytes[7];
-  if (major < 1 || major > 3 || minor !== 0) throw new RangeError(`npy: format version ${major}.${minor} is not supported (1.0, 2.0 and 3.0 are)`);
+  if (major < 1 || major > 3 || minor !== 0) throw npyError(RangeError, `npy: format version ${major}.${minor} is not supported (1.0, 2.0 and 3.0 are)`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lenBytes = major === 1 ? 2 : 4;
-  if (bytes.length < 8 + lenBytes) throw new RangeError('npy: file ends inside the header length');
+  if (bytes.length < 8 + lenBytes) throw npyError(RangeError, 'npy: file ends inside the header length');
   const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
   const headerStart = 8 + lenBytes;
   const dataStart = headerStart + headerLen;
   if (dataStart > bytes.length) {
-    throw new RangeError(`npy: the header claims ${headerLen} bytes but the file has ${bytes.length - headerStart} after the length field`);
+    throw npyError(RangeError, `npy: the header claims ${headerLen} bytes but the file has ${bytes.length - headerStart} after the length field`);
   }
   // Versions 1 and 2 are latin1; 3.0 exists to allow UTF-8 (field names).
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
@@ -249,17 +242,17 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   const m = /^([<>|=])([a-zA-Z])(\d+)$/.exec(descr);
   const key = m ? `${m[2]}${m[3]}` : '';
   const ctor = READ_TYPES[key];
-  if (!m || !ctor) throw new TypeError(`npy: unsupported dtype '${descr}' (supported: ${Object.keys(READ_TYPES).join(', ')}, little-endian)`);
+  if (!m || !ctor) throw npyError(TypeError, `npy: unsupported dtype '${descr}' (supported: ${Object.keys(READ_TYPES).join(', ')}, little-endian)`);
   if (ctor.BYTES_PER_ELEMENT > 1 && m[1] === '>') {
-    throw new TypeError(`npy: big-endian dtype '${descr}' is not supported; save it with arr.astype('<${key}')`);
+    throw npyError(TypeError, `npy: big-endian dtype '${descr}' is not supported; save it with arr.astype('<${key}')`);
   }
-  if (ctor.BYTES_PER_ELEMENT > 1 && m[1] === '|') throw new TypeError(`npy: dtype '${descr}' has no byte order`);
+  if (ctor.BYTES_PER_ELEMENT > 1 && m[1] === '|') throw npyError(TypeError, `npy: dtype '${descr}' has no byte order`);
 
   const count = elementCount(shape, 'shape');
   const byteLength = count * ctor.BYTES_PER_ELEMENT;
   const available = bytes.length - dataStart;
   if (available < byteLength) {
-    throw new RangeError(`npy: data is truncated: shape (${shape.join(', ')}) of '${descr}' needs ${byteLength} bytes, the file has ${available}`);
+    throw npyError(RangeError, `npy: data is truncated: shape (${shape.join(', ')}) of '${descr}' needs ${byteLength} bytes, the file has ${available}`);
   }
   let data: NpyTypedArray;
   const at = bytes.byteOffset + dataStart;
@@ -296,57 +289,46 @@ export function loadNpy(path: string): NpyArray {
 
 // ---- writing -------------------------------------------------------------
 
-function checkDims(value: unknown, field: string, min: number): number[] {
-  if (!Array.isArray(value)) throw new TypeError(`npy: ${field} must be an array of integers, got ${describeDtypeOf(value)}`);
-  return value.map((d, k) => {
-    if (typeof d !== 'number' || !Number.isSafeInteger(d)) throw new TypeError(`npy: ${field}[${k}] must be a safe integer, got ${String(d)}`);
-    if (d < min) throw new RangeError(`npy: ${field}[${k}] must be at least ${min}, got ${d}`);
-    return d;
-  });
-}
-
 function sameDims(a: readonly number[], b: readonly number[], shape: readonly number[]): boolean {
   // A stride over an axis of length 1 is never used, so it may be anything.
   return a.every((s, k) => shape[k] <= 1 || s === b[k]);
 }
 
+const DESCR: Record<string, string> = {
+  int8: '|i1', uint8: '|u1', uint8c: '|u1', int16: '<i2', uint16: '<u2', int32: '<i4', uint32: '<u4',
+  int64: '<i8', uint64: '<u8', float32: '<f4', float64: '<f8',
+};
+
 /** The body bytes: a view of the input when it is contiguous in C or
- * Fortran order, otherwise a C-order gather of the strided elements. */
+ * Fortran order, otherwise a C-order gather of the strided elements. The
+ * input is checked by the one validator (a missing shape is `[data.length]`). */
 function body(x: NpyInput): { descr: string; shape: number[]; fortran: boolean; bytes: Uint8Array } {
-  const data = x.data;
-  const descr = descrOf(data);
-  const shape = x.shape === undefined ? [data.length] : checkDims(x.shape, 'shape', 0);
-  const count = elementCount(shape, 'shape');
-  const offset = x.offset ?? 0;
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`npy: offset must be a non-negative safe integer, got ${String(offset)}`);
-  const c = contiguousStrides(shape, false);
-  const strides = x.strides === undefined ? c : checkDims(x.strides, 'strides', -Number.MAX_SAFE_INTEGER);
-  if (strides.length !== shape.length) {
-    throw new RangeError(`npy: strides has ${strides.length} entries but shape has ${shape.length}`);
+  let input: unknown = x;
+  if (x !== null && typeof x === 'object' && x.shape === undefined) {
+    const data = x.data;
+    input = { data, shape: [dtypeOf(data) ? lengthOf(data) : 0], strides: x.strides, offset: x.offset };
   }
-  const size = data.BYTES_PER_ELEMENT;
+  // A .npy header holds any number of axes; a million keeps a hostile
+  // length from allocating without bound.
+  const v = readView(input, 'saveNpy', [0, 1 << 20]);
+  const { data, shape: checkedShape, strides: checkedStrides, offset, count } = v;
+  const shape = [...checkedShape];
+  const strides = [...checkedStrides];
+  const descr = DESCR[v.dtype.name];
+  const size = v.dtype.bytes;
   if (count === 0) return { descr, shape, fortran: false, bytes: new Uint8Array(0) };
-  let low = offset;
-  let high = offset;
-  shape.forEach((d, k) => {
-    const reach = (d - 1) * strides[k];
-    if (reach < 0) low += reach;
-    else high += reach;
-  });
-  if (low < 0 || high >= data.length) {
-    throw new RangeError(`npy: shape (${shape.join(', ')}) with strides (${strides.join(', ')}) and offset ${offset} reaches elements ${low} to ${high}, outside data (length ${data.length})`);
-  }
+  const c = contiguousStrides(shape, false);
   const whole = (fortran: boolean) => ({
     descr,
     shape,
     fortran,
-    bytes: new Uint8Array(data.buffer, data.byteOffset + offset * size, count * size),
+    bytes: new Uint8Array(bufferOf(data), byteOffsetOf(data) + offset * size, count * size),
   });
   if (sameDims(strides, c, shape)) return whole(false);
   // A 1-d (or all-but-one length-1) array is both; prefer C, tested above.
   if (sameDims(strides, contiguousStrides(shape, true), shape)) return whole(true);
 
-  const out = new (data.constructor as Ctor)(new ArrayBuffer(count * size), 0, count);
+  const out = new v.dtype.ctor(count);
   const index = new Array<number>(shape.length).fill(0);
   let at = offset;
   const src = data as unknown as ArrayLike<number | bigint> & { [i: number]: number | bigint };
@@ -389,7 +371,6 @@ function headerBytes(descr: string, fortran: boolean, shape: readonly number[]):
 
 function parts(x: NpyInput): [Uint8Array, Uint8Array] {
   checkHost();
-  if (x === null || typeof x !== 'object') throw new TypeError(`npy: x must be an object with data and shape, got ${String(x)}`);
   const b = body(x);
   return [headerBytes(b.descr, b.fortran, b.shape), b.bytes];
 }

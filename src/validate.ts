@@ -75,7 +75,7 @@ function integer(value: unknown, field: string, min: number, code: Code = CODES.
 
 /** The entries of a list (an array or a typed array), at most MAX_NDIM:
  * the length is checked before any entry is read, and a hole is an error. */
-function list(value: unknown, field: string, code: Code): unknown[] {
+function list(value: unknown, field: string, code: Code, most = MAX_NDIM): unknown[] {
   let isArray = false;
   try {
     isArray = Array.isArray(value);
@@ -89,7 +89,7 @@ function list(value: unknown, field: string, code: Code): unknown[] {
   if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
     throw ndError(TypeError, code, `${field} has an invalid length ${describe(length)}`);
   }
-  if (length > MAX_NDIM) throw ndError(RangeError, code, `${field} has ${length} entries, more than ${MAX_NDIM}`);
+  if (length > most) throw ndError(RangeError, code, `${field} has ${length} entries, more than ${most}`);
   const out = new Array<unknown>(length);
   for (let k = 0; k < length; k++) {
     let present = true;
@@ -179,8 +179,9 @@ function notAnArray(x: unknown, fn: string): Error {
   return ndError(TypeError, CODES.BAD_ARRAY, `x must be ${what}, got ${describe(x)}${hint}`);
 }
 
-/** Checks a user's N-d array; the result addresses only elements of its `data`. */
-export function readView(x: unknown, fn = 'max'): View {
+/** Checks a user's N-d array; the result addresses only elements of its
+ * `data`. Reductions take 1 to 64 axes; `.npy` files may have none, or more. */
+export function readView(x: unknown, fn = 'max', [minNdim, maxNdim] = [1, MAX_NDIM]): View {
   if (x === null || typeof x !== 'object' || typedArrayTag(x) !== undefined || isArray(x)) throw notAnArray(x, fn);
   const raw = read(x, 'data', 'x.data', CODES.BAD_ARRAY);
   const dtype = dtypeOf(raw);
@@ -188,8 +189,8 @@ export function readView(x: unknown, fn = 'max'): View {
     const hint = isArray(raw) ? ' (make one: Float64Array.from(list))' : '';
     throw ndError(TypeError, CODES.BAD_ARRAY, `x.data must be a numeric typed array (${DTYPE_NAMES}), got ${describe(raw)}${hint}`);
   }
-  const shapeList = list(read(x, 'shape', 'x.shape', CODES.BAD_ARRAY), 'x.shape', CODES.BAD_ARRAY);
-  if (shapeList.length === 0) throw ndError(RangeError, CODES.BAD_ARRAY, 'x.shape must have at least 1 entry, got []');
+  const shapeList = list(read(x, 'shape', 'x.shape', CODES.BAD_ARRAY), 'x.shape', CODES.BAD_ARRAY, maxNdim);
+  if (shapeList.length < minNdim) throw ndError(RangeError, CODES.BAD_ARRAY, 'x.shape must have at least 1 entry, got []');
   const shape = shapeList.map((v, k) => integer(v, `x.shape[${k}]`, 0));
   let rawStrides = read(x, 'strides', 'x.strides', CODES.BAD_ARRAY);
   let stridesField = 'x.strides';
@@ -200,7 +201,7 @@ export function readView(x: unknown, fn = 'max'): View {
   let strides: number[];
   if (rawStrides === undefined) strides = cStrides(shape);
   else {
-    const entries = list(rawStrides, stridesField, CODES.BAD_ARRAY);
+    const entries = list(rawStrides, stridesField, CODES.BAD_ARRAY, maxNdim);
     if (entries.length !== shape.length) {
       throw ndError(RangeError, CODES.BAD_ARRAY, `${stridesField} must have ${shape.length} entries, one per axis of x.shape, got ${entries.length}`);
     }
