@@ -71,15 +71,28 @@ fn below<T: Scalar>(x: T, best: T) -> bool {
     x < best || (x.is_nan() && !best.is_nan())
 }
 
-/// NaN-skipping: a non-NaN `x` beats a NaN start.
+/// The extremum ops' versions: the same results (NaN stays sticky, since
+/// nothing beats a NaN `best` but another NaN), one compare fewer per
+/// element, which the float max needs to keep up with memory.
 #[inline(always)]
-fn above_skip_nan<T: Scalar>(x: T, best: T) -> bool {
-    x > best || (best.is_nan() && !x.is_nan())
+fn above_or_nan<T: Scalar>(x: T, best: T) -> bool {
+    x > best || x.is_nan()
 }
 
 #[inline(always)]
-fn below_skip_nan<T: Scalar>(x: T, best: T) -> bool {
-    x < best || (best.is_nan() && !x.is_nan())
+fn below_or_nan<T: Scalar>(x: T, best: T) -> bool {
+    x < best || x.is_nan()
+}
+
+/// A NaN `best` (the NaN-skipping start) loses to anything.
+#[inline(always)]
+fn above_nan_start<T: Scalar>(x: T, best: T) -> bool {
+    x > best || best.is_nan()
+}
+
+#[inline(always)]
+fn below_nan_start<T: Scalar>(x: T, best: T) -> bool {
+    x < best || best.is_nan()
 }
 
 macro_rules! extremum {
@@ -143,13 +156,27 @@ macro_rules! extremum {
         }
     };
 }
-extremum!(Max, "maximum", T::LOWEST, above, |x: T, a: T| x > a, false);
-extremum!(Min, "minimum", T::HIGHEST, below, |x: T, a: T| x < a, false);
+extremum!(
+    Max,
+    "maximum",
+    T::LOWEST,
+    above_or_nan,
+    |x: T, a: T| x > a,
+    false
+);
+extremum!(
+    Min,
+    "minimum",
+    T::HIGHEST,
+    below_or_nan,
+    |x: T, a: T| x < a,
+    false
+);
 extremum!(
     NanMax,
     "fmax",
     T::nan_or(T::LOWEST),
-    above_skip_nan,
+    above_nan_start,
     |x: T, a: T| x > a || (a.is_nan() && !x.is_nan()),
     true
 );
@@ -157,7 +184,7 @@ extremum!(
     NanMin,
     "fmin",
     T::nan_or(T::HIGHEST),
-    below_skip_nan,
+    below_nan_start,
     |x: T, a: T| x < a || (a.is_nan() && !x.is_nan()),
     true
 );

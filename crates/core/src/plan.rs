@@ -118,7 +118,7 @@ pub fn plan(
         if freedom.idempotent {
             reduced.retain(|d| d.stride != 0);
         }
-        reduced.sort_by(|a, b| b.stride.cmp(&a.stride));
+        reduced.sort_by_key(|d| std::cmp::Reverse(d.stride));
     }
     Ok(Plan {
         kept: coalesce(kept),

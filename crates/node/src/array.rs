@@ -114,7 +114,7 @@ unsafe fn elements<'a, T>(ptr: *const u8, len: usize) -> std::result::Result<&'a
     if len == 0 {
         return Ok(&[]);
     }
-    if ptr.is_null() || (ptr as usize) % std::mem::align_of::<T>() != 0 {
+    if ptr.is_null() || !(ptr as usize).is_multiple_of(std::mem::align_of::<T>()) {
         return Err(Error::BadArray {
             field: "data",
             value: "a misaligned or detached view".into(),
@@ -133,7 +133,7 @@ unsafe fn elements<'a, T>(ptr: *const u8, len: usize) -> std::result::Result<&'a
 /// nothing can detach or shrink the buffer), or for a held shared buffer.
 pub(crate) unsafe fn data<'a>(raw: &RawArray) -> std::result::Result<Data<'a>, Error> {
     let (p, n) = (raw.ptr, raw.len);
-    // SAFETY (every arm): Node reports `n` elements of this kind at `p`;
+    // SAFETY: in every arm, Node reports `n` elements of this kind at `p`;
     // validity for `'a` is the caller's contract.
     unsafe {
         Ok(match raw.kind {

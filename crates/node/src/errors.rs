@@ -26,7 +26,7 @@ pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error>
 pub(crate) fn to_js(env: &Env, e: &Error) -> NapiError {
     let build = || -> napi::Result<NapiError> {
         let code = env.create_string(e.code())?;
-        let msg = env.create_string(&e.to_string())?;
+        let msg = env.create_string(e.to_string())?;
         let mut out = std::ptr::null_mut();
         let create = match e.kind() {
             ErrorKind::Type => sys::napi_create_type_error,

@@ -1,0 +1,72 @@
+//! Quick engine timings without Node in the way, for tuning block sizes:
+//! `cargo run --release -p ndreduce-core --example timing [rows cols threads]`.
+//! The published figures come from `npm run bench`, not from here.
+
+use std::time::Instant;
+
+use ndreduce_core::engine::{reduce, Schedule};
+use ndreduce_core::ops::{Max, Sum};
+use ndreduce_core::{read_floor, View, NEVER};
+
+fn best_ms(mut f: impl FnMut()) -> f64 {
+    f();
+    let mut t: Vec<f64> = (0..7)
+        .map(|_| {
+            let s = Instant::now();
+            f();
+            s.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    t.sort_by(|a, b| a.total_cmp(b));
+    t[0] // the least disturbed run on a shared machine
+}
+
+fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().unwrap())
+        .collect();
+    let rows = *args.first().unwrap_or(&100);
+    let cols = *args.get(1).unwrap_or(&1_000_000);
+    let threads = Some(*args.get(2).unwrap_or(&2));
+    let data: Vec<i64> = (0..(rows * cols) as i64)
+        .map(|i| (i * 7919) % 1_000_003)
+        .collect();
+    let floats: Vec<f64> = data.iter().map(|&x| x as f64).collect();
+    let arr = View::contiguous(&data, &[rows, cols]).unwrap();
+    let t = arr.transposed();
+    let floor = best_ms(|| {
+        read_floor(&data, threads).unwrap();
+    });
+    println!("floor {floor:.1} ms");
+    for (name, v, axis) in [("arr", &arr, 0), ("arr.T", &t, 0)] {
+        for s in [
+            Schedule::Auto,
+            Schedule::Serial,
+            Schedule::Mutex,
+            Schedule::Lockfree,
+        ] {
+            let ms = best_ms(|| {
+                reduce(v, &[axis], &Max, s, threads, &NEVER).unwrap();
+            });
+            println!(
+                "{name} axis {axis} max {s:?}: {ms:.1} ms ({:.2}x floor)",
+                ms / floor
+            );
+        }
+    }
+    let fv = View::contiguous(&floats, &[rows, cols]).unwrap();
+    let ms = best_ms(|| {
+        reduce(&fv, &[0], &Max, Schedule::Auto, threads, &NEVER).unwrap();
+    });
+    println!("f64 arr max auto: {ms:.1} ms");
+    let ms = best_ms(|| {
+        reduce(&fv, &[0, 1], &Sum, Schedule::Auto, threads, &NEVER).unwrap();
+    });
+    println!("f64 sum all: {ms:.1} ms");
+    let fo = View::new(&data, &[cols, rows], &[1, cols as isize], 0).unwrap();
+    let ms = best_ms(|| {
+        reduce(&fo, &[0, 1], &Max, Schedule::Auto, threads, &NEVER).unwrap();
+    });
+    println!("F-order max over every axis: {ms:.1} ms");
+}
