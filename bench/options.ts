@@ -1,8 +1,13 @@
 // `ndreduce bench` options. Bad values are usage errors (exit code 2),
-// reported before any data is generated.
+// reported before any data is generated: output files that cannot be
+// written and a --report or --chart without vega included.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
-export class UsageError extends Error {}
+import { UsageError } from '../src/cli/usage';
+
+export { UsageError };
 
 export interface BenchOptions {
   rows: number;
@@ -78,6 +83,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     throw new UsageError((error as Error).message);
   }
   const v = parsed.values;
+  for (const flag of ['json', 'report', 'chart'] as const) if (v[flag] !== undefined) checkWritable(`--${flag}`, v[flag]);
+  if (v.report !== undefined || v.chart !== undefined) checkRenderer(v.report !== undefined ? '--report' : '--chart');
   const threads = v.threads?.split(',').map((t) => positiveInt(t.trim(), '--threads', 0));
   if (threads && threads.some((t) => t > 1024)) throw new UsageError('--threads must be at most 1024');
   return {
@@ -96,4 +103,38 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     withReference: v['with-reference']!,
     help: v.help!,
   };
+}
+
+/** A file the run will write at its end: refused now rather than after
+ * minutes of measuring. */
+function checkWritable(flag: string, file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    // Not there yet: its directory must be.
+  }
+  if (stat?.isDirectory()) throw new UsageError(`${flag} ${file}: is a directory; name a file`);
+  try {
+    if (!fs.statSync(dir).isDirectory()) throw new Error('not a directory');
+    fs.accessSync(stat ? file : dir, fs.constants.W_OK);
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `directory ${dir} does not exist` : `cannot write there (${(error as Error).message})`;
+    throw new UsageError(`${flag} ${file}: ${why}`);
+  }
+}
+
+/** The chart is drawn by vega and vega-lite (devDependencies of this
+ * repository): without them, say so before the run. */
+function checkRenderer(flag: string): void {
+  const missing = ['vega', 'vega-lite'].filter((name) => {
+    try {
+      require.resolve(name);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length) throw new UsageError(`${flag} draws its chart with vega and vega-lite, which are not installed: npm install ${missing.join(' ')}`);
 }

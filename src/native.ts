@@ -1,10 +1,65 @@
-// Loads the addon built by `npm run build:native`. The types come from the
-// `.d.ts` that napi-rs generates from the Rust signatures.
+// Finds the Rust addon, the napi-rs way: the prebuilt binary of this
+// platform's package (`ndreduce-linux-x64-gnu`, an optional dependency npm
+// installs only where it fits), then a local build (`npm run build:native`
+// writes `native/ndreduce.<platform>.node`), and otherwise nothing: the
+// callers then run the js fallback after one warning. The types come from
+// the `.d.ts` napi-rs generates from the Rust signatures (copied next to
+// `dist/src` by `npm run build:ts`, so the published types resolve).
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export type NativeAddon = typeof import('../native/index');
 
-const ADDON_PATH = path.join(__dirname, '..', '..', 'native', 'ndreduce.node');
+/** The package root: `dist/src/native.js` lives two levels below it. */
+const ROOT = path.join(__dirname, '..', '..');
+
+/** napi-rs's platform name (`linux-x64-gnu`, `darwin-arm64`,
+ * `win32-x64-msvc`), the suffix of the package and of the local build. */
+export function platformName(): string {
+  const { platform, arch } = process;
+  if (platform === 'linux') return `${platform}-${arch}-${isMusl() ? 'musl' : 'gnu'}`;
+  if (platform === 'win32') return `${platform}-${arch}-msvc`;
+  return `${platform}-${arch}`;
+}
+
+function isMusl(): boolean {
+  // The file check is what napi-rs's own loader tries first: reading the
+  // process report can be slow where network interfaces are many.
+  try {
+    return fs.readFileSync('/usr/bin/ldd', 'utf8').includes('musl');
+  } catch {
+    const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+    return !header?.glibcVersionRuntime;
+  }
+}
+
+/** The command that builds the addon from a clone of the repository. */
+export const BUILD_COMMAND = 'npm run build:native';
+
+function isMissing(error: unknown, what: string): boolean {
+  const e = error as NodeJS.ErrnoException;
+  return e?.code === 'MODULE_NOT_FOUND' && e.message.includes(what);
+}
+
+function load(): NativeAddon {
+  const override = process.env.NDREDUCE_ADDON_PATH;
+  if (override) return require(override) as NativeAddon;
+  const name = platformName();
+  const pkg = `ndreduce-${name}`;
+  const local = path.join(ROOT, 'native', `ndreduce.${name}.node`);
+  try {
+    return require(pkg) as NativeAddon;
+  } catch (error) {
+    // Present but broken (a wrong libc, a truncated file) is worth its own
+    // message; absent is the usual case on a platform without a prebuilt.
+    if (!isMissing(error, pkg)) throw error;
+  }
+  if (fs.existsSync(local)) return require(local) as NativeAddon;
+  throw new Error(
+    `no native addon for ${name}: neither the package ${pkg} nor a local build (native/ndreduce.${name}.node) is installed; ` +
+      `reinstall without --omit=optional, or build it from a clone with \`${BUILD_COMMAND}\` (needs cargo)`,
+  );
+}
 
 let cached: { addon?: NativeAddon; error?: Error } | undefined;
 
@@ -13,8 +68,7 @@ let cached: { addon?: NativeAddon; error?: Error } | undefined;
 export function loadNative(): { addon?: NativeAddon; error?: Error } {
   if (!cached) {
     try {
-      const file = process.env.NDREDUCE_ADDON_PATH ?? ADDON_PATH;
-      cached = { addon: require(file) as NativeAddon };
+      cached = { addon: load() };
     } catch (error) {
       cached = { error: error as Error };
     }
