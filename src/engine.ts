@@ -13,8 +13,8 @@ import type { Call } from './validate';
 export function compute(c: Call): NumericArray {
   if (c.backend === 'wasm') return wasmMax(c);
   const native = c.backend === 'native' ? addon() : undefined;
-  if (native) return native.reduce(c.data, layoutOf(c), c.op, c.schedule);
-  return jsReduce(c.data, layoutOf(c), c.op, c.schedule);
+  if (native) return native.reduce(c.data, layoutOf(c, c.offset, true), c.op, c.schedule);
+  return jsReduce(c.data, layoutOf(c, c.offset, true), c.op, c.schedule);
 }
 
 type Scalar = number | bigint;

@@ -376,7 +376,9 @@ export function readCall(reduction: Reduction, x: unknown, options: unknown, fn:
   }
   const skip = (ignoreNaN || o.ignoreNaN) && view.dtype.kind === 'float';
   const op = (skip ? `nan${reduction}` : reduction) as Op;
-  return { ...view, reduction, op, axes, all: o.axis === null, threads: o.threads, schedule: o.strategy, backend: o.backend, signal: o.signal };
+  // One literal of fixed shape (a spread would make a slow dictionary object).
+  const { data, dtype, shared, shape, strides, offset, count } = view;
+  return { data, dtype, shared, shape, strides, offset, count, reduction, op, axes, all: o.axis === null, threads: o.threads, schedule: o.strategy, backend: o.backend, signal: o.signal };
 }
 
 /** The shape of a reduction's result: the input's shape without the
@@ -388,11 +390,17 @@ export function resultShape(x: unknown, options?: unknown): number[] {
   return view.shape.filter((_, k) => !axes.includes(k));
 }
 
+/** Layout buffers for synchronous calls, by length: the addon reads a
+ * layout during the call only, and an allocation costs a tenth of a small call. */
+const reusable: Float64Array[] = [];
+
 /** The contract's packed layout of a checked call (`offset` where the data
- * was copied): [threads, offset, ndim, shape, strides, naxes, axes]. */
-export function layoutOf(c: Call, offset = c.offset): Float64Array {
+ * was copied): [threads, offset, ndim, shape, strides, naxes, axes].
+ * `reuse` for a synchronous call: the same buffer comes back next time. */
+export function layoutOf(c: Call, offset = c.offset, reuse = false): Float64Array {
   const nd = c.shape.length;
-  const layout = new Float64Array(4 + 2 * nd + c.axes.length);
+  const length = 4 + 2 * nd + c.axes.length;
+  const layout = reuse ? (reusable[length] ??= new Float64Array(length)) : new Float64Array(length);
   layout[0] = c.threads;
   layout[1] = offset;
   layout[2] = nd;
