@@ -90,7 +90,7 @@ export const copiesInFlight = () => copies;
 // one's measured speed to take about SLICE_MS, so a cold first copy (page
 // faults) keeps the event loop as free as a warm one.
 
-const SLICE_MS = 2;
+const SLICE_MS = 1;
 const FIRST_SLICE_BYTES = 1 << 16;
 
 async function copyToScratch(c: Call, fn: string): Promise<{ data: NumericArray; offset: number; release: () => void }> {
