@@ -61,7 +61,7 @@ fn main() {
     });
     println!("f64 arr max auto: {ms:.1} ms");
     let ms = best_ms(|| {
-        reduce(&fv, &[0, 1], &Sum, Schedule::Auto, threads, &NEVER).unwrap();
+        reduce(&fv, &[0, 1], &Sum::<false>, Schedule::Auto, threads, &NEVER).unwrap();
     });
     println!("f64 sum all: {ms:.1} ms");
     let fo = View::new(&data, &[cols, rows], &[1, cols as isize], 0).unwrap();

@@ -234,8 +234,10 @@ arg_extremum!(ArgMin, "argmin", below, false);
 arg_extremum!(NanArgMax, "nanargmax", above, true);
 arg_extremum!(NanArgMin, "nanargmin", below, true);
 
-pub struct Sum;
-impl<T: Scalar> Op<T> for Sum {
+/// Sum; `SKIP_NAN` skips NaN (NumPy's `nansum`). Integers sum exactly in
+/// `i128`, floats with compensation (see [`crate::scalar::Comp`]).
+pub struct Sum<const SKIP_NAN: bool>;
+impl<T: Scalar, const SKIP_NAN: bool> Op<T> for Sum<SKIP_NAN> {
     type Acc = T::Wide;
     const NAME: &'static str = "add";
     const HAS_IDENTITY: bool = true;
@@ -247,10 +249,303 @@ impl<T: Scalar> Op<T> for Sum {
     }
     #[inline(always)]
     fn fold(&self, acc: T::Wide, x: T, _index: usize) -> T::Wide {
-        acc + x.widen()
+        if SKIP_NAN && x.is_nan() {
+            acc
+        } else {
+            T::add_wide(acc, x)
+        }
     }
     #[inline(always)]
     fn merge(&self, a: T::Wide, b: T::Wide) -> T::Wide {
+        T::merge_wide(a, b)
+    }
+    #[inline(always)]
+    fn fold_run(&self, init: T::Wide, run: &[T], index: usize) -> T::Wide {
+        if !T::IS_FLOAT {
+            return run.iter().fold(init, |a, &x| self.fold(a, x, index));
+        }
+        // One compensated sum per lane: independent chains that the
+        // compiler vectorises, where a single chain waits on every add.
+        let mut l = [T::ZERO; 8];
+        let mut chunks = run.chunks_exact(8);
+        for c in &mut chunks {
+            l = std::array::from_fn(|k| self.fold(l[k], c[k], index));
+        }
+        let tail = chunks
+            .remainder()
+            .iter()
+            .fold(init, |a, &x| self.fold(a, x, index));
+        l.into_iter().fold(tail, T::merge_wide)
+    }
+}
+
+/// Count and compensated sum of the non-NaN elements: NumPy's `nanmean`.
+pub struct CountSum;
+impl<T: Scalar> Op<T> for CountSum {
+    type Acc = (T::Wide, u64);
+    const NAME: &'static str = "add";
+    const HAS_IDENTITY: bool = true;
+    const ORDER_FREE: bool = true;
+    const IDEMPOTENT: bool = false;
+    #[inline(always)]
+    fn init(&self) -> Self::Acc {
+        (T::ZERO, 0)
+    }
+    #[inline(always)]
+    fn fold(&self, acc: Self::Acc, x: T, _index: usize) -> Self::Acc {
+        if x.is_nan() {
+            acc
+        } else {
+            (T::add_wide(acc.0, x), acc.1 + 1)
+        }
+    }
+    #[inline(always)]
+    fn merge(&self, a: Self::Acc, b: Self::Acc) -> Self::Acc {
+        (T::merge_wide(a.0, b.0), a.1 + b.1)
+    }
+}
+
+/// Count, mean and sum of squared deviations (Welford's update, Chan's
+/// merge): a variance without the cancellation of `E[x^2] - E[x]^2`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Moments {
+    pub n: f64,
+    pub mean: f64,
+    pub m2: f64,
+}
+
+impl Moments {
+    pub const EMPTY: Moments = Moments {
+        n: 0.0,
+        mean: 0.0,
+        m2: 0.0,
+    };
+
+    #[inline(always)]
+    fn push(self, x: f64) -> Moments {
+        let n = self.n + 1.0;
+        let d = x - self.mean;
+        let mean = self.mean + d / n;
+        Moments {
+            n,
+            mean,
+            m2: self.m2 + d * (x - mean),
+        }
+    }
+
+    #[inline(always)]
+    pub fn merge(self, b: Moments) -> Moments {
+        if b.n == 0.0 {
+            return self;
+        }
+        if self.n == 0.0 {
+            return b;
+        }
+        let n = self.n + b.n;
+        let d = b.mean - self.mean;
+        Moments {
+            n,
+            mean: self.mean + d * (b.n / n),
+            m2: self.m2 + b.m2 + d * d * (self.n * b.n / n),
+        }
+    }
+
+    /// `m2 / (n - ddof)`; NaN when that divisor is not positive, as NumPy.
+    pub fn variance(self, ddof: f64) -> f64 {
+        let dof = self.n - ddof;
+        if dof <= 0.0 {
+            f64::NAN
+        } else {
+            self.m2 / dof
+        }
+    }
+}
+
+/// Elements per piece of a contiguous run in `Var`: two passes over a
+/// piece that stays in L1, then one merge, instead of a division per element.
+const MOMENT_PIECE: usize = 256;
+
+/// Variance moments; `SKIP_NAN` skips NaN (NumPy's `nanvar`).
+pub struct Var<const SKIP_NAN: bool>;
+impl<T: Scalar, const SKIP_NAN: bool> Op<T> for Var<SKIP_NAN> {
+    type Acc = Moments;
+    const NAME: &'static str = "var";
+    const HAS_IDENTITY: bool = true;
+    const ORDER_FREE: bool = true;
+    const IDEMPOTENT: bool = false;
+    #[inline(always)]
+    fn init(&self) -> Moments {
+        Moments::EMPTY
+    }
+    #[inline(always)]
+    fn fold(&self, acc: Moments, x: T, _index: usize) -> Moments {
+        if SKIP_NAN && x.is_nan() {
+            acc
+        } else {
+            acc.push(x.to_f64())
+        }
+    }
+    #[inline(always)]
+    fn merge(&self, a: Moments, b: Moments) -> Moments {
+        a.merge(b)
+    }
+    fn fold_run(&self, init: Moments, run: &[T], _index: usize) -> Moments {
+        let mut acc = init;
+        for piece in run.chunks(MOMENT_PIECE) {
+            let keep = |x: &T| !(SKIP_NAN && x.is_nan());
+            let (mut n, mut sum) = (0.0, 0.0);
+            for x in piece.iter().filter(|x| keep(x)) {
+                n += 1.0;
+                sum += x.to_f64();
+            }
+            if n == 0.0 {
+                continue;
+            }
+            let mean = sum / n;
+            let m2 = piece
+                .iter()
+                .filter(|x| keep(x))
+                .map(|x| (x.to_f64() - mean) * (x.to_f64() - mean))
+                .sum();
+            acc = acc.merge(Moments { n, mean, m2 });
+        }
+        acc
+    }
+}
+
+/// Product. Floats multiply in f64; integers exactly in `i128`, with
+/// flags for overflow beyond it and for a zero factor (which makes any
+/// overflow irrelevant).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ProdAcc {
+    pub float: f64,
+    pub int: i128,
+    pub overflow: bool,
+    pub zero: bool,
+}
+
+pub struct Prod;
+impl<T: Scalar> Op<T> for Prod {
+    type Acc = ProdAcc;
+    const NAME: &'static str = "multiply";
+    const HAS_IDENTITY: bool = true;
+    const ORDER_FREE: bool = true;
+    const IDEMPOTENT: bool = false;
+    #[inline(always)]
+    fn init(&self) -> ProdAcc {
+        ProdAcc {
+            float: 1.0,
+            int: 1,
+            overflow: false,
+            zero: false,
+        }
+    }
+    #[inline(always)]
+    fn fold(&self, acc: ProdAcc, x: T, _index: usize) -> ProdAcc {
+        if T::IS_FLOAT {
+            return ProdAcc {
+                float: acc.float * x.to_f64(),
+                ..acc
+            };
+        }
+        let v = x.to_i128();
+        match acc.int.checked_mul(v) {
+            Some(int) => ProdAcc {
+                int,
+                zero: acc.zero || v == 0,
+                ..acc
+            },
+            None => ProdAcc {
+                overflow: true,
+                ..acc
+            },
+        }
+    }
+    #[inline(always)]
+    fn merge(&self, a: ProdAcc, b: ProdAcc) -> ProdAcc {
+        let int = a.int.checked_mul(b.int);
+        ProdAcc {
+            float: a.float * b.float,
+            int: int.unwrap_or(0),
+            overflow: a.overflow || b.overflow || int.is_none(),
+            zero: a.zero || b.zero,
+        }
+    }
+}
+
+/// Product in doubles, for integer products asked for as float64 that
+/// overflow even `i128`.
+pub struct FloatProd;
+impl<T: Scalar> Op<T> for FloatProd {
+    type Acc = f64;
+    const NAME: &'static str = "multiply";
+    const HAS_IDENTITY: bool = true;
+    const ORDER_FREE: bool = true;
+    const IDEMPOTENT: bool = false;
+    #[inline(always)]
+    fn init(&self) -> f64 {
+        1.0
+    }
+    #[inline(always)]
+    fn fold(&self, acc: f64, x: T, _index: usize) -> f64 {
+        acc * x.to_f64()
+    }
+    #[inline(always)]
+    fn merge(&self, a: f64, b: f64) -> f64 {
+        a * b
+    }
+}
+
+/// `any` (`ALL` false) or `all` (`ALL` true): is an element non-zero
+/// (NaN counts as non-zero, as in NumPy).
+pub struct Truth<const ALL: bool>;
+impl<T: Scalar, const ALL: bool> Op<T> for Truth<ALL> {
+    type Acc = bool;
+    const NAME: &'static str = if ALL { "logical_and" } else { "logical_or" };
+    const HAS_IDENTITY: bool = true;
+    const ORDER_FREE: bool = true;
+    const IDEMPOTENT: bool = true;
+    #[inline(always)]
+    fn init(&self) -> bool {
+        ALL
+    }
+    #[inline(always)]
+    fn fold(&self, acc: bool, x: T, _index: usize) -> bool {
+        let nonzero = x != T::NIL;
+        if ALL {
+            acc & nonzero
+        } else {
+            acc | nonzero
+        }
+    }
+    #[inline(always)]
+    fn merge(&self, a: bool, b: bool) -> bool {
+        if ALL {
+            a & b
+        } else {
+            a | b
+        }
+    }
+}
+
+/// The number of non-zero elements (NaN included).
+pub struct CountNonzero;
+impl<T: Scalar> Op<T> for CountNonzero {
+    type Acc = u64;
+    const NAME: &'static str = "count_nonzero";
+    const HAS_IDENTITY: bool = true;
+    const ORDER_FREE: bool = true;
+    const IDEMPOTENT: bool = false;
+    #[inline(always)]
+    fn init(&self) -> u64 {
+        0
+    }
+    #[inline(always)]
+    fn fold(&self, acc: u64, x: T, _index: usize) -> u64 {
+        acc + (x != T::NIL) as u64
+    }
+    #[inline(always)]
+    fn merge(&self, a: u64, b: u64) -> u64 {
         a + b
     }
 }

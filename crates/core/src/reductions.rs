@@ -5,7 +5,8 @@ use crate::cancel::Cancel;
 use crate::engine::{reduce, Schedule};
 use crate::error::Error;
 use crate::ops::{
-    ArgMax, ArgMin, Max, Min, MinMax, NanArgMax, NanArgMin, NanMax, NanMin, Op, Sum, NO_INDEX,
+    ArgMax, ArgMin, CountNonzero, CountSum, FloatProd, Max, Min, MinMax, NanArgMax, NanArgMin,
+    NanMax, NanMin, Op, Prod, Sum, Truth, Var, NO_INDEX,
 };
 use crate::scalar::Scalar;
 use crate::view::View;
@@ -19,25 +20,49 @@ pub enum Reduction {
     NanMax,
     MinMax,
     NanMinMax,
+    Ptp,
     Sum,
+    NanSum,
+    Prod,
+    Mean,
+    NanMean,
+    Var,
+    NanVar,
+    Std,
+    NanStd,
     ArgMin,
     ArgMax,
     NanArgMin,
     NanArgMax,
+    Any,
+    All,
+    CountNonzero,
 }
 
-const NAMES: [(&str, Reduction); 11] = [
+const NAMES: [(&str, Reduction); 23] = [
     ("min", Reduction::Min),
     ("max", Reduction::Max),
     ("nanmin", Reduction::NanMin),
     ("nanmax", Reduction::NanMax),
     ("minmax", Reduction::MinMax),
     ("nanminmax", Reduction::NanMinMax),
+    ("ptp", Reduction::Ptp),
     ("sum", Reduction::Sum),
+    ("nansum", Reduction::NanSum),
+    ("prod", Reduction::Prod),
+    ("mean", Reduction::Mean),
+    ("nanmean", Reduction::NanMean),
+    ("var", Reduction::Var),
+    ("nanvar", Reduction::NanVar),
+    ("std", Reduction::Std),
+    ("nanstd", Reduction::NanStd),
     ("argmin", Reduction::ArgMin),
     ("argmax", Reduction::ArgMax),
     ("nanargmin", Reduction::NanArgMin),
     ("nanargmax", Reduction::NanArgMax),
+    ("any", Reduction::Any),
+    ("all", Reduction::All),
+    ("countNonzero", Reduction::CountNonzero),
 ];
 
 impl std::str::FromStr for Reduction {
@@ -89,7 +114,7 @@ pub enum Output {
 
 /// Where the data is and how to reduce it: the plain numbers of a
 /// request, before the view is checked against the data.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Request {
     pub shape: Vec<usize>,
     pub strides: Vec<isize>,
@@ -98,71 +123,111 @@ pub struct Request {
     pub axes: Vec<usize>,
     pub threads: Option<usize>,
     pub schedule: Schedule,
+    /// Degrees of freedom subtracted by `var`/`std` (NumPy's `ddof`).
+    pub ddof: f64,
+    /// Integer `sum`/`prod` as float64 instead of exact 64-bit integers.
+    pub float_result: bool,
 }
 
 /// A dtype's conversions of results to `Output`.
 trait Typed: Scalar {
     fn values(v: Vec<Self>) -> Output;
-    /// The type integer sums land in (int64, uint64); floats sum in f64.
-    fn sum(v: Vec<Self::Wide>) -> Result<Output, Error>;
-}
-
-/// Exact integer sums converted to `Out`; a sum outside `Out` is an error
-/// naming the output index, never a wrapped value.
-fn narrow<Out: TryFrom<i128>>(v: Vec<i128>, target: &'static str) -> Result<Vec<Out>, Error> {
-    v.into_iter()
-        .enumerate()
-        .map(|(index, s)| {
-            Out::try_from(s).map_err(|_| Error::Overflow {
-                op: "sum",
-                index,
-                target,
-            })
-        })
-        .collect()
+    /// Exact integer results land in int64 or uint64, NumPy's types.
+    fn integers(v: Vec<i128>, op: &'static str) -> Result<Output, Error>;
+    /// The type those land in.
+    const TARGET: &'static str;
+    /// `max - min`, wrapping for integers as NumPy's `ptp` does.
+    fn minus(a: Self, b: Self) -> Self;
 }
 
 macro_rules! typed {
-    ($t:ty, $variant:ident, $sum:expr) => {
+    ($t:ty, $variant:ident, $wide:ident, $target:literal, $minus:expr, $narrow:expr) => {
         impl Typed for $t {
+            const TARGET: &'static str = $target;
             fn values(v: Vec<Self>) -> Output {
                 Output::$variant(v)
             }
-            fn sum(v: Vec<Self::Wide>) -> Result<Output, Error> {
-                $sum(v)
+            fn integers(v: Vec<i128>, op: &'static str) -> Result<Output, Error> {
+                let mut out = Vec::new();
+                out.try_reserve_exact(v.len())
+                    .map_err(|_| Error::TooLarge { elements: v.len() })?;
+                for (index, s) in v.into_iter().enumerate() {
+                    out.push($narrow(s).ok_or(Error::Overflow {
+                        op,
+                        index,
+                        target: $target,
+                    })?);
+                }
+                Ok(Output::$wide(out))
+            }
+            fn minus(a: Self, b: Self) -> Self {
+                $minus(a, b)
             }
         }
     };
 }
-typed!(i8, I8, |v| narrow(v, "int64").map(Output::I64));
-typed!(i16, I16, |v| narrow(v, "int64").map(Output::I64));
-typed!(i32, I32, |v| narrow(v, "int64").map(Output::I64));
-typed!(i64, I64, |v| narrow(v, "int64").map(Output::I64));
-typed!(u8, U8, |v| narrow(v, "uint64").map(Output::U64));
-typed!(u16, U16, |v| narrow(v, "uint64").map(Output::U64));
-typed!(u32, U32, |v| narrow(v, "uint64").map(Output::U64));
-typed!(u64, U64, |v| narrow(v, "uint64").map(Output::U64));
-typed!(f32, F32, |v: Vec<f64>| Ok(Output::F64(v)));
-typed!(f64, F64, |v: Vec<f64>| Ok(Output::F64(v)));
+typed!(i8, I8, I64, "int64", i8::wrapping_sub, |s: i128| {
+    i64::try_from(s).ok()
+});
+typed!(i16, I16, I64, "int64", i16::wrapping_sub, |s: i128| {
+    i64::try_from(s).ok()
+});
+typed!(i32, I32, I64, "int64", i32::wrapping_sub, |s: i128| {
+    i64::try_from(s).ok()
+});
+typed!(i64, I64, I64, "int64", i64::wrapping_sub, |s: i128| {
+    i64::try_from(s).ok()
+});
+typed!(u8, U8, U64, "uint64", u8::wrapping_sub, |s: i128| {
+    u64::try_from(s).ok()
+});
+typed!(u16, U16, U64, "uint64", u16::wrapping_sub, |s: i128| {
+    u64::try_from(s).ok()
+});
+typed!(u32, U32, U64, "uint64", u32::wrapping_sub, |s: i128| {
+    u64::try_from(s).ok()
+});
+typed!(u64, U64, U64, "uint64", u64::wrapping_sub, |s: i128| {
+    u64::try_from(s).ok()
+});
+typed!(
+    f32,
+    F32,
+    F64,
+    "float64",
+    |a: f32, b: f32| a - b,
+    |s: i128| Some(s as f64)
+);
+typed!(
+    f64,
+    F64,
+    F64,
+    "float64",
+    |a: f64, b: f64| a - b,
+    |s: i128| Some(s as f64)
+);
+
+/// Maps a result to doubles without a second output-sized allocation
+/// failure going unnoticed.
+fn doubles<A>(v: Vec<A>, f: impl Fn(A) -> f64) -> Result<Output, Error> {
+    let mut out = Vec::new();
+    out.try_reserve_exact(v.len())
+        .map_err(|_| Error::TooLarge { elements: v.len() })?;
+    out.extend(v.into_iter().map(f));
+    Ok(Output::F64(out))
+}
 
 /// Arg results as flat C-order indices in doubles (exact below 2^53,
 /// which every addressable length is).
 fn indices<T>(found: Vec<(T, usize)>, op: &'static str) -> Result<Output, Error> {
-    found
-        .into_iter()
-        .map(|(_, i)| {
-            if i == NO_INDEX {
-                Err(Error::AllNan { op })
-            } else {
-                Ok(i as f64)
-            }
-        })
-        .collect::<Result<_, _>>()
-        .map(Output::F64)
+    if found.iter().any(|f| f.1 == NO_INDEX) {
+        return Err(Error::AllNan { op });
+    }
+    doubles(found, |(_, i)| i as f64)
 }
 
 fn run<T: Typed>(data: &[T], r: &Request, op: Reduction, cancel: &Cancel) -> Result<Output, Error> {
-    let view = View::new(data, &r.shape, &r.strides, r.offset)?;
+    let v = &View::new(data, &r.shape, &r.strides, r.offset)?;
     fn with<T: Scalar, O: Op<T>>(
         v: &View<T>,
         r: &Request,
@@ -171,29 +236,95 @@ fn run<T: Typed>(data: &[T], r: &Request, op: Reduction, cancel: &Cancel) -> Res
     ) -> Result<Vec<O::Acc>, Error> {
         reduce(v, &r.axes, &o, r.schedule, r.threads, c)
     }
-    let pairs = |v: Vec<(T, T)>| {
+    let pairs = |v: Vec<(T, T)>, ptp: bool| {
         let mut out = Vec::new();
-        out.try_reserve_exact(2 * v.len())
-            .map_err(|_| Error::TooLarge {
-                elements: 2 * v.len(),
-            })?;
-        out.extend(v.iter().map(|p| p.0));
-        out.extend(v.iter().map(|p| p.1));
+        let n = if ptp { v.len() } else { 2 * v.len() };
+        out.try_reserve_exact(n)
+            .map_err(|_| Error::TooLarge { elements: n })?;
+        if ptp {
+            out.extend(v.iter().map(|p| T::minus(p.1, p.0)));
+        } else {
+            out.extend(v.iter().map(|p| p.0));
+            out.extend(v.iter().map(|p| p.1));
+        }
         Ok(T::values(out))
     };
-    let v = &view;
+    let sums = |s: Vec<T::Wide>| -> Result<Output, Error> {
+        if T::IS_FLOAT || r.float_result {
+            doubles(s, T::wide_f64)
+        } else {
+            // Integers: `Wide` is i128, read back exactly.
+            let exact: Vec<i128> = s.into_iter().map(T::wide_i128).collect();
+            T::integers(exact, "sum")
+        }
+    };
+    let count: f64 = r.axes.iter().map(|&a| r.shape[a] as f64).product();
+    let ddof = r.ddof;
     match op {
         Reduction::Min => with(v, r, Min, cancel).map(T::values),
         Reduction::Max => with(v, r, Max, cancel).map(T::values),
         Reduction::NanMin => with(v, r, NanMin, cancel).map(T::values),
         Reduction::NanMax => with(v, r, NanMax, cancel).map(T::values),
-        Reduction::MinMax => with(v, r, MinMax::<false>, cancel).and_then(pairs),
-        Reduction::NanMinMax => with(v, r, MinMax::<true>, cancel).and_then(pairs),
-        Reduction::Sum => with(v, r, Sum, cancel).and_then(T::sum),
+        Reduction::MinMax => with(v, r, MinMax::<false>, cancel).and_then(|p| pairs(p, false)),
+        Reduction::NanMinMax => with(v, r, MinMax::<true>, cancel).and_then(|p| pairs(p, false)),
+        Reduction::Ptp => with(v, r, MinMax::<false>, cancel).and_then(|p| pairs(p, true)),
+        Reduction::Sum => with(v, r, Sum::<false>, cancel).and_then(sums),
+        Reduction::NanSum => with(v, r, Sum::<true>, cancel).and_then(sums),
+        Reduction::Mean => {
+            with(v, r, Sum::<false>, cancel).and_then(|s| doubles(s, |w| T::wide_f64(w) / count))
+        }
+        Reduction::NanMean => with(v, r, CountSum, cancel)
+            .and_then(|s| doubles(s, |(w, n)| T::wide_f64(w) / n as f64)),
+        Reduction::Var => {
+            with(v, r, Var::<false>, cancel).and_then(|m| doubles(m, |m| m.variance(ddof)))
+        }
+        Reduction::NanVar => {
+            with(v, r, Var::<true>, cancel).and_then(|m| doubles(m, |m| m.variance(ddof)))
+        }
+        Reduction::Std => {
+            with(v, r, Var::<false>, cancel).and_then(|m| doubles(m, |m| m.variance(ddof).sqrt()))
+        }
+        Reduction::NanStd => {
+            with(v, r, Var::<true>, cancel).and_then(|m| doubles(m, |m| m.variance(ddof).sqrt()))
+        }
+        Reduction::Prod => with(v, r, Prod, cancel).and_then(|p| {
+            if T::IS_FLOAT {
+                return doubles(p, |p| p.float);
+            }
+            if let Some(index) = p.iter().position(|p| p.overflow && !p.zero) {
+                if !r.float_result {
+                    return Err(Error::Overflow {
+                        op: "prod",
+                        index,
+                        target: T::TARGET,
+                    });
+                }
+            }
+            if r.float_result {
+                // Past i128 the exact product is gone; redo it in doubles.
+                if p.iter().any(|p| p.overflow && !p.zero) {
+                    return with(v, r, FloatProd, cancel).and_then(|f| doubles(f, |x| x));
+                }
+                return doubles(p, |p| if p.zero { 0.0 } else { p.int as f64 });
+            }
+            T::integers(
+                p.into_iter()
+                    .map(|p| if p.zero { 0 } else { p.int })
+                    .collect(),
+                "prod",
+            )
+        }),
         Reduction::ArgMin => with(v, r, ArgMin, cancel).and_then(|f| indices(f, "argmin")),
         Reduction::ArgMax => with(v, r, ArgMax, cancel).and_then(|f| indices(f, "argmax")),
         Reduction::NanArgMin => with(v, r, NanArgMin, cancel).and_then(|f| indices(f, "nanargmin")),
         Reduction::NanArgMax => with(v, r, NanArgMax, cancel).and_then(|f| indices(f, "nanargmax")),
+        Reduction::Any => with(v, r, Truth::<false>, cancel)
+            .map(|b| Output::U8(b.into_iter().map(u8::from).collect())),
+        Reduction::All => with(v, r, Truth::<true>, cancel)
+            .map(|b| Output::U8(b.into_iter().map(u8::from).collect())),
+        Reduction::CountNonzero => {
+            with(v, r, CountNonzero, cancel).and_then(|c| doubles(c, |n| n as f64))
+        }
     }
 }
 

@@ -99,6 +99,8 @@ impl Request {
             axes,
             threads,
             schedule,
+            ddof: 0.0,
+            float_result: false,
         })
     }
 }

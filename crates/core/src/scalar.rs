@@ -9,12 +9,22 @@ pub trait Scalar: Copy + Send + Sync + PartialOrd + 'static {
     const HIGHEST: Self;
     /// Floats need NaN rules and hand-laned loops; integers need neither.
     const IS_FLOAT: bool = false;
+    /// Zero of the element type (`any`, `all` and `countNonzero` compare with it).
+    const NIL: Self;
     /// The sum accumulator: `i128` for integers (no sum of fewer than 2^64
-    /// int64 values can overflow it), `f64` for floats.
-    type Wide: Copy + Send + Sync + std::ops::Add<Output = Self::Wide> + 'static;
+    /// int64 values can overflow it), a compensated [`Comp`] for floats.
+    type Wide: Copy + Send + Sync + std::fmt::Debug + 'static;
     const ZERO: Self::Wide;
 
-    fn widen(self) -> Self::Wide;
+    fn add_wide(acc: Self::Wide, x: Self) -> Self::Wide;
+    fn merge_wide(a: Self::Wide, b: Self::Wide) -> Self::Wide;
+    /// The sum as a double (for means).
+    fn wide_f64(acc: Self::Wide) -> f64;
+    /// The exact sum of integers (0 for floats, which never use it).
+    fn wide_i128(acc: Self::Wide) -> i128;
+    fn to_f64(self) -> f64;
+    /// The exact value of an integer (0 for floats, which never use it).
+    fn to_i128(self) -> i128;
 
     /// Always false for integers, so NaN checks compile away for them.
     #[inline(always)]
@@ -35,10 +45,31 @@ macro_rules! int_scalar {
         impl Scalar for $t {
             const LOWEST: Self = <$t>::MIN;
             const HIGHEST: Self = <$t>::MAX;
+            const NIL: Self = 0;
             type Wide = i128;
             const ZERO: i128 = 0;
             #[inline(always)]
-            fn widen(self) -> i128 {
+            fn add_wide(acc: i128, x: Self) -> i128 {
+                acc + x as i128
+            }
+            #[inline(always)]
+            fn merge_wide(a: i128, b: i128) -> i128 {
+                a + b
+            }
+            #[inline(always)]
+            fn wide_f64(acc: i128) -> f64 {
+                acc as f64
+            }
+            #[inline(always)]
+            fn wide_i128(acc: i128) -> i128 {
+                acc
+            }
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn to_i128(self) -> i128 {
                 self as i128
             }
         }
@@ -52,11 +83,32 @@ macro_rules! float_scalar {
             const LOWEST: Self = <$t>::NEG_INFINITY;
             const HIGHEST: Self = <$t>::INFINITY;
             const IS_FLOAT: bool = true;
-            type Wide = f64;
-            const ZERO: f64 = 0.0;
+            const NIL: Self = 0.0;
+            type Wide = Comp;
+            const ZERO: Comp = Comp { sum: 0.0, err: 0.0 };
             #[inline(always)]
-            fn widen(self) -> f64 {
+            fn add_wide(acc: Comp, x: Self) -> Comp {
+                acc.add(x as f64)
+            }
+            #[inline(always)]
+            fn merge_wide(a: Comp, b: Comp) -> Comp {
+                a.merge(b)
+            }
+            #[inline(always)]
+            fn wide_f64(acc: Comp) -> f64 {
+                acc.value()
+            }
+            #[inline(always)]
+            fn wide_i128(_acc: Comp) -> i128 {
+                0
+            }
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
                 self as f64
+            }
+            #[inline(always)]
+            fn to_i128(self) -> i128 {
+                0
             }
             #[inline(always)]
             #[allow(clippy::eq_op)]
@@ -71,3 +123,51 @@ macro_rules! float_scalar {
     )*};
 }
 float_scalar!(f32, f64);
+
+/// A compensated (Neumaier) sum: `sum` plus the rounding error `err` lost
+/// so far, so that `[1e16, 1, -1e16]` sums to 1, not 0. NumPy's pairwise
+/// sum has an error growing like O(log n) ulps; this one stays within an
+/// ulp or two of the exactly rounded sum unless the data's condition
+/// number approaches 1/eps^2.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Comp {
+    pub sum: f64,
+    pub err: f64,
+}
+
+impl Comp {
+    #[inline(always)]
+    pub fn add(self, x: f64) -> Comp {
+        let t = self.sum + x;
+        // The smaller operand's low bits are what `t` lost.
+        let lost = if self.sum.abs() >= x.abs() {
+            (self.sum - t) + x
+        } else {
+            (x - t) + self.sum
+        };
+        Comp {
+            sum: t,
+            err: self.err + lost,
+        }
+    }
+
+    #[inline(always)]
+    pub fn merge(self, other: Comp) -> Comp {
+        let c = self.add(other.sum);
+        Comp {
+            sum: c.sum,
+            err: c.err + other.err,
+        }
+    }
+
+    /// The sum, rounded once; NaN and infinities pass through the sum
+    /// (the error term of an infinite sum is NaN and is dropped).
+    #[inline(always)]
+    pub fn value(self) -> f64 {
+        if self.sum.is_finite() {
+            self.sum + self.err
+        } else {
+            self.sum
+        }
+    }
+}

@@ -4,7 +4,11 @@
 use std::time::{Duration, Instant};
 
 use ndreduce_core::engine::{reduce, Schedule};
-use ndreduce_core::ops::{ArgMax, ArgMin, Max, Min, MinMax, NanArgMax, NanMax, Op, Sum, NO_INDEX};
+use ndreduce_core::ops::{
+    ArgMax, ArgMin, CountNonzero, Max, Min, MinMax, Moments, NanArgMax, NanMax, Op, Prod, Sum,
+    Truth, Var, NO_INDEX,
+};
+use ndreduce_core::reductions::{reduce_data, Data, Output, Reduction, Request};
 use ndreduce_core::{Cancel, Error, Scalar, View, NEVER};
 use proptest::prelude::{prop_assert_eq, proptest, ProptestConfig, Strategy as _};
 
@@ -128,20 +132,33 @@ proptest! {
                 for s in SCHEDULES {
                     let got = reduce(&$v, &axes, &$op, s, Some(3), &NEVER);
                     if s != Schedule::Auto && !article { prop_assert_eq!(got.is_err(), true); continue; }
-                    if reduced_len == 0 && !is_sum(&$op) { prop_assert_eq!(got.is_err(), true); continue; }
+                    if reduced_len == 0 && !has_identity($data, &$op) { prop_assert_eq!(got.is_err(), true); continue; }
                     let got = got.unwrap();
                     let want = naive($data, &$v, &axes, &$op);
                     prop_assert_eq!(same(&got, &want), true, "{:?}: {:?} vs {:?}", s, got, want);
                 }
             }};
         }
-        check!(vi, &i, Max); check!(vi, &i, Min); check!(vi, &i, ArgMax); check!(vi, &i, ArgMin); check!(vi, &i, Sum); check!(vi, &i, MinMax::<false>);
+        check!(vi, &i, Max); check!(vi, &i, Min); check!(vi, &i, ArgMax); check!(vi, &i, ArgMin); check!(vi, &i, Sum::<false>); check!(vi, &i, MinMax::<false>);
         check!(vf, &f, Max); check!(vf, &f, NanMax); check!(vf, &f, ArgMax); check!(vf, &f, NanArgMax); check!(vf, &f, MinMax::<true>);
+        check!(vi, &i, Truth::<true>); check!(vi, &i, Truth::<false>); check!(vf, &f, CountNonzero);
+        let small: Vec<i64> = i.iter().map(|x| x.rem_euclid(5) - 2).collect();
+        let vs = View::new(&small, &shape, &strides, offset).unwrap();
+        check!(vs, &small, Prod);
+        // Moments merge in a different order than the naive fold: compare values.
+        for s in SCHEDULES {
+            let Ok(got) = reduce(&vs, &axes, &Var::<false>, s, Some(3), &NEVER) else { continue };
+            let want = naive(&small, &vs, &axes, &Var::<false>);
+            for (g, w) in got.iter().zip(&want) {
+                prop_assert_eq!(g.n, w.n);
+                prop_assert_eq!((g.variance(0.0) - w.variance(0.0)).abs() < 1e-9 || (g.n == 0.0), true, "{:?} {:?}", g, w);
+            }
+        }
     }
 }
 
-fn is_sum<T>(_: &T) -> bool {
-    std::any::type_name::<T>().ends_with("Sum")
+fn has_identity<T: Scalar, O: Op<T>>(_: &[T], _: &O) -> bool {
+    O::HAS_IDENTITY
 }
 
 #[test]
@@ -172,8 +189,8 @@ fn big_tiles_take_the_parallel_paths_and_agree() {
                     naive(&data, &v, &axes, &ArgMin)
                 );
                 assert_eq!(
-                    reduce(&v, &axes, &Sum, s, threads, &NEVER).unwrap(),
-                    naive(&data, &v, &axes, &Sum)
+                    reduce(&v, &axes, &Sum::<false>, s, threads, &NEVER).unwrap(),
+                    naive(&data, &v, &axes, &Sum::<false>)
                 );
                 assert_eq!(
                     reduce(&vf, &axes, &NanArgMax, s, threads, &NEVER).unwrap(),
@@ -209,7 +226,7 @@ fn nan_rules_follow_numpy() {
 fn an_unallocatable_result_is_an_error_not_an_abort() {
     let data = [1i64, 2, 3];
     let v = View::new(&data, &[1 << 50, 0], &[0, 1], 0).unwrap();
-    let got = reduce(&v, &[1], &Sum, Schedule::Auto, None, &NEVER);
+    let got = reduce(&v, &[1], &Sum::<false>, Schedule::Auto, None, &NEVER);
     assert!(matches!(got, Err(Error::TooLarge { .. })), "{got:?}");
     let v = View::new(&data, &[1, 1 << 50], &[0, 0], 0).unwrap();
     for s in SCHEDULES {
@@ -232,7 +249,14 @@ fn a_broadcast_reduction_allocates_nothing_that_grows_with_the_broadcast() {
     );
     let small = View::new(&data, &[1 << 12, 2, 2], &[0, 1, 0], 0).unwrap();
     assert_eq!(
-        reduce(&small, &[0, 1, 2], &Sum, Schedule::Auto, None, &NEVER),
+        reduce(
+            &small,
+            &[0, 1, 2],
+            &Sum::<false>,
+            Schedule::Auto,
+            None,
+            &NEVER
+        ),
         Ok(vec![(1 << 13) * 2])
     );
     assert_eq!(
@@ -273,7 +297,7 @@ fn a_raised_cancel_flag_stops_every_layout_and_schedule_quickly() {
     for (shape, strides, axes) in cases {
         let v = View::new(&data, &shape, &strides, 0).unwrap();
         let took = stop_time(Duration::from_millis(30), |c| {
-            reduce(&v, &axes, &Sum, Schedule::Auto, Some(2), c).map(|_| ())
+            reduce(&v, &axes, &Sum::<false>, Schedule::Auto, Some(2), c).map(|_| ())
         });
         assert!(
             took < Duration::from_millis(100),
@@ -283,7 +307,7 @@ fn a_raised_cancel_flag_stops_every_layout_and_schedule_quickly() {
     let v = View::new(&data, &[1 << 16, 1 << 16], &[0, 1], 0).unwrap();
     for s in SCHEDULES {
         let took = stop_time(Duration::from_millis(30), |c| {
-            reduce(&v, &[0], &Sum, s, Some(2), c).map(|_| ())
+            reduce(&v, &[0], &Sum::<false>, s, Some(2), c).map(|_| ())
         });
         assert!(took < Duration::from_millis(100), "{s:?}: {took:?}");
     }
@@ -303,7 +327,7 @@ fn article_schedules_need_a_2d_view_along_one_axis() {
     let v = View::contiguous(&data, &[2, 4]).unwrap();
     assert!(reduce(&v, &[0, 1], &Max, Schedule::Lockfree, None, &NEVER).is_err());
     assert_eq!(
-        reduce(&v, &[1], &Sum, Schedule::Lockfree, Some(2), &NEVER),
+        reduce(&v, &[1], &Sum::<false>, Schedule::Lockfree, Some(2), &NEVER),
         Ok(vec![4, 4])
     );
     assert!(matches!(
@@ -313,4 +337,146 @@ fn article_schedules_need_a_2d_view_along_one_axis() {
             ..
         })
     ));
+}
+
+fn request(shape: &[usize], axes: &[usize]) -> Request {
+    let mut strides = vec![0isize; shape.len()];
+    let mut step = 1;
+    for k in (0..shape.len()).rev() {
+        strides[k] = step;
+        step *= shape[k] as isize;
+    }
+    Request {
+        shape: shape.to_vec(),
+        strides,
+        offset: 0,
+        axes: axes.to_vec(),
+        threads: Some(2),
+        schedule: Schedule::Auto,
+        ddof: 0.0,
+        float_result: false,
+    }
+}
+
+fn f64s(out: Output) -> Vec<f64> {
+    match out {
+        Output::F64(v) => v,
+        other => panic!("expected float64, got {other:?}"),
+    }
+}
+
+#[test]
+fn compensated_sums_and_means_are_exact_on_ill_conditioned_data() {
+    let data: Vec<f64> = (0..300_000).map(|i| [1e16, 1.0, -1e16][i % 3]).collect();
+    let r = request(&[data.len()], &[0]);
+    assert_eq!(
+        f64s(reduce_data(Data::F64(&data), &r, Reduction::Sum, &NEVER).unwrap()),
+        vec![100_000.0]
+    );
+    let mean = f64s(reduce_data(Data::F64(&data), &r, Reduction::Mean, &NEVER).unwrap());
+    assert_eq!(mean, vec![100_000.0 / 300_000.0]);
+    // Along axis 0 of a 2-D array (the row-streaming kernel) too.
+    let r = request(&[100_000, 3], &[0]);
+    let cols = f64s(reduce_data(Data::F64(&data), &r, Reduction::Sum, &NEVER).unwrap());
+    assert_eq!(cols, vec![1e21, 100_000.0, -1e21]);
+}
+
+#[test]
+fn variance_is_stable_far_from_zero() {
+    // E[x^2] - E[x]^2 loses every digit here; Welford/Chan keeps them.
+    let data: Vec<f64> = (0..1_000_000).map(|i| 1e9 + (i % 4) as f64).collect();
+    let mut r = request(&[data.len()], &[0]);
+    let var = f64s(reduce_data(Data::F64(&data), &r, Reduction::Var, &NEVER).unwrap())[0];
+    assert!((var - 1.25).abs() < 1e-9, "{var}");
+    r.ddof = 1.0;
+    let std = f64s(reduce_data(Data::F64(&data), &r, Reduction::Std, &NEVER).unwrap())[0];
+    assert!(
+        (std - (1.25f64 * 1e6 / 999_999.0).sqrt()).abs() < 1e-9,
+        "{std}"
+    );
+    r.ddof = 5e6;
+    assert!(f64s(reduce_data(Data::F64(&data), &r, Reduction::Var, &NEVER).unwrap())[0].is_nan());
+    let m = Moments::EMPTY;
+    assert!(m.variance(0.0).is_nan());
+}
+
+#[test]
+fn numpy_edge_rules_for_the_new_reductions() {
+    let empty: [f64; 0] = [];
+    let r = request(&[0], &[0]);
+    assert!(f64s(reduce_data(Data::F64(&empty), &r, Reduction::Mean, &NEVER).unwrap())[0].is_nan());
+    assert_eq!(
+        reduce_data(Data::F64(&empty), &r, Reduction::Any, &NEVER),
+        Ok(Output::U8(vec![0]))
+    );
+    assert_eq!(
+        reduce_data(Data::F64(&empty), &r, Reduction::All, &NEVER),
+        Ok(Output::U8(vec![1]))
+    );
+    assert!(matches!(
+        reduce_data(Data::F64(&empty), &r, Reduction::Ptp, &NEVER),
+        Err(Error::ZeroSize { .. })
+    ));
+    let nan = [f64::NAN, 0.0, 2.0, f64::NAN];
+    let r = request(&[4], &[0]);
+    assert_eq!(
+        f64s(reduce_data(Data::F64(&nan), &r, Reduction::NanSum, &NEVER).unwrap()),
+        vec![2.0]
+    );
+    assert_eq!(
+        f64s(reduce_data(Data::F64(&nan), &r, Reduction::NanMean, &NEVER).unwrap()),
+        vec![1.0]
+    );
+    assert_eq!(
+        f64s(reduce_data(Data::F64(&nan), &r, Reduction::NanVar, &NEVER).unwrap()),
+        vec![1.0]
+    );
+    assert_eq!(
+        f64s(reduce_data(Data::F64(&nan), &r, Reduction::CountNonzero, &NEVER).unwrap()),
+        vec![3.0]
+    );
+    assert!(f64s(reduce_data(Data::F64(&nan), &r, Reduction::Std, &NEVER).unwrap())[0].is_nan());
+    let bytes = [-128i8, 127, 0];
+    let r = request(&[3], &[0]);
+    assert_eq!(
+        reduce_data(Data::I8(&bytes), &r, Reduction::Ptp, &NEVER),
+        Ok(Output::I8(vec![-1])),
+        "wraps as NumPy's ptp"
+    );
+    assert_eq!(
+        reduce_data(Data::I8(&bytes), &r, Reduction::Prod, &NEVER),
+        Ok(Output::I64(vec![0]))
+    );
+    let big = [i64::MAX, i64::MAX, i64::MAX, 0];
+    let r4 = request(&[4], &[0]);
+    assert_eq!(
+        reduce_data(Data::I64(&big), &r4, Reduction::Prod, &NEVER),
+        Ok(Output::I64(vec![0])),
+        "a zero factor wins over overflow"
+    );
+    let r3 = request(&[3], &[0]);
+    assert!(matches!(
+        reduce_data(Data::I64(&big[..3]), &r3, Reduction::Prod, &NEVER),
+        Err(Error::Overflow { op: "prod", .. })
+    ));
+    let mut rf = r3.clone();
+    rf.float_result = true;
+    let p = f64s(reduce_data(Data::I64(&big[..3]), &rf, Reduction::Prod, &NEVER).unwrap())[0];
+    assert!((p / (i64::MAX as f64).powi(3) - 1.0).abs() < 1e-12);
+    let ints = [1i32, 2, 3, 4];
+    assert_eq!(
+        reduce_data(Data::I32(&ints), &r4, Reduction::Mean, &NEVER),
+        Ok(Output::F64(vec![2.5]))
+    );
+    let mut rf = r4.clone();
+    rf.float_result = true;
+    assert_eq!(
+        reduce_data(Data::I32(&ints), &rf, Reduction::Sum, &NEVER),
+        Ok(Output::F64(vec![10.0]))
+    );
+    assert_eq!(
+        "countNonzero".parse::<Reduction>(),
+        Ok(Reduction::CountNonzero)
+    );
+    assert!("count_nonzero".parse::<Reduction>().is_err());
 }

@@ -14,15 +14,48 @@ use ndreduce_core::{count_from_f64, Schedule, NEVER};
 use crate::array::{raw_array, Js};
 use crate::errors::{guard, to_js};
 
-/// The op, schedule and layout of a call, checked.
+/// Options only some reductions read.
+#[napi(object)]
+pub struct Extras {
+    /// Degrees of freedom for `var`/`std` (NumPy's `ddof`), default 0.
+    pub ddof: Option<f64>,
+    /// `'float64'`: integer `sum`/`prod` as doubles; `'int64'` (default): exact.
+    #[napi(ts_type = "'float64' | 'int64'")]
+    pub dtype: Option<String>,
+}
+
+/// The op, schedule, layout and extras of a call, checked.
 pub(crate) fn request(
     layout: &[f64],
     op: &str,
     schedule: &str,
+    extras: Option<&Extras>,
 ) -> std::result::Result<(Request, Reduction), ndreduce_core::Error> {
+    use ndreduce_core::Error::BadOption;
     let op: Reduction = op.parse()?;
-    let schedule: Schedule = schedule.parse()?;
-    Ok((Request::unpack(layout, schedule)?, op))
+    let mut request = Request::unpack(layout, schedule.parse::<Schedule>()?)?;
+    if let Some(extras) = extras {
+        if let Some(ddof) = extras.ddof {
+            if !ddof.is_finite() {
+                return Err(BadOption {
+                    field: "ddof",
+                    value: format!("{ddof} (expected a finite number)"),
+                });
+            }
+            request.ddof = ddof;
+        }
+        request.float_result = match extras.dtype.as_deref() {
+            None | Some("int64") => false,
+            Some("float64") => true,
+            Some(other) => {
+                return Err(BadOption {
+                    field: "dtype",
+                    value: format!("{other:?} (expected \"float64\" or \"int64\")"),
+                })
+            }
+        };
+    }
+    Ok((request, op))
 }
 
 /// Reduces any numeric typed array, read in place. `layout` is
@@ -35,13 +68,14 @@ pub fn reduce(
     #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
     layout: &[f64],
     #[napi(
-        ts_arg_type = "'min' | 'max' | 'nanmin' | 'nanmax' | 'minmax' | 'nanminmax' | 'sum' | 'argmin' | 'argmax' | 'nanargmin' | 'nanargmax'"
+        ts_arg_type = "'min' | 'max' | 'nanmin' | 'nanmax' | 'minmax' | 'nanminmax' | 'ptp' | 'sum' | 'nansum' | 'prod' | 'mean' | 'nanmean' | 'var' | 'nanvar' | 'std' | 'nanstd' | 'argmin' | 'argmax' | 'nanargmin' | 'nanargmax' | 'any' | 'all' | 'countNonzero'"
     )]
     op: String,
     #[napi(ts_arg_type = "'auto' | 'serial' | 'mutex' | 'lockfree'")] schedule: String,
+    extras: Option<Extras>,
 ) -> Result<Js> {
     guard(|| {
-        let (req, op) = request(layout, &op, &schedule)?;
+        let (req, op) = request(layout, &op, &schedule, extras.as_ref())?;
         let raw = raw_array(&env, &data)?;
         // SAFETY: no JavaScript runs during this synchronous call, so the
         // array's memory cannot be detached, shrunk or freed before

@@ -121,14 +121,15 @@ pub fn reduce_async(
     #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
     layout: &[f64],
     #[napi(
-        ts_arg_type = "'min' | 'max' | 'nanmin' | 'nanmax' | 'minmax' | 'nanminmax' | 'sum' | 'argmin' | 'argmax' | 'nanargmin' | 'nanargmax'"
+        ts_arg_type = "'min' | 'max' | 'nanmin' | 'nanmax' | 'minmax' | 'nanminmax' | 'ptp' | 'sum' | 'nansum' | 'prod' | 'mean' | 'nanmean' | 'var' | 'nanvar' | 'std' | 'nanstd' | 'argmin' | 'argmax' | 'nanargmin' | 'nanargmax' | 'any' | 'all' | 'countNonzero'"
     )]
     op: String,
     #[napi(ts_arg_type = "'auto' | 'serial' | 'mutex' | 'lockfree'")] schedule: String,
     token: &CancelToken,
+    extras: Option<crate::Extras>,
 ) -> Result<AsyncTask<ReduceTask>> {
     let checked = guard(|| {
-        let (request, op) = crate::request(layout, &op, &schedule)?;
+        let (request, op) = crate::request(layout, &op, &schedule, extras.as_ref())?;
         let raw = raw_array(&env, &data)?;
         if !is_shared(&env, &raw) {
             return Err(CoreError::NotShared);
