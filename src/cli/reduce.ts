@@ -11,13 +11,21 @@ import type { Command } from './usage';
 /** The reductions a command may name, in the order `--help` lists them;
  * those the library does not export (yet) are left out. */
 const CANDIDATES = [
-  'min', 'max', 'nanmin', 'nanmax', 'minmax', 'nanminmax',
-  'sum', 'nansum', 'prod', 'mean', 'nanmean',
+  'min', 'max', 'nanmin', 'nanmax', 'minmax', 'nanminmax', 'ptp',
+  'sum', 'nansum', 'prod', 'nanprod', 'mean', 'nanmean',
+  'var', 'nanvar', 'std', 'nanstd',
   'argmin', 'argmax', 'nanargmin', 'nanargmax',
+  'any', 'all', 'countNonzero',
 ];
 
 type Scalar = number | bigint;
-type Reduce = (x: unknown, options: { axis?: Axis; ignoreNaN?: boolean; threads?: number }) => unknown;
+interface Options {
+  axis?: Axis;
+  ignoreNaN?: boolean;
+  threads?: number;
+  ddof?: number;
+}
+type Reduce = (x: unknown, options: Options) => unknown;
 
 const usage = (op: string) => `Usage: ndreduce ${op} FILE.npy [options]
 
@@ -27,6 +35,7 @@ The ${op} of a .npy array (any integer or float dtype, C or Fortran order).
                     or "none" for every axis (default 0)
   --ignore-nan      skip NaN (as the nan* reductions do; not for sum)
   --threads N       threads for this call
+  --ddof N          delta degrees of freedom (var and std; default 0)
   --out FILE.npy    write the result as .npy instead of printing it; min
                     and max together (minmax) write shape [2, ...]: the
                     minimums, then the maximums
@@ -90,6 +99,7 @@ async function run(op: string, fn: Reduce, argv: string[]): Promise<number> {
         axis: { type: 'string' },
         'ignore-nan': { type: 'boolean', default: false },
         threads: { type: 'string' },
+        ddof: { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -103,12 +113,16 @@ async function run(op: string, fn: Reduce, argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(`expected one .npy file, got ${positionals.length}\n\n${usage(op)}`);
-  const options: { axis?: Axis; ignoreNaN?: boolean; threads?: number } = {};
+  const options: Options = {};
   if (v.axis !== undefined) options.axis = parseAxis(v.axis);
   if (v['ignore-nan']) options.ignoreNaN = true;
   if (v.threads !== undefined) {
     if (!/^\d+$/.test(v.threads)) throw new UsageError(`--threads must be a positive integer, got "${v.threads}"`);
     options.threads = Number(v.threads);
+  }
+  if (v.ddof !== undefined) {
+    if (!/^\d+$/.test(v.ddof)) throw new UsageError(`--ddof must be a non-negative integer, got "${v.ddof}"`);
+    options.ddof = Number(v.ddof);
   }
   try {
     const x = api.loadNpy(positionals[0]);
