@@ -50,7 +50,7 @@ export function smallBench(seed: number, threads: number | undefined, log: (s: s
   for (const [impl, backend, strategy] of rows) {
     let got: BigInt64Array;
     try {
-      got = max(x, { backend, strategy, threads });
+      got = max(x, { axis: 0, backend, strategy, threads });
     } catch (error) {
       skipped.push({ impl, reason: (error as Error).message.split('\n')[0] });
       log(`${impl}: skipped: ${skipped[skipped.length - 1].reason}`);
@@ -58,7 +58,7 @@ export function smallBench(seed: number, threads: number | undefined, log: (s: s
     }
     const diff = difference(got, expected);
     if (diff) failures.push(`${impl} on 10 x 10: ${diff}`);
-    const t = perCall(() => max(x, { backend, strategy, threads }));
+    const t = perCall(() => max(x, { axis: 0, backend, strategy, threads }));
     log(`${impl} took ${t.median.toFixed(2)} us per call`);
     records.push({ impl, us_per_call_median: t.median, us_per_call_min: t.min, calls: t.calls });
   }

@@ -18,12 +18,12 @@ function viaMax(id: string, backend: Backend, strategy: Strategy): Subject {
       // The other backends land separately; a tiny call shows whether this
       // build has them, and its error is the reason to print.
       const tiny = { data: new BigInt64Array([3n, 1n, 2n, 4n]), shape: [2, 2] };
-      const got = max(tiny, { backend, strategy });
+      const got = max(tiny, { axis: 0, backend, strategy });
       if (got[0] !== 3n || got[1] !== 4n) throw new Error(`max of a 2 x 2 array returned [${got}], expected [3, 4]`);
     },
     measure(data, layout, threads, policy, onRun) {
       const x = data.view(layout);
-      return measure(() => max(x, { backend, strategy, threads }), policy, onRun);
+      return measure(() => max(x, { axis: 0, backend, strategy, threads }), policy, onRun);
     },
   };
 }

@@ -6,18 +6,30 @@ import type { NumericArray } from './dtypes';
 import { loadNative, warnNoAddon } from './native';
 import type { Strategy } from './types';
 
-export type Op = 'min' | 'max' | 'nanmin' | 'nanmax' | 'minmax' | 'nanminmax' | 'sum' | 'argmin' | 'argmax' | 'nanargmin' | 'nanargmax';
+export type Op =
+  | 'min' | 'max' | 'nanmin' | 'nanmax' | 'minmax' | 'nanminmax' | 'ptp'
+  | 'sum' | 'nansum' | 'prod' | 'mean' | 'nanmean' | 'var' | 'nanvar' | 'std' | 'nanstd'
+  | 'argmin' | 'argmax' | 'nanargmin' | 'nanargmax' | 'any' | 'all' | 'countNonzero';
+
+/** Options only some ops read: `ddof` (var, std), `dtype: "float64"`
+ * (integer sum and prod as doubles). */
+export interface Extras {
+  ddof?: number;
+  dtype?: 'float64' | 'int64';
+}
 
 export interface CancelTokenLike {
   cancel(): void;
 }
 
 export interface Addon {
-  reduce(data: NumericArray, layout: Float64Array, op: Op, schedule: Strategy): NumericArray;
+  reduce(data: NumericArray, layout: Float64Array, op: Op, schedule: Strategy, extras?: Extras): NumericArray;
   /** `data` must lie on a SharedArrayBuffer (the addon refuses anything else). */
-  reduceAsync(data: NumericArray, layout: Float64Array, op: Op, schedule: Strategy, token: CancelTokenLike): Promise<NumericArray>;
+  reduceAsync(data: NumericArray, layout: Float64Array, op: Op, schedule: Strategy, token: CancelTokenLike, extras?: Extras): Promise<NumericArray>;
   CancelToken: new () => CancelTokenLike;
   defaultThreads(): number;
+  /** Faults a fresh SharedArrayBuffer view's pages in off the JavaScript thread. */
+  prefault?(data: ArrayBufferView): Promise<void>;
   readFloor(data: BigInt64Array, threads?: number): number;
   _panicInKernel(): void;
 }

@@ -15,6 +15,8 @@ export const CODES = {
   ZERO_SIZE: 'ERR_NDREDUCE_ZERO_SIZE',
   /** An option of the wrong type (TypeError) or value (RangeError). */
   BAD_OPTION: 'ERR_NDREDUCE_BAD_OPTION',
+  /** An option key no reduction knows, a typo most likely (TypeError naming the closest key). */
+  UNKNOWN_OPTION: 'ERR_NDREDUCE_UNKNOWN_OPTION',
   /** An integer sum outside 64 bits (RangeError). */
   OVERFLOW: 'ERR_NDREDUCE_OVERFLOW',
   /** nanargmin/nanargmax of a slice of only NaN (RangeError). */

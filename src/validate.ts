@@ -8,21 +8,25 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { isSharedArrayBuffer } from 'node:util/types';
 
-import type { Op } from './addon';
-import { bufferOf, byteOffsetOf, DTYPE_NAMES, dtypeOf, lengthOf, typedArrayTag } from './dtypes';
-import type { Dtype, NumericArray } from './dtypes';
+import type { Extras, Op } from './addon';
+import { bufferOf, byteOffsetOf, DTYPE_NAMES, dtypeOf, lengthOf, sumCtorOf, typedArrayTag } from './dtypes';
+import type { AnyCtor, Dtype, NumericArray } from './dtypes';
 import { CODES, hasCode, ndError } from './errors';
 import type { Code } from './errors';
+import { listArray } from './lists';
+import { closest } from './suggest';
 import type { Backend, Reduction, Strategy } from './types';
 
 /** NumPy's limit on dimensions (NPY_MAXDIMS in NumPy 2). */
 export const MAX_NDIM = 64;
 export const MAX_THREADS = 1024;
-export const REDUCTIONS: readonly Reduction[] = ['min', 'max', 'sum', 'argmin', 'argmax', 'minmax'];
+export const REDUCTIONS: readonly Reduction[] = [
+  'min', 'max', 'sum', 'argmin', 'argmax', 'minmax', 'ptp', 'prod', 'mean', 'var', 'std', 'any', 'all', 'countNonzero',
+];
 export const STRATEGIES: readonly Strategy[] = ['auto', 'serial', 'mutex', 'lockfree'];
 export const BACKENDS: readonly Backend[] = ['native', 'js', 'wasm'];
-/** The axis reduced when `options.axis` is not given. */
-export const DEFAULT_AXIS = 0;
+/** The axes reduced when `options.axis` is not given: all (NumPy's default). */
+export const DEFAULT_AXIS = null;
 
 /** Shows a bad value in a message without running user code where it can be helped. */
 export function describe(value: unknown): string {
@@ -55,7 +59,7 @@ export function describe(value: unknown): string {
 
 /** Reads `obj[key]`; a throwing getter or Proxy trap becomes a TypeError
  * with `code` (one of ours, such as a freed wasm array's, passes through). */
-function read(obj: object, key: PropertyKey, field: string, code: Code): unknown {
+export function read(obj: object, key: PropertyKey, field: string, code: Code): unknown {
   try {
     return (obj as Record<PropertyKey, unknown>)[key];
   } catch (cause) {
@@ -75,7 +79,7 @@ function integer(value: unknown, field: string, min: number, code: Code = CODES.
 
 /** The entries of a list (an array or a typed array), at most MAX_NDIM:
  * the length is checked before any entry is read, and a hole is an error. */
-function list(value: unknown, field: string, code: Code, most = MAX_NDIM): unknown[] {
+export function list(value: unknown, field: string, code: Code, most = MAX_NDIM): unknown[] {
   let isArray = false;
   try {
     isArray = Array.isArray(value);
@@ -163,7 +167,7 @@ export interface View {
 }
 
 /** Array.isArray, false for a revoked Proxy (which throws). */
-function isArray(value: unknown): boolean {
+export function isArray(value: unknown): boolean {
   try {
     return Array.isArray(value);
   } catch {
@@ -171,18 +175,32 @@ function isArray(value: unknown): boolean {
   }
 }
 
-function notAnArray(x: unknown, fn: string): Error {
-  const what = 'an object { data, shape } (data: a typed array such as Float64Array; shape: the length of each axis)';
-  let hint = '';
-  if (typedArrayTag(x) !== undefined) hint = `; wrap it: ${fn}({ data: x, shape: [x.length] })`;
-  else if (isArray(x)) hint = `; wrap a list of numbers: ${fn}({ data: Float64Array.from(list), shape: [list.length] })`;
-  return ndError(TypeError, CODES.BAD_ARRAY, `x must be ${what}, got ${describe(x)}${hint}`);
+function notAnArray(x: unknown): Error {
+  const what = 'an object { data, shape } (data: a typed array such as Float64Array; shape: the length of each axis), a typed array or a list of numbers';
+  return ndError(TypeError, CODES.BAD_ARRAY, `x must be ${what}, got ${describe(x)}`);
+}
+
+/** A bare typed array: a 1-D view of all of it, read in place. */
+function wholeArray(typed: NumericArray, dtype: Dtype): View {
+  const buffer = bufferOf(typed);
+  const len = lengthOf(typed);
+  const data = len === 0 ? new dtype.ctor(0) : new dtype.ctor(buffer, byteOffsetOf(typed), len);
+  return { data, dtype, shared: isSharedArrayBuffer(buffer), shape: [len], strides: [1], offset: 0, count: len };
 }
 
 /** Checks a user's N-d array; the result addresses only elements of its
- * `data`. Reductions take 1 to 64 axes; `.npy` files may have none, or more. */
-export function readView(x: unknown, fn = 'max', [minNdim, maxNdim] = [1, MAX_NDIM]): View {
-  if (x === null || typeof x !== 'object' || typedArrayTag(x) !== undefined || isArray(x)) throw notAnArray(x, fn);
+ * `data`. Reductions take 1 to 64 axes; `.npy` files may have none, or more.
+ * A bare typed array is 1-D; a (nested) list is copied (src/lists.ts). */
+export function readView(x: unknown, _fn = 'max', [minNdim, maxNdim] = [1, MAX_NDIM]): View {
+  if (x === null || typeof x !== 'object') throw notAnArray(x);
+  const bare = dtypeOf(x);
+  if (bare) return wholeArray(x as NumericArray, bare);
+  if (isArray(x)) {
+    const { data, shape } = listArray(x);
+    const dtype = dtypeOf(data) as Dtype;
+    return { data, dtype, shared: false, shape, strides: cStrides(shape), offset: 0, count: lengthOf(data) };
+  }
+  if (typedArrayTag(x) !== undefined) throw notAnArray(x);
   const raw = read(x, 'data', 'x.data', CODES.BAD_ARRAY);
   const dtype = dtypeOf(raw);
   if (!dtype) {
@@ -242,6 +260,13 @@ export function readView(x: unknown, fn = 'max', [minNdim, maxNdim] = [1, MAX_ND
 /** Options as read, before the view: axes not yet resolved against ndim. */
 interface Options {
   readonly axis: undefined | null | number | readonly number[];
+  readonly keepdims: boolean;
+  readonly out: NumericArray | undefined;
+  readonly initial: number | bigint | undefined;
+  readonly ddof: number;
+  readonly floatResult: boolean;
+  /** `dtype: "int64"` was given. */
+  readonly exactInt: boolean;
   readonly ignoreNaN: boolean;
   readonly threads: number;
   readonly strategy: Strategy;
@@ -249,7 +274,30 @@ interface Options {
   readonly signal: AbortSignal | undefined;
 }
 
-const DEFAULTS: Options = { axis: undefined, ignoreNaN: false, threads: 0, strategy: 'auto', backend: 'native', signal: undefined };
+const DEFAULTS: Options = {
+  axis: undefined,
+  keepdims: false,
+  out: undefined,
+  initial: undefined,
+  ddof: 0,
+  floatResult: false,
+  exactInt: false,
+  ignoreNaN: false,
+  threads: 0,
+  strategy: 'auto',
+  backend: 'native',
+  signal: undefined,
+};
+
+/** Every option key, and the reductions that take the ones not all do. */
+const OPTION_KEYS = ['axis', 'keepdims', 'out', 'initial', 'ddof', 'dtype', 'ignoreNaN', 'threads', 'strategy', 'backend'];
+const TAKEN_BY: Record<string, readonly Reduction[]> = {
+  initial: ['min', 'max'],
+  ddof: ['var', 'std'],
+  dtype: ['sum', 'prod', 'mean'],
+  ignoreNaN: ['min', 'max', 'argmin', 'argmax', 'minmax', 'sum', 'mean', 'var', 'std'],
+};
+const DTYPE_CHOICES = ['float64', 'int64'] as const;
 
 const choices = (xs: readonly string[]) => xs.map((s) => `"${s}"`).join(', ');
 
@@ -259,12 +307,38 @@ function oneOf<T extends string>(raw: unknown, field: string, all: readonly T[],
   return raw as T;
 }
 
-function readOptions(options: unknown, reduction: Reduction, async: boolean): Options {
+/** A key no reduction knows is a mistake (a typo would otherwise be a
+ * silently default result): a TypeError naming the closest known key. */
+function checkKeys(options: object, async: boolean): void {
+  let keys: string[];
+  try {
+    keys = Object.keys(options);
+  } catch (cause) {
+    throw ndError(TypeError, CODES.BAD_OPTION, `options could not be read: ${(cause as Error)?.message}`, cause);
+  }
+  const known = async ? [...OPTION_KEYS, 'signal'] : OPTION_KEYS;
+  for (const key of keys) {
+    if (known.includes(key)) continue;
+    const hint = key === 'signal' ? 'signal is for the ...Async functions' : `did you mean '${closest(key, known)}'?`;
+    throw ndError(TypeError, CODES.UNKNOWN_OPTION, `unknown option '${key.length > 40 ? key.slice(0, 40) + '…' : key}': ${hint} (options: ${known.join(', ')})`);
+  }
+}
+
+/** `reduction` null: any reduction's options (for `resultShape`). */
+function readOptions(options: unknown, reduction: Reduction | null, async: boolean): Options {
   if (options === undefined) return DEFAULTS;
   if (options === null || typeof options !== 'object') {
     throw ndError(TypeError, CODES.BAD_OPTION, `options must be an object, got ${describe(options)}`);
   }
-  const get = (key: string) => read(options, key, `options.${key}`, CODES.BAD_OPTION);
+  checkKeys(options, async);
+  const get = (key: string) => {
+    const value = read(options, key, `options.${key}`, CODES.BAD_OPTION);
+    const takers = TAKEN_BY[key];
+    if (value !== undefined && reduction !== null && takers && !takers.includes(reduction) && !(key === 'ignoreNaN' && value === false)) {
+      throw ndError(TypeError, CODES.BAD_OPTION, `options.${key} applies to ${takers.join(', ')} (and their nan kin), not to ${reduction}`);
+    }
+    return value;
+  };
   const rawAxis = get('axis');
   let axis: Options['axis'];
   if (rawAxis === undefined || rawAxis === null) axis = rawAxis;
@@ -276,14 +350,30 @@ function readOptions(options: unknown, reduction: Reduction, async: boolean): Op
   } else {
     throw ndError(TypeError, CODES.BAD_OPTION, `options.axis must be an integer, a list of integers or null, got ${describe(rawAxis)}`);
   }
-  const rawIgnore = get('ignoreNaN');
-  if (rawIgnore !== undefined && typeof rawIgnore !== 'boolean') {
-    throw ndError(TypeError, CODES.BAD_OPTION, `options.ignoreNaN must be a boolean, got ${describe(rawIgnore)}`);
+  const flag = (key: string) => {
+    const raw = get(key);
+    if (raw !== undefined && typeof raw !== 'boolean') throw ndError(TypeError, CODES.BAD_OPTION, `options.${key} must be a boolean, got ${describe(raw)}`);
+    return raw === true;
+  };
+  const keepdims = flag('keepdims');
+  const rawOut = get('out');
+  if (rawOut !== undefined && dtypeOf(rawOut) === undefined) {
+    throw ndError(TypeError, CODES.BAD_OPTION, `options.out must be a typed array, got ${describe(rawOut)}`);
   }
-  if (rawIgnore === true && reduction === 'sum') {
-    // There is no NaN-skipping sum; ignoring the flag would be a lie.
-    throw ndError(TypeError, CODES.BAD_OPTION, 'options.ignoreNaN applies to min, max, argmin, argmax and minmax, not to sum');
+  if (rawOut !== undefined && reduction === 'minmax') {
+    throw ndError(TypeError, CODES.BAD_OPTION, 'options.out does not apply to minmax (two results): call min and max with one each');
   }
+  const initial = get('initial');
+  if (initial !== undefined && typeof initial !== 'number' && typeof initial !== 'bigint') {
+    throw ndError(TypeError, CODES.BAD_OPTION, `options.initial must be a number or a bigint, got ${describe(initial)}`);
+  }
+  const rawDdof = get('ddof');
+  if (rawDdof !== undefined && (typeof rawDdof !== 'number' || !Number.isFinite(rawDdof))) {
+    throw ndError(TypeError, CODES.BAD_OPTION, `options.ddof must be a finite number, got ${describe(rawDdof)}`);
+  }
+  const dtype = get('dtype');
+  oneOf(dtype, 'options.dtype', DTYPE_CHOICES, 'int64');
+  const ignoreNaN = flag('ignoreNaN');
   const rawThreads = get('threads');
   let threads = 0;
   if (rawThreads !== undefined) {
@@ -300,7 +390,8 @@ function readOptions(options: unknown, reduction: Reduction, async: boolean): Op
     }
     signal = raw;
   }
-  return { axis, ignoreNaN: rawIgnore === true, threads, strategy, backend, signal };
+  const out = rawOut as NumericArray | undefined;
+  return { axis, keepdims, out, initial, ddof: (rawDdof as number | undefined) ?? 0, floatResult: dtype === 'float64', exactInt: dtype === 'int64', ignoreNaN, threads, strategy, backend, signal };
 }
 
 function axisIndex(a: number, field: string, ndim: number): number {
@@ -312,8 +403,9 @@ function axisIndex(a: number, field: string, ndim: number): number {
 
 /** `axis` as the sorted, unique, non-negative list the engines take. */
 function resolveAxes(axis: Options['axis'], ndim: number): number[] {
+  if (axis === undefined) axis = DEFAULT_AXIS;
   if (axis === null) return Array.from({ length: ndim }, (_, k) => k);
-  if (axis === undefined || typeof axis === 'number') return [axisIndex(axis ?? DEFAULT_AXIS, 'options.axis', ndim)];
+  if (typeof axis === 'number') return [axisIndex(axis, 'options.axis', ndim)];
   const axes: number[] = [];
   axis.forEach((entry, k) => {
     const a = axisIndex(entry, `options.axis[${k}]`, ndim);
@@ -323,11 +415,31 @@ function resolveAxes(axis: Options['axis'], ndim: number): number[] {
   return axes.sort((p, q) => p - q);
 }
 
-/** NumPy's name of the operation, for its error on empty reductions. */
-const NUMPY_NAME: Record<Reduction, string> = { max: 'maximum', argmax: 'maximum', min: 'minimum', argmin: 'minimum', minmax: 'minimum', sum: 'add' };
+/** NumPy's name of the operation, for its error on empty reductions
+ * (only the reductions without an identity raise it). */
+const NUMPY_NAME: Partial<Record<Reduction, string>> = { max: 'maximum', argmax: 'maximum', ptp: 'maximum', min: 'minimum', argmin: 'minimum', minmax: 'minimum' };
 
 /** Bytes one result array may hold: Node's limit for a single buffer. */
 const MAX_RESULT_BYTES = bufferConstants.MAX_LENGTH;
+
+/** The class of a reduction's result array for input `d`. */
+export function resultCtorOf(reduction: Reduction, d: Dtype, floatResult: boolean): AnyCtor {
+  switch (reduction) {
+    case 'min':
+    case 'max':
+    case 'minmax':
+    case 'ptp':
+      return d.ctor;
+    case 'sum':
+    case 'prod':
+      return floatResult ? (Float64Array as AnyCtor) : sumCtorOf(d);
+    case 'any':
+    case 'all':
+      return Uint8Array as AnyCtor;
+    default:
+      return Float64Array as AnyCtor;
+  }
+}
 
 /** Everything a reduction needs, checked: nothing of the caller's is read after this. */
 export interface Call extends View {
@@ -335,13 +447,41 @@ export interface Call extends View {
   /** The addon's op: `nan…` when NaN is skipped in a float array. */
   readonly op: Op;
   readonly axes: readonly number[];
-  /** `axis: null`: every axis, and a scalar result. */
+  /** A scalar result: every axis reduced, without `keepdims` or `out`. */
   readonly all: boolean;
+  /** The result's shape, reduced axes kept as 1, when `keepdims` was asked. */
+  readonly keptShape: readonly number[] | undefined;
+  /** Result positions (the product of the kept axes). */
+  readonly kept: number;
+  /** The caller's `out` and our own view of its memory (written at the end). */
+  readonly out: NumericArray | undefined;
+  readonly outView: NumericArray | undefined;
+  /** `initial` as an element of the dtype (min/max only). */
+  readonly initial: number | bigint | undefined;
+  /** The addon's extras (`ddof`, `dtype`), when the op reads them. */
+  readonly extras: Extras | undefined;
   /** 0: the default pool. */
   readonly threads: number;
   readonly schedule: Strategy;
   readonly backend: Backend;
   readonly signal: AbortSignal | undefined;
+}
+
+/** `initial` as a value of `d`: a bigint for the 64-bit integers, a number
+ * otherwise; an integer in range for integer dtypes. */
+function initialOf(raw: number | bigint, d: Dtype): number | bigint {
+  if (d.kind === 'float') {
+    if (typeof raw === 'bigint') throw ndError(TypeError, CODES.BAD_OPTION, `options.initial must be a number for ${d.ctor.name}, got ${describe(raw)}`);
+    return raw;
+  }
+  if (typeof raw === 'number' && !Number.isSafeInteger(raw)) {
+    throw ndError(TypeError, CODES.BAD_OPTION, `options.initial must be an integer for ${d.ctor.name}, got ${describe(raw)}`);
+  }
+  const big = BigInt(raw);
+  if (big < BigInt(d.lowest) || big > BigInt(d.highest)) {
+    throw ndError(RangeError, CODES.BAD_OPTION, `options.initial ${describe(raw)} does not fit ${d.ctor.name} (${d.lowest} to ${d.highest})`);
+  }
+  return d.big ? big : Number(big);
 }
 
 /** Reads and checks one call of a reduction (`fn` names the public function
@@ -371,22 +511,50 @@ export function readCall(reduction: Reduction, x: unknown, options: unknown, fn:
   if (kept * 8 * (reduction === 'minmax' ? 2 : 1) > MAX_RESULT_BYTES) {
     throw ndError(RangeError, CODES.TOO_LARGE, `a result of ${kept} elements cannot be allocated`);
   }
-  if (reduction !== 'sum' && axes.some((a) => view.shape[a] === 0)) {
-    throw ndError(RangeError, CODES.ZERO_SIZE, `zero-size array to reduction operation ${NUMPY_NAME[reduction]} which has no identity`);
+  const initial = o.initial === undefined ? undefined : initialOf(o.initial, view.dtype);
+  const numpyName = NUMPY_NAME[reduction];
+  if (numpyName && initial === undefined && axes.some((a) => view.shape[a] === 0)) {
+    throw ndError(RangeError, CODES.ZERO_SIZE, `zero-size array to reduction operation ${numpyName} which has no identity`);
   }
-  const skip = (ignoreNaN || o.ignoreNaN) && view.dtype.kind === 'float';
+  const float = view.dtype.kind === 'float';
+  if (o.exactInt && (float || reduction === 'mean')) {
+    const what = float ? `of a ${view.dtype.ctor.name}` : 'of integers (a mean is a float64)';
+    throw ndError(RangeError, CODES.BAD_OPTION, `options.dtype "int64" does not apply to ${fn} ${what}; use "float64" or leave it out`);
+  }
+  let extras: Extras | undefined;
+  if (o.floatResult && !float && reduction !== 'mean') extras = { dtype: 'float64' };
+  if ((reduction === 'var' || reduction === 'std') && o.ddof !== 0) extras = { ddof: o.ddof };
+  let out: NumericArray | undefined;
+  let outView: NumericArray | undefined;
+  if (o.out !== undefined) {
+    const want = resultCtorOf(reduction, view.dtype, o.floatResult && !float);
+    const od = dtypeOf(o.out) as Dtype;
+    const length = lengthOf(o.out);
+    if (od.ctor !== want || length !== kept) {
+      throw ndError(TypeError, CODES.BAD_OPTION, `options.out must be a ${want.name} of length ${kept} for ${fn} of this ${view.dtype.ctor.name}, got a ${od.ctor.name} of length ${length}`);
+    }
+    out = o.out;
+    outView = new od.ctor(bufferOf(o.out), byteOffsetOf(o.out), length);
+  }
+  const skip = (ignoreNaN || o.ignoreNaN) && float;
   const op = (skip ? `nan${reduction}` : reduction) as Op;
+  const keptShape = o.keepdims ? view.shape.map((n, k) => (axes.includes(k) ? 1 : n)) : undefined;
+  const all = axes.length === ndim && (o.axis === null || o.axis === undefined) && !o.keepdims && out === undefined;
   // One literal of fixed shape (a spread would make a slow dictionary object).
   const { data, dtype, shared, shape, strides, offset, count } = view;
-  return { data, dtype, shared, shape, strides, offset, count, reduction, op, axes, all: o.axis === null, threads: o.threads, schedule: o.strategy, backend: o.backend, signal: o.signal };
+  return {
+    data, dtype, shared, shape, strides, offset, count, reduction, op, axes, all, keptShape, kept, out, outView, initial, extras,
+    threads: o.threads, schedule: o.strategy, backend: o.backend, signal: o.signal,
+  };
 }
 
 /** The shape of a reduction's result: the input's shape without the
- * reduced axes (`[]` for `axis: null` or when every axis is listed). */
+ * reduced axes (`[]` for every axis), or with them as 1 for `keepdims`. */
 export function resultShape(x: unknown, options?: unknown): number[] {
-  const o = readOptions(options, 'max', false);
+  const o = readOptions(options, null, false);
   const view = readView(x, 'resultShape');
   const axes = resolveAxes(o.axis, view.shape.length);
+  if (o.keepdims) return view.shape.map((n, k) => (axes.includes(k) ? 1 : n));
   return view.shape.filter((_, k) => !axes.includes(k));
 }
 

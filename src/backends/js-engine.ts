@@ -8,10 +8,12 @@
 // stride it runs innermost (`out[j] = max(out[j], row[j])`), otherwise the
 // reduced axes do, with the running value in a local. Nothing allocated
 // grows with the input or a broadcast, only with the output.
-import type { Op } from '../addon';
-import { dtypeOf, sumCtorOf } from '../dtypes';
+import type { Extras, Op } from '../addon';
+import { dtypeOf } from '../dtypes';
 import type { Dtype, NumericArray } from '../dtypes';
-import { abortError, CODES, ndError } from '../errors';
+import { abortError } from '../errors';
+import { reduceWith } from './js-ops';
+import type { Base, Run, Values } from './js-ops';
 
 /** Elements between two looks at the cancel flag. */
 const CHECK_EVERY = 1 << 16;
@@ -23,12 +25,6 @@ interface Dim {
   os: number;
   rs: number;
 }
-
-/** `run(p, o, r, n, s, os, rs)`: fold `n` elements from data index `p`
- * (step `s`) into output `o` (step `os`), reduced index `r` (step `rs`). */
-type Run = (p: number, o: number, r: number, n: number, s: number, os: number, rs: number) => void;
-
-type Values = { [i: number]: number | bigint; length: number };
 
 /** `repeats`: a reduced axis of stride 0 repeats one element, which changes
  * no extremum (nor the first index of one), so it is walked once. */
@@ -86,123 +82,36 @@ function walk(shape: ArrayLike<number>, strides: ArrayLike<number>, offset: numb
   }
 }
 
-/** max or min, propagating NaN (NumPy's) or skipping it: a NaN-skipping
- * fold starts at NaN, the first number replaces it, and an all-NaN slice
- * stays NaN. */
-function extremum(data: Values, out: Values, max: boolean, skipNaN: boolean): Run {
-  return (p, o, _r, n, s, os) => {
-    if (os === 0) {
-      let a = out[o];
-      for (let k = 0; k < n; k++, p += s) {
-        const v = data[p];
-        if ((max ? v > a : v < a) || (skipNaN ? a !== a : v !== v)) a = v;
-      }
-      out[o] = a;
-      return;
-    }
-    for (let k = 0; k < n; k++, p += s, o += os) {
-      const v = data[p];
-      const a = out[o];
-      if ((max ? v > a : v < a) || (skipNaN ? a !== a : v !== v)) out[o] = v;
-    }
-  };
-}
-
-function sumRun(data: Values, small: Float64Array, big: bigint[] | undefined): Run {
-  return (p, o, _r, n, s, os) => {
-    if (big && typeof data[p] === 'bigint') {
-      for (let k = 0; k < n; k++, p += s, o += os) big[o] += data[p] as bigint;
-      return;
-    }
-    for (let k = 0; k < n; k++, p += s, o += os) {
-      const t = (small[o] += data[p] as number);
-      // Integers stay exact: below 2^52 adding any 32-bit value is exact.
-      if (big && (t > 2 ** 52 || t < -(2 ** 52))) {
-        big[o] += BigInt(t);
-        small[o] = 0;
-      }
-    }
-  };
-}
-
-function argRun(data: Values, best: Values, where: Float64Array, max: boolean, skipNaN: boolean): Run {
-  return (p, o, r, n, s, os, rs) => {
-    for (let k = 0; k < n; k++, p += s, o += os, r += rs) {
-      const v = data[p];
-      if (v !== v) {
-        // NaN wins (the first one) unless skipped.
-        if (skipNaN || (where[o] >= 0 && best[o] !== best[o])) continue;
-        best[o] = v;
-        where[o] = r;
-        continue;
-      }
-      const b = best[o];
-      if (where[o] < 0 || (b === b && (max ? v > b : v < b))) {
-        best[o] = v;
-        where[o] = r;
-      }
-    }
-  };
-}
+/** Ops for which an element seen twice changes nothing (so a reduced
+ * axis of stride 0 is walked once). */
+const REPEAT_FREE = new Set(['min', 'max', 'minmax', 'ptp', 'argmin', 'argmax', 'any', 'all']);
 
 /** The result of `op` over `layout` of `data`, in the addon's form (see
  * the contract in src/addon.ts): a fresh array, kept axes in C order. */
-export function ndReduce(data: NumericArray, layout: ArrayLike<number>, op: Op, cancelled?: () => boolean): NumericArray {
+export function ndReduce(data: NumericArray, layout: ArrayLike<number>, op: Op, cancelled?: () => boolean, extras?: Extras): NumericArray {
   const dtype = dtypeOf(data) as Dtype;
   const nd = layout[2];
   const shape = Array.from({ length: nd }, (_, k) => layout[3 + k]);
   const strides = Array.from({ length: nd }, (_, k) => layout[3 + nd + k]);
   const axes = Array.from({ length: layout[3 + 2 * nd] }, (_, k) => layout[4 + 2 * nd + k]);
   const offset = layout[1];
+  const skipNaN = op.startsWith('nan') && dtype.kind === 'float';
+  const base = (op.startsWith('nan') ? op.slice(3) : op) as Base;
+  const repeats = REPEAT_FREE.has(base);
   let count = 1;
-  let keptInner = false;
+  let reduced = 1;
   let smallestReduced = Infinity;
   let smallestKept = Infinity;
-  const summing = op === 'sum';
   for (let k = 0; k < nd; k++) {
     if (axes.includes(k)) {
-      if (shape[k] > 1 && (summing || strides[k] !== 0)) smallestReduced = Math.min(smallestReduced, Math.abs(strides[k]));
+      reduced *= shape[k];
+      if (shape[k] > 1 && (!repeats || strides[k] !== 0)) smallestReduced = Math.min(smallestReduced, Math.abs(strides[k]));
     } else {
       count *= shape[k];
       if (shape[k] > 1) smallestKept = Math.min(smallestKept, Math.abs(strides[k]));
     }
   }
-  keptInner = smallestKept < smallestReduced;
-  const skipNaN = op.startsWith('nan') && dtype.kind === 'float';
-  const base = (op.startsWith('nan') ? op.slice(3) : op) as 'min' | 'max' | 'minmax' | 'sum' | 'argmin' | 'argmax';
-  const values = data as unknown as Values;
-  const go = (run: Run) => walk(shape, strides, offset, axes, keptInner, base !== 'sum', run, cancelled);
-  const start = (max: boolean): number | bigint => (skipNaN ? NaN : max ? dtype.lowest : dtype.highest);
-
-  if (base === 'min' || base === 'max' || base === 'minmax') {
-    const out = new dtype.ctor(base === 'minmax' ? 2 * count : count);
-    const parts: [NumericArray, boolean][] =
-      base === 'minmax' ? [[out.subarray(0, count) as NumericArray, false], [out.subarray(count) as NumericArray, true]] : [[out, base === 'max']];
-    for (const [part, max] of parts) {
-      part.fill(start(max) as never);
-      go(extremum(values, part as unknown as Values, max, skipNaN));
-    }
-    return out;
-  }
-  if (base === 'sum') {
-    const small = new Float64Array(count);
-    const big = dtype.kind === 'float' ? undefined : new Array<bigint>(count).fill(0n);
-    go(sumRun(values, small, big));
-    if (!big) return small;
-    const out = new (sumCtorOf(dtype))(count) as unknown as { [i: number]: bigint };
-    const [low, high] = dtype.kind === 'int' ? [-(2n ** 63n), 2n ** 63n - 1n] : [0n, 2n ** 64n - 1n];
-    for (let o = 0; o < count; o++) {
-      const total = big[o] + BigInt(small[o]);
-      if (total < low || total > high) {
-        throw ndError(RangeError, CODES.OVERFLOW, `sum at output index ${o} does not fit ${dtype.kind === 'int' ? 'int64' : 'uint64'}`);
-      }
-      out[o] = total;
-    }
-    return out as unknown as NumericArray;
-  }
-  const best: Values = dtype.big ? new Array<bigint>(count) : new Float64Array(count);
-  const where = new Float64Array(count).fill(-1);
-  go(argRun(values, best, where, base === 'argmax', skipNaN));
-  if (where.includes(-1)) throw ndError(RangeError, CODES.ALL_NAN, `All-NaN slice encountered in ${op}`);
-  return where;
+  const keptInner = smallestKept < smallestReduced;
+  const go = (run: Run) => walk(shape, strides, offset, axes, keptInner, repeats, run, cancelled);
+  return reduceWith(base, { data: data as unknown as Values, dtype, count, reduced, skipNaN, floatResult: extras?.dtype === 'float64', ddof: extras?.ddof ?? 0 }, go);
 }

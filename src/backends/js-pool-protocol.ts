@@ -41,6 +41,7 @@ export interface ReduceJob {
   readonly tag: string;
   readonly layout: Float64Array;
   readonly op: import('../addon').Op;
+  readonly extras: import('../addon').Extras | undefined;
   /** Element 0 becomes 1 when the caller cancels. */
   readonly cancel: Int32Array;
   readonly port: import('node:worker_threads').MessagePort;

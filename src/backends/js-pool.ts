@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 
-import type { Op } from '../addon';
+import type { Extras, Op } from '../addon';
 import { bufferOf, byteOffsetOf, lengthOf, typedArrayTag } from '../dtypes';
 import type { NumericArray } from '../dtypes';
 import { CODES, ndError } from '../errors';
@@ -123,7 +123,7 @@ function asyncMember(): AsyncMember {
 
 /** The addon's `reduceAsync` on a js worker thread: `data` must lie on a
  * SharedArrayBuffer (the buffer rule of src/async.ts already ensured it). */
-export function reduceOnWorker(data: NumericArray, layout: Float64Array, op: Op, token: WorkerCancelToken): Promise<NumericArray> {
+export function reduceOnWorker(data: NumericArray, layout: Float64Array, op: Op, token: WorkerCancelToken, extras?: Extras): Promise<NumericArray> {
   const member = asyncMember();
   const { port1, port2 } = new MessageChannel();
   return new Promise<NumericArray>((resolve, reject) => {
@@ -152,6 +152,7 @@ export function reduceOnWorker(data: NumericArray, layout: Float64Array, op: Op,
       tag: typedArrayTag(data),
       layout,
       op,
+      extras,
       cancel: token.flag,
       port: port1,
     };

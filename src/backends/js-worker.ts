@@ -51,7 +51,7 @@ function reduceJob(job: ReduceJob): void {
   try {
     const dtype = DTYPES.find((d) => d.ctor.name === job.tag)!;
     const data = new dtype.ctor(job.buffer, job.byteOffset, job.length);
-    const result = jsReduce(data, job.layout, job.op, 'auto', () => Atomics.load(job.cancel, 0) !== 0);
+    const result = jsReduce(data, job.layout, job.op, 'auto', () => Atomics.load(job.cancel, 0) !== 0, job.extras);
     reply = { result };
     transfer.push(result.buffer as ArrayBuffer);
   } catch (e) {

@@ -12,7 +12,7 @@
 import * as os from 'node:os';
 import { isSharedArrayBuffer } from 'node:util/types';
 
-import type { Op } from '../addon';
+import type { Extras, Op } from '../addon';
 import { bufferOf, byteOffsetOf, lengthOf, typedArrayTag } from '../dtypes';
 import type { NumericArray } from '../dtypes';
 import { CODES, ndError } from '../errors';
@@ -116,9 +116,9 @@ function articleMax(data: BigInt64Array, p: Plan, schedule: Strategy, threads: n
 
 /** The addon's `reduce`, in TypeScript. `cancelled` is polled by the N-d
  * engine (the worker threads pass their cancel flag). */
-export function jsReduce(data: NumericArray, layout: ArrayLike<number>, op: Op, schedule: Strategy, cancelled?: () => boolean): NumericArray {
+export function jsReduce(data: NumericArray, layout: ArrayLike<number>, op: Op, schedule: Strategy, cancelled?: () => boolean, extras?: Extras): NumericArray {
   if (op === 'max' && layout[2] === 2 && layout[7] === 1 && typedArrayTag(data) === 'BigInt64Array') {
     return articleMax(data as BigInt64Array, plan([layout[3], layout[4]], [layout[5], layout[6]], layout[1], layout[8]), schedule, layout[0]);
   }
-  return ndReduce(data, layout, op, cancelled);
+  return ndReduce(data, layout, op, cancelled, extras);
 }

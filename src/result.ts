@@ -1,0 +1,59 @@
+// A raw result (the addon's form: a flat typed array, kept axes in C
+// order) shaped into what the public function returns: `initial` folded
+// in, the input's own class, written into `out`, `{ data, shape }` for
+// `keepdims`, a scalar for every axis.
+import { copyInto, lengthOf } from './dtypes';
+import type { NumericArray } from './dtypes';
+import { CODES, ndError } from './errors';
+import type { Call } from './validate';
+
+type Scalar = number | bigint;
+type Values = { [i: number]: Scalar; length: number };
+
+/** min/max with `initial` over an empty axis: every position is `initial`
+ * (NumPy's rule), and no kernel runs. */
+export function emptyWithInitial(c: Call): NumericArray | undefined {
+  if (c.initial === undefined || !c.axes.some((a) => c.shape[a] === 0)) return undefined;
+  return new c.dtype.ctor(c.kept).fill(c.initial as never);
+}
+
+/** Folds `initial` into every position: NaN stays (unless NaN is
+ * skipped, where an all-NaN slice gives `initial`, as `np.fmax` does). */
+function foldInitial(c: Call, values: Values): void {
+  const init = c.initial as Scalar;
+  const max = c.reduction === 'max';
+  const skip = c.op.startsWith('nan');
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== v ? skip : max ? init > v : init < v) values[i] = init;
+  }
+}
+
+/** The public result of a checked call from its raw result. */
+export function finish(c: Call, raw: NumericArray): unknown {
+  let values = raw;
+  const sameClass = c.reduction === 'min' || c.reduction === 'max' || c.reduction === 'minmax' || c.reduction === 'ptp';
+  // The addon returns bytes for a Uint8ClampedArray: same memory, the input's class.
+  if (sameClass && c.dtype.name === 'uint8c' && !(raw instanceof Uint8ClampedArray)) {
+    values = new Uint8ClampedArray(raw.buffer, raw.byteOffset, raw.length);
+  }
+  if (c.initial !== undefined) foldInitial(c, values as unknown as Values);
+  if (c.outView) {
+    // The caller's memory, through the view taken when the call was checked.
+    if (lengthOf(c.outView) !== c.kept) throw ndError(TypeError, CODES.DETACHED, 'options.out was detached, transferred or shrunk during the call');
+    copyInto(c.outView, values, 0);
+    values = c.out as NumericArray;
+  }
+  const first = (a: NumericArray): unknown => {
+    const v = (a as unknown as Values)[0];
+    return c.reduction === 'any' || c.reduction === 'all' ? v !== 0 : v;
+  };
+  const shaped = (a: NumericArray) => (c.keptShape ? { data: a, shape: [...c.keptShape] } : a);
+  if (c.reduction === 'minmax') {
+    const n = values.length / 2;
+    const min = values.subarray(0, n) as NumericArray;
+    const max = values.subarray(n) as NumericArray;
+    return c.all ? { min: first(min), max: first(max) } : { min: shaped(min), max: shaped(max) };
+  }
+  return c.all ? first(values) : shaped(values);
+}
