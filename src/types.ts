@@ -156,9 +156,12 @@ type Shape<F extends Family, T extends NumericArray, O> = O extends { keepdims: 
   ? Shaped<ResultOf<F, T>>
   : O extends { axis: number | readonly number[] }
     ? ResultOf<F, T>
-    : O extends { axis?: null | undefined }
-      ? ScalarResultOf<F, T>
-      : ResultOf<F, T> | ScalarResultOf<F, T>;
+    : // (`{ axis?: null }` would be a weak type, which no object without `axis` extends)
+      'axis' extends keyof O
+      ? O extends { axis: null | undefined }
+        ? ScalarResultOf<F, T>
+        : ResultOf<F, T> | ScalarResultOf<F, T>
+      : ScalarResultOf<F, T>;
 
 /** A reduction's signature. */
 export type Reducer<F extends Family> = <X extends ArrayInput, const O extends ReduceOptions = {}>(x: X, options?: O) => CallResult<F, DataOf<X>, O>;

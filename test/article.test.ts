@@ -17,7 +17,7 @@ test('article array and its transpose: every strategy equals the reference', () 
   for (const [name, x] of views) {
     const expected = referenceMax(x, 0);
     for (const strategy of ['auto', 'serial', 'mutex', 'lockfree'] as Strategy[]) {
-      assert.deepEqual(max(x, { strategy }), expected, `${name} ${strategy}`);
+      assert.deepEqual(max(x, { axis: 0, strategy }), expected, `${name} ${strategy}`);
     }
   }
 });

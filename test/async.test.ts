@@ -50,20 +50,20 @@ test('maxAsync rejects every bad input with the same typed error as max', async 
       return true;
     });
   }
-  await assert.rejects(maxAsync(ok, { signal: 'stop' as never }), /options.signal must be an AbortSignal, got "stop"/);
+  await assert.rejects(maxAsync(ok, { axis: 0, signal: 'stop' as never }), /options.signal must be an AbortSignal, got "stop"/);
 });
 
 test('an aborted signal rejects with AbortError, before or during the work', async () => {
   const x = { data: values(4_000_000), shape: [2000, 2000] };
   const before = new AbortController();
   before.abort();
-  await assert.rejects(maxAsync(x, { signal: before.signal }), { name: 'AbortError', code: 'ABORT_ERR' });
+  await assert.rejects(maxAsync(x, { axis: 0, signal: before.signal }), { name: 'AbortError', code: 'ABORT_ERR' });
   const during = new AbortController();
-  const pending = maxAsync(onShared(x), { signal: during.signal, strategy: 'serial' });
+  const pending = maxAsync(onShared(x), { axis: 0, signal: during.signal, strategy: 'serial' });
   during.abort(new Error('user gave up'));
   await assert.rejects(pending, (e: Error) => e.name === 'AbortError' && (e.cause as Error).message === 'user gave up');
   // The promise settles, the process is healthy, the next call works.
-  assert.deepEqual(await maxAsync(ok), BigInt64Array.from([4n, 5n, 6n]));
+  assert.deepEqual(await maxAsync(ok, { axis: 0 }), BigInt64Array.from([4n, 5n, 6n]));
 });
 
 test('the cancel token stops the Rust kernels themselves', { skip: addon() ? false : 'no addon' }, async () => {
@@ -84,8 +84,8 @@ test('the cancel token stops the Rust kernels themselves', { skip: addon() ? fal
 
 test('buffer rule: a non-shared input is snapshotted; mutating it afterwards does not change the result', async () => {
   const x = { data: values(3000), shape: [30, 100] };
-  const expected = max(x);
-  const pending = maxAsync(x);
+  const expected = max(x, { axis: 0 });
+  const pending = maxAsync(x, { axis: 0 });
   x.data.fill(2n ** 62n); // after the call returned: the small input is already copied
   assert.deepEqual(await pending, expected);
 });
@@ -93,10 +93,10 @@ test('buffer rule: a non-shared input is snapshotted; mutating it afterwards doe
 test('buffer rule: transferring the input while it is being copied rejects cleanly', async () => {
   const n = COPY_SLICE * 3;
   const x = { data: values(n), shape: [3, COPY_SLICE] };
-  const pending = maxAsync(x);
+  const pending = maxAsync(x, { axis: 0 });
   structuredClone(x.data.buffer, { transfer: [x.data.buffer as ArrayBuffer] });
   await assert.rejects(pending, { name: 'TypeError', code: 'ERR_NDREDUCE_DETACHED', message: /detached, transferred or shrunk while maxAsync was copying/ });
-  assert.deepEqual(await maxAsync(ok), BigInt64Array.from([4n, 5n, 6n]));
+  assert.deepEqual(await maxAsync(ok, { axis: 0 }), BigInt64Array.from([4n, 5n, 6n]));
 });
 
 test('buffer rule: a shared input is read in place and can be neither detached nor transferred', () => {
@@ -122,7 +122,7 @@ test('the addon loads and computes in several worker threads at once', async () 
     const { max, maxAsync } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'index.js'))});
     const data = new BigInt64Array(workerData.n).map((_, i) => BigInt((i * 7919) % 10007) - 5000n);
     const x = { data, shape: [workerData.n / 50, 50] };
-    maxAsync(x, { threads: 2 }).then((a) => parentPort.postMessage({ sync: Array.from(max(x), String), async: Array.from(a, String) }));
+    maxAsync(x, { axis: 0, threads: 2 }).then((a) => parentPort.postMessage({ sync: Array.from(max(x, { axis: 0 }), String), async: Array.from(a, String) }));
   `;
   const runs = [1000, 5000, 20000].map(
     (n) =>
@@ -134,7 +134,7 @@ test('the addon loads and computes in several worker threads at once', async () 
   );
   for (const { n, out } of await Promise.all(runs)) {
     const data = new BigInt64Array(n).map((_, i) => BigInt((i * 7919) % 10007) - 5000n);
-    const expected = Array.from(max({ data, shape: [n / 50, 50] }), String);
+    const expected = Array.from(max({ data, shape: [n / 50, 50] }, { axis: 0 }), String);
     assert.deepEqual(out.sync, expected);
     assert.deepEqual(out.async, expected);
   }
@@ -142,10 +142,10 @@ test('the addon loads and computes in several worker threads at once', async () 
 
 test('the scratch copy is reused once its task settled, and dropped when idle', async () => {
   const x = { data: values(3 * COPY_SLICE), shape: [3, COPY_SLICE] };
-  const expected = max(x);
-  assert.deepEqual(await maxAsync(x), expected);
+  const expected = max(x, { axis: 0 });
+  assert.deepEqual(await maxAsync(x, { axis: 0 }), expected);
   assert.ok(scratchHeld() >= 1, 'the copy went back to the pool');
   const held = scratchHeld();
-  assert.deepEqual(await maxAsync(x), expected);
+  assert.deepEqual(await maxAsync(x, { axis: 0 }), expected);
   assert.equal(scratchHeld(), held, 'the second call took the pooled buffer and gave it back');
 });

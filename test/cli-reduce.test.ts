@@ -30,7 +30,7 @@ test('printed results follow the result shape', () => {
     saveNpy(file, x);
     const rows = (a: ArrayLike<number | bigint>, n: number) =>
       Array.from({ length: a.length / n }, (_, r) => `[${Array.from(a).slice(r * n, r * n + n).join(', ')}]`);
-    const m = max(x);
+    const m = max(x, { axis: 0 });
     let r = cli(['max', file, '--axis', '0']);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, `[${rows(m, 4).join(', ')}]\n`);
@@ -56,7 +56,7 @@ test('--out writes the result as .npy, with the result shape', () => {
     const back = loadNpy(out);
     assert.deepEqual(back.shape, [3]);
     assert.deepEqual(Array.from(back.data as Float64Array), [1.5, 8, 3]);
-    assert.equal(cli(['minmax', file, '--out', out]).status, 0);
+    assert.equal(cli(['minmax', file, '--axis', '0', '--out', out]).status, 0);
     const mm = loadNpy(out);
     assert.deepEqual(mm.shape, [2, 2]);
     assert.ok(Number.isNaN((mm.data as Float64Array)[0]), 'NaN propagates without --ignore-nan');
@@ -82,13 +82,37 @@ test('usage errors exit 2, bad reductions exit 1 with the library message', () =
     r = cli(['max', file, '--axis', '3']);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /ndreduce max: options.axis 3 is out of range for a 3-D array/);
-    r = cli(['sum', file, '--ignore-nan']);
+    r = cli(['prod', file, '--ignore-nan']);
     assert.equal(r.status, 1);
+    assert.match(r.stderr, /ndreduce prod: options.ignoreNaN applies to/);
+    r = cli(['sum', file, '--dtype', 'int32']);
+    assert.equal(r.status, 2);
     r = cli(['min', path.join(dir, 'missing.npy')]);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /^ndreduce min: ENOENT/);
     r = cli(['argmin', '--help']);
     assert.equal(r.status, 0);
     assert.match(r.stdout, /Usage: ndreduce argmin FILE.npy/);
+  });
+});
+
+test('the new reductions, --keepdims and --dtype', () => {
+  withFiles((dir) => {
+    const file = path.join(dir, 'i.npy');
+    saveNpy(file, { data: Int32Array.from([1, 2, 3, 4, 5, 6]), shape: [2, 3] });
+    const out = (args: string[]) => {
+      const r = cli(args);
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    assert.equal(out(['mean', file]), '3.5\n');
+    assert.equal(out(['var', file, '--axis', '1', '--ddof', '1']), '[1, 1]\n');
+    assert.equal(out(['sum', file, '--axis', '0', '--keepdims']), '[[5, 7, 9]]\n');
+    assert.equal(out(['sum', file, '--keepdims']), '[[21]]\n');
+    assert.equal(out(['prod', file, '--dtype', 'float64']), '720\n');
+    assert.equal(out(['countNonzero', file, '--axis', '0']), '[2, 2, 2]\n');
+    assert.equal(out(['ptp', file, '--axis', '-1']), '[2, 2]\n');
+    assert.equal(out(['std', file]), `${Math.sqrt(35 / 12)}\n`);
+    assert.equal(out(['all', file]), '1\n');
   });
 });

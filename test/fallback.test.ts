@@ -22,9 +22,9 @@ test('without the addon, max falls back to the js backend with one warning', () 
     const warnings = [];
     process.on('warning', (w) => warnings.push(w));
     const x = { data: new BigInt64Array([1n, 5n, 3n, 4n, 2n, 6n]), shape: [2, 3] };
-    const a = max(x);
+    const a = max(x, { axis: 0 });
     const b = max(x, { axis: 1, backend: 'native', strategy: 'lockfree' });
-    const c = max(x, { strategy: 'serial' });
+    const c = max(x, { axis: 0, strategy: 'serial' });
     setImmediate(() => console.log(JSON.stringify({
       a: [...a].map(String), b: [...b].map(String), c: [...c].map(String),
       threads: defaultThreads(),
@@ -49,7 +49,7 @@ test('with the addon, no warning is emitted', () => {
     const { max } = require(${JSON.stringify(index)});
     let warned = 0;
     process.on('warning', () => warned++);
-    max({ data: new BigInt64Array([1n, 2n]), shape: [1, 2] });
+    max({ data: new BigInt64Array([1n, 2n]), shape: [1, 2] }, { axis: 0 });
     setImmediate(() => console.log(warned));
   `;
   const env = { ...process.env } as Record<string, string>;

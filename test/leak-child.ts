@@ -20,13 +20,13 @@ async function settle(): Promise<{ rss: number; external: number }> {
 async function phase(small: number, large: number): Promise<void> {
   const tiny = { data: new BigInt64Array(64).map((_, i) => BigInt(i * 31 % 17)), shape: [8, 8] };
   for (let i = 0; i < small; i++) {
-    max(tiny);
-    await maxAsync(tiny);
+    max(tiny, { axis: 0 });
+    await maxAsync(tiny, { axis: 0 });
   }
   const big = articleArray(100, 100_000, 7);
   for (let i = 0; i < large; i++) {
-    max(big);
-    await maxAsync(big);
+    max(big, { axis: 0 });
+    await maxAsync(big, { axis: 0 });
   }
 }
 

@@ -7,6 +7,7 @@ import type { Dtype, NumericArray } from '../src/dtypes';
 import { finish } from '../src/engine';
 import type { NdArrayLike, Reduction } from '../src/index';
 import { readCall, readView } from '../src/validate';
+import { referenceMore } from './oracle-more';
 
 interface ViewNd {
   readonly data: NumericArray;
@@ -154,7 +155,7 @@ export function referenceReduce(view: ViewNd, axes: readonly number[], op: Reduc
     case 'argmax':
       return arg(view, axes, op, skip);
     case 'sum':
-      return sum(view, axes);
+      return skip ? referenceMore(view, axes, op, skip) : sum(view, axes);
     case 'minmax': {
       const lo = extremum(view, axes, 'min', skip);
       const hi = extremum(view, axes, 'max', skip);
@@ -163,13 +164,20 @@ export function referenceReduce(view: ViewNd, axes: readonly number[], op: Reduc
       out.set(hi as unknown as ArrayLike<Value>, lo.length);
       return out as unknown as NumericArray;
     }
+    default:
+      return referenceMore(view, axes, op, skip);
   }
 }
 
 /** What the public `op(x, options)` must return (or throw), by the oracle. */
 export function reference(op: Reduction, x: unknown, options?: unknown, ignoreNaN = false): unknown {
   const call = readCall(op, x, options, op, ignoreNaN);
-  return finish(call, referenceReduce(call, call.axes, op, call.op.startsWith('nan')));
+  const skip = call.op.startsWith('nan');
+  const extra = call.extras;
+  if (extra || op === 'prod' || op === 'mean' || op === 'var' || op === 'std' || op === 'ptp' || op === 'any' || op === 'all' || op === 'countNonzero') {
+    return finish(call, referenceMore(call, call.axes, op, skip, extra?.ddof ?? 0, extra?.dtype === 'float64'));
+  }
+  return finish(call, referenceReduce(call, call.axes, op, skip));
 }
 
 /** The article's column (axis 0) or row (axis 1) maximum of a 2-D int64 array. */

@@ -26,13 +26,13 @@ test('lockfree and mutex run on workers, created once and reused', () => {
   for (const v of views) {
     const expected = referenceMax(v, 0);
     for (const strategy of ['lockfree', 'mutex'] as const) {
-      assert.deepEqual(max(v, { backend: 'js', strategy, threads: 3 }), expected, strategy);
+      assert.deepEqual(max(v, { axis: 0, backend: 'js', strategy, threads: 3 }), expected, strategy);
     }
   }
   assert.equal(poolSize(), 3);
-  for (let k = 0; k < 20; k++) max(x, { backend: 'js', strategy: 'lockfree', threads: 2 });
+  for (let k = 0; k < 20; k++) max(x, { axis: 0, backend: 'js', strategy: 'lockfree', threads: 2 });
   assert.equal(poolSize(), 3, 'workers are reused, not created per call');
-  max(x, { backend: 'js', strategy: 'mutex', threads: 4 });
+  max(x, { axis: 0, backend: 'js', strategy: 'mutex', threads: 4 });
   assert.equal(poolSize(), 4);
 });
 
@@ -42,9 +42,9 @@ test('the worker pool does not keep the process alive', () => {
     const { poolSize } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'backends', 'js-pool.js'))});
     const n = 512 * 512;
     const x = { data: new BigInt64Array(n).map((_, i) => BigInt(i % 1000)), shape: [512, 512] };
-    const expected = max(x, { backend: 'js', strategy: 'serial' });
-    const a = max(x, { backend: 'js', strategy: 'lockfree', threads: 2 });
-    const b = max(x, { backend: 'js', strategy: 'mutex', threads: 2 });
+    const expected = max(x, { axis: 0, backend: 'js', strategy: 'serial' });
+    const a = max(x, { axis: 0, backend: 'js', strategy: 'lockfree', threads: 2 });
+    const b = max(x, { axis: 0, backend: 'js', strategy: 'mutex', threads: 2 });
     const same = (r) => r.every((v, i) => v === expected[i]);
     console.log(poolSize(), same(a), same(b));
   `;

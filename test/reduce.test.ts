@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 
-import { argmax, argmin, max, min, minmax, nanmax, nanmin, resultShape, sum } from '../src/index';
+import { argmax, argmin, max, min, minmax, nanmax, nanmin, prod, resultShape, sum } from '../src/index';
 import type { Axis, Reduction } from '../src/index';
 import { addon } from '../src/addon';
 import { reference } from './oracle';
@@ -68,22 +68,22 @@ test('result types: the input class for min/max, 64-bit sums, float64 indices, s
   for (const dtype of DTYPES) {
     const data = fillValues(dtype, 12, 3, false);
     const x = { data, shape: [3, 4] };
-    assert.equal(max(x).constructor, dtype.ctor, dtype.name);
+    assert.equal(max(x, { axis: 0 }).constructor, dtype.ctor, dtype.name);
     assert.equal(min(x, { axis: 1 }).constructor, dtype.ctor, dtype.name);
-    const m = minmax(x);
+    const m = minmax(x, { axis: 0 });
     assert.equal(m.min.constructor, dtype.ctor);
     assert.equal(m.max.length, 4);
     const sumClass = dtype.kind === 'float' ? Float64Array : dtype.kind === 'int' ? BigInt64Array : BigUint64Array;
-    const s = outcome(() => sum(x));
+    const s = outcome(() => sum(x, { axis: 0 }));
     if (!s.error) assert.equal((s.value as object).constructor, sumClass, dtype.name);
-    assert.ok(argmax(x) instanceof Float64Array);
+    assert.ok(argmax(x, { axis: 0 }) instanceof Float64Array);
     assert.equal(typeof max(x, { axis: null }), dtype.big ? 'bigint' : 'number', dtype.name);
     assert.equal(typeof argmin(x, { axis: null }), 'number');
     const all = minmax(x, { axis: null });
     assert.equal(typeof all.min, dtype.big ? 'bigint' : 'number');
   }
   const clamped = { data: new Uint8ClampedArray([1, 200, 3, 4]), shape: [2, 2] };
-  const out = max(clamped);
+  const out = max(clamped, { axis: 0 });
   assert.ok(out instanceof Uint8ClampedArray);
   assert.deepEqual(Array.from(out), [3, 200]);
 });
@@ -92,7 +92,7 @@ test('result types: the input class for min/max, 64-bit sums, float64 indices, s
 // above) honest.
 test('hand-checked answers', () => {
   const x = { data: new Int32Array([3, -1, 7, 7, 0, -5, 2, 9, -5, 4, 1, 6]), shape: [2, 2, 3] };
-  assert.deepEqual(Array.from(max(x)), [3, 9, 7, 7, 1, 6]);
+  assert.deepEqual(Array.from(max(x, { axis: 0 })), [3, 9, 7, 7, 1, 6]);
   assert.deepEqual(Array.from(max(x, { axis: -1 })), [7, 7, 9, 6]);
   assert.deepEqual(Array.from(min(x, { axis: [0, 2] })), [-5, -5]);
   assert.equal(max(x, { axis: null }), 9);
@@ -118,13 +118,15 @@ test('hand-checked answers', () => {
   assert.equal(sum(big, { axis: null }), 4n);
   assert.equal(sum({ data: BigUint64Array.from([2n ** 64n - 2n, 1n]), shape: [2] }, { axis: null }), 2n ** 64n - 1n);
   assert.equal(sum({ data: new Uint8Array([255, 255, 255]), shape: [3] }, { axis: null }), 765n);
-  assert.deepEqual(sum({ data: new Int8Array(0), shape: [0, 2] }), BigInt64Array.from([0n, 0n]), 'an empty sum is 0');
-  assert.deepEqual(max({ data: new Float32Array(0), shape: [3, 0] }), new Float32Array(0), 'nothing kept, nothing to do');
+  assert.deepEqual(sum({ data: new Int8Array(0), shape: [0, 2] }, { axis: 0 }), BigInt64Array.from([0n, 0n]), 'an empty sum is 0');
+  assert.deepEqual(max({ data: new Float32Array(0), shape: [3, 0] }, { axis: 0 }), new Float32Array(0), 'nothing kept, nothing to do');
 });
 
 test('resultShape drops the reduced axes', () => {
   const x = { data: new Float32Array(24), shape: [2, 3, 4] };
-  assert.deepEqual(resultShape(x), [3, 4]);
+  assert.deepEqual(resultShape(x), []);
+  assert.deepEqual(resultShape(x, { axis: 0 }), [3, 4]);
+  assert.deepEqual(resultShape(x, { axis: 1, keepdims: true }), [2, 1, 4]);
   assert.deepEqual(resultShape(x, { axis: -1 }), [2, 3]);
   assert.deepEqual(resultShape(x, { axis: [2, 0] }), [3]);
   assert.deepEqual(resultShape(x, { axis: null }), []);
@@ -134,29 +136,29 @@ test('resultShape drops the reduced axes', () => {
 type Bad = [name: string, call: () => unknown, error: typeof TypeError | typeof RangeError, message: RegExp];
 const f6 = () => new Float64Array([1, 2, 3, 4, 5, 6]);
 const BAD: Bad[] = [
-  ['data a DataView', () => max({ data: new DataView(new ArrayBuffer(8)), shape: [1] } as never), TypeError, /x.data must be a numeric typed array .*got a DataView/],
-  ['data a plain array', () => sum({ data: [1, 2], shape: [2] } as never), TypeError, /x.data must be a numeric typed array.*an array of length 2/],
-  ['shape empty', () => min({ data: f6(), shape: [] }), RangeError, /x.shape must have at least 1 entry/],
-  ['shape fractional', () => min({ data: f6(), shape: [2, 1.5] }), TypeError, /x.shape\[1\] must be a safe integer, got 1.5/],
-  ['strides of the wrong length', () => max({ data: f6(), shape: [2, 3], strides: [3] }), RangeError, /x.strides must have 2 entries, one per axis/],
-  ['3-D past the end', () => max({ data: f6(), shape: [2, 2, 2] }), RangeError, /x.strides \[4, 2, 1\] with shape \[2, 2, 2\] and offset 0 reaches element 7, past the end of data \(length 6\)/],
-  ['negative stride before the start', () => argmax({ data: f6(), shape: [3], strides: [-1], offset: 1 }), RangeError, /reaches element -1, before the start/],
+  ['data a DataView', () => max({ data: new DataView(new ArrayBuffer(8)), shape: [1] } as never, { axis: 0 }), TypeError, /x.data must be a numeric typed array .*got a DataView/],
+  ['data a plain array', () => sum({ data: [1, 2], shape: [2] } as never, { axis: 0 }), TypeError, /x.data must be a numeric typed array.*an array of length 2/],
+  ['shape empty', () => min({ data: f6(), shape: [] }, { axis: 0 }), RangeError, /x.shape must have at least 1 entry/],
+  ['shape fractional', () => min({ data: f6(), shape: [2, 1.5] }, { axis: 0 }), TypeError, /x.shape\[1\] must be a safe integer, got 1.5/],
+  ['strides of the wrong length', () => max({ data: f6(), shape: [2, 3], strides: [3] }, { axis: 0 }), RangeError, /x.strides must have 2 entries, one per axis/],
+  ['3-D past the end', () => max({ data: f6(), shape: [2, 2, 2] }, { axis: 0 }), RangeError, /x.strides \[4, 2, 1\] with shape \[2, 2, 2\] and offset 0 reaches element 7, past the end of data \(length 6\)/],
+  ['negative stride before the start', () => argmax({ data: f6(), shape: [3], strides: [-1], offset: 1 }, { axis: 0 }), RangeError, /reaches element -1, before the start/],
   ['axis out of range', () => max({ data: f6(), shape: [6] }, { axis: 1 }), RangeError, /options.axis 1 is out of range for a 1-D array \(expected -1 to 0\)/],
   ['axis list out of range', () => sum({ data: f6(), shape: [2, 3] }, { axis: [0, -3] }), RangeError, /options.axis\[1\] -3 is out of range for a 2-D array/],
   ['duplicate axes', () => min({ data: f6(), shape: [2, 3] }, { axis: [1, -1] }), RangeError, /options.axis \[1, -1\] names axis 1 twice/],
   ['empty axis list', () => min({ data: f6(), shape: [2, 3] }, { axis: [] }), RangeError, /at least one axis/],
   ['axis a string', () => minmax({ data: f6(), shape: [6] }, { axis: 'all' as never }), TypeError, /options.axis must be an integer, a list of integers or null, got "all"/],
   ['axis list of strings', () => minmax({ data: f6(), shape: [6] }, { axis: ['0'] as never }), TypeError, /options.axis\[0\] must be a safe integer, got "0"/],
-  ['ignoreNaN a string', () => max({ data: f6(), shape: [6] }, { ignoreNaN: 'yes' as never }), TypeError, /options.ignoreNaN must be a boolean, got "yes"/],
-  ['ignoreNaN on sum', () => sum({ data: f6(), shape: [6] }, { ignoreNaN: true }), TypeError, /options.ignoreNaN applies to min, max, argmin, argmax and minmax, not to sum/],
-  ['threads 0', () => sum({ data: f6(), shape: [6] }, { threads: 0 }), RangeError, /options.threads must be at least 1/],
-  ['strategy on a 1-D sum', () => sum({ data: f6(), shape: [6] }, { strategy: 'serial' }), RangeError, /options.strategy "serial" needs a 2-D array reduced along one axis, got a 1-D array/],
+  ['ignoreNaN a string', () => max({ data: f6(), shape: [6] }, { axis: 0, ignoreNaN: 'yes' as never }), TypeError, /options.ignoreNaN must be a boolean, got "yes"/],
+  ['ignoreNaN on prod', () => prod({ data: f6(), shape: [6] }, { axis: 0, ignoreNaN: true }), TypeError, /options.ignoreNaN applies to min, max, argmin, argmax, minmax, sum, mean, var, std \(and their nan kin\), not to prod/],
+  ['threads 0', () => sum({ data: f6(), shape: [6] }, { axis: 0, threads: 0 }), RangeError, /options.threads must be at least 1/],
+  ['strategy on a 1-D sum', () => sum({ data: f6(), shape: [6] }, { axis: 0, strategy: 'serial' }), RangeError, /options.strategy "serial" needs a 2-D array reduced along one axis, got a 1-D array/],
   ['strategy over every axis', () => max({ data: f6(), shape: [2, 3] }, { strategy: 'mutex', axis: null }), RangeError, /options.strategy "mutex" needs a 2-D array reduced along one axis/],
-  ['wasm for a float max', () => max({ data: f6(), shape: [2, 3] }, { backend: 'wasm' }), RangeError, /options.backend "wasm" computes only max of a 2-D BigInt64Array along one axis/],
-  ['int64 sum overflows', () => sum({ data: BigInt64Array.from([2n ** 62n, 2n ** 62n]), shape: [2] }), RangeError, /does not fit u?int64/],
-  ['uint64 sum overflows', () => sum({ data: BigUint64Array.from([2n ** 63n, 2n ** 63n]), shape: [2, 1] }), RangeError, /does not fit u?int64/],
+  ['wasm for a float max', () => max({ data: f6(), shape: [2, 3] }, { axis: 0, backend: 'wasm' }), RangeError, /options.backend "wasm" computes only max of a 2-D BigInt64Array along one axis/],
+  ['int64 sum overflows', () => sum({ data: BigInt64Array.from([2n ** 62n, 2n ** 62n]), shape: [2] }, { axis: 0 }), RangeError, /does not fit u?int64/],
+  ['uint64 sum overflows', () => sum({ data: BigUint64Array.from([2n ** 63n, 2n ** 63n]), shape: [2, 1] }, { axis: 0 }), RangeError, /does not fit u?int64/],
   ['negative int64 sum overflows', () => sum({ data: BigInt64Array.from([-(2n ** 63n), -1n]), shape: [2] }, { axis: null }), RangeError, /does not fit u?int64/],
-  ['max of an empty axis', () => max({ data: f6(), shape: [0, 3] }), RangeError, /^zero-size array to reduction operation maximum which has no identity$/],
+  ['max of an empty axis', () => max({ data: f6(), shape: [0, 3] }, { axis: 0 }), RangeError, /^zero-size array to reduction operation maximum which has no identity$/],
   ['min of an empty axis', () => min({ data: new Int8Array(0), shape: [2, 0] }, { axis: 1 }), RangeError, /^zero-size array to reduction operation minimum which has no identity$/],
   ['argmax of everything, empty', () => argmax({ data: new Uint16Array(0), shape: [0] }, { axis: null }), RangeError, /zero-size array to reduction operation maximum/],
   ['minmax of an empty list', () => minmax({ data: f6(), shape: [2, 0, 3] }, { axis: [1, 2] }), RangeError, /zero-size array to reduction operation minimum/],
@@ -186,8 +188,8 @@ test('without the addon every reduction runs on the js backend, with one warning
     process.on('warning', (w) => warnings.push(w.code + ': ' + w.message));
     const api = require(${JSON.stringify(index)});
     const x = { data: new Int16Array([3, -2, 7, 1]), shape: [2, 2] };
-    const out = { sum: String(api.sum(x, { axis: null })), max: Array.from(api.max(x)), argmin: Array.from(api.argmin(x, { axis: 1 })) };
-    api.max({ data: new BigInt64Array(4), shape: [2, 2] });
+    const out = { sum: String(api.sum(x, { axis: null })), max: Array.from(api.max(x, { axis: 0 })), argmin: Array.from(api.argmin(x, { axis: 1 })) };
+    api.max({ data: new BigInt64Array(4), shape: [2, 2] }, { axis: 0 });
     setImmediate(() => console.log(JSON.stringify({ out, warnings })));
   `;
   const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, NDREDUCE_ADDON_PATH: '/no-such-addon.node' } });

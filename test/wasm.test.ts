@@ -17,23 +17,23 @@ test('wasmAlloc gives a zeroed array in module memory that max reads in place', 
   const expected0 = referenceMax(a, 0);
   const expected1 = referenceMax(a, 1);
   for (const strategy of ['auto', 'serial', 'mutex', 'lockfree'] as const) {
-    assert.deepEqual(max(a, { backend: 'wasm', strategy }), expected0, strategy);
+    assert.deepEqual(max(a, { axis: 0, backend: 'wasm', strategy }), expected0, strategy);
     assert.deepEqual(max(a, { backend: 'wasm', strategy, axis: 1 }), expected1, strategy);
-    assert.deepEqual(max(transpose(a), { backend: 'wasm', strategy }), expected1, `transposed ${strategy}`);
+    assert.deepEqual(max(transpose(a), { axis: 0, backend: 'wasm', strategy }), expected1, `transposed ${strategy}`);
   }
   // The same memory, read by the other backends, agrees.
-  assert.deepEqual(max(a, { backend: 'js' }), expected0);
-  assert.deepEqual(max(a, { backend: 'native' }), expected0);
+  assert.deepEqual(max(a, { axis: 0, backend: 'js' }), expected0);
+  assert.deepEqual(max(a, { axis: 0, backend: 'native' }), expected0);
   // In place: a write through data is seen by the next call.
   a.data.fill(-5n);
   a.data[30 * 39 + 7] = 2n ** 62n;
-  const after = max(a, { backend: 'wasm' });
+  const after = max(a, { axis: 0, backend: 'wasm' });
   assert.equal(after[7], 2n ** 62n);
   assert.equal(after[6], -5n);
   a.free();
   assert.throws(() => a.data, { code: 'ERR_NDREDUCE_FREED', message: /freed/ });
   for (const backend of ['wasm', 'js', 'native'] as const) {
-    assert.throws(() => max(a, { backend }), { name: 'Error', code: 'ERR_NDREDUCE_FREED', message: /this wasm array was freed/ }, backend);
+    assert.throws(() => max(a, { axis: 0, backend }), { name: 'Error', code: 'ERR_NDREDUCE_FREED', message: /this wasm array was freed/ }, backend);
   }
   assert.throws(() => wasmCopy(a), { code: 'ERR_NDREDUCE_FREED' });
 });
@@ -64,7 +64,7 @@ test('regression: a spoofed byteOffset cannot make the wasm backend read another
   Object.defineProperty(view, 'byteOffset', { value: bOffset });
   Object.defineProperty(view, 'length', { value: 1 << 20 });
   Object.defineProperty(view, 'buffer', { value: new ArrayBuffer(8) });
-  assert.deepEqual(max({ data: view, shape: [2, 2] }, { backend: 'wasm' }), BigInt64Array.from([3n, 4n]));
+  assert.deepEqual(max({ data: view, shape: [2, 2] }, { axis: 0, backend: 'wasm' }), BigInt64Array.from([3n, 4n]));
   a.free();
   b.free();
 });
@@ -76,7 +76,7 @@ test('views of module memory are refreshed when memory grows', () => {
   // Enough to grow the memory, which detaches every earlier view of it.
   const big = wasmAlloc(1024, 1024);
   assert.equal(stale.length, 0, 'an old view of grown memory reads as empty');
-  assert.deepEqual(max(small, { backend: 'wasm' }), BigInt64Array.from([4n, 9n, 6n]));
+  assert.deepEqual(max(small, { axis: 0, backend: 'wasm' }), BigInt64Array.from([4n, 9n, 6n]));
   assert.deepEqual(small.data, BigInt64Array.from([1n, 9n, 3n, 4n, 2n, 6n]));
   // The input is addressed before the output is allocated, even when that
   // allocation grows memory: a wide axis-1 output on a freshly grown heap.
@@ -136,6 +136,6 @@ test('more than 4 GiB of wasm memory is a RangeError naming the size', () => {
   // The failed allocations left the heap usable.
   const a = wasmAlloc(2, 2);
   a.data.set([1n, -2n, 3n, 4n]);
-  assert.deepEqual(max(a, { backend: 'wasm' }), BigInt64Array.from([3n, 4n]));
+  assert.deepEqual(max(a, { axis: 0, backend: 'wasm' }), BigInt64Array.from([3n, 4n]));
   a.free();
 });

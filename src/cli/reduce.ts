@@ -21,9 +21,11 @@ const CANDIDATES = [
 type Scalar = number | bigint;
 interface Options {
   axis?: Axis;
+  keepdims?: boolean;
   ignoreNaN?: boolean;
   threads?: number;
   ddof?: number;
+  dtype?: 'float64' | 'int64';
 }
 type Reduce = (x: unknown, options: Options) => unknown;
 
@@ -32,10 +34,12 @@ const usage = (op: string) => `Usage: ndreduce ${op} FILE.npy [options]
 The ${op} of a .npy array (any integer or float dtype, C or Fortran order).
 
   --axis A          an axis (negative counts from the end), a list "0,2",
-                    or "none" for every axis (default 0)
-  --ignore-nan      skip NaN (as the nan* reductions do; not for sum)
+                    or "none" for every axis (the default, as in NumPy)
+  --keepdims        keep the reduced axes, as length 1, in the result's shape
+  --ignore-nan      skip NaN (as the nan* reductions do)
   --threads N       threads for this call
   --ddof N          delta degrees of freedom (var and std; default 0)
+  --dtype T         float64 or int64: integer sum, prod as doubles or exact
   --out FILE.npy    write the result as .npy instead of printing it; min
                     and max together (minmax) write shape [2, ...]: the
                     minimums, then the maximums
@@ -81,6 +85,13 @@ function isPair(r: unknown): r is { min: NumericArray; max: NumericArray } {
   return typeof r === 'object' && r !== null && 'min' in r && 'max' in r;
 }
 
+/** A `keepdims` result's values (`{ data, shape }`, or a pair of them);
+ * the shape comes from `resultShape`. */
+function unshape(r: unknown): unknown {
+  if (isPair(r)) return { min: unshape(r.min), max: unshape(r.max) };
+  return typeof r === 'object' && r !== null && 'data' in r ? (r as { data: unknown }).data : r;
+}
+
 /** Two results of one typed array class, one after the other. */
 function stack(a: NumericArray, b: NumericArray): NumericArray {
   const out = new (a.constructor as new (n: number) => NumericArray)(a.length + b.length);
@@ -100,6 +111,8 @@ async function run(op: string, fn: Reduce, argv: string[]): Promise<number> {
         'ignore-nan': { type: 'boolean', default: false },
         threads: { type: 'string' },
         ddof: { type: 'string' },
+        dtype: { type: 'string' },
+        keepdims: { type: 'boolean', default: false },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -124,13 +137,18 @@ async function run(op: string, fn: Reduce, argv: string[]): Promise<number> {
     if (!/^\d+$/.test(v.ddof)) throw new UsageError(`--ddof must be a non-negative integer, got "${v.ddof}"`);
     options.ddof = Number(v.ddof);
   }
+  if (v.dtype !== undefined) {
+    if (v.dtype !== 'float64' && v.dtype !== 'int64') throw new UsageError(`--dtype must be float64 or int64, got "${v.dtype}"`);
+    options.dtype = v.dtype;
+  }
+  if (v.keepdims) options.keepdims = true;
   try {
     const x = api.loadNpy(positionals[0]);
-    // `--axis none` lists every axis instead: the same numbers, as a
+    // Every axis is listed rather than `null`: the same numbers, as a
     // one-element typed array of the result's class rather than a scalar,
     // which prints as the scalar and saves as a 0-d .npy.
-    const call = options.axis === null ? { ...options, axis: x.shape.map((_, i) => i) } : options;
-    const result = fn(x, call);
+    const call = options.axis === null || options.axis === undefined ? { ...options, axis: x.shape.map((_, i) => i) } : options;
+    const result = unshape(fn(x, call));
     const shape = api.resultShape(x, call);
     if (v.out !== undefined) {
       if (isPair(result)) api.saveNpy(v.out, { data: stack(result.min, result.max), shape: [2, ...shape] });
