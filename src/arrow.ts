@@ -7,7 +7,7 @@ import type { Dtype, NumericArray } from './dtypes';
 import { reduce } from './engine';
 import { CODES, ndError } from './errors';
 import type { Reduction } from './types';
-import { describe, REDUCTIONS } from './validate';
+import { describe } from './validate';
 
 /** The parts of an Arrow `Data` (one chunk) this module reads. */
 export interface ArrowDataLike {
@@ -50,7 +50,56 @@ export type ColumnResult = Scalar | { min: Scalar; max: Scalar } | null;
 export interface ColumnOptions {
   /** Skip NaN in float columns, as `nanmax` does. */
   ignoreNaN?: boolean;
+  /** `var`/`std`: the divisor is `n - ddof` (default 0, NumPy's; Polars' is 1). */
+  ddof?: number;
 }
+
+/** The reductions `reduceColumns` offers. */
+export const COLUMN_REDUCTIONS: readonly Reduction[] = ['min', 'max', 'sum', 'argmin', 'argmax', 'minmax', 'mean', 'var', 'std', 'countNonzero'];
+
+/** A column's running count, mean and squared deviations, merged chunk by
+ * chunk (Chan et al.); the sum of a mean is compensated (Neumaier). */
+interface Moments {
+  n: number;
+  sum: number;
+  carry: number;
+  mean: number;
+  m2: number;
+  nonzero: number;
+}
+
+function addChunk(m: Moments, op: Reduction, x: { data: NumericArray; shape: number[] }): void {
+  const n = x.shape[0];
+  if (op === 'countNonzero') {
+    m.nonzero += reduce('countNonzero', x, undefined, 'reduceColumns') as number;
+    return;
+  }
+  if (op === 'mean') {
+    // n * mean is the chunk's sum, up to one rounding.
+    const v = reduce('sum', x, { dtype: 'float64' }, 'reduceColumns') as number;
+    const t = m.sum + v;
+    m.carry += Math.abs(m.sum) >= Math.abs(v) ? m.sum - t + v : v - t + m.sum;
+    m.sum = t;
+  } else {
+    const mean = reduce('mean', x, undefined, 'reduceColumns') as number;
+    const m2 = (reduce('var', x, undefined, 'reduceColumns') as number) * n;
+    const total = m.n + n;
+    const delta = mean - m.mean;
+    m.m2 += m2 + (m.n === 0 ? 0 : (delta * delta * m.n * n) / total);
+    m.mean += (delta * n) / total;
+  }
+  m.n += n;
+}
+
+function finishMoments(m: Moments, op: Reduction, ddof: number): ColumnResult {
+  if (op === 'countNonzero') return m.nonzero;
+  if (m.n === 0) return null;
+  if (op === 'mean') return (Number.isFinite(m.sum) ? m.sum + m.carry : m.sum) / m.n;
+  const v = m.n - ddof > 0 ? m.m2 / (m.n - ddof) : NaN;
+  return op === 'std' ? Math.sqrt(v) : v;
+}
+
+const MOMENT_OPS: readonly Reduction[] = ['mean', 'var', 'std', 'countNonzero'];
 
 // Arrow's Type enum (format/Schema.fbs): Int = 2, Float = 3; Float
 // precision HALF = 0 has Uint16Array values that are not numbers.
@@ -109,8 +158,18 @@ function combine(op: Reduction, dtype: Dtype, acc: ColumnResult, next: ColumnRes
 }
 
 /** The reduction of one column, chunk by chunk. */
-function reduceColumn(chunks: readonly ArrowDataLike[], op: Reduction, ignoreNaN: boolean): ColumnResult | undefined {
+function reduceColumn(chunks: readonly ArrowDataLike[], op: Reduction, ignoreNaN: boolean, ddof: number): ColumnResult | undefined {
   if (chunks.length === 0 || !chunks.every(numericChunk)) return undefined;
+  if (MOMENT_OPS.includes(op)) {
+    const m: Moments = { n: 0, sum: 0, carry: 0, mean: 0, m2: 0, nonzero: 0 };
+    for (const d of chunks) {
+      const dtype = dtypeOf(d.values);
+      if (!dtype) return undefined;
+      const { values } = validValues(d, dtype, ignoreNaN);
+      if (values.length > 0) addChunk(m, op, { data: values, shape: [values.length] });
+    }
+    return finishMoments(m, op, ddof);
+  }
   let acc: ColumnResult = null;
   // For argmin/argmax: the winning value and its row over the whole column.
   let best: { value: Scalar; row: number } | undefined;
@@ -145,24 +204,28 @@ function reduceColumn(chunks: readonly ArrowDataLike[], op: Reduction, ignoreNaN
 
 /**
  * `op` of every numeric (int and float) column of an apache-arrow Table,
- * skipping nulls: `{ columnName: result }`. Other columns are left out.
- * argmin/argmax give the row within the whole column.
+ * skipping nulls as Polars does: `{ columnName: result }`. Other columns
+ * are left out. argmin/argmax give the row within the whole column; mean,
+ * var and std are numbers (null for a column without a value),
+ * countNonzero a count.
  */
 export function reduceColumns(table: ArrowTableLike, op: Reduction, options: ColumnOptions = {}): Record<string, ColumnResult> {
   if (table === null || typeof table !== 'object' || typeof (table as ArrowTableLike).getChild !== 'function') {
     throw ndError(TypeError, CODES.BAD_ARRAY, `table must be an apache-arrow Table, got ${describe(table)}`);
   }
-  if (!REDUCTIONS.includes(op)) {
-    throw ndError(TypeError, CODES.BAD_OPTION, `op must be one of ${REDUCTIONS.map((r) => `"${r}"`).join(', ')}, got ${describe(op)}`);
+  if (!COLUMN_REDUCTIONS.includes(op)) {
+    throw ndError(TypeError, CODES.BAD_OPTION, `op must be one of ${COLUMN_REDUCTIONS.map((r) => `"${r}"`).join(', ')}, got ${describe(op)}`);
   }
   if (options.ignoreNaN !== undefined && typeof options.ignoreNaN !== 'boolean') {
     throw ndError(TypeError, CODES.BAD_OPTION, `options.ignoreNaN must be a boolean, got ${describe(options.ignoreNaN)}`);
   }
+  const ddof = options.ddof ?? 0;
+  if (typeof ddof !== 'number' || !Number.isFinite(ddof)) throw ndError(TypeError, CODES.BAD_OPTION, `options.ddof must be a finite number, got ${describe(ddof)}`);
   const out: Record<string, ColumnResult> = {};
   for (const field of table.schema.fields) {
     const column = table.getChild(field.name);
     if (!column) continue;
-    const result = reduceColumn(column.data, op, options.ignoreNaN === true);
+    const result = reduceColumn(column.data, op, options.ignoreNaN === true, ddof);
     if (result !== undefined) out[field.name] = result;
   }
   return out;
@@ -171,3 +234,4 @@ export function reduceColumns(table: ArrowTableLike, op: Reduction, options: Col
 export const maxColumns = (table: ArrowTableLike, options?: ColumnOptions) => reduceColumns(table, 'max', options);
 export const minColumns = (table: ArrowTableLike, options?: ColumnOptions) => reduceColumns(table, 'min', options);
 export const sumColumns = (table: ArrowTableLike, options?: ColumnOptions) => reduceColumns(table, 'sum', options);
+export const meanColumns = (table: ArrowTableLike, options?: ColumnOptions) => reduceColumns(table, 'mean', options);

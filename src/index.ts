@@ -35,7 +35,7 @@ export type {
 export type { NumericArray } from './dtypes';
 export { CODES } from './errors';
 export { resultShape } from './validate';
-export { reduceColumns, maxColumns, minColumns, sumColumns } from './arrow';
+export { reduceColumns, maxColumns, minColumns, sumColumns, meanColumns } from './arrow';
 export type { ArrowTableLike, ColumnResult } from './arrow';
 export { wasmAlloc, wasmCopy, WasmInt64Array2D } from './backends/wasm';
 export { loadNpy, saveNpy, parseNpy, encodeNpy } from './npy';

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as A from 'apache-arrow';
 
-import { maxColumns, minColumns, reduceColumns, sumColumns } from '../src/index';
+import { maxColumns, meanColumns, minColumns, reduceColumns, sumColumns } from '../src/index';
 import type { Reduction } from '../src/index';
 import { beatsMax, beatsMin } from '../src/arrow';
 import { sameResult } from './nd-cases';
@@ -47,6 +47,15 @@ function expected(column: A.Vector, op: Reduction, ignoreNaN: boolean): unknown 
     if (v !== null && !(ignoreNaN && Number.isNaN(v))) rows.push([v, i]);
   }
   const float = A.DataType.isFloat(column.type);
+  if (op === 'countNonzero') return rows.filter(([v]) => v !== 0 && v !== 0n).length;
+  if (op === 'mean' || op === 'var' || op === 'std') {
+    if (rows.length === 0) return null;
+    const xs = rows.map(([v]) => Number(v));
+    const mean = xs.reduce((a, v) => a + v, 0) / xs.length;
+    if (op === 'mean') return mean;
+    const variance = xs.reduce((a, v) => a + (v - mean) ** 2, 0) / xs.length;
+    return op === 'var' ? variance : Math.sqrt(variance);
+  }
   if (op === 'sum') return float ? rows.reduce((s, [v]) => s + (v as number), 0) : rows.reduce((s, [v]) => s + BigInt(v), 0n);
   if (rows.length === 0) {
     const onlyNaN = ignoreNaN && float && column.nullCount < column.length && op !== 'argmin' && op !== 'argmax';
@@ -60,20 +69,22 @@ function expected(column: A.Vector, op: Reduction, ignoreNaN: boolean): unknown 
   return { min: pick(beatsMin)[0], max: pick(beatsMax)[0] };
 }
 
-const OPS: Reduction[] = ['min', 'max', 'sum', 'argmin', 'argmax', 'minmax'];
+const OPS: Reduction[] = ['min', 'max', 'sum', 'argmin', 'argmax', 'minmax', 'mean', 'var', 'std', 'countNonzero'];
+/** Results computed in floating point, in another order than the walk's. */
+const ROUNDED: Reduction[] = ['sum', 'mean', 'var', 'std'];
 
 test('every op on every numeric column, whole and sliced, equals a row-by-row walk', () => {
   const whole = table();
   assert.equal(whole.getChild('Int32')!.data.length, 3, 'three chunks');
   for (const [name, t] of [['whole', whole], ['sliced 3..25', whole.slice(3, 25)], ['one chunk', whole.slice(11, 15)]] as const) {
     for (const op of OPS) {
-      for (const ignoreNaN of op === 'sum' ? [false] : [false, true]) {
+      for (const ignoreNaN of op === 'countNonzero' ? [false] : [false, true]) {
         const got = reduceColumns(t, op, { ignoreNaN });
         assert.ok(!('text' in got), 'text columns are left out');
         for (const [column] of TYPES) {
-          sameResult(got[column], expected(t.getChild(column)!, op, ignoreNaN), `${name} ${column} ${op} ignoreNaN=${ignoreNaN}`, op === 'sum');
+          sameResult(got[column], expected(t.getChild(column)!, op, ignoreNaN), `${name} ${column} ${op} ignoreNaN=${ignoreNaN}`, ROUNDED.includes(op));
         }
-        const allNull = op === 'sum' ? 0 : null;
+        const allNull = op === 'sum' || op === 'countNonzero' ? 0 : null;
         assert.equal(got.allNull, allNull, `${name} all-null column ${op}`);
       }
     }
@@ -100,11 +111,18 @@ test('shortcuts and hand-checked answers', () => {
   assert.ok(Number.isNaN(minColumns(nanChunk.slice(0, 2), { ignoreNaN: true }).f as number));
   const across = new A.Table({ c: A.vectorFromArray([2n ** 62n], new A.Int64()) }).concat(new A.Table({ c: A.vectorFromArray([2n ** 62n], new A.Int64()) }));
   assert.throws(() => sumColumns(across), /does not fit int64/, 'an overflow across chunks is caught too');
+  // Nulls skipped as Polars does; NaN propagates unless skipped.
+  assert.equal(meanColumns(t).a, 10 / 3);
+  assert.ok(Number.isNaN(meanColumns(t).b as number));
+  assert.equal(meanColumns(t, { ignoreNaN: true }).b, 1);
+  assert.ok(Math.abs((reduceColumns(t, 'var', { ddof: 1 }).a as number) - 91 / 3) < 1e-12);
+  assert.equal(reduceColumns(t, 'std', { ignoreNaN: true }).b, 0.5);
+  assert.deepEqual(reduceColumns(t, 'countNonzero'), { a: 3, b: 3, c: 2 });
 });
 
 test('bad arguments', () => {
   assert.throws(() => reduceColumns({} as never, 'max'), /table must be an apache-arrow Table, got an object/);
-  assert.throws(() => reduceColumns(table(), 'mean' as never), /op must be one of "min", "max", "sum", "argmin", "argmax", "minmax", got "mean"/);
-  assert.throws(() => sumColumns(table(), { ignoreNaN: true }), /not to sum/);
+  assert.throws(() => reduceColumns(table(), 'prod' as never), /op must be one of "min", "max", "sum", "argmin", "argmax", "minmax", "mean", "var", "std", "countNonzero", got "prod"/);
+  assert.throws(() => reduceColumns(table(), 'var', { ddof: '1' as never }), /options.ddof must be a finite number, got "1"/);
   assert.throws(() => reduceColumns(table(), 'max', { ignoreNaN: 1 as never }), /options.ignoreNaN must be a boolean, got 1/);
 });
