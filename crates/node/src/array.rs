@@ -106,6 +106,47 @@ impl Held {
     }
 }
 
+impl Held {
+    /// Faults every page of the array in for writing, leaving its values
+    /// as they are: an atomic exchange of a byte with itself per page, so a JavaScript thread
+    /// writing the same memory meanwhile loses nothing.
+    pub(crate) fn touch_pages(&self) {
+        const PAGE: usize = 4096;
+        let bytes = self.0.len * element_size(self.0.kind);
+        if self.0.ptr.is_null() {
+            return;
+        }
+        for offset in (0..bytes).step_by(PAGE) {
+            // SAFETY: `offset < bytes`, the byte length of the view Node
+            // reported at `ptr`; the memory is a SharedArrayBuffer kept
+            // alive by the task's reference (see `Held`), and every access
+            // is atomic, as concurrent access to shared memory must be.
+            let byte =
+                unsafe { std::sync::atomic::AtomicU8::from_ptr(self.0.ptr.add(offset) as *mut u8) };
+            // A compare-exchange always writes (an idempotent add may be
+            // compiled to a plain load, which maps no page for writing).
+            let v = byte.load(std::sync::atomic::Ordering::Relaxed);
+            let _ = byte.compare_exchange(
+                v,
+                v,
+                std::sync::atomic::Ordering::Relaxed,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
+    }
+}
+
+fn element_size(kind: i32) -> usize {
+    match kind {
+        sys::TypedarrayType::int16_array | sys::TypedarrayType::uint16_array => 2,
+        sys::TypedarrayType::int32_array
+        | sys::TypedarrayType::uint32_array
+        | sys::TypedarrayType::float32_array => 4,
+        sys::TypedarrayType::float64_array | 9 | 10 => 8,
+        _ => 1,
+    }
+}
+
 /// Views `len` elements of `T` at `ptr`; empty arrays may have no pointer.
 ///
 /// # Safety

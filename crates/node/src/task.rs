@@ -147,3 +147,52 @@ pub fn reduce_async(
         error: None,
     }))
 }
+
+/// Faults a shared buffer's pages in on the libuv pool.
+pub struct Prefault {
+    data: Held,
+    keep: Option<UnknownRef>,
+}
+
+impl Task for Prefault {
+    type Output = ();
+    type JsValue = ();
+
+    fn compute(&mut self) -> Result<()> {
+        self.data.touch_pages();
+        Ok(())
+    }
+
+    fn resolve(&mut self, _env: Env, _output: ()) -> Result<()> {
+        Ok(())
+    }
+
+    fn finally(mut self, env: Env) -> Result<()> {
+        if let Some(keep) = self.keep.take() {
+            keep.unref(&env)?;
+        }
+        Ok(())
+    }
+}
+
+/// Touches every page of a fresh SharedArrayBuffer view off the JavaScript
+/// thread, so that the copy into it that follows does not take the first-
+/// touch page faults (about 2.5 ms per MB here) on the event loop.
+#[napi(ts_return_type = "Promise<void>")]
+pub fn prefault(
+    env: Env,
+    #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
+) -> Result<AsyncTask<Prefault>> {
+    let raw = guard(|| {
+        let raw = raw_array(&env, &data)?;
+        if !is_shared(&env, &raw) {
+            return Err(CoreError::NotShared);
+        }
+        Ok(raw)
+    })
+    .map_err(|e| to_js(&env, &e))?;
+    Ok(AsyncTask::new(Prefault {
+        data: Held::new(raw),
+        keep: Some(data.create_ref()?),
+    }))
+}
