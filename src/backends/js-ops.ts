@@ -109,12 +109,16 @@ function compensatedRun(data: Values, sum: Float64Array, carry: Float64Array, sk
  * carry is NaN then). */
 const total = (sum: number, carry: number) => (Number.isFinite(sum) ? sum + carry : sum);
 
-/** Welford's running mean and squared deviations, per output. */
-function welfordRun(data: Values, seen: Float64Array, mean: Float64Array, m2: Float64Array, skipNaN: boolean): Run {
+/** Welford's running mean and squared deviations, per output, of the
+ * values less the slice's first one (`pivot`): data far from zero then
+ * keeps its digits (a mean of 1e9 would round every deviation). */
+function welfordRun(data: Values, seen: Float64Array, mean: Float64Array, m2: Float64Array, pivot: Float64Array, skipNaN: boolean): Run {
   return (p, o, _r, n, s, os) => {
     for (let k = 0; k < n; k++, p += s, o += os) {
-      const v = num(data[p]);
+      let v = num(data[p]);
       if (skipNaN && v !== v) continue;
+      if (seen[o] === 0) pivot[o] = Number.isFinite(v) ? v : 0;
+      v -= pivot[o];
       const m = (seen[o] += 1);
       const d = v - mean[o];
       mean[o] += d / m;
@@ -246,7 +250,7 @@ export function reduceWith(base: Base, c: Context, go: (run: Run) => void): Nume
       const seen = new Float64Array(count);
       const mean = new Float64Array(count);
       const m2 = new Float64Array(count);
-      go(welfordRun(data, seen, mean, m2, skipNaN));
+      go(welfordRun(data, seen, mean, m2, new Float64Array(count), skipNaN));
       for (let o = 0; o < count; o++) {
         const dof = seen[o] - c.ddof;
         const v = dof > 0 ? m2[o] / dof : NaN;
