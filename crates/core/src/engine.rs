@@ -204,11 +204,11 @@ fn fold_tile_serial<T: Scalar, O: Op<T>>(
             }
             for i in i0..(i0 + per_check).min(t.rows.len) {
                 for (k, a) in acc.iter_mut().enumerate() {
-                    // SAFETY: the tile lies inside a `View` checked against
-                    // `data` by `View::new` (the planner only fuses, drops
-                    // length-1 or stride-0 axes, and flips strides with the
-                    // offset), `i < rows.len`, and `j0 + k < cols.len`
-                    // because `acc` is the block of the tile's columns from `j0`.
+                    // The planner only fuses axes, drops length-1 or stride-0
+                    // ones and flips strides with the offset, so the tile
+                    // stays inside the view; `acc` is the block from `j0`.
+                    // SAFETY: in bounds: a `View` checked against `data` by
+                    // `View::new`, `i < rows.len` and `j0 + k < cols.len`.
                     let x = unsafe { *data.get_unchecked(t.at(i, j0 + k)) };
                     *a = op.fold(*a, x, t.index + i);
                 }

@@ -48,6 +48,9 @@ pub enum Error {
     NotShared,
     /// A kernel panicked; the message is kept for the report.
     Panicked(String),
+    /// A .npy file that cannot be read as its header says (it shrank while
+    /// being read, or the operating system refused it).
+    File { message: String },
 }
 
 impl Error {
@@ -100,6 +103,7 @@ impl fmt::Display for Error {
                 "data must be over a SharedArrayBuffer for an asynchronous call (an ordinary buffer can be transferred and freed while a thread reads it)"
             ),
             Error::Panicked(msg) => write!(f, "internal error in a kernel: {msg}"),
+            Error::File { message } => write!(f, "npy: {message}"),
         }
     }
 }
@@ -123,6 +127,7 @@ impl Error {
             Error::BadArray { .. } => "ERR_NDREDUCE_BAD_ARRAY",
             Error::NotShared => "ERR_NDREDUCE_NOT_SHARED",
             Error::Panicked(_) => "ERR_NDREDUCE_PANIC",
+            Error::File { .. } => "ERR_NDREDUCE_BAD_NPY",
         }
     }
 }

@@ -19,6 +19,7 @@ mod pool;
 pub mod reductions;
 mod request;
 mod scalar;
+pub mod stream;
 mod view;
 
 pub use cancel::{Cancel, NEVER};

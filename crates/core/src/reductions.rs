@@ -130,7 +130,7 @@ pub struct Request {
 }
 
 /// A dtype's conversions of results to `Output`.
-trait Typed: Scalar {
+pub(crate) trait Typed: Scalar {
     fn values(v: Vec<Self>) -> Output;
     /// Exact integer results land in int64 or uint64, NumPy's types.
     fn integers(v: Vec<i128>, op: &'static str) -> Result<Output, Error>;
@@ -226,15 +226,56 @@ fn indices<T>(found: Vec<(T, usize)>, op: &'static str) -> Result<Output, Error>
     doubles(found, |(_, i)| i as f64)
 }
 
-fn run<T: Typed>(data: &[T], r: &Request, op: Reduction, cancel: &Cancel) -> Result<Output, Error> {
-    let v = &View::new(data, &r.shape, &r.strides, r.offset)?;
-    fn with<T: Scalar, O: Op<T>>(
-        v: &View<T>,
+/// Where a reduction's accumulators come from: a view in memory folded by
+/// the engine, or a file streamed through it in windows (`crate::stream`).
+/// The conversion of accumulators to results (`run`) is the same for both.
+pub(crate) trait Source<T: Scalar> {
+    /// One accumulator per kept position of `r`'s shape, kept axes in C order.
+    fn fold<O: Op<T>>(&self, op: &O, r: &Request, cancel: &Cancel) -> Result<Vec<O::Acc>, Error>;
+    /// The arg ops: indices are flat C-order positions over the reduced
+    /// axes, and ties go to the lower index.
+    fn fold_arg<O: Op<T, Acc = (T, usize)>>(
+        &self,
+        op: &O,
+        r: &Request,
+        cancel: &Cancel,
+    ) -> Result<Vec<(T, usize)>, Error> {
+        self.fold(op, r, cancel)
+    }
+}
+
+/// A checked view, folded by the engine in one pass.
+struct InMemory<'a, T>(View<'a, T>);
+
+impl<T: Scalar> Source<T> for InMemory<'_, T> {
+    fn fold<O: Op<T>>(&self, op: &O, r: &Request, cancel: &Cancel) -> Result<Vec<O::Acc>, Error> {
+        reduce(&self.0, &r.axes, op, r.schedule, r.threads, cancel)
+    }
+}
+
+/// Folds `source` with the ops `op` needs and converts the accumulators
+/// to the documented result types.
+pub(crate) fn run<T: Typed, S: Source<T>>(
+    v: &S,
+    r: &Request,
+    op: Reduction,
+    cancel: &Cancel,
+) -> Result<Output, Error> {
+    fn with<T: Scalar, O: Op<T>, S: Source<T>>(
+        v: &S,
         r: &Request,
         o: O,
         c: &Cancel,
     ) -> Result<Vec<O::Acc>, Error> {
-        reduce(v, &r.axes, &o, r.schedule, r.threads, c)
+        v.fold(&o, r, c)
+    }
+    fn arg<T: Scalar, O: Op<T, Acc = (T, usize)>, S: Source<T>>(
+        v: &S,
+        r: &Request,
+        o: O,
+        c: &Cancel,
+    ) -> Result<Vec<(T, usize)>, Error> {
+        v.fold_arg(&o, r, c)
     }
     let pairs = |v: Vec<(T, T)>, ptp: bool| {
         let mut out = Vec::new();
@@ -314,10 +355,10 @@ fn run<T: Typed>(data: &[T], r: &Request, op: Reduction, cancel: &Cancel) -> Res
                 "prod",
             )
         }),
-        Reduction::ArgMin => with(v, r, ArgMin, cancel).and_then(|f| indices(f, "argmin")),
-        Reduction::ArgMax => with(v, r, ArgMax, cancel).and_then(|f| indices(f, "argmax")),
-        Reduction::NanArgMin => with(v, r, NanArgMin, cancel).and_then(|f| indices(f, "nanargmin")),
-        Reduction::NanArgMax => with(v, r, NanArgMax, cancel).and_then(|f| indices(f, "nanargmax")),
+        Reduction::ArgMin => arg(v, r, ArgMin, cancel).and_then(|f| indices(f, "argmin")),
+        Reduction::ArgMax => arg(v, r, ArgMax, cancel).and_then(|f| indices(f, "argmax")),
+        Reduction::NanArgMin => arg(v, r, NanArgMin, cancel).and_then(|f| indices(f, "nanargmin")),
+        Reduction::NanArgMax => arg(v, r, NanArgMax, cancel).and_then(|f| indices(f, "nanargmax")),
         Reduction::Any => with(v, r, Truth::<false>, cancel)
             .map(|b| Output::U8(b.into_iter().map(u8::from).collect())),
         Reduction::All => with(v, r, Truth::<true>, cancel)
@@ -326,6 +367,20 @@ fn run<T: Typed>(data: &[T], r: &Request, op: Reduction, cancel: &Cancel) -> Res
             with(v, r, CountNonzero, cancel).and_then(|c| doubles(c, |n| n as f64))
         }
     }
+}
+
+fn in_memory<T: Typed>(
+    data: &[T],
+    r: &Request,
+    op: Reduction,
+    cancel: &Cancel,
+) -> Result<Output, Error> {
+    run(
+        &InMemory(View::new(data, &r.shape, &r.strides, r.offset)?),
+        r,
+        op,
+        cancel,
+    )
 }
 
 /// Reduces `data` as `request` says with `op`, checking the view against
@@ -337,15 +392,15 @@ pub fn reduce_data(
     cancel: &Cancel,
 ) -> Result<Output, Error> {
     match data {
-        Data::I8(d) => run(d, request, op, cancel),
-        Data::U8(d) => run(d, request, op, cancel),
-        Data::I16(d) => run(d, request, op, cancel),
-        Data::U16(d) => run(d, request, op, cancel),
-        Data::I32(d) => run(d, request, op, cancel),
-        Data::U32(d) => run(d, request, op, cancel),
-        Data::I64(d) => run(d, request, op, cancel),
-        Data::U64(d) => run(d, request, op, cancel),
-        Data::F32(d) => run(d, request, op, cancel),
-        Data::F64(d) => run(d, request, op, cancel),
+        Data::I8(d) => in_memory(d, request, op, cancel),
+        Data::U8(d) => in_memory(d, request, op, cancel),
+        Data::I16(d) => in_memory(d, request, op, cancel),
+        Data::U16(d) => in_memory(d, request, op, cancel),
+        Data::I32(d) => in_memory(d, request, op, cancel),
+        Data::U32(d) => in_memory(d, request, op, cancel),
+        Data::I64(d) => in_memory(d, request, op, cancel),
+        Data::U64(d) => in_memory(d, request, op, cancel),
+        Data::F32(d) => in_memory(d, request, op, cancel),
+        Data::F64(d) => in_memory(d, request, op, cancel),
     }
 }

@@ -87,10 +87,10 @@ pub(crate) fn is_shared(env: &Env, raw: &RawArray) -> bool {
 /// Memory a task reads after the call that passed it has returned.
 pub(crate) struct Held(RawArray);
 
-// SAFETY: `Held` is made only for arrays over a SharedArrayBuffer (checked
-// by `is_shared`), whose memory can be neither detached nor moved and is
-// kept alive by the reference the task holds until `finally`; reading it
-// from another thread is what such a buffer is for.
+// `Held` is made only for arrays over a SharedArrayBuffer (checked by
+// `is_shared`), kept alive by the reference the task holds until `finally`.
+// SAFETY: such memory can be neither detached nor moved, and reading it
+// from another thread is what a SharedArrayBuffer is for.
 unsafe impl Send for Held {}
 
 impl Held {
@@ -117,12 +117,11 @@ impl Held {
             return;
         }
         for offset in (0..bytes).step_by(PAGE) {
-            // SAFETY: `offset < bytes`, the byte length of the view Node
-            // reported at `ptr`; the memory is a SharedArrayBuffer kept
-            // alive by the task's reference (see `Held`), and every access
-            // is atomic, as concurrent access to shared memory must be.
-            let byte =
-                unsafe { std::sync::atomic::AtomicU8::from_ptr(self.0.ptr.add(offset) as *mut u8) };
+            let at = self.0.ptr.wrapping_add(offset) as *mut u8;
+            // `offset < bytes`, the byte length of the view Node reported.
+            // SAFETY: `at` is in a SharedArrayBuffer kept alive by the task's
+            // reference (see `Held`), and every access to it here is atomic.
+            let byte = unsafe { std::sync::atomic::AtomicU8::from_ptr(at) };
             // A compare-exchange always writes (an idempotent add may be
             // compiled to a plain load, which maps no page for writing).
             let v = byte.load(std::sync::atomic::Ordering::Relaxed);
