@@ -20,7 +20,7 @@ import { chartSpec, html, renderSvg } from './report';
 import { smallBench, smallTable } from './small';
 import { reason } from './subject';
 import type { Dataset, Layout, Subject } from './subject';
-import { backendSubjects, floorSubject, referenceSubject, rustSubjects } from './subjects';
+import { backendSubjects, floorSubject, reductionSubjects, referenceSubject, rustSubjects } from './subjects';
 import { ms, resultTable } from './table';
 import type { BenchRecord } from './table';
 import { difference } from './verify';
@@ -53,6 +53,9 @@ function subjects(o: BenchOptions, elements: number): Subject[] {
   const list = [...rustSubjects(), ...backendSubjects('js', o.budgetMs / 2), ...backendSubjects('wasm', o.budgetMs / 2)];
   if (o.withReference || elements <= REFERENCE_LIMIT || o.only?.includes('reference')) list.push(referenceSubject());
   list.push(numpySubject(), polarsSubject(), duckdbSubject());
+  // Other reductions of the same values, each beside NumPy's.
+  const [sumF64, sumI64, meanF64, stdF64, maxOut] = reductionSubjects();
+  list.push(sumF64, numpySubject('sum'), sumI64, meanF64, numpySubject('mean'), stdF64, numpySubject('std'), maxOut, numpySubject('max-out'));
   if (!o.only) return list;
   const known = new Set([...list.map((s) => s.id), 'reference', 'event-loop']);
   const unknown = o.only.filter((n) => !known.has(n));
@@ -138,8 +141,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
           const got = s.fixedThreads !== undefined && once ? once : await s.measure(data, layout, t, policy(s), (done, total) =>
             progress.update(`${tag} ${layout}, ${t} threads: run ${done + 1}/${total}`));
           once = got;
-          if (s.id === 'serial' && !expected.has(layout)) expected.set(layout, got.result);
-          const diff = difference(got.result, expected.get(layout)!);
+          if (s.id === 'serial' && !expected.has(layout) && got.result) expected.set(layout, got.result);
+          const diff = got.result && difference(got.result, expected.get(layout)!);
           if (diff) {
             failures.push(`${s.id} on ${layout} (${t} threads): ${diff}`);
             say(`MISMATCH: ${s.id} on ${layout}: ${diff}`);

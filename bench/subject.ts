@@ -14,7 +14,9 @@ export interface Dataset {
 }
 
 export interface Measured {
-  result: BigInt64Array;
+  /** The column maxima, checked against the serial kernel's; undefined for
+   * rows of other reductions, which check their own results. */
+  result: BigInt64Array | undefined;
   timing: Timing;
 }
 

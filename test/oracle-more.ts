@@ -6,14 +6,7 @@ import { sumCtorOf } from '../src/dtypes';
 import type { Dtype, NumericArray } from '../src/dtypes';
 import type { Reduction } from '../src/index';
 import { forEachReduced } from './oracle';
-
-interface ViewNd {
-  readonly data: NumericArray;
-  readonly dtype: Dtype;
-  readonly shape: readonly number[];
-  readonly strides: readonly number[];
-  readonly offset: number;
-}
+import type { ViewNd } from './oracle';
 
 type Value = number | bigint;
 

@@ -9,7 +9,7 @@ import type { NdArrayLike, Reduction } from '../src/index';
 import { readCall, readView } from '../src/validate';
 import { referenceMore } from './oracle-more';
 
-interface ViewNd {
+export interface ViewNd {
   readonly data: NumericArray;
   readonly dtype: Dtype;
   readonly shape: readonly number[];
