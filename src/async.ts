@@ -104,13 +104,6 @@ async function copyToScratch(c: Call, fn: string): Promise<{ data: NumericArray;
   try {
     if (c.signal?.aborted) throw abortError(c.signal.reason);
     scratch = acquireScratch(n * c.dtype.bytes);
-    if (!touched.has(scratch)) {
-      // A fresh buffer's first-touch page faults would land on the event
-      // loop, slice by slice (14-26 ms stalls on a cold 800 MB copy); the
-      // addon takes them on the libuv pool first.
-      await addon()?.prefault?.(new Uint8Array(scratch));
-      touched.add(scratch);
-    }
     const copy = new c.dtype.ctor(scratch, 0, n);
     let per = Math.max(1, FIRST_SLICE_BYTES / c.dtype.bytes);
     for (let done = 0; done < n; ) {
@@ -125,8 +118,16 @@ async function copyToScratch(c: Call, fn: string): Promise<{ data: NumericArray;
       done += m;
       // At most doubling per slice, so one fast slice cannot overshoot.
       per = Math.max(1024, Math.min(2 * m, Math.floor((m * SLICE_MS) / Math.max(ms, 0.01))));
-      if (done < n) await nextTurn();
+      if (done < n && !touched.has(scratch)) {
+        // A fresh buffer's first-touch page faults would land on the event
+        // loop, slice by slice (14-26 ms stalls on a cold 800 MB copy); the
+        // addon takes them on the libuv pool (keeping what is written).
+        // Only after the first slice, which is taken before the call returns.
+        await addon()?.prefault?.(new Uint8Array(scratch));
+        touched.add(scratch);
+      } else if (done < n) await nextTurn();
     }
+    touched.add(scratch);
     const held = scratch;
     return { data: copy, offset: c.offset - low, release: () => (releaseScratch(held), giveCopySlot()) };
   } catch (e) {
