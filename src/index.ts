@@ -40,6 +40,8 @@ export type { ArrowTableLike, ColumnResult } from './arrow';
 export { wasmAlloc, wasmCopy, WasmInt64Array2D } from './backends/wasm';
 export { loadNpy, saveNpy, parseNpy, encodeNpy } from './npy';
 export type { NpyArray, NpyInput, NpyTypedArray } from './npy';
+export { reduceFile, readNpyHeader, FILE_REDUCTIONS } from './file';
+export type { FileProgress, ReduceFileOptions } from './file';
 
 // Every public reduction is one of these two closures over the one engine;
 // their signatures (a scalar for `axis: null`, the result type per dtype)

@@ -43,7 +43,7 @@ export interface NpyInput {
   offset?: number;
 }
 
-type Ctor = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): NpyTypedArray; BYTES_PER_ELEMENT: number };
+export type Ctor = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): NpyTypedArray; BYTES_PER_ELEMENT: number };
 
 // Keyed by kind + size; the byte-order character is checked separately.
 const READ_TYPES: Record<string, Ctor> = {
@@ -204,7 +204,7 @@ function elementCount(shape: readonly number[], what: string): number {
   return Number(n);
 }
 
-function contiguousStrides(shape: readonly number[], fortran: boolean): number[] {
+export function contiguousStrides(shape: readonly number[], fortran: boolean): number[] {
   const strides = new Array<number>(shape.length);
   let step = 1;
   for (let k = 0; k < shape.length; k++) {
@@ -215,9 +215,23 @@ function contiguousStrides(shape: readonly number[], fortran: boolean): number[]
   return strides;
 }
 
-/** Reads a .npy file's bytes. The result views `bytes` without copying
- * when the data is aligned for its dtype; otherwise it owns a copy. */
-export function parseNpy(bytes: Uint8Array): NpyArray {
+/** What a .npy header says: the element type, layout and shape, and where
+ * the data starts. */
+export interface NpyHeader {
+  descr: string;
+  fortran: boolean;
+  shape: number[];
+  ctor: Ctor;
+  count: number;
+  byteLength: number;
+  dataStart: number;
+}
+
+/** Parses and checks the header at the start of `bytes` (at least the
+ * header) of a file of `fileSize` bytes, which must hold all the data:
+ * the one header parser, for `parseNpy` and for files streamed by
+ * `reduceFile` without reading their data. */
+export function parseNpyHeader(bytes: Uint8Array, fileSize = bytes.length): NpyHeader {
   checkHost();
   if (!(bytes instanceof Uint8Array)) throw npyError(TypeError, `npy: bytes must be a Uint8Array, got ${describeDtypeOf(bytes)}`);
   if (bytes.length < 10 || MAGIC.some((b, k) => bytes[k] !== b)) {
@@ -233,7 +247,7 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   const headerStart = 8 + lenBytes;
   const dataStart = headerStart + headerLen;
   if (dataStart > bytes.length) {
-    throw npyError(RangeError, `npy: the header claims ${headerLen} bytes but the file has ${bytes.length - headerStart} after the length field`);
+    throw npyError(RangeError, `npy: the header claims ${headerLen} bytes but the file has ${fileSize - headerStart} after the length field`);
   }
   // Versions 1 and 2 are latin1; 3.0 exists to allow UTF-8 (field names).
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
@@ -250,10 +264,26 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
 
   const count = elementCount(shape, 'shape');
   const byteLength = count * ctor.BYTES_PER_ELEMENT;
-  const available = bytes.length - dataStart;
+  const available = fileSize - dataStart;
   if (available < byteLength) {
     throw npyError(RangeError, `npy: data is truncated: shape (${shape.join(', ')}) of '${descr}' needs ${byteLength} bytes, the file has ${available}`);
   }
+  return { descr, fortran, shape, ctor, count, byteLength, dataStart };
+}
+
+/** The byte count of a .npy file's preamble and header, read from its
+ * first 12 bytes (undefined when they do not say: `parseNpyHeader` then
+ * reports why). */
+export function npyHeaderEnd(first: Uint8Array): number | undefined {
+  if (first.length < 12 || MAGIC.some((b, k) => first[k] !== b)) return undefined;
+  const dv = new DataView(first.buffer, first.byteOffset, first.byteLength);
+  return first[6] === 1 ? 10 + dv.getUint16(8, true) : 12 + dv.getUint32(8, true);
+}
+
+/** Reads a .npy file's bytes. The result views `bytes` without copying
+ * when the data is aligned for its dtype; otherwise it owns a copy. */
+export function parseNpy(bytes: Uint8Array): NpyArray {
+  const { descr, fortran, shape, ctor, count, byteLength, dataStart } = parseNpyHeader(bytes);
   let data: NpyTypedArray;
   const at = bytes.byteOffset + dataStart;
   if (at % ctor.BYTES_PER_ELEMENT === 0) {

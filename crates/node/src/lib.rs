@@ -4,6 +4,7 @@
 
 mod array;
 mod errors;
+mod stream;
 mod task;
 
 use napi::bindgen_prelude::*;

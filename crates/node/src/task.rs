@@ -17,7 +17,7 @@ use crate::errors::{guard, to_js};
 /// it every few hundred thousand elements.
 #[napi]
 pub struct CancelToken {
-    flag: Arc<Cancel>,
+    pub(crate) flag: Arc<Cancel>,
 }
 
 #[napi]
@@ -42,7 +42,7 @@ thread_local! {
     static PENDING: RefCell<Option<Vec<Weak<Cancel>>>> = const { RefCell::new(None) };
 }
 
-fn track(env: &Env, flag: &Arc<Cancel>) -> Result<()> {
+pub(crate) fn track(env: &Env, flag: &Arc<Cancel>) -> Result<()> {
     PENDING.with(|p| {
         let mut p = p.borrow_mut();
         if p.is_none() {
