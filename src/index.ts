@@ -42,6 +42,8 @@ export { loadNpy, saveNpy, parseNpy, encodeNpy } from './npy';
 export type { NpyArray, NpyInput, NpyTypedArray } from './npy';
 export { reduceFile, readNpyHeader, FILE_REDUCTIONS } from './file';
 export type { FileProgress, ReduceFileOptions } from './file';
+export { Partial, reduceChunks, PARTIAL_OPS } from './partial';
+export type { PartialOp, PartialOptions } from './partial';
 
 // Every public reduction is one of these two closures over the one engine;
 // their signatures (a scalar for `axis: null`, the result type per dtype)

@@ -1,0 +1,338 @@
+// Partial results that merge (the MapReduce / Dask model): a `Partial`
+// takes chunks of an array along its axis 0, which must be one of the
+// reduced axes, reduces each with the one engine (src/engine.ts) and keeps
+// per kept position only what merges exactly or with a known error:
+//   min/max (and nan*), minmax   the extremes                          exact
+//   argmin/argmax                extreme + global flat C-order index   exact, ties to the lower index
+//   sum, nansum (integers)       the exact sum (bigint)                exact
+//   sum, nansum (floats)         sum and a Neumaier compensation term  within a few ulps of the total
+//   mean, var, std               count, mean and M2, merged by Chan's formula (as crates/core's Moments)
+//   any, all                     one flag
+// `toBytes()` / `Partial.fromBytes()` carry a partial between threads,
+// processes or machines (format below), and `merge` combines any two
+// partials of the same reduction, in any order.
+//
+// Byte format (version 1, little-endian): the 8 ASCII bytes `NDRPART1`, a
+// uint32 byte length L, L bytes of UTF-8 JSON
+//   { op, dtype, ndim, axes, keptShape, rows, ddof, fields: [[name, type, length], ...] }
+// then, from the next multiple of 8, each field's elements in that order
+// (type one of int8 .. uint64, float32, float64), each padded to 8 bytes.
+import type { NumericArray } from './dtypes';
+import { DTYPES } from './dtypes';
+import { abortError, CODES, ndError } from './errors';
+import { reduce } from './engine';
+import { nextTurn } from './async';
+import type { Reduction } from './types';
+import { describe, readView } from './validate';
+
+/** The reductions a `Partial` computes. */
+export const PARTIAL_OPS = [
+  'min', 'max', 'nanmin', 'nanmax', 'minmax', 'nanminmax', 'sum', 'nansum', 'argmin', 'argmax', 'mean', 'var', 'std', 'any', 'all',
+] as const;
+export type PartialOp = (typeof PARTIAL_OPS)[number];
+
+export interface PartialOptions {
+  /** The reduced axes of the whole array (default all); axis 0, along
+   * which chunks split the array, must be one of them. */
+  axis?: number | readonly number[] | null;
+  /** Degrees of freedom for var/std (default 0). */
+  ddof?: number;
+  /** The whole array's row (axis-0 index) of this partial's first chunk,
+   * for the global indices of argmin/argmax (default 0). */
+  start?: number;
+}
+
+type Field = Float64Array | BigInt64Array | BigUint64Array | NumericArray | bigint[];
+const MAGIC = 'NDRPART1';
+
+const bad = (message: string) => ndError(RangeError, CODES.BAD_OPTION, message);
+
+/** One reduction's mergeable state over the chunks pushed so far. */
+export class Partial {
+  readonly op: PartialOp;
+  private axisAll: boolean;
+  private axisOption: number | readonly number[] | null;
+  private ddof: number;
+  private start: number;
+  /** Set by the first chunk (or by `fromBytes`). */
+  private dtype: string | undefined;
+  private ndim = 0;
+  private axes: number[] = [];
+  private keptShape: number[] = [];
+  private rows = 0;
+  private fields: Record<string, Field> = {};
+
+  constructor(op: PartialOp, options: PartialOptions = {}) {
+    if (!PARTIAL_OPS.includes(op)) throw ndError(TypeError, CODES.BAD_OPTION, `op must be one of ${PARTIAL_OPS.join(', ')}, got ${describe(op)}`);
+    this.op = op;
+    this.axisOption = options.axis === undefined ? null : options.axis;
+    this.axisAll = this.axisOption === null;
+    this.ddof = options.ddof ?? 0;
+    this.start = options.start ?? 0;
+    if (!Number.isFinite(this.ddof)) throw bad(`options.ddof must be a finite number, got ${describe(this.ddof)}`);
+    if (!Number.isSafeInteger(this.start) || this.start < 0) throw bad(`options.start must be a row index, got ${describe(this.start)}`);
+  }
+
+  /** Rows (axis-0 length) pushed or merged in so far. */
+  get length(): number {
+    return this.rows;
+  }
+
+  private base(): Reduction {
+    return this.op.replace(/^nan/, '') as Reduction;
+  }
+
+  private setup(dtype: string, shape: readonly number[]): void {
+    const nd = shape.length;
+    const raw = this.axisOption;
+    const list = raw === null ? [...Array(nd).keys()] : typeof raw === 'number' ? [raw] : [...raw];
+    const axes = [...new Set(list.map((a) => (a < 0 ? a + nd : a)))].sort((a, b) => a - b);
+    if (axes.some((a) => !Number.isInteger(a) || a < 0 || a >= nd)) throw bad(`options.axis ${describe(raw)} is out of range for ${nd} dimensions`);
+    if (axes[0] !== 0) throw bad(`a Partial takes chunks along axis 0, which must be reduced: options.axis is ${describe(raw)}`);
+    this.dtype = dtype;
+    this.ndim = nd;
+    this.axes = axes;
+    this.keptShape = shape.filter((_, k) => !axes.includes(k));
+  }
+
+  /** Reduces one chunk (the next rows of the whole array along axis 0). */
+  push(chunk: unknown): this {
+    const view = readView(chunk, 'Partial.push');
+    const dtype = view.dtype.name === 'uint8c' ? 'uint8' : view.dtype.name;
+    if (this.dtype === undefined) this.setup(dtype, view.shape);
+    const kept = view.shape.filter((_, k) => !this.axes.includes(k));
+    if (dtype !== this.dtype || view.shape.length !== this.ndim || kept.join() !== this.keptShape.join()) {
+      throw bad(`Partial.push: a chunk of ${dtype} with shape [${view.shape.join(', ')}] does not continue ${this.dtype} chunks with kept shape [${this.keptShape.join(', ')}]`);
+    }
+    const rows = view.shape[0];
+    const nan = this.op.startsWith('nan');
+    const run = (r: Reduction, options: object = {}) => reduce(r, chunk, { axis: this.axes, ...options }, `Partial.push`, nan) as Field;
+    const base = this.base();
+    const next: Record<string, Field> = {};
+    if (base === 'min' || base === 'max') next.values = run(base);
+    else if (base === 'minmax') ({ min: next.min, max: next.max } = run('minmax') as unknown as { min: Field; max: Field });
+    else if (base === 'sum') {
+      const s = run('sum');
+      if (s instanceof Float64Array) ((next.sum = s), (next.comp = new Float64Array(s.length)));
+      else next.sum = Array.from(s as BigInt64Array);
+    } else if (base === 'argmin' || base === 'argmax') {
+      next.value = run(base === 'argmin' ? 'min' : 'max');
+      const local = run(base) as Float64Array;
+      // Axis 0 is the first reduced axis: a flat C-order index over the
+      // reduced axes moves by `inner` per row.
+      const inner = this.axes.slice(1).reduce((a, k) => a * view.shape[k], 1);
+      const shift = (this.start + this.rows) * inner;
+      next.index = local.map((i) => i + shift);
+    } else if (base === 'mean' || base === 'var' || base === 'std') {
+      const reduced = this.axes.reduce((a, k) => a * view.shape[k], 1);
+      const mean = run('mean') as Float64Array;
+      next.mean = mean;
+      next.n = new Float64Array(mean.length).fill(reduced);
+      next.m2 = (run('var') as Float64Array).map((v) => v * reduced);
+    } else next.flag = run(base);
+    this.combine(next);
+    this.rows += rows;
+    return this;
+  }
+
+  /** Adds `other`'s chunks (any rows: partials merge in any order). */
+  merge(other: Partial): this {
+    if (!(other instanceof Partial) || other.op !== this.op) throw bad(`Partial.merge: needs a Partial of ${this.op}`);
+    if (other.dtype === undefined) return this;
+    if (this.dtype === undefined) {
+      this.dtype = other.dtype;
+      this.ndim = other.ndim;
+      this.axes = [...other.axes];
+      this.keptShape = [...other.keptShape];
+      this.axisAll = other.axisAll;
+    } else if (other.dtype !== this.dtype || other.axes.join() !== this.axes.join() || other.keptShape.join() !== this.keptShape.join()) {
+      throw bad(`Partial.merge: partials of different arrays or axes (${this.dtype} [${this.keptShape}] over ${this.axes} vs ${other.dtype} [${other.keptShape}] over ${other.axes})`);
+    }
+    this.combine(other.fields);
+    this.rows += other.rows;
+    return this;
+  }
+
+  /** Folds state `b` into this one, position by position. */
+  private combine(b: Record<string, Field>): void {
+    const a = this.fields;
+    if (Object.keys(a).length === 0) {
+      for (const [k, v] of Object.entries(b)) a[k] = Array.isArray(v) ? [...v] : (v as NumericArray).slice();
+      return;
+    }
+    const base = this.base();
+    const nan = this.op.startsWith('nan');
+    const isNaN = (x: unknown) => typeof x === 'number' && x !== x;
+    // `x` beats `y`: NaN wins unless NaN is skipped (then it loses).
+    const above = (x: number | bigint, y: number | bigint) => (nan ? x > y || (isNaN(y) && !isNaN(x)) : x > y || (isNaN(x) && !isNaN(y)));
+    const below = (x: number | bigint, y: number | bigint) => (nan ? x < y || (isNaN(y) && !isNaN(x)) : x < y || (isNaN(x) && !isNaN(y)));
+    const fold = (name: string, beats: (x: number | bigint, y: number | bigint) => boolean) => {
+      const x = a[name] as unknown as (number | bigint)[];
+      const y = b[name] as unknown as (number | bigint)[];
+      for (let k = 0; k < x.length; k++) if (beats(y[k], x[k])) x[k] = y[k];
+    };
+    if (base === 'min' || base === 'max') fold('values', base === 'min' ? below : above);
+    else if (base === 'minmax') (fold('min', below), fold('max', above));
+    else if (base === 'sum') {
+      const s = a.sum;
+      if (Array.isArray(s)) {
+        const t = b.sum as bigint[];
+        for (let k = 0; k < s.length; k++) s[k] += t[k];
+      } else {
+        const [sa, ca, sb, cb] = [s as Float64Array, a.comp as Float64Array, b.sum as Float64Array, b.comp as Float64Array];
+        for (let k = 0; k < sa.length; k++) {
+          // Neumaier: the rounding error of each add goes to `comp`.
+          const t = sa[k] + sb[k];
+          ca[k] += (Math.abs(sa[k]) >= Math.abs(sb[k]) ? sa[k] - t + sb[k] : sb[k] - t + sa[k]) + cb[k];
+          sa[k] = t;
+        }
+      }
+    } else if (base === 'argmin' || base === 'argmax') {
+      const beats = base === 'argmin' ? below : above;
+      const [va, ia, vb, ib] = [a.value as unknown as (number | bigint)[], a.index as Float64Array, b.value as unknown as (number | bigint)[], b.index as Float64Array];
+      for (let k = 0; k < ia.length; k++) {
+        const win = beats(vb[k], va[k]) || (!beats(va[k], vb[k]) && ib[k] < ia[k]);
+        if (win) ((va[k] = vb[k]), (ia[k] = ib[k]));
+      }
+    } else if (base === 'mean' || base === 'var' || base === 'std') {
+      const [na, ma, qa, nb, mb, qb] = [a.n, a.mean, a.m2, b.n, b.mean, b.m2] as Float64Array[];
+      for (let k = 0; k < na.length; k++) {
+        // Chan et al.'s merge of (count, mean, M2), as crates/core's Moments.
+        if (nb[k] === 0) continue;
+        if (na[k] === 0) {
+          [na[k], ma[k], qa[k]] = [nb[k], mb[k], qb[k]];
+          continue;
+        }
+        const n = na[k] + nb[k];
+        const d = mb[k] - ma[k];
+        qa[k] += qb[k] + d * d * ((na[k] * nb[k]) / n);
+        ma[k] += d * (nb[k] / n);
+        na[k] = n;
+      }
+    } else {
+      const [fa, fb] = [a.flag as Uint8Array, b.flag as Uint8Array];
+      for (let k = 0; k < fa.length; k++) fa[k] = base === 'any' ? fa[k] | fb[k] : fa[k] & fb[k];
+    }
+  }
+
+  /** The reduction of every row pushed or merged: what the one-shot
+   * function returns for the whole array with the same `axis`. */
+  result(): unknown {
+    if (this.dtype === undefined) throw ndError(RangeError, CODES.ZERO_SIZE, `${this.op} of a Partial that holds no chunk`);
+    const f = this.fields;
+    const base = this.base();
+    const scalar = (v: unknown) => (this.axisAll ? (v as ArrayLike<unknown>)[0] : v);
+    if (base === 'min' || base === 'max') return scalar(f.values);
+    if (base === 'minmax') return this.axisAll ? { min: scalar(f.min), max: scalar(f.max) } : { min: f.min, max: f.max };
+    if (base === 'sum') {
+      if (!Array.isArray(f.sum)) return scalar((f.sum as Float64Array).map((s, k) => s + (f.comp as Float64Array)[k]));
+      const signed = this.dtype.startsWith('int');
+      const [lo, hi] = signed ? [-(2n ** 63n), 2n ** 63n - 1n] : [0n, 2n ** 64n - 1n];
+      const at = f.sum.findIndex((s) => s < lo || s > hi);
+      if (at >= 0) throw ndError(RangeError, CODES.OVERFLOW, `sum at output index ${at} does not fit ${signed ? 'int64' : 'uint64'}`);
+      return scalar(signed ? BigInt64Array.from(f.sum) : BigUint64Array.from(f.sum));
+    }
+    if (base === 'argmin' || base === 'argmax') return scalar(f.index);
+    if (base === 'mean') return scalar((f.mean as Float64Array).slice());
+    if (base === 'var' || base === 'std') {
+      const n = f.n as Float64Array;
+      const v = (f.m2 as Float64Array).map((q, k) => (n[k] - this.ddof > 0 ? q / (n[k] - this.ddof) : NaN));
+      return scalar(base === 'std' ? v.map(Math.sqrt) : v);
+    }
+    return this.axisAll ? (f.flag as Uint8Array)[0] === 1 : (f.flag as Uint8Array).slice();
+  }
+
+  /** The partial as bytes (the format at the top of src/partial.ts). */
+  toBytes(): Uint8Array {
+    const names = Object.keys(this.fields);
+    const typed = names.map((name) => {
+      const v = this.fields[name];
+      if (Array.isArray(v)) return ['int128', packBig(v)] as const;
+      const d = DTYPES.find((t) => v instanceof t.ctor && t.name !== 'uint8c') ?? DTYPES.find((t) => t.name === 'uint8');
+      return [d!.name, new Uint8Array(v.buffer, v.byteOffset, v.byteLength)] as const;
+    });
+    const head = {
+      op: this.op, dtype: this.dtype ?? null, ndim: this.ndim, axes: this.axes, all: this.axisAll, keptShape: this.keptShape, rows: this.rows, ddof: this.ddof,
+      fields: names.map((name, k) => [name, typed[k][0], typed[k][1].length]),
+    };
+    const json = new TextEncoder().encode(JSON.stringify(head));
+    const pad = (n: number) => Math.ceil(n / 8) * 8;
+    let size = pad(12 + json.length);
+    for (const [, bytes] of typed) size += pad(bytes.length);
+    const out = new Uint8Array(size);
+    out.set(new TextEncoder().encode(MAGIC));
+    new DataView(out.buffer).setUint32(8, json.length, true);
+    out.set(json, 12);
+    let at = pad(12 + json.length);
+    for (const [, bytes] of typed) {
+      out.set(bytes, at);
+      at += pad(bytes.length);
+    }
+    return out;
+  }
+
+  /** A partial from `toBytes()` output (of this or another process). */
+  static fromBytes(bytes: Uint8Array): Partial {
+    const fail = (why: string) => ndError(TypeError, CODES.BAD_OPTION, `Partial.fromBytes: ${why}`);
+    if (!(bytes instanceof Uint8Array) || bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw fail('not a partial (the magic NDRPART1 is missing)');
+    const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
+    let head: { op: PartialOp; dtype: string | null; ndim: number; axes: number[]; all: boolean; keptShape: number[]; rows: number; ddof: number; fields: [string, string, number][] };
+    try {
+      head = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + length)));
+    } catch {
+      throw fail('the header is not JSON');
+    }
+    const p = new Partial(head.op, { axis: head.all ? null : head.axes, ddof: head.ddof });
+    if (head.dtype === null) return p;
+    Object.assign(p, { dtype: head.dtype, ndim: head.ndim, axes: head.axes, keptShape: head.keptShape, rows: head.rows });
+    const kept = head.keptShape.reduce((a, b) => a * b, 1);
+    let at = Math.ceil((12 + length) / 8) * 8;
+    for (const [name, type, n] of head.fields) {
+      if (at + n > bytes.length) throw fail(`field ${name} is truncated`);
+      const copy = bytes.slice(at, at + n);
+      if (type === 'int128') p.fields[name] = unpackBig(copy);
+      else {
+        const d = DTYPES.find((t) => t.name === type);
+        if (!d || n % d.bytes !== 0) throw fail(`field ${name} has type ${type}`);
+        p.fields[name] = new d.ctor(copy.buffer, 0, n / d.bytes);
+      }
+      if ((p.fields[name] as ArrayLike<unknown>).length !== kept) throw fail(`field ${name} has ${(p.fields[name] as ArrayLike<unknown>).length} values for ${kept} positions`);
+      at += Math.ceil(n / 8) * 8;
+    }
+    return p;
+  }
+}
+
+/** Exact integer sums as 16-byte two's complement little-endian numbers. */
+function packBig(v: bigint[]): Uint8Array {
+  const out = new BigUint64Array(v.length * 2);
+  v.forEach((s, k) => {
+    const u = BigInt.asUintN(128, s);
+    out[2 * k] = u & (2n ** 64n - 1n);
+    out[2 * k + 1] = u >> 64n;
+  });
+  return new Uint8Array(out.buffer);
+}
+
+function unpackBig(bytes: Uint8Array): bigint[] {
+  const w = new BigUint64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8);
+  return Array.from({ length: w.length / 2 }, (_, k) => BigInt.asIntN(128, w[2 * k] | (w[2 * k + 1] << 64n)));
+}
+
+/** Reduces the chunks of an (async) iterable, each the next rows of the
+ * whole array along axis 0, with a `Partial`; `signal` stops it between chunks. */
+export async function reduceChunks(
+  chunks: AsyncIterable<unknown> | Iterable<unknown>,
+  op: PartialOp,
+  options: PartialOptions & { signal?: AbortSignal } = {},
+): Promise<unknown> {
+  const { signal, ...rest } = options;
+  const p = new Partial(op, rest);
+  for await (const chunk of chunks) {
+    if (signal?.aborted) throw abortError(signal.reason);
+    p.push(chunk);
+    await nextTurn();
+  }
+  if (signal?.aborted) throw abortError(signal.reason);
+  return p.result();
+}

@@ -1,0 +1,12 @@
+// Worker of partial.test.ts: reduces its rows of the array into a Partial
+// and posts the partial's bytes back (the "map" step of a MapReduce).
+import { parentPort, workerData } from 'node:worker_threads';
+
+import { Partial } from '../src/partial';
+import type { PartialOp, PartialOptions } from '../src/partial';
+
+const { op, options, chunks } = workerData as { op: PartialOp; options: PartialOptions; chunks: { data: Float64Array; shape: number[] }[] };
+const p = new Partial(op, options);
+for (const chunk of chunks) p.push(chunk);
+const bytes = p.toBytes();
+parentPort!.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
