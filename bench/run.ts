@@ -10,6 +10,7 @@ import { articleArray } from './data';
 import { worstDelay } from './eventloop';
 import { machine } from './machine';
 import type { Policy, Timing } from './measure';
+import { fileBench } from './file';
 import { BENCH_USAGE, UsageError, parseBenchOptions } from './options';
 import type { BenchOptions } from './options';
 import { duckdbSubject } from './peers/duckdb';
@@ -65,6 +66,7 @@ function subjects(o: BenchOptions, elements: number): Subject[] {
 }
 
 export async function benchCommand(argv: string[]): Promise<number> {
+  if (argv.some((a) => a === '--file' || a.startsWith('--file='))) return fileBench(argv);
   const o = parseBenchOptions(argv);
   if (o.help) {
     process.stdout.write(BENCH_USAGE);

@@ -1,7 +1,7 @@
 // .npy files of any size, reduced without loading them: the header is read
 // here (src/npy.ts, the one parser), the options by the one validator, and
 // the data by the addon on the libuv pool, a window at a time
-// (crates/core/src/stream.rs), so memory stays at the output plus 64 MiB.
+// (crates/core/src/stream.rs), so memory stays at the output plus 8 MiB.
 import * as fs from 'node:fs';
 
 import { addon } from './addon';
@@ -26,7 +26,7 @@ export interface ReduceFileOptions extends AsyncReduceOptions {
    * `bytesDone`, and once at the end with `bytesDone === bytesTotal`. */
   onProgress?: (progress: FileProgress) => void;
   /** Bytes of file held in memory at once (two buffers of half each);
-   * default 64 MiB. */
+   * default 8 MiB. */
   windowBytes?: number;
 }
 

@@ -44,7 +44,10 @@ use crate::reductions::{run, Output, Reduction, Request, Source, Typed};
 use crate::view::View;
 
 /// The window a file reduction holds, in bytes (two buffers of half each).
-pub const DEFAULT_WINDOW: usize = 64 << 20;
+/// Buffers that stay in the last-level cache between the read into them
+/// and the reduction of them: on a warm 1 GiB float64 file, max ran at
+/// 18 GB/s with 8 MiB, 13 GB/s with 16 MiB and 6.4 GB/s with 64 MiB.
+pub const DEFAULT_WINDOW: usize = 8 << 20;
 
 /// The element types a file can hold (NumPy's `<i1` .. `<f8`, `|b1` as uint8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
