@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 
 import * as api from '../index';
 import type { Axis, NumericArray } from '../index';
+import { shouldStream, streamFile } from './stream';
 import { UsageError } from './usage';
 import type { Command } from './usage';
 
@@ -143,13 +144,22 @@ async function run(op: string, fn: Reduce, argv: string[]): Promise<number> {
   }
   if (v.keepdims) options.keepdims = true;
   try {
-    const x = api.loadNpy(positionals[0]);
+    const file = positionals[0];
     // Every axis is listed rather than `null`: the same numbers, as a
     // one-element typed array of the result's class rather than a scalar,
     // which prints as the scalar and saves as a 0-d .npy.
-    const call = options.axis === null || options.axis === undefined ? { ...options, axis: x.shape.map((_, i) => i) } : options;
-    const result = unshape(fn(x, call));
-    const shape = api.resultShape(x, call);
+    const every = (ndim: number) => (options.axis === null || options.axis === undefined ? { ...options, axis: [...Array(ndim).keys()] } : options);
+    let result: unknown;
+    let shape: number[];
+    if (shouldStream(file, op)) {
+      const ndim = (await api.readNpyHeader(file)).shape.length;
+      ({ result, shape } = await streamFile(file, op, every(ndim)));
+      result = unshape(result);
+    } else {
+      const x = api.loadNpy(file);
+      result = unshape(fn(x, every(x.shape.length)));
+      shape = api.resultShape(x, every(x.shape.length));
+    }
     if (v.out !== undefined) {
       if (isPair(result)) api.saveNpy(v.out, { data: stack(result.min, result.max), shape: [2, ...shape] });
       else api.saveNpy(v.out, { data: result as NumericArray, shape });
@@ -159,6 +169,10 @@ async function run(op: string, fn: Reduce, argv: string[]): Promise<number> {
     else process.stdout.write(`${format(result as ArrayLike<Scalar>, shape)}\n`);
     return 0;
   } catch (error) {
+    if ((error as Error)?.name === 'AbortError') {
+      process.stderr.write(`ndreduce ${op}: interrupted\n`);
+      return 130;
+    }
     // Bad input and unreadable files are the user's to fix: no stack trace.
     if (error instanceof TypeError || error instanceof RangeError || (error as NodeJS.ErrnoException)?.syscall !== undefined) {
       process.stderr.write(`ndreduce ${op}: ${(error as Error).message}\n`);

@@ -1,0 +1,54 @@
+// Big files on the command line: above a size threshold a reduction streams
+// through reduceFile (bounded memory) instead of loadNpy, with a progress
+// bar (throughput and ETA) on a terminal only, and Ctrl-C aborting cleanly.
+import * as fs from 'node:fs';
+
+import * as api from '../index';
+
+/** Files above this many bytes stream; NDREDUCE_STREAM_THRESHOLD (bytes)
+ * overrides it (0: every file). */
+export const STREAM_THRESHOLD = 512 * 2 ** 20;
+
+/** Whether `path` is big enough to stream and `op` can be streamed. */
+export function shouldStream(path: string, op: string): boolean {
+  const env = process.env.NDREDUCE_STREAM_THRESHOLD;
+  const threshold = env !== undefined && /^\d+$/.test(env) ? Number(env) : STREAM_THRESHOLD;
+  if (!api.FILE_REDUCTIONS.includes(op)) return false;
+  try {
+    return fs.statSync(path).size > threshold;
+  } catch {
+    return false; // loadNpy reports the problem
+  }
+}
+
+const seconds = (s: number) => (s >= 60 ? `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}` : `${s.toFixed(0)}s`);
+
+/** reduceFile with a progress bar on a TTY and SIGINT as abort; also the
+ * result's shape (the in-memory `resultShape` of the file's array). */
+export async function streamFile(path: string, op: string, options: object): Promise<{ result: unknown; shape: number[] }> {
+  const header = await api.readNpyHeader(path);
+  const probe = { data: new header.ctor(new ArrayBuffer(header.ctor.BYTES_PER_ELEMENT), 0, 1), shape: header.shape, strides: header.shape.map(() => 0) };
+  const shape = api.resultShape(probe, options);
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  const tty = process.stderr.isTTY === true;
+  const t0 = performance.now();
+  const onProgress = ({ bytesDone, bytesTotal }: api.FileProgress) => {
+    const s = (performance.now() - t0) / 1000;
+    const rate = bytesDone / Math.max(s, 1e-3);
+    const width = 30;
+    const filled = Math.round((width * bytesDone) / Math.max(bytesTotal, 1));
+    const eta = rate > 0 ? (bytesTotal - bytesDone) / rate : 0;
+    process.stderr.write(
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${((100 * bytesDone) / Math.max(bytesTotal, 1)).toFixed(0).padStart(3)}%  ${(bytesDone / 1e9).toFixed(2)}/${(bytesTotal / 1e9).toFixed(2)} GB  ${(rate / 1e9).toFixed(2)} GB/s  ETA ${seconds(eta)}  `,
+    );
+  };
+  try {
+    const result = await api.reduceFile(path, op, { ...options, signal: controller.signal, ...(tty ? { onProgress } : {}) });
+    return { result, shape };
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    if (tty) process.stderr.write('\r\x1b[K');
+  }
+}
