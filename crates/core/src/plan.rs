@@ -3,6 +3,7 @@
 //! engine's kernels stream, plus the outer axes walked around them.
 
 use crate::error::Error;
+use crate::view::Axes;
 
 /// One axis after planning: its length and stride.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,10 +17,10 @@ pub struct Dim {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
     /// Kept axes in C order: they define the output's order.
-    pub kept: Vec<Dim>,
+    pub kept: Axes<Dim>,
     /// Reduced axes, outermost first: C order for ops that need it,
     /// otherwise largest stride first so the inner loop is contiguous.
-    pub reduced: Vec<Dim>,
+    pub reduced: Axes<Dim>,
     pub offset: usize,
     /// Number of output values (product of the kept lengths).
     pub out_len: usize,
@@ -38,8 +39,8 @@ pub struct Freedom {
 
 /// Fuses neighbours `a` (outer) and `b` (inner) when `a` steps exactly over
 /// a whole `b`; drops length-1 axes, which change no index.
-fn coalesce(dims: Vec<Dim>) -> Vec<Dim> {
-    let mut out: Vec<Dim> = Vec::with_capacity(dims.len());
+fn coalesce(dims: Axes<Dim>) -> Axes<Dim> {
+    let mut out: Axes<Dim> = Axes::new();
     for d in dims.into_iter().filter(|d| d.len != 1) {
         match out.last_mut() {
             Some(prev) if prev.stride == d.stride * d.len as isize => {
@@ -78,8 +79,8 @@ pub fn plan(
 ) -> Result<Plan, Error> {
     check_axes(axes, shape.len())?;
     let mut offset = offset;
-    let mut kept = Vec::with_capacity(shape.len());
-    let mut reduced = Vec::with_capacity(axes.len());
+    let mut kept = Axes::new();
+    let mut reduced = Axes::new();
     let (mut out_len, mut reduced_len) = (1usize, 1usize);
     for (k, (&len, &stride)) in shape.iter().zip(strides).enumerate() {
         // Saturating: only a view with an empty axis can overflow here,
@@ -101,7 +102,7 @@ pub fn plan(
     if out_len == 0 || reduced_len == 0 {
         return Ok(Plan {
             kept,
-            reduced: Vec::new(),
+            reduced: Axes::new(),
             offset,
             out_len,
             reduced_len,
@@ -145,17 +146,17 @@ mod tests {
     #[test]
     fn c_order_axis_0_becomes_one_contiguous_kept_axis() {
         let p = plan(&[2, 3, 4], &[12, 4, 1], 0, &[0], ORDERED).unwrap();
-        assert_eq!(p.kept, vec![Dim { len: 12, stride: 1 }]);
-        assert_eq!(p.reduced, vec![Dim { len: 2, stride: 12 }]);
+        assert_eq!(p.kept[..], [Dim { len: 12, stride: 1 }]);
+        assert_eq!(p.reduced[..], [Dim { len: 2, stride: 12 }]);
         let p = plan(&[2, 3, 4], &[12, 4, 1], 0, &[0, 1, 2], ORDERED).unwrap();
-        assert_eq!(p.reduced, vec![Dim { len: 24, stride: 1 }]);
+        assert_eq!(p.reduced[..], [Dim { len: 24, stride: 1 }]);
         assert_eq!((p.out_len, p.reduced_len), (1, 24));
     }
 
     #[test]
     fn fortran_order_over_every_axis_is_one_contiguous_run() {
         let p = plan(&[2, 3, 4], &[1, 2, 6], 0, &[0, 1, 2], FREE).unwrap();
-        assert_eq!(p.reduced, vec![Dim { len: 24, stride: 1 }]);
+        assert_eq!(p.reduced[..], [Dim { len: 24, stride: 1 }]);
         // An op that needs C order keeps the axes apart.
         let p = plan(&[2, 3, 4], &[1, 2, 6], 0, &[0, 1, 2], ORDERED).unwrap();
         assert_eq!(p.reduced.len(), 3);
@@ -164,17 +165,15 @@ mod tests {
     #[test]
     fn broadcast_axes_vanish_for_idempotent_ops() {
         let p = plan(&[1 << 28, 2, 2], &[0, 1, 0], 0, &[0, 1, 2], FREE).unwrap();
-        assert_eq!(p.reduced, vec![Dim { len: 2, stride: 1 }]);
+        assert_eq!(p.reduced[..], [Dim { len: 2, stride: 1 }]);
         assert_eq!(p.reduced_len, 1 << 30);
     }
 
     #[test]
     fn reversed_axes_are_walked_forwards_when_order_is_free() {
         let p = plan(&[3, 4], &[-4, 1], 8, &[0, 1], FREE).unwrap();
-        assert_eq!(
-            (p.offset, p.reduced.clone()),
-            (0, vec![Dim { len: 12, stride: 1 }])
-        );
+        assert_eq!(p.offset, 0);
+        assert_eq!(p.reduced[..], [Dim { len: 12, stride: 1 }]);
     }
 
     #[test]

@@ -71,12 +71,12 @@ pub fn reduce(
     #[napi(
         ts_arg_type = "'min' | 'max' | 'nanmin' | 'nanmax' | 'minmax' | 'nanminmax' | 'ptp' | 'sum' | 'nansum' | 'prod' | 'mean' | 'nanmean' | 'var' | 'nanvar' | 'std' | 'nanstd' | 'argmin' | 'argmax' | 'nanargmin' | 'nanargmax' | 'any' | 'all' | 'countNonzero'"
     )]
-    op: String,
-    #[napi(ts_arg_type = "'auto' | 'serial' | 'mutex' | 'lockfree'")] schedule: String,
+    op: crate::array::Name,
+    #[napi(ts_arg_type = "'auto' | 'serial' | 'mutex' | 'lockfree'")] schedule: crate::array::Name,
     extras: Option<Extras>,
 ) -> Result<Js> {
     guard(|| {
-        let (req, op) = request(layout, &op, &schedule, extras.as_ref())?;
+        let (req, op) = request(layout, op.as_str(), schedule.as_str(), extras.as_ref())?;
         let raw = raw_array(&env, &data)?;
         // SAFETY: no JavaScript runs during this synchronous call, so the
         // array's memory cannot be detached, shrunk or freed before

@@ -123,13 +123,14 @@ pub fn reduce_async(
     #[napi(
         ts_arg_type = "'min' | 'max' | 'nanmin' | 'nanmax' | 'minmax' | 'nanminmax' | 'ptp' | 'sum' | 'nansum' | 'prod' | 'mean' | 'nanmean' | 'var' | 'nanvar' | 'std' | 'nanstd' | 'argmin' | 'argmax' | 'nanargmin' | 'nanargmax' | 'any' | 'all' | 'countNonzero'"
     )]
-    op: String,
-    #[napi(ts_arg_type = "'auto' | 'serial' | 'mutex' | 'lockfree'")] schedule: String,
+    op: crate::array::Name,
+    #[napi(ts_arg_type = "'auto' | 'serial' | 'mutex' | 'lockfree'")] schedule: crate::array::Name,
     token: &CancelToken,
     extras: Option<crate::Extras>,
 ) -> Result<AsyncTask<ReduceTask>> {
     let checked = guard(|| {
-        let (request, op) = crate::request(layout, &op, &schedule, extras.as_ref())?;
+        let (request, op) =
+            crate::request(layout, op.as_str(), schedule.as_str(), extras.as_ref())?;
         let raw = raw_array(&env, &data)?;
         if !is_shared(&env, &raw) {
             return Err(CoreError::NotShared);
