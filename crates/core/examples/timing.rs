@@ -60,10 +60,19 @@ fn main() {
         reduce(&fv, &[0], &Max, Schedule::Auto, threads, &NEVER).unwrap();
     });
     println!("f64 arr max auto: {ms:.1} ms");
-    let ms = best_ms(|| {
-        reduce(&fv, &[0, 1], &Sum::<false>, Schedule::Auto, threads, &NEVER).unwrap();
-    });
-    println!("f64 sum all: {ms:.1} ms");
+    let ft = fv.transposed();
+    for (name, v) in [("arr", &fv), ("arr.T", &ft)] {
+        let ms = best_ms(|| {
+            reduce(v, &[0], &Sum::<false>, Schedule::Auto, threads, &NEVER).unwrap();
+        });
+        println!("f64 {name} compensated sum axis 0: {ms:.1} ms");
+    }
+    for (name, v) in [("arr", &arr), ("arr.T", &t)] {
+        let ms = best_ms(|| {
+            reduce(v, &[0], &Sum::<false>, Schedule::Auto, threads, &NEVER).unwrap();
+        });
+        println!("i64 {name} exact sum axis 0: {ms:.1} ms");
+    }
     let fo = View::new(&data, &[cols, rows], &[1, cols as isize], 0).unwrap();
     let ms = best_ms(|| {
         reduce(&fo, &[0, 1], &Max, Schedule::Auto, threads, &NEVER).unwrap();

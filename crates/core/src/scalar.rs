@@ -22,6 +22,8 @@ pub trait Scalar: Copy + Send + Sync + PartialOrd + 'static {
     fn wide_f64(acc: Self::Wide) -> f64;
     /// The exact sum of integers (0 for floats, which never use it).
     fn wide_i128(acc: Self::Wide) -> i128;
+    /// A float sum from its parts (integers never use it).
+    fn wide_from(sum: f64, err: f64) -> Self::Wide;
     fn to_f64(self) -> f64;
     /// The exact value of an integer (0 for floats, which never use it).
     fn to_i128(self) -> i128;
@@ -65,6 +67,10 @@ macro_rules! int_scalar {
                 acc
             }
             #[inline(always)]
+            fn wide_from(_sum: f64, _err: f64) -> i128 {
+                0
+            }
+            #[inline(always)]
             fn to_f64(self) -> f64 {
                 self as f64
             }
@@ -101,6 +107,10 @@ macro_rules! float_scalar {
             #[inline(always)]
             fn wide_i128(_acc: Comp) -> i128 {
                 0
+            }
+            #[inline(always)]
+            fn wide_from(sum: f64, err: f64) -> Comp {
+                Comp { sum, err }
             }
             #[inline(always)]
             fn to_f64(self) -> f64 {
