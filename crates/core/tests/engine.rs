@@ -266,6 +266,8 @@ fn a_broadcast_reduction_allocates_nothing_that_grows_with_the_broadcast() {
 }
 
 /// Raises `cancel` after `after`, then measures how long `run` goes on.
+/// The bound in the tests is loose (a loaded CI machine can deschedule a
+/// thread for tens of ms); before work-based checks these ran for seconds.
 fn stop_time(after: Duration, run: impl FnOnce(&Cancel) -> Result<(), Error> + Send) -> Duration {
     let cancel = Cancel::new();
     std::thread::scope(|s| {
@@ -309,7 +311,7 @@ fn a_raised_cancel_flag_stops_every_layout_and_schedule_quickly() {
         let took = stop_time(Duration::from_millis(30), |c| {
             reduce(&v, &[0], &Sum::<false>, s, Some(2), c).map(|_| ())
         });
-        assert!(took < Duration::from_millis(100), "{s:?}: {took:?}");
+        assert!(took < Duration::from_millis(1000), "{s:?}: {took:?}");
     }
 }
 
