@@ -302,7 +302,7 @@ fn a_raised_cancel_flag_stops_every_layout_and_schedule_quickly() {
             reduce(&v, &axes, &Sum::<false>, Schedule::Auto, Some(2), c).map(|_| ())
         });
         assert!(
-            took < Duration::from_millis(100),
+            took < Duration::from_millis(1000),
             "{shape:?} {strides:?}: {took:?}"
         );
     }
