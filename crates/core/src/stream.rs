@@ -287,9 +287,9 @@ impl<T: Plain> FileSource<'_, T> {
         })
     }
 
-    /// `read` in pieces of [`READ_PIECE`] bytes (the last one shorter) on the kernels'
-    /// pool: a copy out of the page cache is the bottleneck of a warm file,
-    /// and one thread copies slower than the memory can.
+    /// `read` in pieces of [`READ_PIECE`] bytes (the last one shorter), on
+    /// the kernels' pool: the copy out of the page cache is what bounds a
+    /// warm file, so it gets the pool's threads as the kernels do.
     fn read_parallel(
         &self,
         buf: &mut [T],
