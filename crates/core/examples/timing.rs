@@ -61,6 +61,10 @@ fn main() {
     });
     println!("f64 arr max auto: {ms:.1} ms");
     let ft = fv.transposed();
+    let ms = best_ms(|| {
+        reduce(&ft, &[0], &Max, Schedule::Auto, threads, &NEVER).unwrap();
+    });
+    println!("f64 arr.T max auto: {ms:.1} ms");
     for (name, v) in [("arr", &fv), ("arr.T", &ft)] {
         let ms = best_ms(|| {
             reduce(v, &[0], &Sum::<false>, Schedule::Auto, threads, &NEVER).unwrap();

@@ -30,35 +30,6 @@ pub trait Op<T: Scalar>: Sync + Send {
     }
 }
 
-/// Elements per piece of a run: the NaN scan re-reads a piece from L1.
-const PIECE: usize = 1024;
-
-/// The extreme of `piece` by `beats`, ignoring NaN, with eight independent
-/// lanes. LLVM does not vectorise a float max/min reduction written as one
-/// fold (it may not reorder compares without fast-math), but does vectorise
-/// these lanes: 6x faster on float64 (measured on 8 MB runs).
-#[inline(always)]
-fn lanes<T: Scalar>(start: T, piece: &[T], beats: impl Fn(T, T) -> bool) -> T {
-    let mut l = [start; 8];
-    let mut chunks = piece.chunks_exact(8);
-    for c in &mut chunks {
-        l = std::array::from_fn(|k| if beats(c[k], l[k]) { c[k] } else { l[k] });
-    }
-    l.iter()
-        .chain(chunks.remainder())
-        .fold(start, |a, &x| if beats(x, a) { x } else { a })
-}
-
-#[inline(always)]
-fn has_nan<T: Scalar>(piece: &[T]) -> bool {
-    piece.iter().fold(false, |n, &x| n | x.is_nan())
-}
-
-#[inline(always)]
-fn all_nan<T: Scalar>(piece: &[T]) -> bool {
-    piece.iter().fold(true, |n, &x| n & x.is_nan())
-}
-
 /// `x` beats `best` for a maximum. NaN beats everything (NumPy's max
 /// propagates NaN) and nothing beats a NaN, so NaN is sticky.
 #[inline(always)]
@@ -96,7 +67,7 @@ fn below_nan_start<T: Scalar>(x: T, best: T) -> bool {
 }
 
 macro_rules! extremum {
-    ($name:ident, $np:literal, $init:expr, $beats:ident, $plain:expr, $skip_nan:literal) => {
+    ($name:ident, $np:literal, $init:expr, $beats:ident, $plain:expr) => {
         pub struct $name;
         impl<T: Scalar> Op<T> for $name {
             type Acc = T;
@@ -135,58 +106,42 @@ macro_rules! extremum {
                         .iter()
                         .fold(init, |a, &x| if beats(x, a) { x } else { a });
                 }
-                let mut acc = init;
-                for piece in run.chunks(PIECE) {
-                    // For integers both scans are constant and vanish.
-                    let part = if $skip_nan {
-                        if all_nan(piece) {
-                            continue;
-                        } else {
-                            lanes(<$name as Op<T>>::init(self), piece, beats)
+                // Eight lanes in one pass, each a select by the op's own
+                // NaN-aware rule: the compiler vectorises lanes (it may not
+                // reorder one chain of float compares).
+                let mut l = [<$name as Op<T>>::init(self); 8];
+                let mut chunks = run.chunks_exact(8);
+                for c in &mut chunks {
+                    for k in 0..8 {
+                        if $beats(c[k], l[k]) {
+                            l[k] = c[k];
                         }
-                    } else if has_nan(piece) {
-                        return piece.iter().copied().find(|x| x.is_nan()).unwrap_or(acc);
-                    } else {
-                        lanes(<$name as Op<T>>::init(self), piece, beats)
-                    };
-                    acc = self.merge(acc, part);
+                    }
                 }
-                acc
+                let acc = l.into_iter().fold(init, |a, x| self.merge(a, x));
+                chunks
+                    .remainder()
+                    .iter()
+                    .fold(acc, |a, &x| self.fold(a, x, 0))
             }
         }
     };
 }
-extremum!(
-    Max,
-    "maximum",
-    T::LOWEST,
-    above_or_nan,
-    |x: T, a: T| x > a,
-    false
-);
-extremum!(
-    Min,
-    "minimum",
-    T::HIGHEST,
-    below_or_nan,
-    |x: T, a: T| x < a,
-    false
-);
+extremum!(Max, "maximum", T::LOWEST, above_or_nan, |x: T, a: T| x > a);
+extremum!(Min, "minimum", T::HIGHEST, below_or_nan, |x: T, a: T| x < a);
 extremum!(
     NanMax,
     "fmax",
     T::nan_or(T::LOWEST),
     above_nan_start,
-    |x: T, a: T| x > a || (a.is_nan() && !x.is_nan()),
-    true
+    |x: T, a: T| x > a || (a.is_nan() && !x.is_nan())
 );
 extremum!(
     NanMin,
     "fmin",
     T::nan_or(T::HIGHEST),
     below_nan_start,
-    |x: T, a: T| x < a || (a.is_nan() && !x.is_nan()),
-    true
+    |x: T, a: T| x < a || (a.is_nan() && !x.is_nan())
 );
 
 /// No index yet: the slice was empty or (NaN-skipping) held only NaN.
