@@ -91,7 +91,8 @@ import ndreduce, { max, sum, argmax, loadNpy, saveNpy, resultShape } from 'ndred
 import * as ns from 'ndreduce';
 process.on('warning', (w) => { console.error(`unexpected warning: ${w.message}`); process.exit(1); });
 const x = { data: new Float64Array([1, 5, 3, 4, 2, 6]), shape: [2, 3] };
-assert.deepEqual(max(x), new Float64Array([4, 5, 6]));
+assert.deepEqual(max(x, { axis: 0 }), new Float64Array([4, 5, 6]));
+assert.equal(max(x), 6, 'every axis by default, as NumPy');
 assert.equal(sum(x, { axis: null }), 21);
 assert.deepEqual(argmax(x, { axis: 1 }), new Float64Array([1, 2]));
 assert.deepEqual(resultShape(x, { axis: 1 }), [2]);
@@ -125,12 +126,13 @@ cat >use.ts <<'EOF'
 import { max, sum, maxAsync, loadNpy } from 'ndreduce';
 import type { NdArrayLike, Axis } from 'ndreduce';
 const x = { data: new BigInt64Array([1n, 5n, 3n, 4n, 2n, 6n]), shape: [2, 3] };
-const m: BigInt64Array = max(x);
+const m: BigInt64Array = max(x, { axis: 0 });
+const top: bigint = max(x);
 const s: bigint = sum({ data: new Int32Array([1, 2]), shape: [2] }, { axis: null });
 const axis: Axis = [0, 1];
 const view: NdArrayLike = loadNpy('f.npy');
-void maxAsync(x).then((r: BigInt64Array) => r.length);
-export { m, s, axis, view };
+void maxAsync(x, { axis: 0 }).then((r: BigInt64Array) => r.length);
+export { m, top, s, axis, view };
 EOF
 for module in nodenext commonjs; do
   resolution=$([ $module = nodenext ] && echo nodenext || echo node10)
@@ -162,7 +164,7 @@ rm -rf "node_modules/ndreduce-$target"
 node -e '
   const { max, sum } = require("ndreduce");
   const x = { data: new Float64Array([1, 5, 3, 4, 2, 6]), shape: [2, 3] };
-  if (String(max(x)) !== "4,5,6" || sum(x, { axis: null }) !== 21) process.exit(1);
+  if (String(max(x, { axis: 0 })) !== "4,5,6" || sum(x, { axis: null }) !== 21) process.exit(1);
   max(x, { axis: 1 });
 ' 2>"$work/fallback.txt" || { cat "$work/fallback.txt"; fail "the js fallback gave a wrong answer"; }
 cat "$work/fallback.txt"
