@@ -2,6 +2,8 @@
 // loops again, and float sums made exact (BigInt multiples of 2^-1074,
 // rounded once to the nearest double), so that compensated sums are
 // measured against the true answer.
+import assert from 'node:assert/strict';
+
 import { sumCtorOf } from '../src/dtypes';
 import type { Dtype, NumericArray } from '../src/dtypes';
 import type { Reduction } from '../src/index';
@@ -56,6 +58,8 @@ function slices(view: ViewNd, axes: readonly number[]): Value[][] {
   const kept = view.shape.reduce((n, d, k) => (axes.includes(k) ? n : n * d), 1);
   for (let o = 0; o < kept; o++) out.push([]);
   forEachReduced(view, axes, (o, at) => out[o].push(data[at]));
+  const reduced = view.shape.reduce((n, d, k) => (axes.includes(k) ? n * d : n), 1);
+  assert.ok(out.every((s) => s.length === reduced), 'oracle: every output position folds the whole reduced extent');
   return out;
 }
 

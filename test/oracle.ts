@@ -2,6 +2,8 @@
 // clever. No production code imports it. Results of `referenceReduce` have
 // the addon's raw form: kept axes flattened in C order; `minmax` gives n
 // minimums then n maximums.
+import assert from 'node:assert/strict';
+
 import { sumCtorOf } from '../src/dtypes';
 import type { Dtype, NumericArray } from '../src/dtypes';
 import { finish } from '../src/engine';
@@ -34,7 +36,13 @@ export function forEachReduced(view: ViewNd, axes: readonly number[], visit: (ou
   for (let out = 0; out < outCount; out++) {
     const base = keptAt.next();
     const redAt = odometer(redShape, redStrides, base);
-    for (let index = 0; index < redCount; index++) visit(out, redAt.next(), index);
+    for (let index = 0; index < redCount; index++) {
+      const at = redAt.next();
+      // A view the validator let through must address only its data; an
+      // oracle reading past it would compare against undefined.
+      assert.ok(at >= 0 && at < view.data.length, `oracle: element ${at} is outside data of length ${view.data.length}`);
+      visit(out, at, index);
+    }
   }
 }
 

@@ -109,11 +109,11 @@ macro_rules! plain {
 plain!(i8, u8, i16, u16, i32, u32, i64, u64, f32, f64);
 
 fn bytes_of<T: Plain>(v: &mut [T]) -> &mut [u8] {
-    // SAFETY: `Plain` is implemented only for primitive integers and floats
-    // (above, and nowhere else: the trait is private). They have no padding
-    // and every bit pattern is a valid value, so their memory may be viewed
-    // and written as bytes; the length is exactly the slice's size, and u8
-    // needs no alignment. The borrow of `v` is held for the result's life.
+    // `Plain` is implemented only for primitive integers and floats (above,
+    // and nowhere else: the trait is private); the borrow of `v` is held
+    // for the result's life.
+    // SAFETY: those types have no padding and every bit pattern is a valid
+    // value; the length is exactly the slice's size; u8 needs no alignment.
     unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<u8>(), std::mem::size_of_val(v)) }
 }
 
