@@ -23,7 +23,8 @@ export interface CancelTokenLike {
 }
 
 export interface Addon {
-  reduce(data: NumericArray, layout: Float64Array, op: Op, schedule: Strategy, extras?: Extras): NumericArray;
+  /** With `out`, the result is written there and `null` returned. */
+  reduce(data: NumericArray, layout: Float64Array, op: Op, schedule: Strategy, extras?: Extras, out?: NumericArray): NumericArray | null;
   /** `data` must lie on a SharedArrayBuffer (the addon refuses anything else). */
   reduceAsync(data: NumericArray, layout: Float64Array, op: Op, schedule: Strategy, token: CancelTokenLike, extras?: Extras): Promise<NumericArray>;
   CancelToken: new () => CancelTokenLike;

@@ -18,7 +18,11 @@ export function compute(c: Call): NumericArray {
   if (empty) return empty;
   if (c.backend === 'wasm') return wasmMax(c);
   const native = c.backend === 'native' ? addon() : undefined;
-  if (native) return native.reduce(c.data, layoutOf(c, c.offset, true), c.op, c.schedule, c.extras);
+  if (native) {
+    // With `out`, the addon writes into the caller's memory: no result buffer.
+    const raw = native.reduce(c.data, layoutOf(c, c.offset, true), c.op, c.schedule, c.extras, c.outView);
+    return raw ?? (c.outView as NumericArray);
+  }
   return jsReduce(c.data, layoutOf(c, c.offset, true), c.op, c.schedule, undefined, c.extras);
 }
 

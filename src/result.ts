@@ -38,12 +38,12 @@ export function finish(c: Call, raw: NumericArray): unknown {
     values = new Uint8ClampedArray(raw.buffer, raw.byteOffset, raw.length);
   }
   if (c.initial !== undefined) foldInitial(c, values as unknown as Values);
-  if (c.outView) {
+  if (c.outView && raw !== c.outView) {
     // The caller's memory, through the view taken when the call was checked.
     if (lengthOf(c.outView) !== c.kept) throw ndError(TypeError, CODES.DETACHED, 'options.out was detached, transferred or shrunk during the call');
     copyInto(c.outView, values, 0);
-    values = c.out as NumericArray;
   }
+  if (c.out) values = c.out;
   const first = (a: NumericArray): unknown => {
     const v = (a as unknown as Values)[0];
     return c.reduction === 'any' || c.reduction === 'all' ? v !== 0 : v;

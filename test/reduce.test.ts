@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 
+import * as ix from '../src/index';
 import { argmax, argmin, max, min, minmax, nanmax, nanmin, prod, resultShape, sum } from '../src/index';
 import type { Axis, Reduction } from '../src/index';
 import { addon } from '../src/addon';
@@ -233,5 +234,47 @@ test('floats: one NaN or one extreme at every edge position of assorted lengths'
         }
       }
     }
+  }
+});
+
+test('out: every reduction writes the same values into a caller array as it returns, on both backends', () => {
+  const fns: Record<string, (x: never, o?: never) => unknown> = {
+    max: ix.max, min: ix.min, nanmax: ix.nanmax, nanmin: ix.nanmin, ptp: ix.ptp, sum: ix.sum, nansum: ix.nansum, prod: ix.prod,
+    mean: ix.mean, nanmean: ix.nanmean, variance: ix.variance, std: ix.std, argmax: ix.argmax, argmin: ix.argmin,
+    any: ix.any, all: ix.all, countNonzero: ix.countNonzero,
+  };
+  for (const backend of ENGINES) for (const dtype of DTYPES) for (const layout of LAYOUTS.filter((l) => !l.big)) {
+    const x = viewOf(fillValues(dtype, layout.size, 5, false), layout);
+    for (const axis of axesFor(layout.shape.length)) {
+      if (axis === null) continue;
+      for (const [name, fn] of Object.entries(fns)) {
+        const where: string = `${backend} ${dtype.name} ${layout.name} ${name} axis ${label(axis)}`;
+        const plain = outcome(() => fn(x as never, { axis, backend } as never));
+        if (plain.error) continue;
+        const want = plain.value as ArrayLike<number | bigint> & { constructor: new (n: number) => ArrayLike<number | bigint> };
+        const out = new want.constructor(want.length);
+        const got = fn(x as never, { axis, backend, out } as never);
+        assert.equal(got, out, `${where}: out is returned`);
+        assert.deepEqual(Array.from(out), Array.from(want), where);
+      }
+    }
+  }
+});
+
+test('out may share the input\'s memory: the result is computed before it is written', () => {
+  for (const backend of ENGINES) {
+    const data = new Float64Array([1, 5, 3, 4, 2, 6]);
+    // out is the input's first row: max along axis 0 overwrites what it reads.
+    const row = data.subarray(0, 3);
+    assert.equal(max({ data, shape: [2, 3] }, { axis: 0, out: row, backend }), row);
+    assert.deepEqual(Array.from(data), [4, 5, 6, 4, 2, 6], backend);
+    const ints = new Int32Array([7, 1, 9, 3]);
+    const into = new Int32Array(ints.buffer, 4, 2);
+    min({ data: ints, shape: [2, 2] }, { axis: 0, out: into, backend });
+    assert.deepEqual(Array.from(ints), [7, 7, 1, 3], backend);
+    // A reduction converted from accumulators (mean), into the last row.
+    const f = new Float64Array([1, 2, 3, 5]);
+    ix.mean({ data: f, shape: [2, 2] }, { axis: 0, out: f.subarray(2), backend });
+    assert.deepEqual(Array.from(f), [1, 2, 2, 3.5], backend);
   }
 });

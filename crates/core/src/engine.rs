@@ -303,9 +303,31 @@ pub fn reduce<T: Scalar, O: Op<T>>(
     threads: Option<usize>,
     cancel: &Cancel,
 ) -> Result<Vec<O::Acc>, Error> {
+    // The view's element count fits a usize (`View::new`), so this does too.
+    let kept: usize = (0..view.shape().len())
+        .filter(|a| !axes.contains(a))
+        .map(|a| view.shape()[a])
+        .product();
+    let mut out = try_filled(kept, op.init())?;
+    reduce_into(view, axes, op, schedule, threads, cancel, &mut out)?;
+    Ok(out)
+}
+
+/// [`reduce`] into a caller's slice of exactly one accumulator per kept
+/// position (anything else is an error), so that a binding can write a
+/// result straight into memory its caller already holds.
+pub fn reduce_into<T: Scalar, O: Op<T>>(
+    view: &View<T>,
+    axes: &[usize],
+    op: &O,
+    schedule: Schedule,
+    threads: Option<usize>,
+    cancel: &Cancel,
+    out: &mut [O::Acc],
+) -> Result<(), Error> {
     crate::pool::check_threads(threads)?;
     if schedule != Schedule::Auto {
-        return article(view, axes, op, schedule, threads, cancel);
+        return article(view, axes, op, schedule, threads, cancel, out);
     }
     let freedom = Freedom {
         order_free: O::ORDER_FREE,
@@ -315,9 +337,10 @@ pub fn reduce<T: Scalar, O: Op<T>>(
     if p.reduced_len == 0 && !O::HAS_IDENTITY {
         return Err(Error::ZeroSize { op: O::NAME });
     }
-    let mut out = try_filled(p.out_len, op.init())?;
+    fits(out.len(), p.out_len)?;
+    out.fill(op.init());
     if p.out_len == 0 || p.reduced_len == 0 {
-        return Ok(out);
+        return Ok(());
     }
     let data = view.data();
     let unit = Dim { len: 1, stride: 0 };
@@ -399,8 +422,18 @@ pub fn reduce<T: Scalar, O: Op<T>>(
     } else {
         run_with_threads(threads, work)??;
     }
-    cancel.check()?;
-    Ok(out)
+    cancel.check()
+}
+
+/// An output slice must hold exactly the kept positions.
+fn fits(len: usize, kept: usize) -> Result<(), Error> {
+    if len == kept {
+        return Ok(());
+    }
+    Err(Error::BadArray {
+        field: "out",
+        value: format!("{len} elements where the result has {kept}"),
+    })
 }
 
 /// An output slice that several threads write at once, each at indices no
@@ -448,7 +481,8 @@ fn article<T: Scalar, O: Op<T>>(
     schedule: Schedule,
     threads: Option<usize>,
     cancel: &Cancel,
-) -> Result<Vec<O::Acc>, Error> {
+    out: &mut [O::Acc],
+) -> Result<(), Error> {
     if view.shape().len() != 2 || axes.len() != 1 || axes[0] > 1 {
         return Err(Error::BadOption {
             field: "schedule",
@@ -468,9 +502,10 @@ fn article<T: Scalar, O: Op<T>>(
     if lane.len == 0 && !O::HAS_IDENTITY {
         return Err(Error::ZeroSize { op: O::NAME });
     }
-    let mut out = try_filled(kept.len, op.init())?;
+    fits(out.len(), kept.len)?;
+    out.fill(op.init());
     if lane.len == 0 || kept.len == 0 {
-        return Ok(out);
+        return Ok(());
     }
     let data = view.data();
     let fold_lane = |j: usize| -> O::Acc {
@@ -516,10 +551,9 @@ fn article<T: Scalar, O: Op<T>>(
                     shared.lock().unwrap_or_else(|e| e.into_inner())[j] = m;
                 })
             })?;
-            out = shared.into_inner().unwrap_or_else(|e| e.into_inner());
         }
         Schedule::Lockfree => {
-            let writer = DisjointSlice::new(&mut out);
+            let writer = DisjointSlice::new(out);
             run_with_threads(threads, || {
                 (0..kept.len).into_par_iter().for_each(|j| {
                     if cancel.is_cancelled() {
@@ -533,6 +567,5 @@ fn article<T: Scalar, O: Op<T>>(
             })?;
         }
     }
-    cancel.check()?;
-    Ok(out)
+    cancel.check()
 }

@@ -2,7 +2,7 @@
 //! array element types, the op by name, results in their documented types.
 
 use crate::cancel::Cancel;
-use crate::engine::{reduce, Schedule};
+use crate::engine::{reduce, reduce_into, Schedule};
 use crate::error::Error;
 use crate::ops::{
     ArgMax, ArgMin, CountNonzero, CountSum, FloatProd, Max, Min, MinMax, NanArgMax, NanArgMin,
@@ -110,6 +110,70 @@ pub enum Output {
     U64(Vec<u64>),
     F32(Vec<f32>),
     F64(Vec<f64>),
+}
+
+/// A caller's memory for a result: the elements of the result's type.
+#[derive(Debug)]
+pub enum Dest<'a> {
+    I8(&'a mut [i8]),
+    U8(&'a mut [u8]),
+    I16(&'a mut [i16]),
+    U16(&'a mut [u16]),
+    I32(&'a mut [i32]),
+    U32(&'a mut [u32]),
+    I64(&'a mut [i64]),
+    U64(&'a mut [u64]),
+    F32(&'a mut [f32]),
+    F64(&'a mut [f64]),
+}
+
+impl Output {
+    /// Copies the result into `dest`, which must have its type and length.
+    pub fn copy_into(&self, dest: Dest) -> Result<(), Error> {
+        fn copy<T: Copy>(from: &[T], to: &mut [T]) -> Result<(), Error> {
+            if from.len() != to.len() {
+                return Err(Error::BadArray {
+                    field: "out",
+                    value: format!("{} elements where the result has {}", to.len(), from.len()),
+                });
+            }
+            to.copy_from_slice(from);
+            Ok(())
+        }
+        match (self, dest) {
+            (Output::I8(f), Dest::I8(t)) => copy(f, t),
+            (Output::U8(f), Dest::U8(t)) => copy(f, t),
+            (Output::I16(f), Dest::I16(t)) => copy(f, t),
+            (Output::U16(f), Dest::U16(t)) => copy(f, t),
+            (Output::I32(f), Dest::I32(t)) => copy(f, t),
+            (Output::U32(f), Dest::U32(t)) => copy(f, t),
+            (Output::I64(f), Dest::I64(t)) => copy(f, t),
+            (Output::U64(f), Dest::U64(t)) => copy(f, t),
+            (Output::F32(f), Dest::F32(t)) => copy(f, t),
+            (Output::F64(f), Dest::F64(t)) => copy(f, t),
+            (_, dest) => Err(Error::BadArray {
+                field: "out",
+                value: format!("{} (not the result's element type)", dest.type_name()),
+            }),
+        }
+    }
+}
+
+impl Dest<'_> {
+    fn type_name(&self) -> &'static str {
+        match self {
+            Dest::I8(_) => "an int8 array",
+            Dest::U8(_) => "a uint8 array",
+            Dest::I16(_) => "an int16 array",
+            Dest::U16(_) => "a uint16 array",
+            Dest::I32(_) => "an int32 array",
+            Dest::U32(_) => "a uint32 array",
+            Dest::I64(_) => "an int64 array",
+            Dest::U64(_) => "a uint64 array",
+            Dest::F32(_) => "a float32 array",
+            Dest::F64(_) => "a float64 array",
+        }
+    }
 }
 
 /// Where the data is and how to reduce it: the plain numbers of a
@@ -381,6 +445,53 @@ fn in_memory<T: Typed>(
         op,
         cancel,
     )
+}
+
+/// [`reduce_data`] written into `dest`, the caller's memory, which must
+/// have the result's type and length. The extremes, whose accumulators
+/// are their results, are folded straight into it; other reductions are
+/// converted from their accumulators and copied.
+pub fn reduce_data_into(
+    data: Data,
+    request: &Request,
+    op: Reduction,
+    cancel: &Cancel,
+    dest: Dest,
+) -> Result<(), Error> {
+    fn direct<T: Scalar>(
+        d: &[T],
+        r: &Request,
+        op: Reduction,
+        c: &Cancel,
+        out: &mut [T],
+    ) -> Result<(), Error> {
+        let v = View::new(d, &r.shape, &r.strides, r.offset)?;
+        let (a, s, t) = (&r.axes[..], r.schedule, r.threads);
+        match op {
+            Reduction::Min => reduce_into(&v, a, &Min, s, t, c, out),
+            Reduction::Max => reduce_into(&v, a, &Max, s, t, c, out),
+            Reduction::NanMin => reduce_into(&v, a, &NanMin, s, t, c, out),
+            _ => reduce_into(&v, a, &NanMax, s, t, c, out),
+        }
+    }
+    let extreme = matches!(
+        op,
+        Reduction::Min | Reduction::Max | Reduction::NanMin | Reduction::NanMax
+    );
+    let (r, c) = (request, cancel);
+    match (data, dest) {
+        (Data::I8(d), Dest::I8(o)) if extreme => direct(d, r, op, c, o),
+        (Data::U8(d), Dest::U8(o)) if extreme => direct(d, r, op, c, o),
+        (Data::I16(d), Dest::I16(o)) if extreme => direct(d, r, op, c, o),
+        (Data::U16(d), Dest::U16(o)) if extreme => direct(d, r, op, c, o),
+        (Data::I32(d), Dest::I32(o)) if extreme => direct(d, r, op, c, o),
+        (Data::U32(d), Dest::U32(o)) if extreme => direct(d, r, op, c, o),
+        (Data::I64(d), Dest::I64(o)) if extreme => direct(d, r, op, c, o),
+        (Data::U64(d), Dest::U64(o)) if extreme => direct(d, r, op, c, o),
+        (Data::F32(d), Dest::F32(o)) if extreme => direct(d, r, op, c, o),
+        (Data::F64(d), Dest::F64(o)) if extreme => direct(d, r, op, c, o),
+        (data, dest) => reduce_data(data, r, op, c)?.copy_into(dest),
+    }
 }
 
 /// Reduces `data` as `request` says with `op`, checking the view against

@@ -8,7 +8,7 @@ use ndreduce_core::ops::{
     ArgMax, ArgMin, CountNonzero, Max, Min, MinMax, Moments, NanArgMax, NanMax, Op, Prod, Sum,
     Truth, Var, NO_INDEX,
 };
-use ndreduce_core::reductions::{reduce_data, Data, Output, Reduction, Request};
+use ndreduce_core::reductions::{reduce_data, reduce_data_into, Data, Dest, Output, Reduction, Request};
 use ndreduce_core::{Cancel, Error, Scalar, View, NEVER};
 use proptest::prelude::{prop_assert_eq, proptest, ProptestConfig, Strategy as _};
 
@@ -481,4 +481,47 @@ fn numpy_edge_rules_for_the_new_reductions() {
         Ok(Reduction::CountNonzero)
     );
     assert!("count_nonzero".parse::<Reduction>().is_err());
+}
+
+#[test]
+fn results_written_into_a_callers_slice_equal_the_allocated_ones() {
+    let data: Vec<f64> = (0..60).map(|i| ((i * 37) % 23) as f64 - 7.5).collect();
+    for axes in [vec![0], vec![1], vec![0, 2], vec![]] {
+        let mut r = request(&[3, 4, 5], &axes);
+        let kept: usize = (0..3).filter(|a| !axes.contains(a)).map(|a| r.shape[a]).product();
+        for schedule in [Schedule::Auto, Schedule::Serial, Schedule::Mutex, Schedule::Lockfree] {
+            r.schedule = schedule;
+            for op in [Reduction::Max, Reduction::NanMin, Reduction::Sum, Reduction::Std] {
+                let want = reduce_data(Data::F64(&data), &r, op, &NEVER);
+                let mut out = vec![f64::NAN; kept];
+                let got = reduce_data_into(Data::F64(&data), &r, op, &NEVER, Dest::F64(&mut out));
+                match want {
+                    Ok(w) => {
+                        assert_eq!(got, Ok(()), "{op:?} {axes:?} {schedule:?}");
+                        assert_eq!(w, Output::F64(out), "{op:?} {axes:?} {schedule:?}");
+                    }
+                    // The article's schedules refuse anything but one axis of a 2-D view.
+                    Err(e) => assert_eq!(got, Err(e)),
+                }
+            }
+        }
+    }
+    // The wrong length or element type is an error naming `out`, never a partial write.
+    let r = request(&[3, 4, 5], &[0]);
+    let mut short = vec![0.0f64; 19];
+    let mut ints = vec![0i64; 20];
+    for (op, dest) in [
+        (Reduction::Max, Dest::F64(&mut short)),
+        (Reduction::Max, Dest::I64(&mut ints)),
+    ] {
+        assert!(matches!(
+            reduce_data_into(Data::F64(&data), &r, op, &NEVER, dest),
+            Err(Error::BadArray { field: "out", .. })
+        ));
+    }
+    let mut sum = vec![0.0f64; 19];
+    assert!(matches!(
+        reduce_data_into(Data::F64(&data), &r, Reduction::Sum, &NEVER, Dest::F64(&mut sum)),
+        Err(Error::BadArray { field: "out", .. })
+    ));
 }

@@ -3,7 +3,7 @@
 
 use napi::bindgen_prelude::*;
 use napi::sys;
-use ndreduce_core::reductions::{Data, Output};
+use ndreduce_core::reductions::{Data, Dest, Output};
 use ndreduce_core::Error;
 
 /// A typed array's element kind and memory, as Node reports them.
@@ -32,10 +32,14 @@ fn describe(env: sys::napi_env, value: sys::napi_value) -> String {
 
 /// Reads what Node knows of `value` (never a property a caller can
 /// override), or a `TypeError` when it is not a numeric typed array.
-pub(crate) fn raw_array(env: &Env, value: &Unknown) -> std::result::Result<RawArray, Error> {
+pub(crate) fn raw_array(
+    env: &Env,
+    value: &Unknown,
+    field: &'static str,
+) -> std::result::Result<RawArray, Error> {
     let (env, value) = (env.raw(), value.raw());
     let bad = || Error::BadArray {
-        field: "data",
+        field,
         value: describe(env, value),
     };
     let mut is_typed = false;
@@ -163,6 +167,72 @@ unsafe fn elements<'a, T>(ptr: *const u8, len: usize) -> std::result::Result<&'a
     // SAFETY: non-null and aligned (checked above); length and validity
     // from the caller.
     Ok(unsafe { std::slice::from_raw_parts(ptr as *const T, len) })
+}
+
+/// Views `len` elements of `T` at `ptr` for writing.
+///
+/// # Safety
+/// `ptr` must point to `len` initialised `T`s valid for `'a` that nothing
+/// else reads or writes meanwhile.
+unsafe fn elements_mut<'a, T>(ptr: *mut u8, len: usize) -> std::result::Result<&'a mut [T], Error> {
+    if len == 0 {
+        return Ok(&mut []);
+    }
+    if ptr.is_null() || !(ptr as usize).is_multiple_of(std::mem::align_of::<T>()) {
+        return Err(Error::BadArray {
+            field: "out",
+            value: "a misaligned or detached view".into(),
+        });
+    }
+    // SAFETY: non-null and aligned (checked above); length, validity and
+    // exclusive use from the caller.
+    Ok(unsafe { std::slice::from_raw_parts_mut(ptr as *mut T, len) })
+}
+
+impl RawArray {
+    fn bytes(&self) -> std::ops::Range<usize> {
+        let start = self.ptr as usize;
+        start..start + self.len * element_size(self.kind)
+    }
+
+    /// Whether the two arrays share any byte of memory.
+    pub(crate) fn overlaps(&self, other: &RawArray) -> bool {
+        let (a, b) = (self.bytes(), other.bytes());
+        !a.is_empty() && !b.is_empty() && a.start < b.end && b.start < a.end
+    }
+}
+
+/// A typed array's elements as the destination of a result.
+///
+/// # Safety
+/// As [`data`], and no other reference to this memory (the input
+/// included) may be alive while the result lives.
+pub(crate) unsafe fn dest<'a>(raw: &RawArray) -> std::result::Result<Dest<'a>, Error> {
+    let (p, n) = (raw.ptr as *mut u8, raw.len);
+    // SAFETY: in every arm, Node reports `n` elements of this kind at `p`;
+    // validity and exclusive use are the caller's contract.
+    unsafe {
+        Ok(match raw.kind {
+            sys::TypedarrayType::int8_array => Dest::I8(elements_mut(p, n)?),
+            sys::TypedarrayType::uint8_array | sys::TypedarrayType::uint8_clamped_array => {
+                Dest::U8(elements_mut(p, n)?)
+            }
+            sys::TypedarrayType::int16_array => Dest::I16(elements_mut(p, n)?),
+            sys::TypedarrayType::uint16_array => Dest::U16(elements_mut(p, n)?),
+            sys::TypedarrayType::int32_array => Dest::I32(elements_mut(p, n)?),
+            sys::TypedarrayType::uint32_array => Dest::U32(elements_mut(p, n)?),
+            sys::TypedarrayType::float32_array => Dest::F32(elements_mut(p, n)?),
+            sys::TypedarrayType::float64_array => Dest::F64(elements_mut(p, n)?),
+            9 => Dest::I64(elements_mut(p, n)?),
+            10 => Dest::U64(elements_mut(p, n)?),
+            _ => {
+                return Err(Error::BadArray {
+                    field: "out",
+                    value: "an unsupported typed array".into(),
+                })
+            }
+        })
+    }
 }
 
 /// The elements of a typed array, borrowed.

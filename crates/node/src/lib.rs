@@ -9,7 +9,7 @@ mod task;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use ndreduce_core::reductions::{reduce_data, Reduction, Request};
+use ndreduce_core::reductions::{reduce_data, reduce_data_into, Reduction, Request};
 use ndreduce_core::{count_from_f64, Schedule, NEVER};
 
 use crate::array::{raw_array, Js};
@@ -60,9 +60,11 @@ pub(crate) fn request(
 }
 
 /// Reduces any numeric typed array, read in place. `layout` is
-/// `[threads, offset, ndim, shape.., strides.., naxes, axes..]`.
+/// `[threads, offset, ndim, shape.., strides.., naxes, axes..]`. With
+/// `out` (a typed array of the result's type and length) the result is
+/// written there and `null` returned: no result buffer is allocated.
 #[napi(
-    ts_return_type = "Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array"
+    ts_return_type = "Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array | null"
 )]
 pub fn reduce(
     env: Env,
@@ -74,17 +76,36 @@ pub fn reduce(
     op: crate::array::Name,
     #[napi(ts_arg_type = "'auto' | 'serial' | 'mutex' | 'lockfree'")] schedule: crate::array::Name,
     extras: Option<Extras>,
-) -> Result<Js> {
+    #[napi(ts_arg_type = "ArrayBufferView")] out: Option<Unknown>,
+) -> Result<Option<Js>> {
     guard(|| {
         let (req, op) = request(layout, op.as_str(), schedule.as_str(), extras.as_ref())?;
-        let raw = raw_array(&env, &data)?;
-        // SAFETY: no JavaScript runs during this synchronous call, so the
-        // array's memory cannot be detached, shrunk or freed before
-        // `reduce_data` returns.
-        let data = unsafe { array::data(&raw)? };
-        reduce_data(data, &req, op, &NEVER)
+        let raw = raw_array(&env, &data, "data")?;
+        let Some(out) = out else {
+            // SAFETY: no JavaScript runs during this synchronous call, so
+            // the array's memory cannot be detached, shrunk or freed before
+            // `reduce_data` returns.
+            let data = unsafe { array::data(&raw)? };
+            return reduce_data(data, &req, op, &NEVER).map(Some);
+        };
+        let target = raw_array(&env, &out, "out")?;
+        if target.overlaps(&raw) {
+            // Results computed first and copied, so that the input is no
+            // longer borrowed when its memory is written.
+            // SAFETY: as above; this borrow of the input ends with the call.
+            let result = reduce_data(unsafe { array::data(&raw)? }, &req, op, &NEVER)?;
+            // SAFETY: as above, and nothing else borrows `out`'s memory now.
+            result.copy_into(unsafe { array::dest(&target)? })?;
+        } else {
+            // SAFETY: as above for both arrays; they share no byte (checked
+            // just now), so the input's borrow and the output's exclusive
+            // one do not alias.
+            let (data, dest) = unsafe { (array::data(&raw)?, array::dest(&target)?) };
+            reduce_data_into(data, &req, op, &NEVER, dest)?;
+        }
+        Ok(None)
     })
-    .map(Js)
+    .map(|r| r.map(Js))
     .map_err(|e| to_js(&env, &e))
 }
 

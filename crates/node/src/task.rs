@@ -131,7 +131,7 @@ pub fn reduce_async(
     let checked = guard(|| {
         let (request, op) =
             crate::request(layout, op.as_str(), schedule.as_str(), extras.as_ref())?;
-        let raw = raw_array(&env, &data)?;
+        let raw = raw_array(&env, &data, "data")?;
         if !is_shared(&env, &raw) {
             return Err(CoreError::NotShared);
         }
@@ -185,7 +185,7 @@ pub fn prefault(
     #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
 ) -> Result<AsyncTask<Prefault>> {
     let raw = guard(|| {
-        let raw = raw_array(&env, &data)?;
+        let raw = raw_array(&env, &data, "data")?;
         if !is_shared(&env, &raw) {
             return Err(CoreError::NotShared);
         }
