@@ -83,7 +83,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   if (o.small) {
     const threads = o.threads?.[0];
     const { records, failures, skipped } = smallBench(o.seed, threads, say);
-    say(`\nmax on a 10 x 10 array, per call (${m.cpu}, ${m.cores} cores, Node ${m.node})\n\n${smallTable(records)}`);
+    say(`\nreductions of a 10 x 10 array, per call (${m.cpu}, ${m.cores} cores, Node ${m.node})\n\n${smallTable(records)}`);
     failures.forEach((f) => say(`MISMATCH: ${f}`));
     if (o.json) fs.writeFileSync(o.json, JSON.stringify({ command, machine: { ...m, loadavg_end: os.loadavg()[0] }, small: records, skipped }, null, 2) + '\n');
     return failures.length ? 1 : 0;

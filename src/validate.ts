@@ -58,15 +58,26 @@ export function describe(value: unknown): string {
   return 'an object';
 }
 
-/** Reads `obj[key]`; a throwing getter or Proxy trap becomes a TypeError
+/** The name of `owner`'s entry `key` in messages (`x.shape`, `x.shape[1]`),
+ * built only when a message needs it: a small call reads a dozen fields. */
+const fieldOf = (owner: string, key: string | number) => (typeof key === 'number' ? `${owner}[${key}]` : `${owner}.${key}`);
+
+/** Reads `owner`'s `obj[key]`; a throwing getter or Proxy trap becomes a TypeError
  * with `code` (one of ours, such as a freed wasm array's, passes through). */
-export function read(obj: object, key: PropertyKey, field: string, code: Code): unknown {
+export function read(obj: object, key: string | number, owner: string, code: Code): unknown {
   try {
     return (obj as Record<PropertyKey, unknown>)[key];
   } catch (cause) {
     if (hasCode(cause)) throw cause;
-    throw ndError(TypeError, code, `${field} could not be read: ${(cause as Error)?.message ?? String(cause)}`, cause);
+    throw ndError(TypeError, code, `${fieldOf(owner, key)} could not be read: ${(cause as Error)?.message ?? String(cause)}`, cause);
   }
+}
+
+/** A safe integer of at least `min` that is entry `k` of the list `owner`. */
+function entry(value: unknown, owner: string, k: number, min: number): number {
+  // Checked inline first, so that the field's name is built only for an error.
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= min) return value + 0;
+  return integer(value, fieldOf(owner, k), min);
 }
 
 /** A safe integer of at least `min` (`-0` is 0, as scijs's `step(-1)` makes). */
@@ -88,7 +99,7 @@ export function list(value: unknown, field: string, code: Code, most = MAX_NDIM)
     throw ndError(TypeError, code, `${field} could not be read: ${(cause as Error)?.message}`, cause);
   }
   let length: unknown;
-  if (isArray) length = read(value as object, 'length', `${field}.length`, code);
+  if (isArray) length = read(value as object, 'length', field, code);
   else if (typedArrayTag(value) !== undefined) length = lengthOf(value as NumericArray);
   else throw ndError(TypeError, code, `${field} must be a list of integers, got ${describe(value)}`);
   if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
@@ -106,7 +117,7 @@ export function list(value: unknown, field: string, code: Code, most = MAX_NDIM)
       }
     }
     if (!present) throw ndError(TypeError, code, `${field}[${k}] is a hole (an empty slot of a sparse array); give every entry`);
-    out[k] = read(value as object, k, `${field}[${k}]`, code);
+    out[k] = read(value as object, k, field, code);
   }
   return out;
 }
@@ -143,10 +154,16 @@ export function addressRange(offset: number, shape: readonly number[], strides: 
 export function cStrides(shape: readonly number[]): number[] {
   // An empty array addresses nothing, and the products of its other
   // lengths may pass 2^53: any valid strides will do, so zeros.
-  const strides = new Array<number>(shape.length).fill(0);
-  if (shape.includes(0)) return strides;
+  const n = shape.length;
+  const strides: number[] = [];
+  let empty = false;
+  for (let k = 0; k < n; k++) {
+    strides.push(0);
+    if (shape[k] === 0) empty = true;
+  }
+  if (empty) return strides;
   let step = 1;
-  for (let k = shape.length - 1; k >= 0; k--) {
+  for (let k = n - 1; k >= 0; k--) {
     strides[k] = step;
     step *= shape[k];
   }
@@ -195,27 +212,28 @@ function wholeArray(typed: NumericArray, dtype: Dtype, rewrap: boolean): View {
  * A bare typed array is 1-D; a (nested) list is copied (src/lists.ts). */
 export function readView(x: unknown, _fn = 'max', [minNdim, maxNdim] = [1, MAX_NDIM], rewrap = true): View {
   if (x === null || typeof x !== 'object') throw notAnArray(x);
-  const bare = dtypeOf(x);
+  const tag = typedArrayTag(x);
+  const bare = tag === undefined ? undefined : dtypeOf(x);
   if (bare) return wholeArray(x as NumericArray, bare, rewrap);
   if (isArray(x)) {
     const { data, shape } = listArray(x);
     const dtype = dtypeOf(data) as Dtype;
     return { data, dtype, shared: false, shape, strides: cStrides(shape), offset: 0, count: lengthOf(data) };
   }
-  if (typedArrayTag(x) !== undefined) throw notAnArray(x);
-  const raw = read(x, 'data', 'x.data', CODES.BAD_ARRAY);
+  if (tag !== undefined) throw notAnArray(x);
+  const raw = read(x, 'data', 'x', CODES.BAD_ARRAY);
   const dtype = dtypeOf(raw);
   if (!dtype) {
     const hint = isArray(raw) ? ' (make one: Float64Array.from(list))' : '';
     throw ndError(TypeError, CODES.BAD_ARRAY, `x.data must be a numeric typed array (${DTYPE_NAMES}), got ${describe(raw)}${hint}`);
   }
-  const shapeList = list(read(x, 'shape', 'x.shape', CODES.BAD_ARRAY), 'x.shape', CODES.BAD_ARRAY, maxNdim);
+  const shapeList = list(read(x, 'shape', 'x', CODES.BAD_ARRAY), 'x.shape', CODES.BAD_ARRAY, maxNdim);
   if (shapeList.length < minNdim) throw ndError(RangeError, CODES.BAD_ARRAY, 'x.shape must have at least 1 entry, got []');
-  const shape = shapeList.map((v, k) => integer(v, `x.shape[${k}]`, 0));
-  let rawStrides = read(x, 'strides', 'x.strides', CODES.BAD_ARRAY);
+  const shape = shapeList.map((v, k) => entry(v, 'x.shape', k, 0));
+  let rawStrides = read(x, 'strides', 'x', CODES.BAD_ARRAY);
   let stridesField = 'x.strides';
   if (rawStrides === undefined) {
-    rawStrides = read(x, 'stride', 'x.stride', CODES.BAD_ARRAY);
+    rawStrides = read(x, 'stride', 'x', CODES.BAD_ARRAY);
     if (rawStrides !== undefined) stridesField = 'x.stride';
   }
   let strides: number[];
@@ -225,9 +243,9 @@ export function readView(x: unknown, _fn = 'max', [minNdim, maxNdim] = [1, MAX_N
     if (entries.length !== shape.length) {
       throw ndError(RangeError, CODES.BAD_ARRAY, `${stridesField} must have ${shape.length} entries, one per axis of x.shape, got ${entries.length}`);
     }
-    strides = entries.map((v, k) => integer(v, `${stridesField}[${k}]`, -Number.MAX_SAFE_INTEGER));
+    strides = entries.map((v, k) => entry(v, stridesField, k, -Number.MAX_SAFE_INTEGER));
   }
-  const rawOffset = read(x, 'offset', 'x.offset', CODES.BAD_ARRAY);
+  const rawOffset = read(x, 'offset', 'x', CODES.BAD_ARRAY);
   const offset = rawOffset === undefined ? 0 : integer(rawOffset, 'x.offset', 0);
   // The memory, last: nothing the caller wrote runs after these reads.
   const typed = raw as NumericArray;
@@ -338,64 +356,89 @@ function readOptions(options: unknown, reduction: Reduction | null, async: boole
     throw ndError(TypeError, CODES.BAD_OPTION, `options must be an object, got ${describe(options)}`);
   }
   checkKeys(options, async);
-  const get = (key: string) => {
-    const value = read(options, key, `options.${key}`, CODES.BAD_OPTION);
+  // Every key read once, by name (a keyed read of each would cost a tenth
+  // of a small call), in one guarded block; `key` names a throwing one.
+  const o = options as Record<string, unknown>;
+  let key = 'axis';
+  let rawAxis, rawKeepdims, rawOut, initial, rawDdof, dtype, rawIgnoreNaN, rawThreads, rawStrategy, rawBackend, rawSignal;
+  try {
+    rawAxis = o.axis;
+    key = 'keepdims';
+    rawKeepdims = o.keepdims;
+    key = 'out';
+    rawOut = o.out;
+    key = 'initial';
+    initial = o.initial;
+    key = 'ddof';
+    rawDdof = o.ddof;
+    key = 'dtype';
+    dtype = o.dtype;
+    key = 'ignoreNaN';
+    rawIgnoreNaN = o.ignoreNaN;
+    key = 'threads';
+    rawThreads = o.threads;
+    key = 'strategy';
+    rawStrategy = o.strategy;
+    key = 'backend';
+    rawBackend = o.backend;
+    key = 'signal';
+    if (async) rawSignal = o.signal;
+  } catch (cause) {
+    if (hasCode(cause)) throw cause;
+    throw ndError(TypeError, CODES.BAD_OPTION, `options.${key} could not be read: ${(cause as Error)?.message ?? String(cause)}`, cause);
+  }
+  const taken = (key: string, value: unknown) => {
     const takers = TAKEN_BY[key];
-    if (value !== undefined && reduction !== null && takers && !takers.includes(reduction) && !(key === 'ignoreNaN' && value === false)) {
+    if (value !== undefined && reduction !== null && !takers.includes(reduction) && !(key === 'ignoreNaN' && value === false)) {
       throw ndError(TypeError, CODES.BAD_OPTION, `options.${key} applies to ${takers.join(', ')} (and their nan kin), not to ${reduction}`);
     }
-    return value;
   };
-  const rawAxis = get('axis');
+  taken('initial', initial);
+  taken('ddof', rawDdof);
+  taken('dtype', dtype);
+  taken('ignoreNaN', rawIgnoreNaN);
   let axis: Options['axis'];
   if (rawAxis === undefined || rawAxis === null) axis = rawAxis;
   else if (typeof rawAxis === 'number') axis = integer(rawAxis, 'options.axis', -Number.MAX_SAFE_INTEGER);
   else if (typeof rawAxis === 'object') {
     const entries = list(rawAxis, 'options.axis', CODES.BAD_OPTION);
     if (entries.length === 0) throw ndError(RangeError, CODES.BAD_OPTION, 'options.axis must list at least one axis, got []');
-    axis = entries.map((v, k) => integer(v, `options.axis[${k}]`, -Number.MAX_SAFE_INTEGER));
+    axis = entries.map((v, k) => entry(v, 'options.axis', k, -Number.MAX_SAFE_INTEGER));
   } else {
     throw ndError(TypeError, CODES.BAD_OPTION, `options.axis must be an integer, a list of integers or null, got ${describe(rawAxis)}`);
   }
-  const flag = (key: string) => {
-    const raw = get(key);
+  const flag = (key: string, raw: unknown) => {
     if (raw !== undefined && typeof raw !== 'boolean') throw ndError(TypeError, CODES.BAD_OPTION, `options.${key} must be a boolean, got ${describe(raw)}`);
     return raw === true;
   };
-  const keepdims = flag('keepdims');
-  const rawOut = get('out');
+  const keepdims = flag('keepdims', rawKeepdims);
   if (rawOut !== undefined && dtypeOf(rawOut) === undefined) {
     throw ndError(TypeError, CODES.BAD_OPTION, `options.out must be a typed array, got ${describe(rawOut)}`);
   }
   if (rawOut !== undefined && reduction === 'minmax') {
     throw ndError(TypeError, CODES.BAD_OPTION, 'options.out does not apply to minmax (two results): call min and max with one each');
   }
-  const initial = get('initial');
   if (initial !== undefined && typeof initial !== 'number' && typeof initial !== 'bigint') {
     throw ndError(TypeError, CODES.BAD_OPTION, `options.initial must be a number or a bigint, got ${describe(initial)}`);
   }
-  const rawDdof = get('ddof');
   if (rawDdof !== undefined && (typeof rawDdof !== 'number' || !Number.isFinite(rawDdof))) {
     throw ndError(TypeError, CODES.BAD_OPTION, `options.ddof must be a finite number, got ${describe(rawDdof)}`);
   }
-  const dtype = get('dtype');
   oneOf(dtype, 'options.dtype', DTYPE_CHOICES, 'int64');
-  const ignoreNaN = flag('ignoreNaN');
-  const rawThreads = get('threads');
+  const ignoreNaN = flag('ignoreNaN', rawIgnoreNaN);
   let threads = 0;
   if (rawThreads !== undefined) {
     threads = integer(rawThreads, 'options.threads', 1, CODES.BAD_OPTION);
     if (threads > MAX_THREADS) throw ndError(RangeError, CODES.BAD_OPTION, `options.threads must be at most ${MAX_THREADS}, got ${threads}`);
   }
-  const strategy = oneOf(get('strategy'), 'options.strategy', STRATEGIES, 'auto');
-  const backend = oneOf(get('backend'), 'options.backend', BACKENDS, 'native');
+  const strategy = oneOf(rawStrategy, 'options.strategy', STRATEGIES, 'auto');
+  const backend = oneOf(rawBackend, 'options.backend', BACKENDS, 'native');
   let signal: AbortSignal | undefined;
   if (async) {
-    const raw = get('signal');
-    if (raw !== undefined && !(raw instanceof AbortSignal)) {
-      throw ndError(TypeError, CODES.BAD_OPTION, `options.signal must be an AbortSignal, got ${describe(raw)}`);
+    if (rawSignal !== undefined && !(rawSignal instanceof AbortSignal)) {
+      throw ndError(TypeError, CODES.BAD_OPTION, `options.signal must be an AbortSignal, got ${describe(rawSignal)}`);
     }
-    signal = raw;
+    signal = rawSignal;
   }
   const out = rawOut as NumericArray | undefined;
   return { axis, keepdims, out, initial, ddof: (rawDdof as number | undefined) ?? 0, floatResult: dtype === 'float64', exactInt: dtype === 'int64', ignoreNaN, threads, strategy, backend, signal };
@@ -411,7 +454,11 @@ function axisIndex(a: number, field: string, ndim: number): number {
 /** `axis` as the sorted, unique, non-negative list the engines take. */
 function resolveAxes(axis: Options['axis'], ndim: number): number[] {
   if (axis === undefined) axis = DEFAULT_AXIS;
-  if (axis === null) return Array.from({ length: ndim }, (_, k) => k);
+  if (axis === null) {
+    const every: number[] = [];
+    for (let k = 0; k < ndim; k++) every.push(k);
+    return every;
+  }
   if (typeof axis === 'number') return [axisIndex(axis, 'options.axis', ndim)];
   const axes: number[] = [];
   axis.forEach((entry, k) => {
@@ -460,6 +507,8 @@ export interface Call extends View {
   readonly keptShape: readonly number[] | undefined;
   /** Result positions (the product of the kept axes). */
   readonly kept: number;
+  /** The class of the addon's result (twice `kept` long for minmax). */
+  readonly resultCtor: AnyCtor;
   /** The caller's `out` and our own view of its memory (written at the end). */
   readonly out: NumericArray | undefined;
   readonly outView: NumericArray | undefined;
@@ -533,8 +582,9 @@ export function readCall(reduction: Reduction, x: unknown, options: unknown, fn:
   if ((reduction === 'var' || reduction === 'std') && o.ddof !== 0) extras = { ddof: o.ddof };
   let out: NumericArray | undefined;
   let outView: NumericArray | undefined;
+  const resultCtor = resultCtorOf(reduction, view.dtype, o.floatResult && !float);
   if (o.out !== undefined) {
-    const want = resultCtorOf(reduction, view.dtype, o.floatResult && !float);
+    const want = resultCtor;
     const od = dtypeOf(o.out) as Dtype;
     const length = lengthOf(o.out);
     if (od.ctor !== want || length !== kept) {
@@ -550,7 +600,7 @@ export function readCall(reduction: Reduction, x: unknown, options: unknown, fn:
   // One literal of fixed shape (a spread would make a slow dictionary object).
   const { data, dtype, shared, shape, strides, offset, count } = view;
   return {
-    data, dtype, shared, shape, strides, offset, count, reduction, op, axes, all, keptShape, kept, out, outView, initial, extras,
+    data, dtype, shared, shape, strides, offset, count, reduction, op, axes, all, keptShape, kept, resultCtor, out, outView, initial, extras,
     threads: o.threads, schedule: o.strategy, backend: o.backend, signal: o.signal,
   };
 }

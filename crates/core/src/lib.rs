@@ -29,7 +29,7 @@ pub use floor::read_floor;
 pub use pool::{check_threads, default_threads, run_with_threads, MAX_THREADS};
 pub use request::{count_from_f64, integer_from_f64, MAX_SAFE_INTEGER};
 pub use scalar::Scalar;
-pub use view::{View, MAX_DIMS};
+pub use view::{Axes, View, MAX_DIMS};
 
 /// Panics on a rayon worker thread. Exists so that bindings can prove a
 /// kernel panic reaches their caller as an error, not a process abort.

@@ -151,7 +151,7 @@ pub const NO_INDEX: usize = usize::MAX;
 /// `NO_INDEX`, which the caller reports as NumPy does ("All-NaN slice").
 /// Otherwise NaN counts as the extreme, as in NumPy's argmax.
 macro_rules! arg_extremum {
-    ($name:ident, $np:literal, $beats:ident, $skip_nan:literal) => {
+    ($name:ident, $np:literal, $beats:ident, $skip_nan:literal, $value:ident) => {
         pub struct $name;
         impl<T: Scalar> Op<T> for $name {
             type Acc = (T, usize);
@@ -181,13 +181,34 @@ macro_rules! arg_extremum {
                     a
                 }
             }
+            /// Two passes that vectorise instead of one chain of branchy
+            /// compares (3.5 ns an element): the run's extreme by the
+            /// value op with the same NaN rule, then its first position.
+            #[inline(always)]
+            fn fold_run(&self, acc: (T, usize), run: &[T], index: usize) -> (T, usize) {
+                let best = $value.fold_run(<$value as Op<T>>::init(&$value), run, 0);
+                let found = if best.is_nan() {
+                    // NaN is the extreme, or (skipping NaN) nothing is eligible.
+                    if $skip_nan {
+                        None
+                    } else {
+                        run.iter().position(|x| x.is_nan())
+                    }
+                } else {
+                    run.iter().position(|&x| x == best)
+                };
+                match found {
+                    Some(k) => self.merge(acc, (run[k], index + k)),
+                    None => acc,
+                }
+            }
         }
     };
 }
-arg_extremum!(ArgMax, "argmax", above, false);
-arg_extremum!(ArgMin, "argmin", below, false);
-arg_extremum!(NanArgMax, "nanargmax", above, true);
-arg_extremum!(NanArgMin, "nanargmin", below, true);
+arg_extremum!(ArgMax, "argmax", above, false, Max);
+arg_extremum!(ArgMin, "argmin", below, false, Min);
+arg_extremum!(NanArgMax, "nanargmax", above, true, NanMax);
+arg_extremum!(NanArgMin, "nanargmin", below, true, NanMin);
 
 /// Sum; `SKIP_NAN` skips NaN (NumPy's `nansum`). Integers sum exactly in
 /// `i128`, floats with compensation (see [`crate::scalar::Comp`]).

@@ -9,7 +9,7 @@ use crate::ops::{
     NanMax, NanMin, Op, Prod, Sum, Truth, Var, NO_INDEX,
 };
 use crate::scalar::Scalar;
-use crate::view::View;
+use crate::view::{Axes, View};
 
 /// The reductions, by the names bindings pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,11 +180,11 @@ impl Dest<'_> {
 /// request, before the view is checked against the data.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Request {
-    pub shape: Vec<usize>,
-    pub strides: Vec<isize>,
+    pub shape: Axes<usize>,
+    pub strides: Axes<isize>,
     pub offset: usize,
     /// Sorted, unique, below `shape.len()`.
-    pub axes: Vec<usize>,
+    pub axes: Axes<usize>,
     pub threads: Option<usize>,
     pub schedule: Schedule,
     /// Degrees of freedom subtracted by `var`/`std` (NumPy's `ddof`).

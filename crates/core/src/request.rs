@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::plan::check_axes;
 use crate::pool::{check_threads, MAX_THREADS};
 use crate::reductions::Request;
-use crate::view::MAX_DIMS;
+use crate::view::{Axes, MAX_DIMS};
 
 /// Largest integer a JavaScript number holds exactly (2^53 - 1).
 pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -82,15 +82,15 @@ impl Request {
         let shape = packed[3..3 + ndim]
             .iter()
             .map(|&v| count_from_f64("shape", v))
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Axes<_>, _>>()?;
         let strides = packed[3 + ndim..3 + 2 * ndim]
             .iter()
             .map(|&v| integer_from_f64("strides", v).map(|s| s as isize))
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Axes<_>, _>>()?;
         let axes = packed[4 + 2 * ndim..]
             .iter()
             .map(|&v| count_from_f64("axis", v))
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Axes<_>, _>>()?;
         check_axes(&axes, ndim)?;
         Ok(Request {
             shape,
@@ -120,9 +120,9 @@ mod tests {
             (
                 r.threads,
                 r.offset,
-                r.shape.clone(),
-                r.strides.clone(),
-                r.axes.clone()
+                r.shape.to_vec(),
+                r.strides.to_vec(),
+                r.axes.to_vec()
             ),
             (Some(2), 1, vec![3, 4], vec![4, 1], vec![0])
         );

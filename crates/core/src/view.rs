@@ -8,7 +8,9 @@ use crate::error::Error;
 
 /// Per-axis numbers, inline up to 4 axes: most views never touch the heap
 /// for them, which matters at a microsecond per call.
-pub(crate) type Axes<T> = SmallVec<[T; 4]>;
+/// A short list, one entry per dimension: inline up to four, so a small
+/// call allocates nothing for its shape.
+pub type Axes<T> = SmallVec<[T; 4]>;
 
 /// NumPy's limit on dimensions (NPY_MAXDIMS in NumPy 2).
 pub const MAX_DIMS: usize = 64;

@@ -349,10 +349,10 @@ fn request(shape: &[usize], axes: &[usize]) -> Request {
         step *= shape[k] as isize;
     }
     Request {
-        shape: shape.to_vec(),
-        strides,
+        shape: shape.into(),
+        strides: strides.into(),
         offset: 0,
-        axes: axes.to_vec(),
+        axes: axes.into(),
         threads: Some(2),
         schedule: Schedule::Auto,
         ddof: 0.0,

@@ -42,13 +42,6 @@ pub(crate) fn raw_array(
         field,
         value: describe(env, value),
     };
-    let mut is_typed = false;
-    // SAFETY: `env` and `value` come from the current call's arguments.
-    if unsafe { sys::napi_is_typedarray(env, value, &mut is_typed) } != sys::Status::napi_ok
-        || !is_typed
-    {
-        return Err(bad());
-    }
     let (mut kind, mut len, mut data, mut buffer, mut byte_offset) = (
         0,
         0usize,
@@ -56,7 +49,9 @@ pub(crate) fn raw_array(
         std::ptr::null_mut(),
         0usize,
     );
-    // SAFETY: `value` is a typed array (checked above); the out-pointers are valid.
+    // SAFETY: `env` and `value` come from the current call's arguments and
+    // the out-pointers are valid. Node checks `value` is a typed array
+    // (anything else is `napi_invalid_arg`, and nothing is written).
     let status = unsafe {
         sys::napi_get_typedarray_info(
             env,
