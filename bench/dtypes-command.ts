@@ -1,7 +1,5 @@
-// `ndreduce bench-dtypes`: the general engine on other dtypes and on an
-// Arrow table, next to NumPy on the same numbers and the same floor, plus
-// the int64 max through the article path and through the general engine
-// in the same run (the generality must not cost the int64 path speed).
+// `ndreduce bench-dtypes`: the engine's max on other dtypes and on an
+// Arrow table, next to NumPy on the same numbers and each dtype's floor.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -95,17 +93,6 @@ export async function dtypesCommand(argv: string[]): Promise<number> {
       out.push({ impl: `ndreduce ${dtype}`, layout, median_ms: engine.timing.median, min_ms: engine.timing.min, ratio_to_floor: engine.timing.median / floor.timing.median });
       results.set(`${dtype}|${layout}`, checksum(engine.result));
       process.stderr.write(`ndreduce ${dtype} ${layout} took ${ms(engine.timing.median)} ms\n`);
-      if (dtype === 'int64') {
-        // Through the public API: a strategy selects the article's path, an
-        // axis list the general engine.
-        const x = view as unknown as { data: BigInt64Array; shape: [number, number]; strides?: [number, number] };
-        const article = await measure(() => max(x, { axis: 0, strategy: 'auto', threads }), policy);
-        const general = await measure(() => max(x, { axis: [0], threads }) as BigInt64Array, policy);
-        const agree = checksum(article.result) === checksum(general.result);
-        out.push({ impl: 'int64 article path (maxI64 auto)', layout, median_ms: article.timing.median, min_ms: article.timing.min, ratio_to_floor: article.timing.median / floor.timing.median });
-        out.push({ impl: `int64 general engine${agree ? '' : ' (MISMATCH)'}`, layout, median_ms: general.timing.median, min_ms: general.timing.min, ratio_to_floor: general.timing.median / floor.timing.median });
-        if (!agree) return 1;
-      }
     }
   }
   // Arrow: the 100 long columns of arr.T as a table of float64 vectors,
