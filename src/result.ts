@@ -44,16 +44,18 @@ export function finish(c: Call, raw: NumericArray): unknown {
     copyInto(c.outView, values, 0);
   }
   if (c.out) values = c.out;
-  const first = (a: NumericArray): unknown => {
-    const v = (a as unknown as Values)[0];
-    return c.reduction === 'any' || c.reduction === 'all' ? v !== 0 : v;
-  };
-  const shaped = (a: NumericArray) => (c.keptShape ? { data: a, shape: [...c.keptShape] } : a);
   if (c.reduction === 'minmax') {
     const n = values.length / 2;
-    const min = values.subarray(0, n) as NumericArray;
-    const max = values.subarray(n) as NumericArray;
-    return c.all ? { min: first(min), max: first(max) } : { min: shaped(min), max: shaped(max) };
+    if (c.all) return { min: first(c, values, 0), max: first(c, values, n) };
+    return { min: shaped(c, values.subarray(0, n) as NumericArray), max: shaped(c, values.subarray(n) as NumericArray) };
   }
-  return c.all ? first(values) : shaped(values);
+  return c.all ? first(c, values, 0) : shaped(c, values);
 }
+
+/** The scalar at `at`: a boolean for any/all. */
+function first(c: Call, a: NumericArray, at: number): unknown {
+  const v = (a as unknown as Values)[at];
+  return c.reduction === 'any' || c.reduction === 'all' ? v !== 0 : v;
+}
+
+const shaped = (c: Call, a: NumericArray) => (c.keptShape ? { data: a, shape: [...c.keptShape] } : a);

@@ -68,9 +68,14 @@ export function read(obj: object, key: string | number, owner: string, code: Cod
   try {
     return (obj as Record<PropertyKey, unknown>)[key];
   } catch (cause) {
-    if (hasCode(cause)) throw cause;
-    throw ndError(TypeError, code, `${fieldOf(owner, key)} could not be read: ${(cause as Error)?.message ?? String(cause)}`, cause);
+    throw unreadable(owner, key, code, cause);
   }
+}
+
+/** The error for a field whose getter or Proxy trap threw. */
+function unreadable(owner: string, key: string | number, code: Code, cause: unknown): Error {
+  if (hasCode(cause)) return cause as Error;
+  return ndError(TypeError, code, `${fieldOf(owner, key)} could not be read: ${(cause as Error)?.message ?? String(cause)}`, cause);
 }
 
 /** A safe integer of at least `min` that is entry `k` of the list `owner`. */
@@ -91,7 +96,10 @@ function integer(value: unknown, field: string, min: number, code: Code = CODES.
 
 /** The entries of a list (an array or a typed array), at most MAX_NDIM:
  * the length is checked before any entry is read, and a hole is an error. */
-export function list(value: unknown, field: string, code: Code, most = MAX_NDIM): unknown[] {
+export function list(value: unknown, field: string, code: Code, most?: number): unknown[];
+/** With `min`: the entries are safe integers of at least `min`, checked as read. */
+export function list(value: unknown, field: string, code: Code, most: number, min: number): number[];
+export function list(value: unknown, field: string, code: Code, most = MAX_NDIM, min?: number): unknown[] {
   let isArray = false;
   try {
     isArray = Array.isArray(value);
@@ -117,7 +125,8 @@ export function list(value: unknown, field: string, code: Code, most = MAX_NDIM)
       }
     }
     if (!present) throw ndError(TypeError, code, `${field}[${k}] is a hole (an empty slot of a sparse array); give every entry`);
-    out[k] = read(value as object, k, field, code);
+    const v = read(value as object, k, field, code);
+    out[k] = min === undefined ? v : entry(v, field, k, min);
   }
   return out;
 }
@@ -221,21 +230,35 @@ export function readView(x: unknown, _fn = 'max', [minNdim, maxNdim] = [1, MAX_N
     return { data, dtype, shared: false, shape, strides: cStrides(shape), offset: 0, count: lengthOf(data) };
   }
   if (tag !== undefined) throw notAnArray(x);
-  const raw = read(x, 'data', 'x', CODES.BAD_ARRAY);
+  // The fields read by name, each once (a keyed read costs a small call
+  // several times as much); `key` names one whose getter throws.
+  const o = x as Record<string, unknown>;
+  let key = 'data';
+  let raw, rawShape, rawStrides, rawOffset;
+  let stridesField = 'x.strides';
+  try {
+    raw = o.data;
+    key = 'shape';
+    rawShape = o.shape;
+    key = 'strides';
+    rawStrides = o.strides;
+    if (rawStrides === undefined) {
+      key = 'stride';
+      rawStrides = o.stride;
+      if (rawStrides !== undefined) stridesField = 'x.stride';
+    }
+    key = 'offset';
+    rawOffset = o.offset;
+  } catch (cause) {
+    throw unreadable('x', key, CODES.BAD_ARRAY, cause);
+  }
   const dtype = dtypeOf(raw);
   if (!dtype) {
     const hint = isArray(raw) ? ' (make one: Float64Array.from(list))' : '';
     throw ndError(TypeError, CODES.BAD_ARRAY, `x.data must be a numeric typed array (${DTYPE_NAMES}), got ${describe(raw)}${hint}`);
   }
-  const shapeList = list(read(x, 'shape', 'x', CODES.BAD_ARRAY), 'x.shape', CODES.BAD_ARRAY, maxNdim);
-  if (shapeList.length < minNdim) throw ndError(RangeError, CODES.BAD_ARRAY, 'x.shape must have at least 1 entry, got []');
-  const shape = shapeList.map((v, k) => entry(v, 'x.shape', k, 0));
-  let rawStrides = read(x, 'strides', 'x', CODES.BAD_ARRAY);
-  let stridesField = 'x.strides';
-  if (rawStrides === undefined) {
-    rawStrides = read(x, 'stride', 'x', CODES.BAD_ARRAY);
-    if (rawStrides !== undefined) stridesField = 'x.stride';
-  }
+  const shape = list(rawShape, 'x.shape', CODES.BAD_ARRAY, maxNdim, 0);
+  if (shape.length < minNdim) throw ndError(RangeError, CODES.BAD_ARRAY, 'x.shape must have at least 1 entry, got []');
   let strides: number[];
   if (rawStrides === undefined) strides = cStrides(shape);
   else {
@@ -245,7 +268,6 @@ export function readView(x: unknown, _fn = 'max', [minNdim, maxNdim] = [1, MAX_N
     }
     strides = entries.map((v, k) => entry(v, stridesField, k, -Number.MAX_SAFE_INTEGER));
   }
-  const rawOffset = read(x, 'offset', 'x', CODES.BAD_ARRAY);
   const offset = rawOffset === undefined ? 0 : integer(rawOffset, 'x.offset', 0);
   // The memory, last: nothing the caller wrote runs after these reads.
   const typed = raw as NumericArray;
@@ -349,6 +371,19 @@ function checkKeys(options: object, async: boolean): void {
   }
 }
 
+/** An option only some reductions take, given to another is a mistake. */
+function taken(key: string, value: unknown, reduction: Reduction | null): void {
+  const takers = TAKEN_BY[key];
+  if (value !== undefined && reduction !== null && !takers.includes(reduction) && !(key === 'ignoreNaN' && value === false)) {
+    throw ndError(TypeError, CODES.BAD_OPTION, `options.${key} applies to ${takers.join(', ')} (and their nan kin), not to ${reduction}`);
+  }
+}
+
+function flag(key: string, raw: unknown): boolean {
+  if (raw !== undefined && typeof raw !== 'boolean') throw ndError(TypeError, CODES.BAD_OPTION, `options.${key} must be a boolean, got ${describe(raw)}`);
+  return raw === true;
+}
+
 /** `reduction` null: any reduction's options (for `resultShape`). */
 function readOptions(options: unknown, reduction: Reduction | null, async: boolean): Options {
   if (options === undefined) return DEFAULTS;
@@ -384,19 +419,12 @@ function readOptions(options: unknown, reduction: Reduction | null, async: boole
     key = 'signal';
     if (async) rawSignal = o.signal;
   } catch (cause) {
-    if (hasCode(cause)) throw cause;
-    throw ndError(TypeError, CODES.BAD_OPTION, `options.${key} could not be read: ${(cause as Error)?.message ?? String(cause)}`, cause);
+    throw unreadable('options', key, CODES.BAD_OPTION, cause);
   }
-  const taken = (key: string, value: unknown) => {
-    const takers = TAKEN_BY[key];
-    if (value !== undefined && reduction !== null && !takers.includes(reduction) && !(key === 'ignoreNaN' && value === false)) {
-      throw ndError(TypeError, CODES.BAD_OPTION, `options.${key} applies to ${takers.join(', ')} (and their nan kin), not to ${reduction}`);
-    }
-  };
-  taken('initial', initial);
-  taken('ddof', rawDdof);
-  taken('dtype', dtype);
-  taken('ignoreNaN', rawIgnoreNaN);
+  taken('initial', initial, reduction);
+  taken('ddof', rawDdof, reduction);
+  taken('dtype', dtype, reduction);
+  taken('ignoreNaN', rawIgnoreNaN, reduction);
   let axis: Options['axis'];
   if (rawAxis === undefined || rawAxis === null) axis = rawAxis;
   else if (typeof rawAxis === 'number') axis = integer(rawAxis, 'options.axis', -Number.MAX_SAFE_INTEGER);
@@ -407,10 +435,6 @@ function readOptions(options: unknown, reduction: Reduction | null, async: boole
   } else {
     throw ndError(TypeError, CODES.BAD_OPTION, `options.axis must be an integer, a list of integers or null, got ${describe(rawAxis)}`);
   }
-  const flag = (key: string, raw: unknown) => {
-    if (raw !== undefined && typeof raw !== 'boolean') throw ndError(TypeError, CODES.BAD_OPTION, `options.${key} must be a boolean, got ${describe(raw)}`);
-    return raw === true;
-  };
   const keepdims = flag('keepdims', rawKeepdims);
   if (rawOut !== undefined && dtypeOf(rawOut) === undefined) {
     throw ndError(TypeError, CODES.BAD_OPTION, `options.out must be a typed array, got ${describe(rawOut)}`);
