@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 
 import { reduceFile } from '../src/file';
 import { UsageError } from '../src/cli/usage';
+import { worstDelay } from './eventloop';
 
 export const FILE_USAGE = `Usage: ndreduce bench --file SIZE [options]
 
@@ -171,5 +172,22 @@ export async function fileBench(argv: string[]): Promise<number> {
     const np = JSON.parse(py.stdout) as { numpy: string; ms: number[] };
     process.stdout.write(line(`numpy ${np.numpy} mmap ${op} axis ${axis}`, np.ms));
   }
+  // The event loop while a file is reduced with progress events, against
+  // the same loop idle for as long: on a shared machine the idle figure is
+  // the floor.
+  const busy: number[] = [];
+  const idle: number[] = [];
+  for (let k = 0; k < Math.max(repeat, 1); k++) {
+    if (cold) dropCaches();
+    let ms = 0;
+    busy.push(await worstDelay(async () => {
+      const t0 = performance.now();
+      await reduceFile(p, 'std', { axis: 0, threads, onProgress: () => {} });
+      ms = performance.now() - t0;
+    }));
+    idle.push(await worstDelay(() => new Promise((resolve) => setTimeout(resolve, ms))));
+  }
+  const list = (ms: number[]) => ms.map((d) => d.toFixed(1)).join(', ');
+  process.stdout.write(`  worst event-loop delay, reduceFile std axis 0 with onProgress: ${list(busy)} ms; idle as long: ${list(idle)} ms\n`);
   return 0;
 }

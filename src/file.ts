@@ -1,7 +1,8 @@
 // .npy files of any size, reduced without loading them: the header is read
 // here (src/npy.ts, the one parser), the options by the one validator, and
 // the data by the addon on the libuv pool, a window at a time
-// (crates/core/src/stream.rs), so memory stays at the output plus 8 MiB.
+// (crates/core/src/stream.rs), so memory stays at the output plus 512 KiB
+// per thread.
 import * as fs from 'node:fs';
 
 import { addon } from './addon';
@@ -25,8 +26,7 @@ export interface ReduceFileOptions extends AsyncReduceOptions {
   /** Called as the reduction advances (about every 50 ms), with increasing
    * `bytesDone`, and once at the end with `bytesDone === bytesTotal`. */
   onProgress?: (progress: FileProgress) => void;
-  /** Bytes of file held in memory at once (two buffers of half each);
-   * default 8 MiB. */
+  /** Bytes of file each thread holds in memory at once; default 512 KiB. */
   windowBytes?: number;
 }
 

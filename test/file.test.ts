@@ -153,8 +153,9 @@ test('progress events increase and end at the total; abort stops mid-file', asyn
   let seen = 0;
   const pending = reduceFile(p, 'var', {
     axis: null,
-    // Small windows: thousands of chunks, so the first event comes early.
-    windowBytes: 1 << 12,
+    // Windows of two elements: millions of chunks, seconds of work, so the
+    // first event (after 50 ms) comes long before the end.
+    windowBytes: 16,
     threads: 1,
     signal: controller.signal,
     onProgress: (e) => {
@@ -203,7 +204,7 @@ test('bad files get loadNpy errors before any work; a shrinking file is an error
   let cut = false;
   const pending = reduceFile(p, 'std', {
     axis: null,
-    windowBytes: 1 << 12,
+    windowBytes: 16,
     threads: 1,
     onProgress: () => {
       if (!cut) fs.truncateSync(p, header);
@@ -237,9 +238,9 @@ test('the event loop keeps turning while a file is reduced', async () => {
   h.enable();
   const tick = setInterval(() => {}, 1);
   let events = 0;
-  // One kernel thread, so that the reader and the kernel leave a core to
-  // the event loop on a 2-core machine; the loop's delays then stay those
-  // of the machine (measured: 5.6 ms worst for a 1 GiB std, 17 ms idle).
+  // One thread reading and reducing, so that it leaves a core to the event
+  // loop on a 2-core machine and the loop's delays stay those of the
+  // machine (README, "Big files", measures the default threads as well).
   for (const axis of [0, null]) await reduceFile(p, 'std', { axis, threads: 1, onProgress: () => events++ });
   clearInterval(tick);
   h.disable();

@@ -6,11 +6,11 @@
 //! not a `SIGBUS`. A chunk is a run of whole slabs along the slowest axis
 //! in memory (axis 0 for C order, the last axis for Fortran order; when a
 //! single slab is bigger than the window, a run of sub-slabs along the next
-//! axis, and so on). Each chunk lands in one of two window buffers (one is
-//! read while the other is reduced), is reduced by [`engine::reduce`] as an
-//! ordinary in-memory [`View`], and its accumulators are merged with the
-//! op's own `merge` into their output positions. Memory: the output plus
-//! the window, whatever the file size.
+//! axis, and so on). Each thread claims the next chunk, reads it into its
+//! own buffer of one window and reduces it there by [`engine::reduce`] as
+//! an ordinary in-memory [`View`]; the chunks' accumulators are merged in
+//! chunk order with the op's own `merge` into their output positions.
+//! Memory: the output plus a window per thread, whatever the file size.
 //!
 //! ```
 //! use ndreduce_core::reductions::{Output, Reduction, Request};
@@ -33,8 +33,8 @@
 use std::fs::File;
 use std::marker::PhantomData;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 use crate::cancel::Cancel;
 use crate::engine::{reduce, Schedule};
@@ -43,14 +43,14 @@ use crate::ops::Op;
 use crate::reductions::{run, Output, Reduction, Request, Source, Typed};
 use crate::view::View;
 
-/// The window a file reduction holds, in bytes (two buffers of half each).
-/// Buffers that stay in the last-level cache between the read into them
-/// and the reduction of them: on a warm 1 GiB float64 file, max ran at
-/// 18 GB/s with 8 MiB, 13 GB/s with 16 MiB and 6.4 GB/s with 64 MiB.
-pub const DEFAULT_WINDOW: usize = 8 << 20;
-
-/// The smallest piece of a chunk one thread reads.
-const READ_PIECE: usize = 1 << 20;
+/// The window a file reduction holds per thread, in bytes. Each thread
+/// reduces its window right after reading it, so it should fit the core's
+/// own cache (1 MiB of L2 on the development machine) with room for the
+/// page cache's lines passing through; smaller windows pay the per-chunk
+/// costs (a read call, a merge) more often. On a warm 1 GiB float64 file,
+/// max along axis 0 measured alike with 256 KiB, 512 KiB and 1 MiB
+/// windows and slower with 64 and 128 KiB (README, "Big files").
+pub const DEFAULT_WINDOW: usize = 512 << 10;
 
 /// The element types a file can hold (NumPy's `<i1` .. `<f8`, `|b1` as uint8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,6 +154,13 @@ struct Geometry {
     runs: usize,
     chunks: usize,
     total: usize,
+}
+
+/// Where a chunk's accumulators go in the output: a run from a position,
+/// or a list of positions.
+enum Kept {
+    Run(usize),
+    List(Vec<usize>),
 }
 
 /// One chunk: `len` elements from element `start`, the sub-array of
@@ -260,6 +267,115 @@ fn strides_over(shape: &[usize], axes: impl DoubleEndedIterator<Item = usize>) -
     s
 }
 
+/// The merge of chunks' accumulators into the output, in chunk order,
+/// shared by the workers of [`FileSource::drive`].
+struct Merge<A, P> {
+    state: Mutex<Merged<A, P>>,
+    /// Signalled, when someone waits, as `next` moves or the workers stop.
+    turn: Condvar,
+    /// `state.next`, readable without the lock.
+    merged: AtomicUsize,
+    /// `state.stopped`, readable without the lock.
+    stop: AtomicBool,
+    /// How far past `next` a worker may claim a chunk.
+    ahead: usize,
+}
+
+struct Merged<A, P> {
+    out: Vec<A>,
+    /// The next chunk to merge; those after it that are done wait in
+    /// `pending`.
+    next: usize,
+    pending: Vec<(usize, P)>,
+    /// The error of the lowest chunk that failed.
+    failed: Option<(usize, Error)>,
+    stopped: bool,
+    waiting: usize,
+}
+
+impl<A, P> Merge<A, P> {
+    fn lock(&self) -> MutexGuard<'_, Merged<A, P>> {
+        // A worker that panicked holding the lock leaves nothing half
+        // merged that matters: its panic is what the caller gets.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until chunk `k` is within `ahead` of the merge; false once the
+    /// workers are to stop.
+    fn wait_for(&self, k: usize) -> bool {
+        if self.stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        if k < self.merged.load(Ordering::Acquire) + self.ahead {
+            return true;
+        }
+        let mut s = self.lock();
+        while !s.stopped && k >= s.next + self.ahead {
+            s.waiting += 1;
+            s = self.turn.wait(s).unwrap_or_else(|e| e.into_inner());
+            s.waiting -= 1;
+        }
+        !s.stopped
+    }
+
+    /// Hands in chunk `k`'s accumulators, or its error, and merges with
+    /// `absorb` every chunk whose turn has come; false once the workers are
+    /// to stop.
+    fn put(&self, k: usize, local: Result<P, Error>, absorb: impl Fn(&mut [A], P)) -> bool {
+        let mut guard = self.lock();
+        let s = &mut *guard;
+        match local {
+            Ok(local) if !s.stopped => {
+                s.pending.push((k, local));
+                while let Some(at) = s.pending.iter().position(|p| p.0 == s.next) {
+                    let (_, local) = s.pending.swap_remove(at);
+                    absorb(&mut s.out, local);
+                    s.next += 1;
+                }
+                self.merged.store(s.next, Ordering::Release);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                if s.failed.as_ref().is_none_or(|f| k < f.0) {
+                    s.failed = Some((k, e));
+                }
+                s.stopped = true;
+                self.stop.store(true, Ordering::Relaxed);
+            }
+        }
+        if s.waiting > 0 {
+            self.turn.notify_all();
+        }
+        !s.stopped
+    }
+}
+
+/// Stops the other workers when one panics, so that none waits for a
+/// merge that will not come.
+struct WakeOnUnwind<'a, A, P>(&'a Merge<A, P>);
+
+impl<A, P> Drop for WakeOnUnwind<'_, A, P> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut s = self.0.lock();
+            s.stopped = true;
+            self.0.stop.store(true, Ordering::Relaxed);
+            self.0.turn.notify_all();
+        }
+    }
+}
+
+/// Runs `work` once per item, each on its own pool, all at once; returns
+/// when every one has (re-raising a panic of any).
+fn on_pools<B: Send>(pools: &[rayon::ThreadPool], mut items: Vec<B>, work: &(impl Fn(B) + Sync)) {
+    if let (Some((pool, rest)), Some(item)) = (pools.split_first(), items.pop()) {
+        pool.in_place_scope(|s| {
+            s.spawn(move |_| work(item));
+            on_pools(rest, items, work);
+        });
+    }
+}
+
 /// A file read chunk by chunk, as a [`Source`] for the one conversion of
 /// accumulators to results.
 struct FileSource<'a, T> {
@@ -287,38 +403,22 @@ impl<T: Plain> FileSource<'_, T> {
         })
     }
 
-    /// `read` in pieces of [`READ_PIECE`] bytes (the last one shorter), on
-    /// the kernels' pool: the copy out of the page cache is what bounds a
-    /// warm file, so it gets the pool's threads as the kernels do. On the
-    /// 2-core development machine it measured the same as one reader (16.9
-    /// against 17.5 GB/s for a warm 1 GiB max, within that machine's noise);
-    /// it is there for machines with more cores than one copy can use.
-    fn read_parallel(
-        &self,
-        buf: &mut [T],
-        start: usize,
-        threads: Option<usize>,
-    ) -> Result<(), Error> {
-        use rayon::prelude::*;
-        let piece = (READ_PIECE / std::mem::size_of::<T>()).max(1);
-        if buf.len() <= piece {
-            return self.read(buf, start);
-        }
-        crate::pool::run_with_threads(threads, || {
-            buf.par_chunks_mut(piece)
-                .enumerate()
-                .try_for_each(|(k, part)| self.read(part, start + k * piece))
-        })?
-    }
-
-    /// Reads every chunk (one buffer ahead, on a second thread), reduces
-    /// it with `op` and hands its accumulators to `absorb`.
+    /// Reduces every chunk on `workers` threads, each with a buffer of one
+    /// chunk: a thread claims the next chunk, reads it and reduces it
+    /// serially straight away, while what the read just wrote is still in
+    /// its core's cache, rather than filling a big buffer that the
+    /// reduction then reads back from memory. The chunks' accumulators go
+    /// through `localize` (which makes them about the whole array) and are
+    /// merged by `combine` into their output positions in chunk order,
+    /// whichever thread finishes first, so the result does not depend on the
+    /// thread count or on timing.
     fn drive<O: Op<T>>(
         &self,
         op: &O,
         r: &Request,
         cancel: &Cancel,
-        absorb: impl Fn(&mut [O::Acc], Vec<O::Acc>, &Chunk),
+        localize: impl Fn(&mut [O::Acc], &Chunk) + Sync,
+        combine: impl Fn(O::Acc, O::Acc) -> O::Acc + Sync,
     ) -> Result<Vec<O::Acc>, Error> {
         let g = &self.geometry;
         let reduced: usize = r.axes.iter().map(|&a| g.shape[a]).product();
@@ -329,59 +429,130 @@ impl<T: Plain> FileSource<'_, T> {
             .filter(|a| !r.axes.contains(a))
             .map(|a| g.shape[a])
             .product();
-        let mut out = try_filled(out_len, op.init())?;
+        let out = try_filled(out_len, op.init())?;
         if g.chunks == 0 {
             return Ok(out);
         }
-        let (free_tx, free_rx) = sync_channel::<Vec<T>>(2);
-        let (full_tx, full_rx) = sync_channel::<Result<(usize, Vec<T>), Error>>(2);
-        for _ in 0..2.min(g.chunks) {
-            let _ = free_tx.send(try_filled(g.capacity(), T::NIL)?);
-        }
-        let reader = |free: Receiver<Vec<T>>, full: SyncSender<Result<(usize, Vec<T>), Error>>| {
-            for k in 0..g.chunks {
-                let Ok(mut buf) = free.recv() else { return };
-                let c = g.chunk(k);
-                let read = cancel
-                    .check()
-                    .and_then(|()| self.read_parallel(&mut buf[..c.len], c.start, r.threads))
-                    .map(|()| (k, buf));
-                let failed = read.is_err();
-                if full.send(read).is_err() || failed {
+        crate::pool::check_threads(r.threads)?;
+        let workers = r
+            .threads
+            .unwrap_or_else(crate::pool::default_threads)
+            .clamp(1, g.chunks);
+        let buffers = (0..workers)
+            .map(|_| try_filled(g.capacity(), T::NIL))
+            .collect::<Result<Vec<_>, _>>()?;
+        // A pool of one thread per worker: the engine sizes its parallelism
+        // by the pool it runs on, so on these it folds a chunk serially,
+        // on the thread that read it.
+        let pools = (0..workers)
+            .map(|i| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
+                    .thread_name(move |_| format!("ndreduce-file-{i}"))
+                    .build()
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::BadOption {
+                field: "threads",
+                value: e.to_string(),
+            })?;
+        let merge = Merge {
+            state: Mutex::new(Merged {
+                out,
+                next: 0,
+                pending: Vec::new(),
+                failed: None,
+                stopped: false,
+                waiting: 0,
+            }),
+            turn: Condvar::new(),
+            merged: AtomicUsize::new(0),
+            stop: AtomicBool::new(false),
+            // Chunks reduced ahead of the merge wait in `pending`; this
+            // bounds them (and their memory) when one worker is descheduled.
+            ahead: 4 * workers,
+        };
+        let claims = AtomicUsize::new(0);
+        let work = |mut buf: Vec<T>| {
+            let _wake = WakeOnUnwind(&merge);
+            loop {
+                let k = claims.fetch_add(1, Ordering::Relaxed);
+                if k >= g.chunks || !merge.wait_for(k) {
                     return;
                 }
+                let c = g.chunk(k);
+                let local = cancel
+                    .check()
+                    .and_then(|()| self.read(&mut buf[..c.len], c.start))
+                    .and_then(|()| View::new(&buf[..c.len], &c.shape, &g.strides, 0))
+                    .and_then(|view| reduce(&view, &r.axes, op, Schedule::Auto, None, cancel))
+                    .map(|mut accs| {
+                        // Outside the merge's lock, which the other workers wait for.
+                        localize(&mut accs, &c);
+                        let bytes = (c.len * std::mem::size_of::<T>()) as u64;
+                        (self.kept(r, &c), accs, bytes)
+                    });
+                let done = merge.put(k, local, |out, (at, accs, bytes)| {
+                    match at {
+                        Kept::Run(from) => {
+                            for (o, a) in out[from..from + accs.len()].iter_mut().zip(accs) {
+                                *o = combine(*o, a);
+                            }
+                        }
+                        Kept::List(at) => {
+                            for (g, a) in at.into_iter().zip(accs) {
+                                out[g] = combine(out[g], a);
+                            }
+                        }
+                    }
+                    self.progress.fetch_add(bytes, Ordering::Relaxed);
+                });
+                if !done {
+                    return;
+                }
+                // With as many workers as cores, a thread that woke meanwhile
+                // (Node's main thread, for its timers) would otherwise wait
+                // for a worker's time slice to end: milliseconds, against
+                // the microseconds of a chunk.
+                std::thread::yield_now();
             }
         };
-        // Owns the channel ends it uses, so that returning early (an error)
-        // drops them and the reader stops at its next send or receive.
-        let mut reducer =
-            |free: SyncSender<Vec<T>>, full: Receiver<Result<(usize, Vec<T>), Error>>| {
-                for _ in 0..g.chunks {
-                    let (k, buf) = full.recv().map_err(|_| {
-                        Error::Panicked("the file reader stopped without a reason".into())
-                    })??;
-                    let c = g.chunk(k);
-                    let view = View::new(&buf[..c.len], &c.shape, &g.strides, 0)?;
-                    let local = reduce(&view, &r.axes, op, Schedule::Auto, r.threads, cancel)?;
-                    absorb(&mut out, local, &c);
-                    let bytes = (c.len * std::mem::size_of::<T>()) as u64;
-                    self.progress.fetch_add(bytes, Ordering::Relaxed);
-                    let _ = free.send(buf);
-                }
-                Ok(())
-            };
-        std::thread::scope(|s| {
-            s.spawn(move || reader(free_rx, full_tx));
-            reducer(free_tx, full_rx)
-        })?;
-        Ok(out)
+        on_pools(&pools, buffers, &work);
+        let merged = merge.state.into_inner().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, e)) = merged.failed {
+            return Err(e);
+        }
+        if merged.next != g.chunks {
+            return Err(Error::Panicked(format!(
+                "{} of {} chunks of {} were reduced",
+                merged.next,
+                g.chunks,
+                self.at.path.display()
+            )));
+        }
+        Ok(merged.out)
     }
 
     /// The output positions of a chunk's kept positions, in its C order.
-    fn kept(&self, r: &Request, c: &Chunk) -> Vec<usize> {
+    fn kept(&self, r: &Request, c: &Chunk) -> Kept {
         let n = c.shape.len();
         let kept: Vec<usize> = (0..n).filter(|a| !r.axes.contains(a)).collect();
         let global = strides_over(&self.geometry.shape, kept.iter().copied());
+        // One run when, from the fastest kept axis, the chunk spans whole
+        // axes, then part of one, then single indices (the usual case: a
+        // run of slabs or sub-slabs).
+        let mut partial = false;
+        let run = kept.iter().rev().all(|&a| {
+            if partial {
+                c.shape[a] == 1
+            } else {
+                partial = c.shape[a] != self.geometry.shape[a];
+                true
+            }
+        });
+        if run {
+            return Kept::Run(kept.iter().map(|&a| c.origin[a] * global[a]).sum());
+        }
         let count: usize = kept.iter().map(|&a| c.shape[a]).product();
         let mut index: Vec<usize> = kept.iter().map(|&a| c.origin[a]).collect();
         let mut at: usize = kept.iter().map(|&a| c.origin[a] * global[a]).sum();
@@ -398,17 +569,13 @@ impl<T: Plain> FileSource<'_, T> {
                 at -= c.shape[a] * global[a];
             }
         }
-        out
+        Kept::List(out)
     }
 }
 
 impl<T: Plain> Source<T> for FileSource<'_, T> {
     fn fold<O: Op<T>>(&self, op: &O, r: &Request, cancel: &Cancel) -> Result<Vec<O::Acc>, Error> {
-        self.drive(op, r, cancel, |out, local, c| {
-            for (g, acc) in self.kept(r, c).into_iter().zip(local) {
-                out[g] = op.merge(out[g], acc);
-            }
-        })
+        self.drive(op, r, cancel, |_, _| {}, |a, b| op.merge(a, b))
     }
 
     fn fold_arg<O: Op<T, Acc = (T, usize)>>(
@@ -418,19 +585,22 @@ impl<T: Plain> Source<T> for FileSource<'_, T> {
         cancel: &Cancel,
     ) -> Result<Vec<(T, usize)>, Error> {
         let global = strides_over(&self.geometry.shape, r.axes.iter().copied());
-        self.drive(op, r, cancel, |out, local, c| {
-            for (g, (x, i)) in self.kept(r, c).into_iter().zip(local) {
+        let localize = |local: &mut [(T, usize)], c: &Chunk| {
+            for (_, i) in local {
+                if *i == crate::ops::NO_INDEX {
+                    continue;
+                }
                 // The chunk's flat index over its reduced axes, as one over
                 // the whole array's.
-                let (mut rest, mut index) = (i, 0);
+                let (mut rest, mut index) = (*i, 0);
                 for &a in r.axes.iter().rev() {
                     index += (c.origin[a] + rest % c.shape[a]) * global[a];
                     rest /= c.shape[a];
                 }
-                let found = if i == crate::ops::NO_INDEX { i } else { index };
-                out[g] = merge_arg(op, out[g], (x, found));
+                *i = index;
             }
-        })
+        };
+        self.drive(op, r, cancel, localize, |a, b| merge_arg(op, a, b))
     }
 }
 
@@ -471,7 +641,7 @@ fn reduce_typed<T: Plain>(
         });
     }
     let size = std::mem::size_of::<T>();
-    let geometry = Geometry::new(&r.shape, &r.strides, window / 2 / size)?;
+    let geometry = Geometry::new(&r.shape, &r.strides, window / size)?;
     let file = File::open(&at.path).map_err(|e| Error::File {
         message: format!("opening {}: {e}", at.path.display()),
     })?;
@@ -682,29 +852,55 @@ mod tests {
         std::fs::remove_file(float_path).unwrap();
     }
 
-    /// Chunks above `READ_PIECE` are read in parallel pieces.
+    /// Many chunks on one to eight threads give the in-memory results, and
+    /// the very same float sums whatever the thread count: each chunk is
+    /// folded serially and merged in chunk order.
     #[test]
-    fn big_chunks_read_in_pieces_give_the_same_results() {
-        let values: Vec<i32> = (0..(3 << 20) / 4 + 5)
-            .map(|i| (i * 7919) % 1_000_003 - 500_000)
+    fn chunks_reduced_on_several_threads_merge_in_order() {
+        let (rows, cols) = (600, 100);
+        let values: Vec<f64> = (0..rows * cols)
+            .map(|i| {
+                let big = if i % 7 == 0 { 1e12 } else { 0.0 };
+                ((i * 7919) % 1_000_003) as f64 * 1e-3 - 500.0 + big
+            })
             .collect();
         let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let path = temp("pieces", &bytes);
+        let path = temp("threads", &bytes);
         let file = NpyFile {
             path: path.clone(),
             data_offset: 0,
-            dtype: Dtype::I32,
+            dtype: Dtype::F64,
         };
-        for (shape, axes) in [
-            (vec![values.len()], vec![0]),
-            (vec![values.len() / 5, 5], vec![1]),
-        ] {
-            let r = request(&shape, false, &axes);
-            for op in [Reduction::ArgMax, Reduction::Sum, Reduction::Min] {
-                let expected = reduce_data(Data::I32(&values), &r, op, &NEVER);
-                let done = AtomicU64::new(0);
-                let got = reduce_file(&file, &r, op, DEFAULT_WINDOW, &done, &NEVER);
-                assert_eq!(got, expected, "{op:?} {shape:?}");
+        for fortran in [false, true] {
+            for axes in [vec![0], vec![1], vec![0, 1]] {
+                let base = request(&[rows, cols], fortran, &axes);
+                for op in [
+                    Reduction::Sum,
+                    Reduction::ArgMax,
+                    Reduction::Min,
+                    Reduction::Var,
+                ] {
+                    let expected = reduce_data(Data::F64(&values), &base, op, &NEVER).unwrap();
+                    let mut first: Option<Output> = None;
+                    for threads in [1, 2, 3, 8] {
+                        let r = Request {
+                            threads: Some(threads),
+                            ..base.clone()
+                        };
+                        let done = AtomicU64::new(0);
+                        // Windows of 700 elements: 7 rows of the C-order
+                        // array, 1 column of the Fortran one; ~100 chunks.
+                        let got = reduce_file(&file, &r, op, 7 * 8 * 100, &done, &NEVER).unwrap();
+                        let what =
+                            format!("{op:?} axes {axes:?} fortran {fortran} threads {threads}");
+                        assert!(close(&expected, &got), "{what}: {expected:?} vs {got:?}");
+                        assert_eq!(done.into_inner(), bytes.len() as u64, "{what}");
+                        match &first {
+                            Some(f) => assert_eq!(f, &got, "{what}"),
+                            None => first = Some(got),
+                        }
+                    }
+                }
             }
         }
         std::fs::remove_file(path).unwrap();

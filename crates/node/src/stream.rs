@@ -86,7 +86,8 @@ impl Task for FileTask {
 /// Reduces the array of a .npy file whose header the caller has read:
 /// its data starts `dataOffset` bytes in, `layout` is the contract's
 /// `[threads, 0, ndim, shape.., strides.., naxes, axes..]` with C- or
-/// F-contiguous strides. `window` (bytes, default 8 MiB) bounds memory.
+/// F-contiguous strides. `window` (bytes per thread, default 512 KiB)
+/// bounds memory.
 #[napi(
     js_name = "reduceFileAsync",
     ts_return_type = "Promise<Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array>"
