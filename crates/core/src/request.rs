@@ -23,7 +23,9 @@ fn format_number(v: f64) -> String {
 /// A JavaScript number as an integer, rejecting NaN, infinities, fractions
 /// and anything beyond 2^53 - 1 in magnitude. `-0` is `0`.
 pub fn integer_from_f64(field: &'static str, value: f64) -> Result<i64, Error> {
-    if !value.is_finite() || value.fract() != 0.0 || value.abs() > MAX_SAFE_INTEGER {
+    // The round trip through i64 checks for a fraction without a call to
+    // `trunc` (no SSE4.1 in a portable build).
+    if value.is_nan() || value.abs() > MAX_SAFE_INTEGER || (value as i64) as f64 != value {
         return Err(Error::NotAnInteger {
             field,
             value: format_number(value),
