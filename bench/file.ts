@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { reduceFile } from '../src/file';
+import { headerBytes } from '../src/npy';
 import { UsageError } from '../src/cli/usage';
 import { worstDelay } from './eventloop';
 
@@ -37,21 +38,11 @@ function parseSize(s: string): number {
 
 const COLS = 1024;
 
-function header(rows: number): Buffer {
-  const dict = `{'descr': '<f8', 'fortran_order': False, 'shape': (${rows}, ${COLS}), }`;
-  const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
-  const h = Buffer.alloc(total);
-  h.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-  h.writeUInt16LE(total - 10, 8);
-  h.write(dict.padEnd(total - 11, ' ') + '\n', 10, 'latin1');
-  return h;
-}
-
 /** The file (written when missing or of another size). */
 function ensureFile(dir: string, bytes: number, say: (s: string) => void): { p: string; rows: number; dataBytes: number } {
   const rows = Math.max(1, Math.floor(bytes / (8 * COLS)));
   const p = path.join(dir, `ndreduce-bench-${rows}x${COLS}-f8.npy`);
-  const head = header(rows);
+  const head = headerBytes('<f8', false, [rows, COLS]);
   const want = head.length + rows * COLS * 8;
   if (fs.existsSync(p) && fs.statSync(p).size === want) return { p, rows, dataBytes: want - head.length };
   fs.mkdirSync(dir, { recursive: true });

@@ -379,8 +379,9 @@ function body(x: NpyInput): { descr: string; shape: number[]; fortran: boolean; 
 }
 
 /** The magic, version, length field and header dict, padded so the data
- * starts on a 64-byte boundary as NumPy does. */
-function headerBytes(descr: string, fortran: boolean, shape: readonly number[]): Uint8Array {
+ * starts on a 64-byte boundary as NumPy does. Exported for writers that
+ * stream the data after it (the file bench and tests). */
+export function headerBytes(descr: string, fortran: boolean, shape: readonly number[]): Uint8Array {
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
   const dict = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': (${dims}), }`;
   // Version 1.0 stores the header length in 2 bytes; 2.0 only when it must.

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 
 import { FILE_REDUCTIONS, reduceFile } from '../src/file';
 import { reduce } from '../src/engine';
-import { loadNpy, saveNpy } from '../src/npy';
+import { headerBytes, loadNpy, saveNpy } from '../src/npy';
 import type { NpyTypedArray } from '../src/npy';
 import type { Reduction } from '../src/types';
 
@@ -117,22 +117,11 @@ test('reduceFile takes the in-memory options (keepdims, ddof, dtype, threads)', 
   await assert.rejects(reduceFile(p, 'max', { axis: 2 }), { code: 'ERR_NDREDUCE_BAD_OPTION' });
 });
 
-/** A .npy version 1.0 header (NumPy's layout: padded to 64 bytes). */
-function npyHeader(descr: string, shape: number[]): Buffer {
-  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
-  const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
-  const h = Buffer.alloc(total);
-  h.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-  h.writeUInt16LE(total - 10, 8);
-  h.write(dict.padEnd(total - 11, ' ') + '\n', 10, 'latin1');
-  return h;
-}
-
 /** A float64 file of `mb` MiB, shape [mb * 128, 1024], written in pieces. */
 function bigFile(mb: number): { p: string; bytes: number; header: number } {
   const p = tmp('big.npy');
   const fd = fs.openSync(p, 'w');
-  const head = npyHeader('<f8', [mb * 128, 1024]);
+  const head = headerBytes('<f8', false, [mb * 128, 1024]);
   fs.writeSync(fd, head);
   const piece = Float64Array.from({ length: 128 * 1024 }, (_, i) => (i % 1000) - 500);
   for (let k = 0; k < mb; k++) fs.writeSync(fd, piece);

@@ -197,37 +197,42 @@ impl RawArray {
     }
 }
 
+/// The variant of `$enum` for a typed array `kind`, its elements viewed by
+/// `$view(ptr, len)`: the one map from Node's kinds to element types.
+macro_rules! by_kind {
+    ($kind:expr, $enum:ident, $view:ident, $p:expr, $n:expr, $field:literal) => {
+        match $kind {
+            sys::TypedarrayType::int8_array => $enum::I8($view($p, $n)?),
+            sys::TypedarrayType::uint8_array | sys::TypedarrayType::uint8_clamped_array => {
+                $enum::U8($view($p, $n)?)
+            }
+            sys::TypedarrayType::int16_array => $enum::I16($view($p, $n)?),
+            sys::TypedarrayType::uint16_array => $enum::U16($view($p, $n)?),
+            sys::TypedarrayType::int32_array => $enum::I32($view($p, $n)?),
+            sys::TypedarrayType::uint32_array => $enum::U32($view($p, $n)?),
+            sys::TypedarrayType::float32_array => $enum::F32($view($p, $n)?),
+            sys::TypedarrayType::float64_array => $enum::F64($view($p, $n)?),
+            9 => $enum::I64($view($p, $n)?),
+            10 => $enum::U64($view($p, $n)?),
+            _ => {
+                return Err(Error::BadArray {
+                    field: $field,
+                    value: "an unsupported typed array".into(),
+                })
+            }
+        }
+    };
+}
+
 /// A typed array's elements as the destination of a result.
 ///
 /// # Safety
 /// As [`data`], and no other reference to this memory (the input
 /// included) may be alive while the result lives.
 pub(crate) unsafe fn dest<'a>(raw: &RawArray) -> std::result::Result<Dest<'a>, Error> {
-    let (p, n) = (raw.ptr as *mut u8, raw.len);
-    // SAFETY: in every arm, Node reports `n` elements of this kind at `p`;
-    // validity and exclusive use are the caller's contract.
-    unsafe {
-        Ok(match raw.kind {
-            sys::TypedarrayType::int8_array => Dest::I8(elements_mut(p, n)?),
-            sys::TypedarrayType::uint8_array | sys::TypedarrayType::uint8_clamped_array => {
-                Dest::U8(elements_mut(p, n)?)
-            }
-            sys::TypedarrayType::int16_array => Dest::I16(elements_mut(p, n)?),
-            sys::TypedarrayType::uint16_array => Dest::U16(elements_mut(p, n)?),
-            sys::TypedarrayType::int32_array => Dest::I32(elements_mut(p, n)?),
-            sys::TypedarrayType::uint32_array => Dest::U32(elements_mut(p, n)?),
-            sys::TypedarrayType::float32_array => Dest::F32(elements_mut(p, n)?),
-            sys::TypedarrayType::float64_array => Dest::F64(elements_mut(p, n)?),
-            9 => Dest::I64(elements_mut(p, n)?),
-            10 => Dest::U64(elements_mut(p, n)?),
-            _ => {
-                return Err(Error::BadArray {
-                    field: "out",
-                    value: "an unsupported typed array".into(),
-                })
-            }
-        })
-    }
+    // SAFETY: in every arm, Node reports `raw.len` elements of this kind at
+    // `raw.ptr`; validity and exclusive use are the caller's contract.
+    Ok(unsafe { by_kind!(raw.kind, Dest, elements_mut, raw.ptr as *mut u8, raw.len, "out") })
 }
 
 /// The elements of a typed array, borrowed.
@@ -237,31 +242,9 @@ pub(crate) unsafe fn dest<'a>(raw: &RawArray) -> std::result::Result<Dest<'a>, E
 /// during the synchronous call it came from (no JavaScript runs then, so
 /// nothing can detach or shrink the buffer), or for a held shared buffer.
 pub(crate) unsafe fn data<'a>(raw: &RawArray) -> std::result::Result<Data<'a>, Error> {
-    let (p, n) = (raw.ptr, raw.len);
-    // SAFETY: in every arm, Node reports `n` elements of this kind at `p`;
-    // validity for `'a` is the caller's contract.
-    unsafe {
-        Ok(match raw.kind {
-            sys::TypedarrayType::int8_array => Data::I8(elements(p, n)?),
-            sys::TypedarrayType::uint8_array | sys::TypedarrayType::uint8_clamped_array => {
-                Data::U8(elements(p, n)?)
-            }
-            sys::TypedarrayType::int16_array => Data::I16(elements(p, n)?),
-            sys::TypedarrayType::uint16_array => Data::U16(elements(p, n)?),
-            sys::TypedarrayType::int32_array => Data::I32(elements(p, n)?),
-            sys::TypedarrayType::uint32_array => Data::U32(elements(p, n)?),
-            sys::TypedarrayType::float32_array => Data::F32(elements(p, n)?),
-            sys::TypedarrayType::float64_array => Data::F64(elements(p, n)?),
-            9 => Data::I64(elements(p, n)?),
-            10 => Data::U64(elements(p, n)?),
-            _ => {
-                return Err(Error::BadArray {
-                    field: "data",
-                    value: "an unsupported typed array".into(),
-                })
-            }
-        })
-    }
+    // SAFETY: in every arm, Node reports `raw.len` elements of this kind at
+    // `raw.ptr`; validity for `'a` is the caller's contract.
+    Ok(unsafe { by_kind!(raw.kind, Data, elements, raw.ptr, raw.len, "data") })
 }
 
 /// A result on its way to JavaScript as a typed array.

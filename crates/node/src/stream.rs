@@ -10,10 +10,10 @@ use napi::{Env, Task};
 use napi_derive::napi;
 use ndreduce_core::reductions::{Output, Reduction, Request};
 use ndreduce_core::stream::{reduce_file, Dtype, NpyFile, DEFAULT_WINDOW};
-use ndreduce_core::{count_from_f64, Cancel, Error as CoreError};
+use ndreduce_core::{count_from_f64, Cancel};
 
 use crate::array::Js;
-use crate::errors::{guard, to_js};
+use crate::errors::{guard, to_js, Deferred};
 use crate::task::{track, CancelToken};
 
 /// Bytes of a file reduced so far; the task adds to it, JavaScript reads
@@ -47,7 +47,7 @@ pub struct FileTask {
     window: usize,
     progress: Arc<AtomicU64>,
     cancel: Arc<Cancel>,
-    error: Option<CoreError>,
+    error: Deferred,
 }
 
 impl Task for FileTask {
@@ -65,10 +65,7 @@ impl Task for FileTask {
                 &self.cancel,
             )
         });
-        result.map_err(|e| {
-            self.error = Some(e);
-            Error::from_reason("")
-        })
+        self.error.keep(result)
     }
 
     fn resolve(&mut self, _env: Env, output: Output) -> Result<Js> {
@@ -76,10 +73,7 @@ impl Task for FileTask {
     }
 
     fn reject(&mut self, env: Env, err: Error) -> Result<Js> {
-        Err(match self.error.take() {
-            Some(e) => to_js(&env, &e),
-            None => err,
-        })
+        Err(self.error.reject(&env, err))
     }
 }
 
@@ -134,6 +128,6 @@ pub fn reduce_file_async(
         window,
         progress: progress.done.clone(),
         cancel: token.flag.clone(),
-        error: None,
+        error: Deferred::default(),
     }))
 }

@@ -11,7 +11,7 @@ use ndreduce_core::reductions::{reduce_data, Output, Reduction, Request};
 use ndreduce_core::{Cancel, Error as CoreError};
 
 use crate::array::{is_shared, raw_array, Held, Js};
-use crate::errors::{guard, to_js};
+use crate::errors::{guard, to_js, Deferred};
 
 /// A cancel flag JavaScript can raise while a task runs; kernels look at
 /// it every few hundred thousand elements.
@@ -71,7 +71,7 @@ pub struct ReduceTask {
     request: Request,
     op: Reduction,
     cancel: Arc<Cancel>,
-    error: Option<CoreError>,
+    error: Deferred,
 }
 
 impl Task for ReduceTask {
@@ -83,10 +83,7 @@ impl Task for ReduceTask {
         // SAFETY: `data` is a SharedArrayBuffer view (`is_shared`), kept
         // alive by `keep` until `finally`, which runs after this returns.
         let result = guard(|| reduce_data(unsafe { data.data()? }, request, op, cancel));
-        result.map_err(|e| {
-            self.error = Some(e);
-            Error::from_reason("")
-        })
+        self.error.keep(result)
     }
 
     fn resolve(&mut self, _env: Env, output: Output) -> Result<Js> {
@@ -94,10 +91,7 @@ impl Task for ReduceTask {
     }
 
     fn reject(&mut self, env: Env, err: Error) -> Result<Js> {
-        Err(match self.error.take() {
-            Some(e) => to_js(&env, &e),
-            None => err,
-        })
+        Err(self.error.reject(&env, err))
     }
 
     fn finally(mut self, env: Env) -> Result<()> {
@@ -145,7 +139,7 @@ pub fn reduce_async(
         request,
         op,
         cancel: token.flag.clone(),
-        error: None,
+        error: Deferred::default(),
     }))
 }
 
