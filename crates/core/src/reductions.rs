@@ -471,7 +471,8 @@ pub fn reduce_data_into(
             Reduction::Min => reduce_into(&v, a, &Min, s, t, c, out),
             Reduction::Max => reduce_into(&v, a, &Max, s, t, c, out),
             Reduction::NanMin => reduce_into(&v, a, &NanMin, s, t, c, out),
-            _ => reduce_into(&v, a, &NanMax, s, t, c, out),
+            Reduction::NanMax => reduce_into(&v, a, &NanMax, s, t, c, out),
+            _ => unreachable!("only the extremes are folded straight into `out`"),
         }
     }
     let extreme = matches!(
