@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { max, maxColumns, saveNpy } from '../src/index';
-import { loadNative } from '../src/native';
+import { loadNative } from '../src/addon/load';
 import { articleArray } from './data';
 import { measure } from './measure';
 import type { Policy } from './measure';

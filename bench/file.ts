@@ -4,14 +4,15 @@
 // floor) and NumPy's np.load(mmap_mode='r').max(axis=...) in a python3
 // child. Warm page cache by default; --cold drops the caches before each
 // timed run (needs root: /proc/sys/vm/drop_caches).
+import type { OpName } from '../src/spec/ops';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { reduceFile } from '../src/file';
-import { headerBytes } from '../src/npy';
+import { reduceFile } from '../src/io/file';
+import { headerBytes } from '../src/io/npy';
 import { UsageError } from '../src/cli/usage';
 import { worstDelay } from './eventloop';
 
@@ -151,7 +152,7 @@ export async function fileBench(argv: string[]): Promise<number> {
   process.stdout.write(`  sequential read (16 MiB reads)     ${(best(read) / 1000).toFixed(3)} s (${(median(read) / 1000).toFixed(3)})  ${rate(best(read))}\n`);
   for (const axis of axes) {
     const a = axis === 'null' ? null : axis.split(',').map(Number);
-    const ours = await timed(() => reduceFile(p, op, { axis: a, threads }));
+    const ours = await timed(() => reduceFile(p, op as OpName, { axis: a, threads }));
     const line = (name: string, ms: number[]) =>
       `  ${name.padEnd(34)} ${(best(ms) / 1000).toFixed(3)} s (${(median(ms) / 1000).toFixed(3)})  ${rate(best(ms))}  ${(best(read) / best(ms)).toFixed(2)}x read\n`;
     process.stdout.write(line(`reduceFile ${op} axis ${axis}`, ours));

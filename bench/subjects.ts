@@ -2,7 +2,7 @@
 // and WebAssembly backends, the BigInt reference loop, and the floor.
 import { max, mean, std, sum } from '../src/index';
 import type { Backend, NdArrayLike, Strategy } from '../src/index';
-import { loadNative } from '../src/native';
+import { loadNative } from '../src/addon/load';
 import { referenceMax } from '../test/oracle';
 import { measure } from './measure';
 import { LAYOUTS } from './subject';
@@ -116,7 +116,7 @@ export function checkFloatColumns(op: 'sum' | 'mean' | 'std', got: Float64Array,
 }
 
 function floatSubject(id: string, op: 'sum' | 'mean' | 'std', note: string): Subject {
-  const fn = { sum, mean, std }[op];
+  const fn = { sum, mean, std }[op] as (x: unknown, options: object) => unknown;
   return {
     id,
     layouts: LAYOUTS,

@@ -1,16 +1,20 @@
 // The public API: the only module users import.
 import * as os from 'node:os';
 
-import { addon } from './addon';
-import { reduceAsync } from './async';
-import { reduce } from './engine';
-import type { NumericArray } from './dtypes';
-import type { AsyncReducer, Int64Array2D, NdArrayLike, ReduceOptions, Reducer, Reduction, Strategy } from './types';
-import { readView } from './validate';
+import { addon } from './addon/load';
+import { reduceAsync } from './run/async';
+import { reduce } from './run/sync';
+import type { NumericArray } from './spec/dtypes';
+import { parseOpName } from './spec/ops';
+import type { OpName, Reduction } from './spec/ops';
+import type { AsyncReducer, BaseOf, Int64Array2D, NdArrayLike, ReduceOptions, Reducer, Strategy } from './spec/types';
+import { readView } from './validate/view';
 
 export type {
   ArrayInput,
+  AnyResultOf,
   AsyncReduceOptions,
+  BaseOf,
   CallResult,
   DataOf,
   NestedList,
@@ -18,6 +22,10 @@ export type {
   AsyncReducer,
   Axis,
   Backend,
+  CommonOptions,
+  OpName,
+  OpOptions,
+  OptionsOf,
   Family,
   Int64Array2D,
   MaxAsyncOptions,
@@ -31,25 +39,33 @@ export type {
   ScalarResultOf,
   Strategy,
   SumOf,
-} from './types';
-export type { NumericArray } from './dtypes';
-export { CODES } from './errors';
-export { resultShape } from './validate';
-export { reduceColumns, maxColumns, minColumns, sumColumns, meanColumns } from './arrow';
-export type { ArrowTableLike, ColumnResult } from './arrow';
-export { wasmAlloc, wasmCopy, WasmInt64Array2D } from './backends/wasm';
-export { loadNpy, saveNpy, parseNpy, encodeNpy } from './npy';
-export type { NpyArray, NpyInput, NpyTypedArray } from './npy';
-export { reduceFile, readNpyHeader, FILE_REDUCTIONS } from './file';
-export type { FileProgress, ReduceFileOptions } from './file';
-export { Partial, reduceChunks, PARTIAL_OPS } from './partial';
-export type { PartialOp, PartialOptions } from './partial';
+} from './spec/types';
+export type { NumericArray } from './spec/dtypes';
+export { CODES } from './spec/errors';
+export { resultShape } from './validate/call';
+export { reduceColumns, maxColumns, minColumns, sumColumns, meanColumns } from './merge/arrow';
+export type { ArrowTableLike, ColumnResult } from './merge/arrow';
+export { wasmAlloc, wasmCopy, WasmInt64Array2D } from './backends/article/wasm';
+export { loadNpy, saveNpy, parseNpy, encodeNpy } from './io/npy';
+export type { NpyArray, NpyInput, NpyTypedArray } from './io/npy';
+export { reduceFile, readNpyHeader, FILE_REDUCTIONS } from './io/file';
+export type { FileProgress, ReduceFileOptions } from './io/file';
+export { Partial, reduceChunks, PARTIAL_OPS } from './merge/partial';
+export type { PartialOp, PartialOptions } from './merge/partial';
 
-// Every public reduction is one of these two closures over the one engine;
-// their signatures (a scalar for `axis: null`, the result type per dtype)
-// come from `Reducer`.
-const reducer = (op: Reduction, fn: string, ignoreNaN = false) => (x: unknown, options?: unknown) => reduce(op, x, options, fn, ignoreNaN);
-const asyncReducer = (op: Reduction, fn: string, ignoreNaN = false) => (x: unknown, options?: unknown) => reduceAsync(op, x, options, fn, ignoreNaN);
+// Every public reduction is one of these two closures over the one engine,
+// named by its row of the op table (src/spec/ops.ts, `nan` + name for the
+// NaN-skipping twin); their signatures (the options the row takes, a
+// scalar for `axis: null`, the result type per dtype) come from `Reducer`.
+const parsed = (name: OpName) => parseOpName(name) as { reduction: Reduction; skipNaN: boolean };
+const reducer = <N extends OpName>(name: N): Reducer<BaseOf<N>> => {
+  const { reduction, skipNaN } = parsed(name);
+  return ((x: unknown, options?: unknown) => reduce(reduction, x, options, name, skipNaN)) as Reducer<BaseOf<N>>;
+};
+const asyncReducer = <N extends OpName>(name: N): AsyncReducer<BaseOf<N>> => {
+  const { reduction, skipNaN } = parsed(name);
+  return ((x: unknown, options?: unknown) => reduceAsync(reduction, x, options, `${name}Async`, skipNaN)) as AsyncReducer<BaseOf<N>>;
+};
 
 /**
  * The maximum along `axis` (default `null`: every axis, a scalar; a number,
@@ -64,73 +80,82 @@ const asyncReducer = (op: Reduction, fn: string, ignoreNaN = false) => (x: unkno
  * max(x); // 6n
  * max(x, { axis: 0 }); // BigInt64Array [4n, 5n, 6n]
  */
-export const max = reducer('max', 'max') as Reducer<'extremum'>;
+export const max = reducer('max');
 
 /** The minimum along `axis`; like `max`. */
-export const min = reducer('min', 'min') as Reducer<'extremum'>;
+export const min = reducer('min');
 
 /** `max` skipping NaN (NumPy's `nanmax`); an all-NaN slice gives NaN. Same as `ignoreNaN: true`. */
-export const nanmax = reducer('max', 'nanmax', true) as Reducer<'extremum'>;
+export const nanmax = reducer('nanmax');
 
 /** `min` skipping NaN (NumPy's `nanmin`). */
-export const nanmin = reducer('min', 'nanmin', true) as Reducer<'extremum'>;
+export const nanmin = reducer('nanmin');
 
 /** `max - min` along `axis` (NumPy's `ptp`), in the input's type: integers
  * wrap as NumPy's do; NaN propagates. */
-export const ptp = reducer('ptp', 'ptp') as Reducer<'extremum'>;
+export const ptp = reducer('ptp');
 
 /** The sum along `axis`: BigInt64Array for signed integers, BigUint64Array
  * for unsigned ones (exact; a RangeError when it overflows 64 bits), or
  * Float64Array with `dtype: "float64"`; floats give Float64Array, summed
  * with compensation (Neumaier). An empty sum is 0. */
-export const sum = reducer('sum', 'sum') as Reducer<'sum'>;
+export const sum = reducer('sum');
 
 /** `sum` with NaN counted as 0 (NumPy's `nansum`). */
-export const nansum = reducer('sum', 'nansum', true) as Reducer<'sum'>;
+export const nansum = reducer('nansum');
 
 /** The product along `axis`: exact 64-bit integers (a RangeError on
  * overflow, unless a factor is 0), or float64. An empty product is 1. */
-export const prod = reducer('prod', 'prod') as Reducer<'sum'>;
+export const prod = reducer('prod');
 
 /** The arithmetic mean along `axis`, as float64 (from the exact integer
  * sum, or the compensated float sum); the mean of nothing is NaN. */
-export const mean = reducer('mean', 'mean') as Reducer<'float'>;
+export const mean = reducer('mean');
 
 /** `mean` skipping NaN; an all-NaN slice gives NaN. */
-export const nanmean = reducer('mean', 'nanmean', true) as Reducer<'float'>;
+export const nanmean = reducer('nanmean');
 
 /** The variance along `axis` (divisor `n - ddof`, NaN when that is not
  * positive), as float64, by Welford's method and Chan's merge. */
-export const variance = reducer('var', 'var') as Reducer<'float'>;
+export const variance = reducer('var');
 
 /** `var` skipping NaN. */
-export const nanvar = reducer('var', 'nanvar', true) as Reducer<'float'>;
+export const nanvar = reducer('nanvar');
 
 /** The standard deviation along `axis`: the square root of `var`. */
-export const std = reducer('std', 'std') as Reducer<'float'>;
+export const std = reducer('std');
 
 /** `std` skipping NaN. */
-export const nanstd = reducer('std', 'nanstd', true) as Reducer<'float'>;
+export const nanstd = reducer('nanstd');
 
 /** The index of the maximum along `axis` (flat C-order over the reduced
  * axes), as a Float64Array; the first on ties, and NaN wins as in NumPy. */
-export const argmax = reducer('argmax', 'argmax') as Reducer<'arg'>;
+export const argmax = reducer('argmax');
 
 /** The index of the minimum along `axis`; like `argmax`. */
-export const argmin = reducer('argmin', 'argmin') as Reducer<'arg'>;
+export const argmin = reducer('argmin');
 
 /** `{ min, max }` along `axis` in one pass. */
-export const minmax = reducer('minmax', 'minmax') as Reducer<'minmax'>;
+export const minmax = reducer('minmax');
+
+/** `minmax` skipping NaN. */
+export const nanminmax = reducer('nanminmax');
+
+/** `argmax` skipping NaN (NumPy's `nanargmax`); an all-NaN slice is a RangeError. */
+export const nanargmax = reducer('nanargmax');
+
+/** `argmin` skipping NaN (NumPy's `nanargmin`). */
+export const nanargmin = reducer('nanargmin');
 
 /** Whether any element along `axis` is non-zero (NaN is): a Uint8Array of
  * 0/1, a boolean for every axis. Empty: false. */
-export const any = reducer('any', 'any') as Reducer<'bool'>;
+export const any = reducer('any');
 
 /** Whether every element along `axis` is non-zero; like `any`. Empty: true. */
-export const all = reducer('all', 'all') as Reducer<'bool'>;
+export const all = reducer('all');
 
 /** How many elements along `axis` are non-zero (NaN is), as float64. */
-export const countNonzero = reducer('countNonzero', 'countNonzero') as Reducer<'count'>;
+export const countNonzero = reducer('countNonzero');
 
 /**
  * `max` off the JavaScript thread: the event loop keeps running while the
@@ -139,28 +164,31 @@ export const countNonzero = reducer('countNonzero', 'countNonzero') as Reducer<'
  * SharedArrayBuffer is read in place; any other buffer is first copied into
  * one, a slice per event-loop turn (see `src/async.ts` for why).
  */
-export const maxAsync = asyncReducer('max', 'maxAsync') as AsyncReducer<'extremum'>;
+export const maxAsync = asyncReducer('max');
 
 /** `min` off the JavaScript thread; like `maxAsync` (and so are the others). */
-export const minAsync = asyncReducer('min', 'minAsync') as AsyncReducer<'extremum'>;
-export const nanmaxAsync = asyncReducer('max', 'nanmaxAsync', true) as AsyncReducer<'extremum'>;
-export const nanminAsync = asyncReducer('min', 'nanminAsync', true) as AsyncReducer<'extremum'>;
-export const ptpAsync = asyncReducer('ptp', 'ptpAsync') as AsyncReducer<'extremum'>;
-export const sumAsync = asyncReducer('sum', 'sumAsync') as AsyncReducer<'sum'>;
-export const nansumAsync = asyncReducer('sum', 'nansumAsync', true) as AsyncReducer<'sum'>;
-export const prodAsync = asyncReducer('prod', 'prodAsync') as AsyncReducer<'sum'>;
-export const meanAsync = asyncReducer('mean', 'meanAsync') as AsyncReducer<'float'>;
-export const nanmeanAsync = asyncReducer('mean', 'nanmeanAsync', true) as AsyncReducer<'float'>;
-export const varianceAsync = asyncReducer('var', 'varAsync') as AsyncReducer<'float'>;
-export const nanvarAsync = asyncReducer('var', 'nanvarAsync', true) as AsyncReducer<'float'>;
-export const stdAsync = asyncReducer('std', 'stdAsync') as AsyncReducer<'float'>;
-export const nanstdAsync = asyncReducer('std', 'nanstdAsync', true) as AsyncReducer<'float'>;
-export const argmaxAsync = asyncReducer('argmax', 'argmaxAsync') as AsyncReducer<'arg'>;
-export const argminAsync = asyncReducer('argmin', 'argminAsync') as AsyncReducer<'arg'>;
-export const minmaxAsync = asyncReducer('minmax', 'minmaxAsync') as AsyncReducer<'minmax'>;
-export const anyAsync = asyncReducer('any', 'anyAsync') as AsyncReducer<'bool'>;
-export const allAsync = asyncReducer('all', 'allAsync') as AsyncReducer<'bool'>;
-export const countNonzeroAsync = asyncReducer('countNonzero', 'countNonzeroAsync') as AsyncReducer<'count'>;
+export const minAsync = asyncReducer('min');
+export const nanmaxAsync = asyncReducer('nanmax');
+export const nanminAsync = asyncReducer('nanmin');
+export const ptpAsync = asyncReducer('ptp');
+export const sumAsync = asyncReducer('sum');
+export const nansumAsync = asyncReducer('nansum');
+export const prodAsync = asyncReducer('prod');
+export const meanAsync = asyncReducer('mean');
+export const nanmeanAsync = asyncReducer('nanmean');
+export const varianceAsync = asyncReducer('var');
+export const nanvarAsync = asyncReducer('nanvar');
+export const stdAsync = asyncReducer('std');
+export const nanstdAsync = asyncReducer('nanstd');
+export const argmaxAsync = asyncReducer('argmax');
+export const argminAsync = asyncReducer('argmin');
+export const minmaxAsync = asyncReducer('minmax');
+export const nanminmaxAsync = asyncReducer('nanminmax');
+export const nanargmaxAsync = asyncReducer('nanargmax');
+export const nanargminAsync = asyncReducer('nanargmin');
+export const anyAsync = asyncReducer('any');
+export const allAsync = asyncReducer('all');
+export const countNonzeroAsync = asyncReducer('countNonzero');
 
 // `var` is a reserved word: exported under NumPy's name all the same.
 export { variance as var, varianceAsync as varAsync };

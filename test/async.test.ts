@@ -7,8 +7,8 @@ import { Worker } from 'node:worker_threads';
 
 import { max, maxAsync } from '../src/index';
 import type { Strategy } from '../src/index';
-import { addon } from '../src/addon';
-import { scratchHeld } from '../src/async';
+import { addon } from '../src/addon/load';
+import { scratchHeld } from '../src/run/async';
 import { BAD_INPUTS, ok } from './bad-inputs';
 import { layouts, values } from './cases';
 

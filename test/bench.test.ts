@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { difference } from '../bench/verify';
 import { another, summarize } from '../bench/measure';
 import { parseBenchOptions, UsageError } from '../bench/options';
-import { saveNpy } from '../src/npy';
+import { saveNpy } from '../src/io/npy';
 
 const CLI = path.join(__dirname, '..', 'bench', 'cli.js');
 

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 
-import { addon } from '../src/addon';
+import { addon } from '../src/addon/load';
 import { max, min, sum, transpose } from '../src/index';
 import { BACKENDS } from './backends';
 import { DTYPES } from './nd-cases';

@@ -2,14 +2,15 @@
 // its peak resident memory, so that the parent's memory does not count.
 import assert from 'node:assert/strict';
 
-import { reduceFile } from '../src/file';
+import { reduceFile } from '../src/io/file';
+import type { OpName } from '../src/spec/ops';
 
 async function main(): Promise<void> {
   const [p, op, axis] = process.argv.slice(2);
   assert.ok(p && op && axis, 'usage: file-child <file.npy> <op> <axis|null>');
   let done = 0;
   let total = -1;
-  await reduceFile(p, op, {
+  await reduceFile(p, op as OpName, {
     axis: axis === 'null' ? null : Number(axis),
     onProgress: (e) => {
       done = e.bytesDone;

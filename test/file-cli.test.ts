@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { loadNpy, saveNpy } from '../src/npy';
+import { loadNpy, saveNpy } from '../src/io/npy';
 
 const CLI = path.join(__dirname, '..', 'bench', 'cli.js');
 const cli = (args: string[], threshold?: string) =>
@@ -59,7 +59,7 @@ test('Ctrl-C stops a streamed reduction with "interrupted", exit code 130 and no
     fs.writeFileSync(
       preload,
       `process.stderr.isTTY = true;
-const file = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'file.js'))});
+const file = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'io', 'file.js'))});
 const reduceFile = file.reduceFile;
 file.reduceFile = (p, op, options) => reduceFile(p, op, { ...options, windowBytes: 16 });
 `,

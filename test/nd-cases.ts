@@ -3,8 +3,8 @@
 // NaN, signed zeros and float summation order.
 import * as assert from 'node:assert/strict';
 
-import { DTYPES } from '../src/dtypes';
-import type { Dtype, NumericArray } from '../src/dtypes';
+import { DTYPES } from '../src/spec/dtypes';
+import type { Dtype, NumericArray } from '../src/spec/dtypes';
 import type { Axis, NdArrayLike } from '../src/index';
 
 type Value = number | bigint;

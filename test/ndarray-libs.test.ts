@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 
 import { argmax, argmin, max, min, minmax, sum } from '../src/index';
 import type { Reduction } from '../src/index';
-import type { NumericArray } from '../src/dtypes';
+import type { NumericArray } from '../src/spec/dtypes';
 import { reference } from './oracle';
 import { DTYPES, axesFor, fillValues, sameResult } from './nd-cases';
 

@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { encodeNpy, parseNpy, loadNpy, saveNpy } from '../src/npy';
-import type { NpyArray, NpyInput, NpyTypedArray } from '../src/npy';
+import { encodeNpy, parseNpy, loadNpy, saveNpy } from '../src/io/npy';
+import type { NpyArray, NpyInput, NpyTypedArray } from '../src/io/npy';
 import { max } from '../src/index';
 import { referenceMax } from './oracle';
 

@@ -4,8 +4,8 @@
 // measured against the true answer.
 import assert from 'node:assert/strict';
 
-import { sumCtorOf } from '../src/dtypes';
-import type { Dtype, NumericArray } from '../src/dtypes';
+import { sumCtorOf } from '../src/spec/dtypes';
+import type { Dtype, NumericArray } from '../src/spec/dtypes';
 import type { Reduction } from '../src/index';
 import { forEachReduced } from './oracle';
 import type { ViewNd } from './oracle';

@@ -4,11 +4,12 @@
 // minimums then n maximums.
 import assert from 'node:assert/strict';
 
-import { sumCtorOf } from '../src/dtypes';
-import type { Dtype, NumericArray } from '../src/dtypes';
-import { finish } from '../src/engine';
+import { sumCtorOf } from '../src/spec/dtypes';
+import type { Dtype, NumericArray } from '../src/spec/dtypes';
+import { finish } from '../src/run/sync';
 import type { NdArrayLike, Reduction } from '../src/index';
-import { readCall, readView } from '../src/validate';
+import { readCall } from '../src/validate/call';
+import { readView } from '../src/validate/view';
 import { referenceMore } from './oracle-more';
 
 export interface ViewNd {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { platformName } from '../src/native';
+import { platformName } from '../src/addon/load';
 
 const ROOT = path.join(__dirname, '..', '..');
 const read = (file: string) => JSON.parse(fs.readFileSync(path.join(ROOT, file), 'utf8'));
@@ -84,7 +84,7 @@ test('the loader finds the local build, and names platform and command when ther
   assert.match(platformName(), /^[a-z0-9]+-[a-z0-9]+(-(gnu|musl|msvc))?$/);
   const local = path.join(ROOT, 'native', `ndreduce.${platformName()}.node`);
   const script = `
-    const { loadNative } = require(${JSON.stringify(path.join(ROOT, 'dist', 'src', 'native.js'))});
+    const { loadNative } = require(${JSON.stringify(path.join(ROOT, 'dist', 'src', 'addon', 'load.js'))});
     const r = loadNative();
     console.log(JSON.stringify({ addon: !!r.addon, error: r.error && r.error.message }));`;
   const env = { ...process.env };
@@ -95,9 +95,9 @@ test('the loader finds the local build, and names platform and command when ther
   // A copy of the loader where neither the package nor a local build exists.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ndreduce-loader-'));
   try {
-    fs.mkdirSync(path.join(dir, 'dist', 'src'), { recursive: true });
-    fs.copyFileSync(path.join(ROOT, 'dist', 'src', 'native.js'), path.join(dir, 'dist', 'src', 'native.js'));
-    const r = spawnSync(process.execPath, ['-e', script.replace(JSON.stringify(path.join(ROOT, 'dist', 'src', 'native.js')), JSON.stringify(path.join(dir, 'dist', 'src', 'native.js')))], { encoding: 'utf8', env, cwd: dir });
+    fs.mkdirSync(path.join(dir, 'dist', 'src', 'addon'), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'dist', 'src', 'addon', 'load.js'), path.join(dir, 'dist', 'src', 'addon', 'load.js'));
+    const r = spawnSync(process.execPath, ['-e', script.replace(JSON.stringify(path.join(ROOT, 'dist', 'src', 'addon', 'load.js')), JSON.stringify(path.join(dir, 'dist', 'src', 'addon', 'load.js')))], { encoding: 'utf8', env, cwd: dir });
     const missing = JSON.parse(r.stdout);
     assert.equal(missing.addon, false);
     assert.ok(missing.error.includes(`no native addon for ${platformName()}`), missing.error);

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { parentPort, workerData } from 'node:worker_threads';
 
-import { Partial } from '../src/partial';
-import type { PartialOp, PartialOptions } from '../src/partial';
+import { Partial } from '../src/merge/partial';
+import type { PartialOp, PartialOptions } from '../src/merge/partial';
 
 const { op, options, chunks } = workerData as { op: PartialOp; options: PartialOptions; chunks: { data: Float64Array; shape: number[] }[] };
 assert.ok(chunks.length > 0, 'a worker gets at least one chunk');

@@ -5,11 +5,11 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import { PARTIAL_OPS, Partial, reduceChunks } from '../src/partial';
-import type { PartialOp } from '../src/partial';
-import { reduce } from '../src/engine';
-import type { NumericArray } from '../src/dtypes';
-import type { Reduction } from '../src/types';
+import { PARTIAL_OPS, Partial, reduceChunks } from '../src/merge/partial';
+import type { PartialOp } from '../src/merge/partial';
+import { reduce } from '../src/run/sync';
+import type { NumericArray } from '../src/spec/dtypes';
+import type { Reduction } from '../src/spec/types';
 
 function oneShot(x: { data: NumericArray; shape: number[] }, op: PartialOp, options: object): unknown {
   const nan = op.startsWith('nan');

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 import { max, transpose } from '../src/index';
-import { poolSize } from '../src/backends/js-pool';
+import { poolSize } from '../src/backends/js/pool';
 import { referenceMax } from './oracle';
 import { values } from './cases';
 
@@ -39,7 +39,7 @@ test('lockfree and mutex run on workers, created once and reused', () => {
 test('the worker pool does not keep the process alive', () => {
   const script = `
     const { max } = require(${JSON.stringify(index)});
-    const { poolSize } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'backends', 'js-pool.js'))});
+    const { poolSize } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'backends', 'js', 'pool.js'))});
     const n = 512 * 512;
     const x = { data: new BigInt64Array(n).map((_, i) => BigInt(i % 1000)), shape: [512, 512] };
     const expected = max(x, { axis: 0, backend: 'js', strategy: 'serial' });

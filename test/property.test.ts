@@ -6,7 +6,7 @@ import fc from 'fast-check';
 
 import { max } from '../src/index';
 import type { Strategy } from '../src/index';
-import { readView } from '../src/validate';
+import { readView } from '../src/validate/view';
 import { referenceMax } from './oracle';
 import { values } from './cases';
 import { BACKENDS } from './backends';

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 
 import * as api from '../src/index';
 import type { Reduction, Strategy } from '../src/index';
-import { readCall } from '../src/validate';
+import { readCall } from '../src/validate/call';
 import { reference } from './oracle';
 import { DTYPES, fillValues, sameResult } from './nd-cases';
 

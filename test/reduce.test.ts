@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as ix from '../src/index';
 import { argmax, argmin, max, min, minmax, nanmax, nanmin, prod, resultShape, sum } from '../src/index';
 import type { Axis, Reduction } from '../src/index';
-import { addon } from '../src/addon';
+import { addon } from '../src/addon/load';
 import { reference } from './oracle';
 import { DTYPES, LAYOUTS, axesFor, fillValues, sameResult, viewOf } from './nd-cases';
 
@@ -151,7 +151,7 @@ const BAD: Bad[] = [
   ['axis a string', () => minmax({ data: f6(), shape: [6] }, { axis: 'all' as never }), TypeError, /options.axis must be an integer, a list of integers or null, got "all"/],
   ['axis list of strings', () => minmax({ data: f6(), shape: [6] }, { axis: ['0'] as never }), TypeError, /options.axis\[0\] must be a safe integer, got "0"/],
   ['ignoreNaN a string', () => max({ data: f6(), shape: [6] }, { axis: 0, ignoreNaN: 'yes' as never }), TypeError, /options.ignoreNaN must be a boolean, got "yes"/],
-  ['ignoreNaN on prod', () => prod({ data: f6(), shape: [6] }, { axis: 0, ignoreNaN: true }), TypeError, /options.ignoreNaN applies to min, max, argmin, argmax, minmax, sum, mean, var, std \(and their nan kin\), not to prod/],
+  ['ignoreNaN on prod', () => prod({ data: f6(), shape: [6] }, { axis: 0, ignoreNaN: true as never }), TypeError, /options.ignoreNaN applies to min, max, minmax, sum, mean, var, std, argmin, argmax \(and their nan kin\), not to prod/],
   ['threads 0', () => sum({ data: f6(), shape: [6] }, { axis: 0, threads: 0 }), RangeError, /options.threads must be at least 1/],
   ['strategy on a 1-D sum', () => sum({ data: f6(), shape: [6] }, { axis: 0, strategy: 'serial' }), RangeError, /options.strategy "serial" needs a 2-D array reduced along one axis, got a 1-D array/],
   ['strategy over every axis', () => max({ data: f6(), shape: [2, 3] }, { strategy: 'mutex', axis: null }), RangeError, /options.strategy "mutex" needs a 2-D array reduced along one axis/],
@@ -161,7 +161,7 @@ const BAD: Bad[] = [
   ['negative int64 sum overflows', () => sum({ data: BigInt64Array.from([-(2n ** 63n), -1n]), shape: [2] }, { axis: null }), RangeError, /does not fit u?int64/],
   ['max of an empty axis', () => max({ data: f6(), shape: [0, 3] }, { axis: 0 }), RangeError, /^zero-size array to reduction operation maximum which has no identity$/],
   ['min of an empty axis', () => min({ data: new Int8Array(0), shape: [2, 0] }, { axis: 1 }), RangeError, /^zero-size array to reduction operation minimum which has no identity$/],
-  ['argmax of everything, empty', () => argmax({ data: new Uint16Array(0), shape: [0] }, { axis: null }), RangeError, /zero-size array to reduction operation maximum/],
+  ['argmax of everything, empty', () => argmax({ data: new Uint16Array(0), shape: [0] }, { axis: null }), RangeError, /zero-size array to reduction operation argmax/],
   ['minmax of an empty list', () => minmax({ data: f6(), shape: [2, 0, 3] }, { axis: [1, 2] }), RangeError, /zero-size array to reduction operation minimum/],
   ['a result larger than memory', () => sum({ data: new Int8Array(0), shape: [2 ** 53 - 1, 0] }, { axis: 1 }), RangeError, /a result of 9007199254740991 elements cannot be allocated/],
   ['nanargmax of an all-NaN slice', () => argmax({ data: new Float64Array([NaN, 1, NaN, 2]), shape: [2, 2] }, { axis: 0, ignoreNaN: true }), RangeError, /All-NaN slice/],

@@ -7,10 +7,10 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 
 import { max, maxAsync, sum } from '../src/index';
-import { copiesInFlight, MAX_COPIES } from '../src/async';
+import { copiesInFlight, MAX_COPIES } from '../src/run/async';
 
 const index = require.resolve('../src/index');
-const asyncModule = require.resolve('../src/async');
+const asyncModule = require.resolve('../src/run/async');
 const MISSING_ADDON = '/no-such-dir/ndreduce.node';
 
 /** Runs `body` (an async function body; `api` is the package) in a fresh

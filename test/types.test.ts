@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 
-import { all, any, argmax, argmaxAsync, countNonzero, max, maxAsync, mean, min, minmax, nanmax, prod, std, sum, sumAsync } from '../src/index';
+import { all, any, argmax, argmaxAsync, countNonzero, max, maxAsync, mean, min, minmax, nanmax, Partial, prod, reduceColumns, reduceFile, std, sum, sumAsync } from '../src/index';
 import type { NdArrayLike } from '../src/index';
 
 const f32 = { data: new Float32Array([1, 4, 3, 2]), shape: [2, 2] };
@@ -54,3 +54,22 @@ test('signatures follow dtype, axis, dtype, keepdims and out', async () => {
     ],
   );
 });
+
+// Options a reduction does not take, and ops an entry does not offer, are
+// compile errors: tsc checks these lines, which never run.
+export function refusedByTypes(t: import('../src/merge/arrow').ArrowTableLike): void {
+  // @ts-expect-error max takes no ddof
+  max(f32, { ddof: 1 });
+  // @ts-expect-error not even beside options it takes
+  max(f32, { axis: 0, ddof: 1 });
+  // @ts-expect-error sum takes no initial
+  sum(u16, { axis: 0, initial: 0 });
+  // @ts-expect-error prod has no column reduction
+  reduceColumns(t, 'prod');
+  // @ts-expect-error no such reduction
+  void reduceFile('x.npy', 'maximum');
+  const file: Promise<number | Float64Array | NdArrayLike<Float64Array>> = reduceFile('x.npy', 'nanmean');
+  const part: number | Float64Array | NdArrayLike<Float64Array> = new Partial('std').result();
+  void file;
+  void part;
+}

@@ -1,6 +1,6 @@
 // The 100 long columns of `arr.T` (the rows of `arr`) as contiguous
 // arrays, which is what column stores take.
-import { readView } from '../../src/validate';
+import { readView } from '../../src/validate/view';
 import type { Int64Array2D } from '../../src/index';
 
 /** Column stores handle wide tables badly; past this, skip rather than stall. */

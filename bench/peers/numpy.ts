@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { loadNpy, saveNpy } from '../../src/npy';
+import { loadNpy, saveNpy } from '../../src/io/npy';
 import { summarize } from '../measure';
 import type { Policy } from '../measure';
 import { LAYOUTS } from '../subject';

@@ -4,20 +4,12 @@
 import { parseArgs } from 'node:util';
 
 import * as api from '../index';
+import { OP_NAMES } from '../spec/ops';
 import type { Axis, NumericArray } from '../index';
 import { shouldStream, streamFile } from './stream';
 import { UsageError } from './usage';
 import type { Command } from './usage';
 
-/** The reductions a command may name, in the order `--help` lists them;
- * those the library does not export (yet) are left out. */
-const CANDIDATES = [
-  'min', 'max', 'nanmin', 'nanmax', 'minmax', 'nanminmax', 'ptp',
-  'sum', 'nansum', 'prod', 'nanprod', 'mean', 'nanmean',
-  'var', 'nanvar', 'std', 'nanstd',
-  'argmin', 'argmax', 'nanargmin', 'nanargmax',
-  'any', 'all', 'countNonzero',
-];
 
 type Scalar = number | bigint;
 interface Options {
@@ -184,7 +176,7 @@ async function run(op: string, fn: Reduce, argv: string[]): Promise<number> {
 
 /** One command per reduction the library exports. */
 export const REDUCE_COMMANDS: Record<string, Command> = Object.fromEntries(
-  CANDIDATES.filter((op) => typeof (api as Record<string, unknown>)[op] === 'function').map((op) => {
+  OP_NAMES.map((op) => {
     const fn = (api as unknown as Record<string, Reduce>)[op];
     return [op, { summary: `the ${op} of a .npy file along --axis (printed, or --out FILE.npy)`, run: (argv: string[]) => run(op, fn, argv) }];
   }),

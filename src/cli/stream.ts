@@ -4,6 +4,8 @@
 import * as fs from 'node:fs';
 
 import * as api from '../index';
+import type { OpName } from '../spec/ops';
+import { keptShapeOf } from '../validate/call';
 
 /** Files above this many bytes stream; NDREDUCE_STREAM_THRESHOLD (bytes)
  * overrides it (0: every file). */
@@ -13,7 +15,7 @@ export const STREAM_THRESHOLD = 512 * 2 ** 20;
 export function shouldStream(path: string, op: string): boolean {
   const env = process.env.NDREDUCE_STREAM_THRESHOLD;
   const threshold = env !== undefined && /^\d+$/.test(env) ? Number(env) : STREAM_THRESHOLD;
-  if (!api.FILE_REDUCTIONS.includes(op)) return false;
+  if (!(api.FILE_REDUCTIONS as readonly string[]).includes(op)) return false;
   try {
     return fs.statSync(path).size > threshold;
   } catch {
@@ -27,8 +29,7 @@ const seconds = (s: number) => (s >= 60 ? `${Math.floor(s / 60)}:${String(Math.r
  * result's shape (the in-memory `resultShape` of the file's array). */
 export async function streamFile(path: string, op: string, options: object): Promise<{ result: unknown; shape: number[] }> {
   const header = await api.readNpyHeader(path);
-  const probe = { data: new header.ctor(new ArrayBuffer(header.ctor.BYTES_PER_ELEMENT), 0, 1), shape: header.shape, strides: header.shape.map(() => 0) };
-  const shape = api.resultShape(probe, options);
+  const shape = keptShapeOf(header.shape, options);
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
@@ -45,7 +46,7 @@ export async function streamFile(path: string, op: string, options: object): Pro
     );
   };
   try {
-    const result = await api.reduceFile(path, op, { ...options, signal: controller.signal, ...(tty ? { onProgress } : {}) });
+    const result = await api.reduceFile(path, op as OpName, { ...options, signal: controller.signal, ...(tty ? { onProgress } : {}) });
     return { result, shape };
   } finally {
     process.removeListener('SIGINT', onSigint);

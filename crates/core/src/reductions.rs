@@ -372,7 +372,13 @@ pub(crate) fn run<T: Typed, S: Source<T>>(
         Reduction::NanMax => with(v, r, NanMax, cancel).map(T::values),
         Reduction::MinMax => with(v, r, MinMax::<false>, cancel).and_then(|p| pairs(p, false)),
         Reduction::NanMinMax => with(v, r, MinMax::<true>, cancel).and_then(|p| pairs(p, false)),
-        Reduction::Ptp => with(v, r, MinMax::<false>, cancel).and_then(|p| pairs(p, true)),
+        // NumPy's ptp takes the maximum first, so its empty-axis error names it.
+        Reduction::Ptp => with(v, r, MinMax::<false>, cancel)
+            .map_err(|e| match e {
+                Error::ZeroSize { .. } => Error::ZeroSize { op: "maximum" },
+                e => e,
+            })
+            .and_then(|p| pairs(p, true)),
         Reduction::Sum => with(v, r, Sum::<false>, cancel).and_then(sums),
         Reduction::NanSum => with(v, r, Sum::<true>, cancel).and_then(sums),
         Reduction::Mean => {

@@ -3,9 +3,10 @@
 // it folded into the addon's raw result. Same rules as crates/core's ops:
 // compensated float sums, exact integer sums and products (a RangeError
 // past 64 bits), Welford variance, NaN as NumPy treats it.
-import { sumCtorOf } from '../dtypes';
-import type { Dtype, NumericArray } from '../dtypes';
-import { CODES, ndError } from '../errors';
+import { sumCtorOf } from '../../spec/dtypes';
+import type { Dtype, NumericArray } from '../../spec/dtypes';
+import { CODES, ndError } from '../../spec/errors';
+import type { Reduction } from '../../spec/ops';
 
 /** `run(p, o, r, n, s, os, rs)`: fold `n` elements from data index `p`
  * (step `s`) into output `o` (step `os`), reduced index `r` (step `rs`). */
@@ -14,7 +15,7 @@ export type Run = (p: number, o: number, r: number, n: number, s: number, os: nu
 export type Values = { [i: number]: number | bigint; length: number };
 
 /** An op's name without its `nan` prefix. */
-export type Base = 'min' | 'max' | 'minmax' | 'ptp' | 'sum' | 'prod' | 'mean' | 'var' | 'std' | 'argmin' | 'argmax' | 'any' | 'all' | 'countNonzero';
+export type Base = Reduction;
 
 export interface Context {
   readonly data: Values;

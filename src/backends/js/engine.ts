@@ -8,12 +8,15 @@
 // stride it runs innermost (`out[j] = max(out[j], row[j])`), otherwise the
 // reduced axes do, with the running value in a local. Nothing allocated
 // grows with the input or a broadcast, only with the output.
-import type { Extras, Op } from '../addon';
-import { dtypeOf } from '../dtypes';
-import type { Dtype, NumericArray } from '../dtypes';
-import { abortError } from '../errors';
-import { reduceWith } from './js-ops';
-import type { Base, Run, Values } from './js-ops';
+import type { Extras } from '../../addon/load';
+import { unpack } from '../../addon/wire';
+import type { OpName as Op } from '../../spec/ops';
+import { dtypeOf } from '../../spec/dtypes';
+import type { Dtype, NumericArray } from '../../spec/dtypes';
+import { abortError } from '../../spec/errors';
+import { spec } from '../../spec/ops';
+import { reduceWith } from './ops';
+import type { Base, Run, Values } from './ops';
 
 /** Elements between two looks at the cancel flag. */
 const CHECK_EVERY = 1 << 16;
@@ -82,22 +85,15 @@ function walk(shape: ArrayLike<number>, strides: ArrayLike<number>, offset: numb
   }
 }
 
-/** Ops for which an element seen twice changes nothing (so a reduced
- * axis of stride 0 is walked once). */
-const REPEAT_FREE = new Set(['min', 'max', 'minmax', 'ptp', 'argmin', 'argmax', 'any', 'all']);
-
 /** The result of `op` over `layout` of `data`, in the addon's form (see
  * the contract in src/addon.ts): a fresh array, kept axes in C order. */
 export function ndReduce(data: NumericArray, layout: ArrayLike<number>, op: Op, cancelled?: () => boolean, extras?: Extras): NumericArray {
   const dtype = dtypeOf(data) as Dtype;
-  const nd = layout[2];
-  const shape = Array.from({ length: nd }, (_, k) => layout[3 + k]);
-  const strides = Array.from({ length: nd }, (_, k) => layout[3 + nd + k]);
-  const axes = Array.from({ length: layout[3 + 2 * nd] }, (_, k) => layout[4 + 2 * nd + k]);
-  const offset = layout[1];
+  const { shape, strides, axes, offset } = unpack(layout);
+  const nd = shape.length;
   const skipNaN = op.startsWith('nan') && dtype.kind === 'float';
   const base = (op.startsWith('nan') ? op.slice(3) : op) as Base;
-  const repeats = REPEAT_FREE.has(base);
+  const repeats = spec(base).repeatFree;
   let count = 1;
   let reduced = 1;
   let smallestReduced = Infinity;

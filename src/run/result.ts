@@ -2,10 +2,11 @@
 // order) shaped into what the public function returns: `initial` folded
 // in, the input's own class, written into `out`, `{ data, shape }` for
 // `keepdims`, a scalar for every axis.
-import { copyInto, lengthOf } from './dtypes';
-import type { NumericArray } from './dtypes';
-import { CODES, ndError } from './errors';
-import type { Call } from './validate';
+import { copyInto, lengthOf } from '../spec/dtypes';
+import type { NumericArray } from '../spec/dtypes';
+import { CODES, ndError } from '../spec/errors';
+import { spec } from '../spec/ops';
+import type { Call } from '../validate/call';
 
 type Scalar = number | bigint;
 type Values = { [i: number]: Scalar; length: number };
@@ -22,7 +23,7 @@ export function emptyWithInitial(c: Call): NumericArray | undefined {
 function foldInitial(c: Call, values: Values): void {
   const init = c.initial as Scalar;
   const max = c.reduction === 'max';
-  const skip = c.op.startsWith('nan');
+  const skip = c.op !== c.reduction;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v !== v ? skip : max ? init > v : init < v) values[i] = init;
@@ -32,7 +33,8 @@ function foldInitial(c: Call, values: Values): void {
 /** The public result of a checked call from its raw result. */
 export function finish(c: Call, raw: NumericArray): unknown {
   let values = raw;
-  const sameClass = c.reduction === 'min' || c.reduction === 'max' || c.reduction === 'minmax' || c.reduction === 'ptp';
+  const family = spec(c.reduction).family;
+  const sameClass = family === 'extremum' || family === 'minmax';
   // The addon returns bytes for a Uint8ClampedArray: same memory, the input's class.
   if (sameClass && c.dtype.name === 'uint8c' && !(raw instanceof Uint8ClampedArray)) {
     values = new Uint8ClampedArray(raw.buffer, raw.byteOffset, raw.length);
@@ -44,7 +46,7 @@ export function finish(c: Call, raw: NumericArray): unknown {
     copyInto(c.outView, values, 0);
   }
   if (c.out) values = c.out;
-  if (c.reduction === 'minmax') {
+  if (family === 'minmax') {
     const n = values.length / 2;
     if (c.all) return { min: first(c, values, 0), max: first(c, values, n) };
     return { min: shaped(c, values.subarray(0, n) as NumericArray), max: shaped(c, values.subarray(n) as NumericArray) };
@@ -55,7 +57,7 @@ export function finish(c: Call, raw: NumericArray): unknown {
 /** The scalar at `at`: a boolean for any/all. */
 function first(c: Call, a: NumericArray, at: number): unknown {
   const v = (a as unknown as Values)[at];
-  return c.reduction === 'any' || c.reduction === 'all' ? v !== 0 : v;
+  return spec(c.reduction).family === 'bool' ? v !== 0 : v;
 }
 
 const shaped = (c: Call, a: NumericArray) => (c.keptShape ? { data: a, shape: [...c.keptShape] } : a);

@@ -3,8 +3,8 @@
 // copied (a list is not memory the kernels can read), each entry read once
 // by index after its list's length, with the validator's rules (holes are
 // errors, at most 64 levels). Rows may also be typed arrays.
-import { CODES, ndError } from './errors';
-import { describe, isArray, list, MAX_NDIM } from './validate';
+import { CODES, ndError } from '../spec/errors';
+import { describe, list, MAX_NDIM } from './read';
 
 /** A list's elements in C order and its shape; a ragged list (rows of
  * different lengths, or a number beside a list) is a TypeError naming the

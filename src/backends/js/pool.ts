@@ -10,11 +10,12 @@ import * as path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 
-import type { Extras, Op } from '../addon';
-import { bufferOf, byteOffsetOf, lengthOf, typedArrayTag } from '../dtypes';
-import type { NumericArray } from '../dtypes';
-import { CODES, ndError } from '../errors';
-import { CTL, type Job, type ReduceReply } from './js-pool-protocol';
+import type { Extras } from '../../addon/load';
+import type { OpName as Op } from '../../spec/ops';
+import { bufferOf, byteOffsetOf, lengthOf, typedArrayTag } from '../../spec/dtypes';
+import type { NumericArray } from '../../spec/dtypes';
+import { CODES, ndError } from '../../spec/errors';
+import { CTL, type Job, type ReduceReply } from './protocol';
 
 /** How long the caller waits for new workers to start before giving up. */
 const BOOT_TIMEOUT_MS = 30_000;
@@ -35,7 +36,7 @@ class Pool {
   private grow(n: number): void {
     while (this.members.length < n) {
       const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(path.join(__dirname, 'js-worker.js'), {
+      const worker = new Worker(path.join(__dirname, 'worker.js'), {
         workerData: { ctl: this.ctl, port: port1 },
         transferList: [port1],
       });
@@ -106,7 +107,7 @@ const asyncMembers: AsyncMember[] = [];
 function asyncMember(): AsyncMember {
   let best = asyncMembers.find((m) => m.busy === 0);
   if (!best && asyncMembers.length < os.availableParallelism()) {
-    const worker = new Worker(path.join(__dirname, 'js-worker.js'), { workerData: {} });
+    const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: {} });
     worker.unref();
     const member: AsyncMember = { worker, busy: 0, failures: new Set() };
     const fail = (e: Error) => {

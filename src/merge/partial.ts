@@ -8,6 +8,8 @@
 //   sum, nansum (floats)         sum and a Neumaier compensation term  within a few ulps of the total
 //   mean, var, std               count, mean and M2, merged by Chan's formula (as crates/core's Moments)
 //   any, all                     one flag
+//   countNonzero                 the count                             exact
+// Which of these a reduction uses is its `merge` in the op table (src/spec/ops.ts).
 // `toBytes()` / `Partial.fromBytes()` carry a partial between threads,
 // processes or machines (format below), and `merge` combines any two
 // partials of the same reduction, in any order.
@@ -17,19 +19,37 @@
 //   { op, dtype, ndim, axes, keptShape, rows, ddof, fields: [[name, type, length], ...] }
 // then, from the next multiple of 8, each field's elements in that order
 // (type one of int8 .. uint64, float32, float64), each padded to 8 bytes.
-import type { NumericArray } from './dtypes';
-import { DTYPES } from './dtypes';
-import { abortError, CODES, ndError } from './errors';
-import { reduce } from './engine';
-import { nextTurn } from './async';
-import type { Reduction } from './types';
-import { describe, readView } from './validate';
+import { nextTurn } from '../run/async';
+import { finish } from '../run/result';
+import { compute } from '../run/sync';
+import { DTYPES } from '../spec/dtypes';
+import type { NumericArray } from '../spec/dtypes';
+import { abortError, CODES, ndError } from '../spec/errors';
+import { OP_NAMES, parseOpName, spec, takes } from '../spec/ops';
+import type { MergeKind, OpName, Reduction } from '../spec/ops';
+import type { AnyResultOf } from '../spec/types';
+import { callOf } from '../validate/call';
+import { DEFAULTS, entryOf, readOptions, resolveAxes } from '../validate/options';
+import type { Options } from '../validate/options';
+import { describe } from '../validate/read';
+import { readView } from '../validate/view';
+import type { View } from '../validate/view';
+
+/** Merges whose NaN-skipping twin merges the same way (a moments or arg
+ * partial of NaN-skipping chunks would need the per-position counts). */
+const NAN_MERGES: readonly MergeKind[] = ['extreme', 'minmax', 'sum'];
 
 /** The reductions a `Partial` computes. */
-export const PARTIAL_OPS = [
-  'min', 'max', 'nanmin', 'nanmax', 'minmax', 'nanminmax', 'sum', 'nansum', 'argmin', 'argmax', 'mean', 'var', 'std', 'any', 'all',
-] as const;
-export type PartialOp = (typeof PARTIAL_OPS)[number];
+export const PARTIAL_OPS: readonly OpName[] = OP_NAMES.filter((name) => {
+  const { reduction, skipNaN } = parseOpName(name)!;
+  const merge = spec(reduction).merge;
+  return merge !== null && (!skipNaN || NAN_MERGES.includes(merge));
+});
+export type PartialOp = OpName;
+
+/** The options of `new Partial` and of `reduceChunks`. */
+const PARTIAL_ENTRY = entryOf(['axis', 'ddof'], ['start']);
+const CHUNKS_ENTRY = entryOf(['axis', 'ddof', 'signal'], ['start']);
 
 export interface PartialOptions {
   /** The reduced axes of the whole array (default all); axis 0, along
@@ -47,11 +67,26 @@ const MAGIC = 'NDRPART1';
 
 const bad = (message: string) => ndError(RangeError, CODES.BAD_OPTION, message);
 
+function startOf(raw: unknown): number {
+  if (raw === undefined) return 0;
+  if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0) throw bad(`options.start must be a row index, got ${describe(raw)}`);
+  return raw;
+}
+
+/** `r` of a checked view along `axes` (a list: typed-array results). */
+function reduceView(r: Reduction, view: View, axes: readonly number[], skipNaN: boolean): unknown {
+  const c = callOf(r, view, { ...DEFAULTS, axis: axes }, 'Partial.push', skipNaN);
+  return finish(c, compute(c));
+}
+
 /** One reduction's mergeable state over the chunks pushed so far. */
-export class Partial {
-  readonly op: PartialOp;
+export class Partial<N extends PartialOp = PartialOp> {
+  readonly op: N;
+  private reduction: Reduction;
+  private skipNaN: boolean;
+  private kind: MergeKind;
   private axisAll: boolean;
-  private axisOption: number | readonly number[] | null;
+  private axisOption: Options['axis'];
   private ddof: number;
   private start: number;
   /** Set by the first chunk (or by `fromBytes`). */
@@ -62,15 +97,18 @@ export class Partial {
   private rows = 0;
   private fields: Record<string, Field> = {};
 
-  constructor(op: PartialOp, options: PartialOptions = {}) {
-    if (!PARTIAL_OPS.includes(op)) throw ndError(TypeError, CODES.BAD_OPTION, `op must be one of ${PARTIAL_OPS.join(', ')}, got ${describe(op)}`);
+  constructor(op: N, options?: PartialOptions) {
+    const name = parseOpName(op);
+    if (!name || !PARTIAL_OPS.includes(op)) throw ndError(TypeError, CODES.BAD_OPTION, `op must be one of ${PARTIAL_OPS.join(', ')}, got ${describe(op)}`);
+    const o = readOptions(options, name.reduction, PARTIAL_ENTRY);
     this.op = op;
-    this.axisOption = options.axis === undefined ? null : options.axis;
+    this.reduction = name.reduction;
+    this.skipNaN = name.skipNaN;
+    this.kind = spec(name.reduction).merge;
+    this.axisOption = o.axis === undefined ? null : o.axis;
     this.axisAll = this.axisOption === null;
-    this.ddof = options.ddof ?? 0;
-    this.start = options.start ?? 0;
-    if (!Number.isFinite(this.ddof)) throw bad(`options.ddof must be a finite number, got ${describe(this.ddof)}`);
-    if (!Number.isSafeInteger(this.start) || this.start < 0) throw bad(`options.start must be a row index, got ${describe(this.start)}`);
+    this.ddof = o.ddof;
+    this.start = startOf(o.extra.start);
   }
 
   /** Rows (axis-0 length) pushed or merged in so far. */
@@ -78,24 +116,17 @@ export class Partial {
     return this.rows;
   }
 
-  private base(): Reduction {
-    return this.op.replace(/^nan/, '') as Reduction;
-  }
-
   private setup(dtype: string, shape: readonly number[]): void {
-    const nd = shape.length;
-    const raw = this.axisOption;
-    const list = raw === null ? [...Array(nd).keys()] : typeof raw === 'number' ? [raw] : [...raw];
-    const axes = [...new Set(list.map((a) => (a < 0 ? a + nd : a)))].sort((a, b) => a - b);
-    if (axes.some((a) => !Number.isInteger(a) || a < 0 || a >= nd)) throw bad(`options.axis ${describe(raw)} is out of range for ${nd} dimensions`);
-    if (axes[0] !== 0) throw bad(`a Partial takes chunks along axis 0, which must be reduced: options.axis is ${describe(raw)}`);
+    const axes = resolveAxes(this.axisOption, shape.length);
+    if (axes[0] !== 0) throw bad(`a Partial takes chunks along axis 0, which must be reduced: options.axis is ${describe(this.axisOption)}`);
     this.dtype = dtype;
-    this.ndim = nd;
+    this.ndim = shape.length;
     this.axes = axes;
     this.keptShape = shape.filter((_, k) => !axes.includes(k));
   }
 
-  /** Reduces one chunk (the next rows of the whole array along axis 0). */
+  /** Reduces one chunk (the next rows of the whole array along axis 0);
+   * the chunk is read once, here. */
   push(chunk: unknown): this {
     const view = readView(chunk, 'Partial.push');
     const dtype = view.dtype.name === 'uint8c' ? 'uint8' : view.dtype.name;
@@ -104,35 +135,52 @@ export class Partial {
     if (dtype !== this.dtype || view.shape.length !== this.ndim || kept.join() !== this.keptShape.join()) {
       throw bad(`Partial.push: a chunk of ${dtype} with shape [${view.shape.join(', ')}] does not continue ${this.dtype} chunks with kept shape [${this.keptShape.join(', ')}]`);
     }
-    const rows = view.shape[0];
-    const nan = this.op.startsWith('nan');
-    const run = (r: Reduction, options: object = {}) => reduce(r, chunk, { axis: this.axes, ...options }, `Partial.push`, nan) as Field;
-    const base = this.base();
+    const run = (r: Reduction) => reduceView(r, view, this.axes, this.skipNaN);
     const next: Record<string, Field> = {};
-    if (base === 'min' || base === 'max') next.values = run(base);
-    else if (base === 'minmax') ({ min: next.min, max: next.max } = run('minmax') as unknown as { min: Field; max: Field });
-    else if (base === 'sum') {
-      const s = run('sum');
-      if (s instanceof Float64Array) ((next.sum = s), (next.comp = new Float64Array(s.length)));
-      else next.sum = Array.from(s as BigInt64Array);
-    } else if (base === 'argmin' || base === 'argmax') {
-      next.value = run(base === 'argmin' ? 'min' : 'max');
-      const local = run(base) as Float64Array;
-      // Axis 0 is the first reduced axis: a flat C-order index over the
-      // reduced axes moves by `inner` per row.
-      const inner = this.axes.slice(1).reduce((a, k) => a * view.shape[k], 1);
-      const shift = (this.start + this.rows) * inner;
-      next.index = local.map((i) => i + shift);
-    } else if (base === 'mean' || base === 'var' || base === 'std') {
-      const reduced = this.axes.reduce((a, k) => a * view.shape[k], 1);
-      const mean = run('mean') as Float64Array;
-      next.mean = mean;
-      next.n = new Float64Array(mean.length).fill(reduced);
-      next.m2 = (run('var') as Float64Array).map((v) => v * reduced);
-    } else next.flag = run(base);
+    switch (this.kind) {
+      case 'extreme':
+      case 'count':
+        next.values = run(this.reduction) as Field;
+        break;
+      case 'flag':
+        next.flag = run(this.reduction) as Field;
+        break;
+      case 'minmax':
+        ({ min: next.min, max: next.max } = run(this.reduction) as { min: Field; max: Field });
+        break;
+      case 'sum': {
+        const s = run(this.reduction);
+        if (s instanceof Float64Array) ((next.sum = s), (next.comp = new Float64Array(s.length)));
+        else next.sum = Array.from(s as BigInt64Array);
+        break;
+      }
+      case 'arg': {
+        next.value = run(this.lower() ? 'min' : 'max') as Field;
+        const local = run(this.reduction) as Float64Array;
+        // Axis 0 is the first reduced axis: a flat C-order index over the
+        // reduced axes moves by `inner` per row.
+        const inner = this.axes.slice(1).reduce((a, k) => a * view.shape[k], 1);
+        const shift = (this.start + this.rows) * inner;
+        next.index = local.map((i) => i + shift);
+        break;
+      }
+      case 'moments': {
+        const reduced = this.axes.reduce((a, k) => a * view.shape[k], 1);
+        const mean = run('mean') as Float64Array;
+        next.mean = mean;
+        next.n = new Float64Array(mean.length).fill(reduced);
+        next.m2 = (run('var') as Float64Array).map((v) => v * reduced);
+        break;
+      }
+    }
     this.combine(next);
-    this.rows += rows;
+    this.rows += view.shape[0];
     return this;
+  }
+
+  /** min, argmin: the lower value wins. */
+  private lower(): boolean {
+    return this.reduction === 'min' || this.reduction === 'argmin';
   }
 
   /** Adds `other`'s chunks (any rows: partials merge in any order). */
@@ -160,8 +208,7 @@ export class Partial {
       for (const [k, v] of Object.entries(b)) a[k] = Array.isArray(v) ? [...v] : (v as NumericArray).slice();
       return;
     }
-    const base = this.base();
-    const nan = this.op.startsWith('nan');
+    const nan = this.skipNaN;
     const isNaN = (x: unknown) => typeof x === 'number' && x !== x;
     // `x` beats `y`: NaN wins unless NaN is skipped (then it loses).
     const above = (x: number | bigint, y: number | bigint) => (nan ? x > y || (isNaN(y) && !isNaN(x)) : x > y || (isNaN(x) && !isNaN(y)));
@@ -171,14 +218,18 @@ export class Partial {
       const y = b[name] as unknown as (number | bigint)[];
       for (let k = 0; k < x.length; k++) if (beats(y[k], x[k])) x[k] = y[k];
     };
-    if (base === 'min' || base === 'max') fold('values', base === 'min' ? below : above);
-    else if (base === 'minmax') (fold('min', below), fold('max', above));
-    else if (base === 'sum') {
-      const s = a.sum;
-      if (Array.isArray(s)) {
-        const t = b.sum as bigint[];
-        for (let k = 0; k < s.length; k++) s[k] += t[k];
-      } else {
+    switch (this.kind) {
+      case 'extreme':
+        return fold('values', this.lower() ? below : above);
+      case 'minmax':
+        return (fold('min', below), fold('max', above));
+      case 'sum': {
+        const s = a.sum;
+        if (Array.isArray(s)) {
+          const t = b.sum as bigint[];
+          for (let k = 0; k < s.length; k++) s[k] += t[k];
+          return;
+        }
         const [sa, ca, sb, cb] = [s as Float64Array, a.comp as Float64Array, b.sum as Float64Array, b.comp as Float64Array];
         for (let k = 0; k < sa.length; k++) {
           // Neumaier: the rounding error of each add goes to `comp`.
@@ -186,60 +237,83 @@ export class Partial {
           ca[k] += (Math.abs(sa[k]) >= Math.abs(sb[k]) ? sa[k] - t + sb[k] : sb[k] - t + sa[k]) + cb[k];
           sa[k] = t;
         }
+        return;
       }
-    } else if (base === 'argmin' || base === 'argmax') {
-      const beats = base === 'argmin' ? below : above;
-      const [va, ia, vb, ib] = [a.value as unknown as (number | bigint)[], a.index as Float64Array, b.value as unknown as (number | bigint)[], b.index as Float64Array];
-      for (let k = 0; k < ia.length; k++) {
-        const win = beats(vb[k], va[k]) || (!beats(va[k], vb[k]) && ib[k] < ia[k]);
-        if (win) ((va[k] = vb[k]), (ia[k] = ib[k]));
-      }
-    } else if (base === 'mean' || base === 'var' || base === 'std') {
-      const [na, ma, qa, nb, mb, qb] = [a.n, a.mean, a.m2, b.n, b.mean, b.m2] as Float64Array[];
-      for (let k = 0; k < na.length; k++) {
-        // Chan et al.'s merge of (count, mean, M2), as crates/core's Moments.
-        if (nb[k] === 0) continue;
-        if (na[k] === 0) {
-          [na[k], ma[k], qa[k]] = [nb[k], mb[k], qb[k]];
-          continue;
+      case 'arg': {
+        const beats = this.lower() ? below : above;
+        const [va, ia, vb, ib] = [a.value as unknown as (number | bigint)[], a.index as Float64Array, b.value as unknown as (number | bigint)[], b.index as Float64Array];
+        for (let k = 0; k < ia.length; k++) {
+          const win = beats(vb[k], va[k]) || (!beats(va[k], vb[k]) && ib[k] < ia[k]);
+          if (win) ((va[k] = vb[k]), (ia[k] = ib[k]));
         }
-        const n = na[k] + nb[k];
-        const d = mb[k] - ma[k];
-        qa[k] += qb[k] + d * d * ((na[k] * nb[k]) / n);
-        ma[k] += d * (nb[k] / n);
-        na[k] = n;
+        return;
       }
-    } else {
-      const [fa, fb] = [a.flag as Uint8Array, b.flag as Uint8Array];
-      for (let k = 0; k < fa.length; k++) fa[k] = base === 'any' ? fa[k] | fb[k] : fa[k] & fb[k];
+      case 'moments': {
+        const [na, ma, qa, nb, mb, qb] = [a.n, a.mean, a.m2, b.n, b.mean, b.m2] as Float64Array[];
+        for (let k = 0; k < na.length; k++) {
+          // Chan et al.'s merge of (count, mean, M2), as crates/core's Moments.
+          if (nb[k] === 0) continue;
+          if (na[k] === 0) {
+            [na[k], ma[k], qa[k]] = [nb[k], mb[k], qb[k]];
+            continue;
+          }
+          const n = na[k] + nb[k];
+          const d = mb[k] - ma[k];
+          qa[k] += qb[k] + d * d * ((na[k] * nb[k]) / n);
+          ma[k] += d * (nb[k] / n);
+          na[k] = n;
+        }
+        return;
+      }
+      case 'flag': {
+        const [fa, fb] = [a.flag as Uint8Array, b.flag as Uint8Array];
+        const any = this.reduction === 'any';
+        for (let k = 0; k < fa.length; k++) fa[k] = any ? fa[k] | fb[k] : fa[k] & fb[k];
+        return;
+      }
+      case 'count': {
+        const [ca, cb] = [a.values as Float64Array, b.values as Float64Array];
+        for (let k = 0; k < ca.length; k++) ca[k] += cb[k];
+        return;
+      }
     }
   }
 
   /** The reduction of every row pushed or merged: what the one-shot
    * function returns for the whole array with the same `axis`. */
-  result(): unknown {
+  result(): AnyResultOf<N> {
+    return this.value() as AnyResultOf<N>;
+  }
+
+  private value(): unknown {
     if (this.dtype === undefined) throw ndError(RangeError, CODES.ZERO_SIZE, `${this.op} of a Partial that holds no chunk`);
     const f = this.fields;
-    const base = this.base();
     const scalar = (v: unknown) => (this.axisAll ? (v as ArrayLike<unknown>)[0] : v);
-    if (base === 'min' || base === 'max') return scalar(f.values);
-    if (base === 'minmax') return this.axisAll ? { min: scalar(f.min), max: scalar(f.max) } : { min: f.min, max: f.max };
-    if (base === 'sum') {
-      if (!Array.isArray(f.sum)) return scalar((f.sum as Float64Array).map((s, k) => s + (f.comp as Float64Array)[k]));
-      const signed = this.dtype.startsWith('int');
-      const [lo, hi] = signed ? [-(2n ** 63n), 2n ** 63n - 1n] : [0n, 2n ** 64n - 1n];
-      const at = f.sum.findIndex((s) => s < lo || s > hi);
-      if (at >= 0) throw ndError(RangeError, CODES.OVERFLOW, `sum at output index ${at} does not fit ${signed ? 'int64' : 'uint64'}`);
-      return scalar(signed ? BigInt64Array.from(f.sum) : BigUint64Array.from(f.sum));
+    switch (this.kind) {
+      case 'extreme':
+      case 'count':
+        return scalar(f.values);
+      case 'flag':
+        return this.axisAll ? (f.flag as Uint8Array)[0] === 1 : (f.flag as Uint8Array).slice();
+      case 'minmax':
+        return this.axisAll ? { min: scalar(f.min), max: scalar(f.max) } : { min: f.min, max: f.max };
+      case 'sum': {
+        if (!Array.isArray(f.sum)) return scalar((f.sum as Float64Array).map((s, k) => s + (f.comp as Float64Array)[k]));
+        const signed = this.dtype.startsWith('int');
+        const [lo, hi] = signed ? [-(2n ** 63n), 2n ** 63n - 1n] : [0n, 2n ** 64n - 1n];
+        const at = f.sum.findIndex((s) => s < lo || s > hi);
+        if (at >= 0) throw ndError(RangeError, CODES.OVERFLOW, `sum at output index ${at} does not fit ${signed ? 'int64' : 'uint64'}`);
+        return scalar(signed ? BigInt64Array.from(f.sum) : BigUint64Array.from(f.sum));
+      }
+      case 'arg':
+        return scalar(f.index);
+      default: {
+        if (this.reduction === 'mean') return scalar((f.mean as Float64Array).slice());
+        const n = f.n as Float64Array;
+        const v = (f.m2 as Float64Array).map((q, k) => (n[k] - this.ddof > 0 ? q / (n[k] - this.ddof) : NaN));
+        return scalar(this.reduction === 'std' ? v.map(Math.sqrt) : v);
+      }
     }
-    if (base === 'argmin' || base === 'argmax') return scalar(f.index);
-    if (base === 'mean') return scalar((f.mean as Float64Array).slice());
-    if (base === 'var' || base === 'std') {
-      const n = f.n as Float64Array;
-      const v = (f.m2 as Float64Array).map((q, k) => (n[k] - this.ddof > 0 ? q / (n[k] - this.ddof) : NaN));
-      return scalar(base === 'std' ? v.map(Math.sqrt) : v);
-    }
-    return this.axisAll ? (f.flag as Uint8Array)[0] === 1 : (f.flag as Uint8Array).slice();
   }
 
   /** The partial as bytes (the format at the top of src/partial.ts). */
@@ -282,7 +356,9 @@ export class Partial {
     } catch {
       throw fail('the header is not JSON');
     }
-    const p = new Partial(head.op, { axis: head.all ? null : head.axes, ddof: head.ddof });
+    const name = parseOpName(head.op);
+    if (!name || !PARTIAL_OPS.includes(head.op)) throw fail(`op ${describe(head.op)} is not one a Partial computes`);
+    const p = new Partial(head.op, { axis: head.all ? null : head.axes, ...(takes(name.reduction, 'ddof') ? { ddof: head.ddof } : {}) });
     if (head.dtype === null) return p;
     Object.assign(p, { dtype: head.dtype, ndim: head.ndim, axes: head.axes, keptShape: head.keptShape, rows: head.rows });
     const kept = head.keptShape.reduce((a, b) => a * b, 1);
@@ -321,13 +397,15 @@ function unpackBig(bytes: Uint8Array): bigint[] {
 
 /** Reduces the chunks of an (async) iterable, each the next rows of the
  * whole array along axis 0, with a `Partial`; `signal` stops it between chunks. */
-export async function reduceChunks(
+export async function reduceChunks<N extends PartialOp>(
   chunks: AsyncIterable<unknown> | Iterable<unknown>,
-  op: PartialOp,
-  options: PartialOptions & { signal?: AbortSignal } = {},
-): Promise<unknown> {
-  const { signal, ...rest } = options;
-  const p = new Partial(op, rest);
+  op: N,
+  options?: PartialOptions & { signal?: AbortSignal },
+): Promise<AnyResultOf<N>> {
+  const o = readOptions(options, parseOpName(op)?.reduction ?? null, CHUNKS_ENTRY);
+  const signal = o.signal;
+  // The options were read once; the Partial gets the values, not the object.
+  const p = new Partial(op, { axis: o.axis ?? null, ...(o.ddof !== 0 ? { ddof: o.ddof } : {}), ...(o.extra.start !== undefined ? { start: o.extra.start as number } : {}) });
   for await (const chunk of chunks) {
     if (signal?.aborted) throw abortError(signal.reason);
     p.push(chunk);

@@ -1,14 +1,15 @@
 // The synchronous path: one checked call (validate.ts), computed by the
 // addon or, without it, by the js backend through the same contract, and
 // shaped into the public result (result.ts).
-import { addon } from './addon';
-import { jsReduce } from './backends/js';
-import { wasmMax } from './backends/wasm';
-import type { NumericArray } from './dtypes';
+import { addon } from '../addon/load';
+import { jsReduce } from '../backends/js/backend';
+import { wasmMax } from '../backends/article/wasm';
+import type { NumericArray } from '../spec/dtypes';
 import { emptyWithInitial, finish } from './result';
-import type { Reduction } from './types';
-import { layoutOf, readCall } from './validate';
-import type { Call } from './validate';
+import type { Reduction } from '../spec/types';
+import { pack } from '../addon/wire';
+import { readCall } from '../validate/call';
+import type { Call } from '../validate/call';
 
 export { finish };
 
@@ -26,10 +27,10 @@ export function compute(c: Call): NumericArray {
     // or into a small result made here: a typed array built by V8's own
     // constructor costs a third of one the addon builds through napi.
     const into = c.outView ?? (c.kept < SMALL_RESULT ? new c.resultCtor(c.reduction === 'minmax' ? 2 * c.kept : c.kept) : undefined);
-    const raw = native.reduce(c.data, layoutOf(c, c.offset, true), c.op, c.schedule, c.extras, into);
+    const raw = native.reduce(c.data, pack(c, c.offset, true), c.op, c.schedule, c.extras, into);
     return raw ?? (into as NumericArray);
   }
-  return jsReduce(c.data, layoutOf(c, c.offset, true), c.op, c.schedule, undefined, c.extras);
+  return jsReduce(c.data, pack(c, c.offset, true), c.op, c.schedule, undefined, c.extras);
 }
 
 /** A whole synchronous reduction; `fn` names the public function in hints. */

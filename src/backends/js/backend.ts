@@ -12,15 +12,17 @@
 import * as os from 'node:os';
 import { isSharedArrayBuffer } from 'node:util/types';
 
-import type { Extras, Op } from '../addon';
-import { bufferOf, byteOffsetOf, lengthOf, typedArrayTag } from '../dtypes';
-import type { NumericArray } from '../dtypes';
-import { CODES, ndError } from '../errors';
-import type { Strategy } from '../types';
-import { BLOCK, denseSpan, gather, LITTLE_ENDIAN, LOW, type Order, reduce, storeBlock, wordsOf } from './js-kernels';
-import { ndReduce } from './js-engine';
-import { getPool } from './js-pool';
-import { plan, span, type Plan } from './layout';
+import type { Extras } from '../../addon/load';
+import { unpack } from '../../addon/wire';
+import type { OpName as Op } from '../../spec/ops';
+import { bufferOf, byteOffsetOf, lengthOf, typedArrayTag } from '../../spec/dtypes';
+import type { NumericArray } from '../../spec/dtypes';
+import { CODES, ndError } from '../../spec/errors';
+import type { Strategy } from '../../spec/types';
+import { BLOCK, denseSpan, gather, LITTLE_ENDIAN, LOW, type Order, reduce, storeBlock, wordsOf } from '../article/kernels';
+import { ndReduce } from './engine';
+import { getPool } from './pool';
+import { plan, span, type Plan } from '../article/plan';
 
 /** Below this many elements a worker hand-off costs more than it saves. */
 export const SMALL = 1 << 16;
@@ -117,8 +119,9 @@ function articleMax(data: BigInt64Array, p: Plan, schedule: Strategy, threads: n
 /** The addon's `reduce`, in TypeScript. `cancelled` is polled by the N-d
  * engine (the worker threads pass their cancel flag). */
 export function jsReduce(data: NumericArray, layout: ArrayLike<number>, op: Op, schedule: Strategy, cancelled?: () => boolean, extras?: Extras): NumericArray {
-  if (op === 'max' && layout[2] === 2 && layout[7] === 1 && typedArrayTag(data) === 'BigInt64Array') {
-    return articleMax(data as BigInt64Array, plan([layout[3], layout[4]], [layout[5], layout[6]], layout[1], layout[8]), schedule, layout[0]);
+  const v = unpack(layout);
+  if (op === 'max' && v.shape.length === 2 && v.axes.length === 1 && typedArrayTag(data) === 'BigInt64Array') {
+    return articleMax(data as BigInt64Array, plan(v.shape, v.strides, v.offset, v.axes[0]), schedule, v.threads);
   }
   return ndReduce(data, layout, op, cancelled, extras);
 }

@@ -5,9 +5,9 @@ import * as buffer from 'node:buffer';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
-import { bufferOf, byteOffsetOf, dtypeOf, lengthOf } from './dtypes';
-import { CODES, ndError } from './errors';
-import { readView } from './validate';
+import { bufferOf, byteOffsetOf, dtypeOf, lengthOf } from '../spec/dtypes';
+import { CODES, ndError } from '../spec/errors';
+import { readView } from '../validate/view';
 
 /** A malformed or unsupported file (TypeError or RangeError). */
 const npyError = (Class: typeof TypeError, message: string) => ndError(Class, CODES.BAD_NPY, message);

@@ -12,16 +12,18 @@
 // shrink mid-copy is an error, and later changes do not reach the result.
 import { performance } from 'node:perf_hooks';
 
-import { addon } from './addon';
-import type { CancelTokenLike } from './addon';
-import { reduceOnWorker, WorkerCancelToken } from './backends/js-pool';
-import { copyInto, lengthOf, viewOf } from './dtypes';
-import type { NumericArray } from './dtypes';
-import { compute, finish } from './engine';
-import { abortError, CODES, ndError } from './errors';
-import type { Reduction } from './types';
-import { addressRange, layoutOf, readCall } from './validate';
-import type { Call } from './validate';
+import { addon } from '../addon/load';
+import type { CancelTokenLike } from '../addon/load';
+import { reduceOnWorker, WorkerCancelToken } from '../backends/js/pool';
+import { copyInto, lengthOf, viewOf } from '../spec/dtypes';
+import type { NumericArray } from '../spec/dtypes';
+import { compute, finish } from './sync';
+import { abortError, CODES, ndError } from '../spec/errors';
+import type { Reduction } from '../spec/types';
+import { pack } from '../addon/wire';
+import { readCall } from '../validate/call';
+import { addressRange } from '../validate/view';
+import type { Call } from '../validate/call';
 
 export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -191,7 +193,7 @@ export async function reduceAsync(reduction: Reduction, x: unknown, options: unk
     release?.();
     throw abortError(signal.reason);
   }
-  const layout = layoutOf(c, offset);
+  const layout = pack(c, offset);
   let token: CancelTokenLike;
   let task: Promise<NumericArray>;
   try {

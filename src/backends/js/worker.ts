@@ -4,10 +4,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 
-import { DTYPES } from '../dtypes';
-import { jsReduce } from './js';
-import { BLOCK, mergeBlock, reduce, storeBlock } from './js-kernels';
-import { CTL, type Job, type ReduceJob, type ReduceReply } from './js-pool-protocol';
+import { DTYPES } from '../../spec/dtypes';
+import { jsReduce } from './backend';
+import { BLOCK, mergeBlock, reduce, storeBlock } from '../article/kernels';
+import { CTL, type Job, type ReduceJob, type ReduceReply } from './protocol';
 
 const { ctl, port } = workerData as { ctl?: Int32Array; port?: MessagePort };
 const acc = new Int32Array(2 * BLOCK);

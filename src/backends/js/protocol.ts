@@ -40,12 +40,12 @@ export interface ReduceJob {
   /** The typed array class name (the dtype). */
   readonly tag: string;
   readonly layout: Float64Array;
-  readonly op: import('../addon').Op;
-  readonly extras: import('../addon').Extras | undefined;
+  readonly op: import('../../spec/ops').OpName;
+  readonly extras: import('../../addon/load').Extras | undefined;
   /** Element 0 becomes 1 when the caller cancels. */
   readonly cancel: Int32Array;
   readonly port: import('node:worker_threads').MessagePort;
 }
 
 /** The reply to a ReduceJob: the result, or the error's parts. */
-export type ReduceReply = { result: import('../dtypes').NumericArray } | { error: { name: string; message: string; code?: string } };
+export type ReduceReply = { result: import('../../spec/dtypes').NumericArray } | { error: { name: string; message: string; code?: string } };

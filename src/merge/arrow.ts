@@ -2,12 +2,14 @@
 // chunk (one Arrow `Data` each) without concatenating: a chunk without
 // nulls is reduced in place by the N-d engine; a chunk with nulls first has
 // its valid values gathered, because the engine has no mask.
-import { dtypeOf } from './dtypes';
-import type { Dtype, NumericArray } from './dtypes';
-import { reduce } from './engine';
-import { CODES, ndError } from './errors';
-import type { Reduction } from './types';
-import { describe } from './validate';
+import { dtypeOf } from '../spec/dtypes';
+import type { Dtype, NumericArray } from '../spec/dtypes';
+import { reduce } from '../run/sync';
+import { CODES, ndError } from '../spec/errors';
+import { REDUCTIONS, spec } from '../spec/ops';
+import type { MergeKind, OPS, Reduction } from '../spec/ops';
+import { entryOf, readOptions } from '../validate/options';
+import { describe } from '../validate/read';
 
 /** The parts of an Arrow `Data` (one chunk) this module reads. */
 export interface ArrowDataLike {
@@ -54,8 +56,16 @@ export interface ColumnOptions {
   ddof?: number;
 }
 
-/** The reductions `reduceColumns` offers. */
-export const COLUMN_REDUCTIONS: readonly Reduction[] = ['min', 'max', 'sum', 'argmin', 'argmax', 'minmax', 'mean', 'var', 'std', 'countNonzero'];
+/** The merges a column's chunks combine by here. */
+const COLUMN_MERGES = ['extreme', 'minmax', 'sum', 'arg', 'moments', 'count'] as const;
+type ColumnMerge = (typeof COLUMN_MERGES)[number];
+
+/** The reductions `reduceColumns` offers: those whose merge is one of these. */
+export type ColumnOp = { [R in Reduction]: (typeof OPS)[R]['merge'] extends ColumnMerge ? R : never }[Reduction];
+export const COLUMN_REDUCTIONS = REDUCTIONS.filter((r) => (COLUMN_MERGES as readonly MergeKind[]).includes(spec(r).merge)) as ColumnOp[];
+
+const COLUMN_ENTRY = entryOf(['ignoreNaN', 'ddof'], []);
+const mergeOf = (op: Reduction) => spec(op).merge as ColumnMerge;
 
 /** A column's running count, mean and squared deviations, merged chunk by
  * chunk (Chan et al.); the sum of a mean is compensated (Neumaier). */
@@ -70,8 +80,8 @@ interface Moments {
 
 function addChunk(m: Moments, op: Reduction, x: { data: NumericArray; shape: number[] }): void {
   const n = x.shape[0];
-  if (op === 'countNonzero') {
-    m.nonzero += reduce('countNonzero', x, undefined, 'reduceColumns') as number;
+  if (mergeOf(op) === 'count') {
+    m.nonzero += reduce(op, x, undefined, 'reduceColumns') as number;
     return;
   }
   if (op === 'mean') {
@@ -92,14 +102,12 @@ function addChunk(m: Moments, op: Reduction, x: { data: NumericArray; shape: num
 }
 
 function finishMoments(m: Moments, op: Reduction, ddof: number): ColumnResult {
-  if (op === 'countNonzero') return m.nonzero;
+  if (mergeOf(op) === 'count') return m.nonzero;
   if (m.n === 0) return null;
   if (op === 'mean') return (Number.isFinite(m.sum) ? m.sum + m.carry : m.sum) / m.n;
   const v = m.n - ddof > 0 ? m.m2 / (m.n - ddof) : NaN;
   return op === 'std' ? Math.sqrt(v) : v;
 }
-
-const MOMENT_OPS: readonly Reduction[] = ['mean', 'var', 'std', 'countNonzero'];
 
 // Arrow's Type enum (format/Schema.fbs): Int = 2, Float = 3; Float
 // precision HALF = 0 has Uint16Array values that are not numbers.
@@ -140,13 +148,11 @@ function validValues(d: ArrowDataLike, dtype: Dtype, skipNaN: boolean): { values
 function combine(op: Reduction, dtype: Dtype, acc: ColumnResult, next: ColumnResult): ColumnResult {
   if (acc === null) return next;
   if (next === null) return acc;
-  switch (op) {
+  switch (mergeOf(op)) {
     case 'sum':
       return dtype.kind === 'float' ? (acc as number) + (next as number) : checkSumRange(dtype, BigInt(acc as Scalar) + BigInt(next as Scalar));
-    case 'max':
-      return beatsMax(next as Scalar, acc as Scalar) ? next : acc;
-    case 'min':
-      return beatsMin(next as Scalar, acc as Scalar) ? next : acc;
+    case 'extreme':
+      return (op === 'max' ? beatsMax : beatsMin)(next as Scalar, acc as Scalar) ? next : acc;
     case 'minmax': {
       const a = acc as { min: Scalar; max: Scalar };
       const b = next as { min: Scalar; max: Scalar };
@@ -160,7 +166,8 @@ function combine(op: Reduction, dtype: Dtype, acc: ColumnResult, next: ColumnRes
 /** The reduction of one column, chunk by chunk. */
 function reduceColumn(chunks: readonly ArrowDataLike[], op: Reduction, ignoreNaN: boolean, ddof: number): ColumnResult | undefined {
   if (chunks.length === 0 || !chunks.every(numericChunk)) return undefined;
-  if (MOMENT_OPS.includes(op)) {
+  const merge = mergeOf(op);
+  if (merge === 'moments' || merge === 'count') {
     const m: Moments = { n: 0, sum: 0, carry: 0, mean: 0, m2: 0, nonzero: 0 };
     for (const d of chunks) {
       const dtype = dtypeOf(d.values);
@@ -183,7 +190,7 @@ function reduceColumn(chunks: readonly ArrowDataLike[], op: Reduction, ignoreNaN
     sawNaN ||= dropped;
     if (values.length > 0) {
       const x = { data: values, shape: [values.length] };
-      if (op === 'argmin' || op === 'argmax') {
+      if (merge === 'arg') {
         const at = reduce(op, x, { axis: null }, 'reduceColumns') as number;
         const value = (values as unknown as ArrayLike<Scalar>)[at];
         const beats = op === 'argmax' ? beatsMax : beatsMin;
@@ -195,10 +202,10 @@ function reduceColumn(chunks: readonly ArrowDataLike[], op: Reduction, ignoreNaN
     }
     start += d.length;
   }
-  if (op === 'argmin' || op === 'argmax') return best ? best.row : null;
-  if (op === 'sum' && acc === null) return dtype?.kind === 'float' ? 0 : 0n;
+  if (merge === 'arg') return best ? best.row : null;
+  if (merge === 'sum' && acc === null) return dtype?.kind === 'float' ? 0 : 0n;
   // Only NaN (and nulls) with NaN skipped: NaN, as nanmax gives.
-  if (acc === null && sawNaN) return op === 'minmax' ? { min: NaN, max: NaN } : NaN;
+  if (acc === null && sawNaN) return merge === 'minmax' ? { min: NaN, max: NaN } : NaN;
   return acc;
 }
 
@@ -209,23 +216,19 @@ function reduceColumn(chunks: readonly ArrowDataLike[], op: Reduction, ignoreNaN
  * var and std are numbers (null for a column without a value),
  * countNonzero a count.
  */
-export function reduceColumns(table: ArrowTableLike, op: Reduction, options: ColumnOptions = {}): Record<string, ColumnResult> {
+export function reduceColumns(table: ArrowTableLike, op: ColumnOp, options?: ColumnOptions): Record<string, ColumnResult> {
   if (table === null || typeof table !== 'object' || typeof (table as ArrowTableLike).getChild !== 'function') {
     throw ndError(TypeError, CODES.BAD_ARRAY, `table must be an apache-arrow Table, got ${describe(table)}`);
   }
   if (!COLUMN_REDUCTIONS.includes(op)) {
     throw ndError(TypeError, CODES.BAD_OPTION, `op must be one of ${COLUMN_REDUCTIONS.map((r) => `"${r}"`).join(', ')}, got ${describe(op)}`);
   }
-  if (options.ignoreNaN !== undefined && typeof options.ignoreNaN !== 'boolean') {
-    throw ndError(TypeError, CODES.BAD_OPTION, `options.ignoreNaN must be a boolean, got ${describe(options.ignoreNaN)}`);
-  }
-  const ddof = options.ddof ?? 0;
-  if (typeof ddof !== 'number' || !Number.isFinite(ddof)) throw ndError(TypeError, CODES.BAD_OPTION, `options.ddof must be a finite number, got ${describe(ddof)}`);
+  const o = readOptions(options, op, COLUMN_ENTRY);
   const out: Record<string, ColumnResult> = {};
   for (const field of table.schema.fields) {
     const column = table.getChild(field.name);
     if (!column) continue;
-    const result = reduceColumn(column.data, op, options.ignoreNaN === true, ddof);
+    const result = reduceColumn(column.data, op, o.ignoreNaN, o.ddof);
     if (result !== undefined) out[field.name] = result;
   }
   return out;

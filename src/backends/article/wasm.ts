@@ -14,13 +14,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { bufferOf, byteOffsetOf } from '../dtypes';
-import { CODES, ndError } from '../errors';
-import type { Int64Array2D } from '../types';
-import { readView } from '../validate';
-import type { Call } from '../validate';
-import { denseSpan, gather, LITTLE_ENDIAN, wordsOf } from './js-kernels';
-import { plan } from './layout';
+import { bufferOf, byteOffsetOf } from '../../spec/dtypes';
+import { CODES, ndError } from '../../spec/errors';
+import type { Int64Array2D } from '../../spec/types';
+import { readView } from '../../validate/view';
+import type { Call } from '../../validate/call';
+import { denseSpan, gather, LITTLE_ENDIAN, wordsOf } from './kernels';
+import { plan } from './plan';
 
 // @types/node 20 does not declare the WebAssembly global (it lives in the
 // DOM lib); this module-local declaration covers what is used here.
@@ -38,7 +38,7 @@ declare namespace WebAssembly {
   }
 }
 
-export const WASM_PATH = path.join(__dirname, '..', '..', '..', 'wasm', 'ndreduce.wasm');
+export const WASM_PATH = path.join(__dirname, '..', '..', '..', '..', 'wasm', 'ndreduce.wasm');
 
 /** The most bytes a 32-bit WebAssembly memory can hold: 65536 pages of 64 KiB. */
 export const WASM_MEMORY_LIMIT = 2 ** 32;

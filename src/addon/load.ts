@@ -1,17 +1,30 @@
-// Finds the Rust addon, the napi-rs way: the prebuilt binary of this
-// platform's package (`ndreduce-linux-x64-gnu`, an optional dependency npm
-// installs only where it fits), then a local build (`npm run build:native`
-// writes `native/ndreduce.<platform>.node`), and otherwise nothing: the
-// callers then run the js fallback after one warning. The types come from
-// the `.d.ts` napi-rs generates from the Rust signatures (copied next to
-// `dist/src` by `npm run build:ts`, so the published types resolve).
+// The Rust addon (crates/node), found the napi-rs way: the prebuilt binary
+// of this platform's package (`ndreduce-linux-x64-gnu`, an optional
+// dependency npm installs only where it fits), then a local build (`npm run
+// build:native` writes `native/ndreduce.<platform>.node`), and otherwise
+// nothing: the callers then run the js fallback after one warning. Its types
+// are the `.d.ts` napi-rs generates from the Rust signatures (copied next to
+// `dist/src` by `npm run build:ts`, so the published types resolve); the
+// checks below make sure the generated op names are the op table's.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export type NativeAddon = typeof import('../native/index');
+import type { OpName } from '../spec/ops';
 
-/** The package root: `dist/src/native.js` lives two levels below it. */
-const ROOT = path.join(__dirname, '..', '..');
+export type Addon = typeof import('../../native/index');
+
+/** The ops the addon's entries take, as napi-rs generated them. */
+type AddonOp = Parameters<Addon['reduce']>[2];
+/** Fails to compile when the op table and the Rust binding list different ops. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const opsAgree: Same<AddonOp, OpName> = true;
+void opsAgree;
+
+export type Extras = import('../../native/index').Extras;
+export type CancelTokenLike = { cancel(): void };
+
+/** The package root: `dist/src/addon/native.js` lives three levels below it. */
+const ROOT = path.join(__dirname, '..', '..', '..');
 
 /** napi-rs's platform name (`linux-x64-gnu`, `darwin-arm64`,
  * `win32-x64-msvc`), the suffix of the package and of the local build. */
@@ -41,39 +54,47 @@ function isMissing(error: unknown, what: string): boolean {
   return e?.code === 'MODULE_NOT_FOUND' && e.message.includes(what);
 }
 
-function load(): NativeAddon {
+function load(): Addon {
   const override = process.env.NDREDUCE_ADDON_PATH;
-  if (override) return require(override) as NativeAddon;
+  if (override) return require(override) as Addon;
   const name = platformName();
   const pkg = `ndreduce-${name}`;
   const local = path.join(ROOT, 'native', `ndreduce.${name}.node`);
   try {
-    return require(pkg) as NativeAddon;
+    return require(pkg) as Addon;
   } catch (error) {
     // Present but broken (a wrong libc, a truncated file) is worth its own
     // message; absent is the usual case on a platform without a prebuilt.
     if (!isMissing(error, pkg)) throw error;
   }
-  if (fs.existsSync(local)) return require(local) as NativeAddon;
+  if (fs.existsSync(local)) return require(local) as Addon;
   throw new Error(
     `no native addon for ${name}: neither the package ${pkg} nor a local build (native/ndreduce.${name}.node) is installed; ` +
       `reinstall without --omit=optional, or build it from a clone with \`${BUILD_COMMAND}\` (needs cargo)`,
   );
 }
 
-let cached: { addon?: NativeAddon; error?: Error } | undefined;
+let loaded: { addon?: Addon; error?: Error } | undefined;
 
 /** The addon, or the reason it could not be loaded. Tests may point
  * `NDREDUCE_ADDON_PATH` at a missing file to exercise the fallback. */
-export function loadNative(): { addon?: NativeAddon; error?: Error } {
-  if (!cached) {
+export function loadNative(): { addon?: Addon; error?: Error } {
+  if (!loaded) {
     try {
-      cached = { addon: load() };
+      loaded = { addon: load() };
     } catch (error) {
-      cached = { error: error as Error };
+      loaded = { error: error as Error };
     }
   }
-  return cached;
+  return loaded;
+}
+
+/** The addon, or undefined (with one process warning) when it is missing;
+ * the js backend then runs instead. */
+export function addon(): Addon | undefined {
+  const { addon: found, error } = loadNative();
+  if (!found) warnNoAddon(error, 'the js backend');
+  return found;
 }
 
 let warned = false;

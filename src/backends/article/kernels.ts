@@ -6,7 +6,7 @@
 // maxima are kept the same way, as int32 pairs with the low word biased.
 import * as os from 'node:os';
 
-import { bufferOf, byteOffsetOf, lengthOf } from '../dtypes';
+import { bufferOf, byteOffsetOf, lengthOf } from '../../spec/dtypes';
 
 /** Columns per block: the running-max block (2 x 32 KiB) stays in L2 while
  * every row streams its slice of the block in. */

@@ -1,4 +1,5 @@
 import type { NumericArray } from './dtypes';
+import type { Family, FamilyOf, OpName, OPS, Reduction } from './ops';
 
 /** An N-d array of any numeric typed array: `data` read through `shape`,
  * `strides` (or `stride`) and `offset`, counted in elements. scijs `ndarray`
@@ -40,28 +41,14 @@ export type Strategy = 'auto' | 'serial' | 'mutex' | 'lockfree';
  * WebAssembly (max of a 2-D BigInt64Array along one axis only). */
 export type Backend = 'native' | 'js' | 'wasm';
 
-/** The reductions, by their base name (`nansum` is `sum` skipping NaN). */
-export type Reduction =
-  | 'min'
-  | 'max'
-  | 'sum'
-  | 'argmin'
-  | 'argmax'
-  | 'minmax'
-  | 'ptp'
-  | 'prod'
-  | 'mean'
-  | 'var'
-  | 'std'
-  | 'any'
-  | 'all'
-  | 'countNonzero';
+export type { Family, OpName, Reduction } from './ops';
 
 /** Which axes to reduce: one (negative counts from the end), a list, or
  * `null` for all of them (the result is then a scalar). */
 export type Axis = number | readonly number[] | null;
 
-export interface ReduceOptions {
+/** The options every reduction takes. */
+export interface CommonOptions {
   /** Default `null`: every axis, a scalar result (NumPy's default). */
   axis?: Axis;
   /** Keep the reduced axes as length 1: the result is `{ data, shape }`. */
@@ -69,6 +56,16 @@ export interface ReduceOptions {
   /** Write the result into this typed array (the result's class and
    * length) and return it. */
   out?: NumericArray;
+  /** Threads for this call, 1 to 1024; rayon's default (and `RAYON_NUM_THREADS`) otherwise. */
+  threads?: number;
+  /** Default `"auto"`; the others need a 2-D array reduced along one axis. */
+  strategy?: Strategy;
+  /** Default `"native"`. */
+  backend?: Backend;
+}
+
+/** The options only some reductions take (src/spec/ops.ts says which). */
+export interface OpOptions {
   /** `min`/`max`: a value folded into every result, which also makes an
    * empty reduction give it instead of an error (NumPy's `initial`). */
   initial?: number | bigint;
@@ -80,22 +77,22 @@ export interface ReduceOptions {
   /** Skip NaN (NumPy's `nanmax` & co.); an all-NaN slice gives NaN, and
    * an error for argmin/argmax. Ignored for integers. */
   ignoreNaN?: boolean;
-  /** Threads for this call, 1 to 1024; rayon's default (and `RAYON_NUM_THREADS`) otherwise. */
-  threads?: number;
-  /** Default `"auto"`; the others need a 2-D array reduced along one axis. */
-  strategy?: Strategy;
-  /** Default `"native"`. */
-  backend?: Backend;
 }
 
-export type MaxOptions = ReduceOptions;
+/** Any reduction's options. */
+export interface ReduceOptions extends CommonOptions, OpOptions {}
+
+/** The options reduction `R` takes: `max(x, { ddof: 1 })` does not compile. */
+export type OptionsOf<R extends Reduction> = CommonOptions & Pick<OpOptions, (typeof OPS)[R]['takes'][number]>;
+
+export type MaxOptions = OptionsOf<'max'>;
 
 export interface AsyncReduceOptions extends ReduceOptions {
   /** Aborting rejects the promise with an `AbortError` and stops the kernels. */
   signal?: AbortSignal;
 }
 
-export type MaxAsyncOptions = AsyncReduceOptions;
+export type MaxAsyncOptions = MaxOptions & { signal?: AbortSignal };
 
 /** One element of `T`: `bigint` for the 64-bit integer arrays. */
 export type ScalarOf<T extends NumericArray> = T extends BigInt64Array | BigUint64Array ? bigint : number;
@@ -106,12 +103,6 @@ export type SumOf<T extends NumericArray> = T extends Float32Array | Float64Arra
   : T extends BigUint64Array | Uint8Array | Uint8ClampedArray | Uint16Array | Uint32Array
     ? BigUint64Array
     : BigInt64Array;
-
-/** The families of results: extremum (min, max, ptp: the input's class),
- * sum (sum, nansum, prod: 64-bit integers or float64), float (mean, var,
- * std and their nan kin: float64), arg (argmin, argmax), minmax, bool
- * (any, all: 0/1 bytes, booleans as scalars), count (countNonzero). */
-export type Family = 'extremum' | 'sum' | 'float' | 'arg' | 'minmax' | 'bool' | 'count';
 
 /** What a reduction of `T` returns per kept position. */
 export type ResultOf<F extends Family, T extends NumericArray> = F extends 'sum'
@@ -163,10 +154,27 @@ type Shape<F extends Family, T extends NumericArray, O> = O extends { keepdims: 
         : ResultOf<F, T> | ScalarResultOf<F, T>
       : ScalarResultOf<F, T>;
 
-/** A reduction's signature. */
-export type Reducer<F extends Family> = <X extends ArrayInput, const O extends ReduceOptions = {}>(x: X, options?: O) => CallResult<F, DataOf<X>, O>;
+/** Keys of `O` that `Allowed` lacks, as `never`: an option a reduction
+ * does not take is a compile error even beside ones it does. */
+type Only<O, Allowed> = { [K in Exclude<keyof O, keyof Allowed>]: never };
 
-export type AsyncReducer<F extends Family> = <X extends ArrayInput, const O extends AsyncReduceOptions = {}>(
+/** Reduction `R`'s signature. */
+export type Reducer<R extends Reduction> = <X extends ArrayInput, const O extends ReduceOptions = {}>(
   x: X,
-  options?: O,
-) => Promise<CallResult<F, DataOf<X>, O>>;
+  options?: O & Only<O, OptionsOf<R>>,
+) => CallResult<FamilyOf<R>, DataOf<X>, O>;
+
+export type AsyncReducer<R extends Reduction> = <X extends ArrayInput, const O extends AsyncReduceOptions = {}>(
+  x: X,
+  options?: O & Only<O, OptionsOf<R> & { signal?: AbortSignal }>,
+) => Promise<CallResult<FamilyOf<R>, DataOf<X>, O>>;
+
+/** The reduction a public name stands for: `nanmax` is `max`. */
+export type BaseOf<N extends OpName> = N extends `nan${infer R extends Reduction}` ? R : N;
+
+/** What op `N` returns for an array whose dtype and axes are known only at
+ * run time (a file, a Partial): per kept position, or a scalar. */
+export type AnyResultOf<N extends OpName> =
+  | ResultOf<FamilyOf<BaseOf<N>>, NumericArray>
+  | ScalarResultOf<FamilyOf<BaseOf<N>>, NumericArray>
+  | Shaped<ResultOf<FamilyOf<BaseOf<N>>, NumericArray>>;
