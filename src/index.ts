@@ -162,7 +162,7 @@ export const countNonzero = reducer('countNonzero');
  * kernels work. `options.signal` aborts it (the promise rejects with an
  * `AbortError` at once; the kernels stop within milliseconds). Input over a
  * SharedArrayBuffer is read in place; any other buffer is first copied into
- * one, a slice per event-loop turn (see `src/async.ts` for why).
+ * one, a slice per event-loop turn (see `src/run/async.ts` for why).
  */
 export const maxAsync = asyncReducer('max');
 

@@ -47,7 +47,7 @@ function isMusl(): boolean {
 }
 
 /** The command that builds the addon from a clone of the repository. */
-export const BUILD_COMMAND = 'npm run build:native';
+const BUILD_COMMAND = 'npm run build:native';
 
 function isMissing(error: unknown, what: string): boolean {
   const e = error as NodeJS.ErrnoException;
@@ -101,7 +101,7 @@ let warned = false;
 
 /** One warning per process that the addon is missing, whichever path
  * notices first; `fallback` names what runs instead. */
-export function warnNoAddon(error: Error | undefined, fallback: string): void {
+function warnNoAddon(error: Error | undefined, fallback: string): void {
   if (warned) return;
   warned = true;
   process.emitWarning(`the native addon could not be loaded (${error?.message.split('\n')[0]}); using ${fallback} instead`, {

@@ -3,7 +3,7 @@
 // the layout crates/core/src/request.rs unpacks. Written and read here only.
 
 /** Where each part of a packed layout of `ndim` axes starts. */
-export const WIRE = {
+const WIRE = {
   THREADS: 0,
   OFFSET: 1,
   NDIM: 2,

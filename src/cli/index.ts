@@ -21,7 +21,7 @@ function usage(commands: Record<string, Command>): string {
 }
 
 /** Runs one command line; resolves to the exit code. */
-export async function runCli(argv: string[], extra: Record<string, Command> = {}): Promise<number> {
+async function runCli(argv: string[], extra: Record<string, Command> = {}): Promise<number> {
   const commands = { ...extra, ...REDUCE_COMMANDS };
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {

@@ -9,7 +9,7 @@ import { keptShapeOf } from '../validate/call';
 
 /** Files above this many bytes stream; NDREDUCE_STREAM_THRESHOLD (bytes)
  * overrides it (0: every file). */
-export const STREAM_THRESHOLD = 512 * 2 ** 20;
+const STREAM_THRESHOLD = 512 * 2 ** 20;
 
 /** Whether `path` is big enough to stream and `op` can be streamed. */
 export function shouldStream(path: string, op: string): boolean {

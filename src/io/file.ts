@@ -1,5 +1,5 @@
 // .npy files of any size, reduced without loading them: the header is read
-// here (src/npy.ts, the one parser), the options by the one validator, and
+// here (npy.ts, the one parser), the options by the one validator, and
 // the data by the addon on the libuv pool, a window at a time
 // (crates/core/src/stream.rs), so memory stays at the output plus 512 KiB
 // per thread.

@@ -62,7 +62,7 @@ type ColumnMerge = (typeof COLUMN_MERGES)[number];
 
 /** The reductions `reduceColumns` offers: those whose merge is one of these. */
 export type ColumnOp = { [R in Reduction]: (typeof OPS)[R]['merge'] extends ColumnMerge ? R : never }[Reduction];
-export const COLUMN_REDUCTIONS = REDUCTIONS.filter((r) => (COLUMN_MERGES as readonly MergeKind[]).includes(spec(r).merge)) as ColumnOp[];
+const COLUMN_REDUCTIONS = REDUCTIONS.filter((r) => (COLUMN_MERGES as readonly MergeKind[]).includes(spec(r).merge)) as ColumnOp[];
 
 const COLUMN_ENTRY = entryOf(['ignoreNaN', 'ddof'], []);
 const mergeOf = (op: Reduction) => spec(op).merge as ColumnMerge;
@@ -212,9 +212,9 @@ function reduceColumn(chunks: readonly ArrowDataLike[], op: Reduction, ignoreNaN
 /**
  * `op` of every numeric (int and float) column of an apache-arrow Table,
  * skipping nulls as Polars does: `{ columnName: result }`. Other columns
- * are left out. argmin/argmax give the row within the whole column; mean,
- * var and std are numbers (null for a column without a value),
- * countNonzero a count.
+ * are left out. The arg reductions give the row within the whole column;
+ * the moments (mean, var, std) are numbers (null for a column without a
+ * value), and counts are numbers.
  */
 export function reduceColumns(table: ArrowTableLike, op: ColumnOp, options?: ColumnOptions): Record<string, ColumnResult> {
   if (table === null || typeof table !== 'object' || typeof (table as ArrowTableLike).getChild !== 'function') {

@@ -1,15 +1,15 @@
 // Partial results that merge (the MapReduce / Dask model): a `Partial`
 // takes chunks of an array along its axis 0, which must be one of the
-// reduced axes, reduces each with the one engine (src/engine.ts) and keeps
-// per kept position only what merges exactly or with a known error:
-//   min/max (and nan*), minmax   the extremes                          exact
-//   argmin/argmax                extreme + global flat C-order index   exact, ties to the lower index
-//   sum, nansum (integers)       the exact sum (bigint)                exact
-//   sum, nansum (floats)         sum and a Neumaier compensation term  within a few ulps of the total
-//   mean, var, std               count, mean and M2, merged by Chan's formula (as crates/core's Moments)
-//   any, all                     one flag
-//   countNonzero                 the count                             exact
-// Which of these a reduction uses is its `merge` in the op table (src/spec/ops.ts).
+// reduced axes, reduces each with the one engine (src/run/sync.ts) and keeps
+// per kept position only what merges exactly or with a known error, by the
+// reduction's `merge` in the op table (src/spec/ops.ts):
+//   extreme, minmax      the extremes                                exact
+//   arg                  extreme + global flat C-order index         exact, ties to the lower index
+//   sum (integers)       the exact sum (bigint)                      exact
+//   sum (floats)         sum and a Neumaier compensation term        within a few ulps of the total
+//   moments              count, mean and M2, merged by Chan's formula (as crates/core's Moments)
+//   flag                 one flag
+//   count                the count                                   exact
 // `toBytes()` / `Partial.fromBytes()` carry a partial between threads,
 // processes or machines (format below), and `merge` combines any two
 // partials of the same reduction, in any order.
@@ -316,7 +316,7 @@ export class Partial<N extends PartialOp = PartialOp> {
     }
   }
 
-  /** The partial as bytes (the format at the top of src/partial.ts). */
+  /** The partial as bytes (the format at the top of this file). */
   toBytes(): Uint8Array {
     const names = Object.keys(this.fields);
     const typed = names.map((name) => {

@@ -3,7 +3,7 @@
 // event loop stays free, and an AbortSignal stops the work.
 //
 // Buffer rule: a task reads a SharedArrayBuffer in place (by the platform's
-// check on the intrinsic buffer, src/validate.ts), because such a buffer can
+// check on the intrinsic buffer, src/validate/view.ts), because such a buffer can
 // be neither detached nor transferred and stays alive while the task holds
 // the array. Any other buffer could be transferred and freed while a thread
 // reads it, so the addressed span is first copied into a pooled scratch

@@ -1,4 +1,4 @@
-// The synchronous path: one checked call (validate.ts), computed by the
+// The synchronous path: one checked call (src/validate/call.ts), computed by the
 // addon or, without it, by the js backend through the same contract, and
 // shaped into the public result (result.ts).
 import { addon } from '../addon/load';

@@ -14,7 +14,7 @@ export type NumericArray =
   | Float32Array
   | Float64Array;
 
-export type Kind = 'int' | 'uint' | 'float';
+type Kind = 'int' | 'uint' | 'float';
 
 export type AnyCtor = {
   new (length: number): NumericArray;

@@ -44,7 +44,7 @@ export const CODES = {
 
 export type Code = (typeof CODES)[keyof typeof CODES];
 
-export type ErrorClass = typeof Error | typeof TypeError | typeof RangeError;
+type ErrorClass = typeof Error | typeof TypeError | typeof RangeError;
 
 /** An error of class `Class` with `code`. */
 export function ndError(Class: ErrorClass, code: Code, message: string, cause?: unknown): Error & { code: Code } {

@@ -57,10 +57,10 @@ type Table = typeof OPS;
 export type Reduction = keyof Table;
 
 /** The reductions whose table row takes option `K`. */
-export type TakersOf<K extends OpOption> = { [R in Reduction]: K extends Table[R]['takes'][number] ? R : never }[Reduction];
+type TakersOf<K extends OpOption> = { [R in Reduction]: K extends Table[R]['takes'][number] ? R : never }[Reduction];
 
 /** The NaN-skipping twins' names: `nanmax`, `nansum`, ... */
-export type NanName = `nan${TakersOf<'ignoreNaN'>}`;
+type NanName = `nan${TakersOf<'ignoreNaN'>}`;
 
 /** Every reduction by its public (and the addon's) name. */
 export type OpName = Reduction | NanName;

@@ -21,7 +21,7 @@ import type { View } from './view';
 const MAX_RESULT_BYTES = bufferConstants.MAX_LENGTH;
 
 /** The class of a reduction's result array for input `d`. */
-export function resultCtorOf(reduction: Reduction, d: Dtype, floatResult: boolean): AnyCtor {
+function resultCtorOf(reduction: Reduction, d: Dtype, floatResult: boolean): AnyCtor {
   switch (spec(reduction).family) {
     case 'extremum':
     case 'minmax':

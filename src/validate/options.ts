@@ -11,11 +11,11 @@ import type { Backend, Strategy } from '../spec/types';
 import { bracket, describe, entry, integer, list, unreadable } from './read';
 import { closest } from './suggest';
 
-export const MAX_THREADS = 1024;
+const MAX_THREADS = 1024;
 export const STRATEGIES: readonly Strategy[] = ['auto', 'serial', 'mutex', 'lockfree'];
 export const BACKENDS: readonly Backend[] = ['native', 'js', 'wasm'];
 /** The axes reduced when `options.axis` is not given: all (NumPy's default). */
-export const DEFAULT_AXIS = null;
+const DEFAULT_AXIS = null;
 
 /** Options as read, before the view: axes not yet resolved against ndim. */
 export interface Options {

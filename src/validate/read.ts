@@ -41,7 +41,7 @@ export function describe(value: unknown): string {
 
 /** The name of `owner`'s entry `key` in messages (`x.shape`, `x.shape[1]`),
  * built only when a message needs it: a small call reads a dozen fields. */
-export const fieldOf = (owner: string, key: string | number) => (typeof key === 'number' ? `${owner}[${key}]` : `${owner}.${key}`);
+const fieldOf = (owner: string, key: string | number) => (typeof key === 'number' ? `${owner}[${key}]` : `${owner}.${key}`);
 
 /** Reads `owner`'s `obj[key]`; a throwing getter or Proxy trap becomes a TypeError
  * with `code` (one of ours, such as a freed wasm array's, passes through). */

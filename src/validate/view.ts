@@ -1,6 +1,6 @@
 // The trust boundary: the one place that reads user values. Every value is
 // read once, options before the view, and the view's memory last, through
-// the platform's own accessors (src/dtypes.ts), so that no getter, Proxy,
+// the platform's own accessors (src/spec/dtypes.ts), so that no getter, Proxy,
 // own property or subclass can change what the kernels see after it was
 // checked. Lists are read by index after their length is checked; the
 // bounds check is O(ndim) (`addressRange`). The addon checks the packed
@@ -90,7 +90,7 @@ function wholeArray(typed: NumericArray, dtype: Dtype, rewrap: boolean): View {
 
 /** Checks a user's N-d array; the result addresses only elements of its
  * `data`. Reductions take 1 to 64 axes; `.npy` files may have none, or more.
- * A bare typed array is 1-D; a (nested) list is copied (src/lists.ts). */
+ * A bare typed array is 1-D; a (nested) list is copied (lists.ts). */
 export function readView(x: unknown, _fn = 'max', [minNdim, maxNdim] = [1, MAX_NDIM], rewrap = true): View {
   if (x === null || typeof x !== 'object') throw notAnArray(x);
   const tag = typedArrayTag(x);

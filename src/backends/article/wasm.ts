@@ -38,10 +38,10 @@ declare namespace WebAssembly {
   }
 }
 
-export const WASM_PATH = path.join(__dirname, '..', '..', '..', '..', 'wasm', 'ndreduce.wasm');
+const WASM_PATH = path.join(__dirname, '..', '..', '..', '..', 'wasm', 'ndreduce.wasm');
 
 /** The most bytes a 32-bit WebAssembly memory can hold: 65536 pages of 64 KiB. */
-export const WASM_MEMORY_LIMIT = 2 ** 32;
+const WASM_MEMORY_LIMIT = 2 ** 32;
 const PAGE = 65536;
 const ALIGN = 16;
 

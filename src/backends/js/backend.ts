@@ -1,7 +1,7 @@
 // The js backend: plain TypeScript, no addon. It is the fallback for every
-// reduction (`ndReduce`, js-engine.ts), and the TypeScript side of the
+// reduction (`ndReduce`, engine.ts), and the TypeScript side of the
 // article's comparison: max of a 2-D int64 view along one axis runs the
-// int32-word kernels of js-kernels.ts instead, with the article's schedules.
+// int32-word kernels of ../article/kernels.ts instead, with the article's schedules.
 //
 // `serial` (the article's column-by-column loop) and `auto` (follows the
 // memory layout) run on the calling thread. `lockfree` and `mutex` run on a
@@ -25,14 +25,14 @@ import { getPool } from './pool';
 import { plan, span, type Plan } from '../article/plan';
 
 /** Below this many elements a worker hand-off costs more than it saves. */
-export const SMALL = 1 << 16;
+const SMALL = 1 << 16;
 
 /** The fewest elements worth giving one worker. */
 const PER_WORKER = 1 << 14;
 
 /** Each worker is a whole V8 isolate (megabytes, tens of ms to start), so
  * `threads` beyond a few per CPU only costs memory. */
-export const MAX_WORKERS = 4 * os.availableParallelism();
+const MAX_WORKERS = 4 * os.availableParallelism();
 
 const acc = new Int32Array(2 * BLOCK);
 

@@ -1,6 +1,6 @@
 // The js backend's N-d engine: every op of the addon's contract on every
 // dtype, for when the addon is missing (and in the js worker threads). It
-// takes the packed layout the addon takes, already checked by validate.ts.
+// takes the packed layout the addon takes, already checked by src/validate/.
 //
 // One loop nest over the view: the reduced axes keep their C order (so
 // argmin/argmax see each slice in index order and keep the first of ties),
@@ -86,7 +86,7 @@ function walk(shape: ArrayLike<number>, strides: ArrayLike<number>, offset: numb
 }
 
 /** The result of `op` over `layout` of `data`, in the addon's form (see
- * the contract in src/addon.ts): a fresh array, kept axes in C order. */
+ * the contract in src/addon/wire.ts): a fresh array, kept axes in C order. */
 export function ndReduce(data: NumericArray, layout: ArrayLike<number>, op: Op, cancelled?: () => boolean, extras?: Extras): NumericArray {
   const dtype = dtypeOf(data) as Dtype;
   const { shape, strides, axes, offset } = unpack(layout);

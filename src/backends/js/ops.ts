@@ -1,5 +1,5 @@
 // The js backend's ops: each builds a `Run` (a fold of one run of
-// elements into the output) for js-engine.ts's loop nest, and turns what
+// elements into the output) for engine.ts's loop nest, and turns what
 // it folded into the addon's raw result. Same rules as crates/core's ops:
 // compensated float sums, exact integer sums and products (a RangeError
 // past 64 bits), Welford variance, NaN as NumPy treats it.

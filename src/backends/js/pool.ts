@@ -123,7 +123,7 @@ function asyncMember(): AsyncMember {
 }
 
 /** The addon's `reduceAsync` on a js worker thread: `data` must lie on a
- * SharedArrayBuffer (the buffer rule of src/async.ts already ensured it). */
+ * SharedArrayBuffer (the buffer rule of src/run/async.ts already ensured it). */
 export function reduceOnWorker(data: NumericArray, layout: Float64Array, op: Op, token: WorkerCancelToken, extras?: Extras): Promise<NumericArray> {
   const member = asyncMember();
   const { port1, port2 } = new MessageChannel();

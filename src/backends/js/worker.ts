@@ -1,4 +1,4 @@
-// Entry point of the js backend's worker threads (see js-pool.ts): the
+// Entry point of the js backend's worker threads (see pool.ts): the
 // article's `mutex`/`lockfree` parts of a synchronous call, or a whole
 // asynchronous reduction.
 import { parentPort, workerData } from 'node:worker_threads';
