@@ -55,8 +55,8 @@ function subjects(o: BenchOptions, elements: number): Subject[] {
   if (o.withReference || elements <= REFERENCE_LIMIT || o.only?.includes('reference')) list.push(referenceSubject());
   list.push(numpySubject(), polarsSubject(), duckdbSubject());
   // Other reductions of the same values, each beside NumPy's.
-  const [sumF64, sumI64, meanF64, stdF64, maxOut] = reductionSubjects();
-  list.push(sumF64, numpySubject('sum'), sumI64, meanF64, numpySubject('mean'), stdF64, numpySubject('std'), maxOut, numpySubject('max-out'));
+  const [partialMean, partialStd, sumF64, sumI64, meanF64, stdF64, maxOut] = reductionSubjects();
+  list.push(sumF64, numpySubject('sum'), sumI64, meanF64, partialMean, numpySubject('mean'), stdF64, partialStd, numpySubject('std'), maxOut, numpySubject('max-out'));
   if (!o.only) return list;
   const known = new Set([...list.map((s) => s.id), 'reference', 'event-loop']);
   const unknown = o.only.filter((n) => !known.has(n));

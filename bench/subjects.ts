@@ -1,6 +1,6 @@
 // The in-process subjects: the Rust kernels through `max`, the TypeScript
 // and WebAssembly backends, the BigInt reference loop, and the floor.
-import { max, mean, std, sum } from '../src/index';
+import { max, mean, Partial, std, sum } from '../src/index';
 import type { Backend, NdArrayLike, Strategy } from '../src/index';
 import { loadNative } from '../src/addon/load';
 import { referenceMax } from '../test/oracle';
@@ -133,8 +133,46 @@ function floatSubject(id: string, op: 'sum' | 'mean' | 'std', note: string): Sub
   };
 }
 
+/** Chunks a Partial takes: `parts` views of `x` split along axis 0. */
+function chunksOf(x: NdArrayLike<Float64Array>, parts: number): NdArrayLike<Float64Array>[] {
+  const rows = x.shape[0];
+  const step = Math.ceil(rows / parts);
+  const strides = x.strides as number[];
+  const out: NdArrayLike<Float64Array>[] = [];
+  for (let r = 0; r < rows; r += step) {
+    out.push({ data: x.data, shape: [Math.min(step, rows - r), ...x.shape.slice(1)], strides, offset: (x.offset ?? 0) + r * strides[0] });
+  }
+  return out;
+}
+
+/** A Partial fed the array as 10 chunks along axis 0, then its result:
+ * the cost of mergeable partials against the one-shot row of the same op. */
+function partialSubject(op: 'mean' | 'std'): Subject {
+  return {
+    id: `partial-${op}-f64`,
+    layouts: LAYOUTS,
+    note: `new Partial('${op}', { axis: 0 }) pushed arr as 10 chunks, then result() (compare ${op}-f64)`,
+    setup(data) {
+      floatView(data, 'arr');
+    },
+    async measure(data, layout, _threads, policy, onRun) {
+      const chunks = chunksOf(floatView(data, layout), 10);
+      const run = () => {
+        const p = new Partial(op, { axis: 0 });
+        for (const c of chunks) p.push(c);
+        return p.result() as Float64Array;
+      };
+      const { result, timing } = await measure(run, policy, onRun);
+      checkFloatColumns(op, result, data, layout);
+      return { result: undefined, timing };
+    },
+  };
+}
+
 export function reductionSubjects(): Subject[] {
   return [
+    partialSubject('mean'),
+    partialSubject('std'),
     floatSubject('sum-f64', 'sum', 'sum(x, { axis: 0 }) of arr as float64: Neumaier-compensated, 8 lanes'),
     {
       id: 'sum-i64',
