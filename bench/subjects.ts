@@ -137,7 +137,8 @@ function floatSubject(id: string, op: 'sum' | 'mean' | 'std', note: string): Sub
 function chunksOf(x: NdArrayLike<Float64Array>, parts: number): NdArrayLike<Float64Array>[] {
   const rows = x.shape[0];
   const step = Math.ceil(rows / parts);
-  const strides = x.strides as number[];
+  // The article's array gives no strides: C order.
+  const strides = x.strides ? [...x.strides] : x.shape.map((_, k) => x.shape.slice(k + 1).reduce((a, b) => a * b, 1));
   const out: NdArrayLike<Float64Array>[] = [];
   for (let r = 0; r < rows; r += step) {
     out.push({ data: x.data, shape: [Math.min(step, rows - r), ...x.shape.slice(1)], strides, offset: (x.offset ?? 0) + r * strides[0] });

@@ -74,8 +74,8 @@ function startOf(raw: unknown): number {
 }
 
 /** `r` of a checked view along `axes` (a list: typed-array results). */
-function reduceView(r: Reduction, view: View, axes: readonly number[], skipNaN: boolean): unknown {
-  const c = callOf(r, view, { ...DEFAULTS, axis: axes }, 'Partial.push', skipNaN);
+function reduceView(r: Reduction, view: View, axes: readonly number[], skipNaN: boolean, out?: Float64Array): unknown {
+  const c = callOf(r, view, { ...DEFAULTS, axis: axes, out }, 'Partial.push', skipNaN);
   return finish(c, compute(c));
 }
 
@@ -135,7 +135,7 @@ export class Partial<N extends PartialOp = PartialOp> {
     if (dtype !== this.dtype || view.shape.length !== this.ndim || kept.join() !== this.keptShape.join()) {
       throw bad(`Partial.push: a chunk of ${dtype} with shape [${view.shape.join(', ')}] does not continue ${this.dtype} chunks with kept shape [${this.keptShape.join(', ')}]`);
     }
-    const run = (r: Reduction) => reduceView(r, view, this.axes, this.skipNaN);
+    const run = (r: Reduction, out?: Float64Array) => reduceView(r, view, this.axes, this.skipNaN, out);
     const next: Record<string, Field> = {};
     switch (this.kind) {
       case 'extreme':
@@ -165,17 +165,54 @@ export class Partial<N extends PartialOp = PartialOp> {
         break;
       }
       case 'moments': {
+        // Every row of a chunk reaches every kept position: one count. The
+        // chunk's results land in buffers reused from push to push (fresh
+        // pages cost more than the reduction of a short chunk).
         const reduced = this.axes.reduce((a, k) => a * view.shape[k], 1);
-        const mean = run('mean') as Float64Array;
-        next.mean = mean;
-        next.n = new Float64Array(mean.length).fill(reduced);
-        next.m2 = (run('var') as Float64Array).map((v) => v * reduced);
-        break;
+        const kept = this.keptShape.reduce((a, b) => a * b, 1);
+        const mean = run('mean', this.scratch('mean', kept)) as Float64Array;
+        const variance = this.reduction === 'mean' ? undefined : (run('var', this.scratch('var', kept)) as Float64Array);
+        this.addMoments(reduced, mean, variance);
+        this.rows += view.shape[0];
+        return this;
       }
     }
     this.combine(next);
     this.rows += view.shape[0];
     return this;
+  }
+
+  private buffers = new Map<string, Float64Array>();
+
+  /** A float64 buffer of `length` for a chunk's `name` result, reused. */
+  private scratch(name: string, length: number): Float64Array {
+    let b = this.buffers.get(name);
+    if (b?.length !== length) this.buffers.set(name, (b = new Float64Array(length)));
+    return b;
+  }
+
+  /** Merges a chunk's moments (`count` values per position, their means
+   * and variances; no variance for a mean) into the state (Chan et al.'s
+   * merge of count, mean and M2, as crates/core's Moments). */
+  private addMoments(count: number, mean: Float64Array, variance: Float64Array | undefined): void {
+    const f = this.fields;
+    if (f.n === undefined) {
+      f.n = new Float64Array(mean.length).fill(count);
+      f.mean = mean.slice();
+      if (variance) f.m2 = variance.map((v) => v * count);
+      return;
+    }
+    const na = f.n as Float64Array;
+    const ma = f.mean as Float64Array;
+    const qa = f.m2 as Float64Array | undefined;
+    for (let k = 0; k < na.length; k++) {
+      const n0 = na[k];
+      const n = n0 + count;
+      const d = mean[k] - ma[k];
+      if (qa && variance) qa[k] += variance[k] * count + d * d * ((n0 * count) / n);
+      ma[k] += d * (count / n);
+      na[k] = n;
+    }
   }
 
   /** min, argmin: the lower value wins. */
@@ -249,18 +286,18 @@ export class Partial<N extends PartialOp = PartialOp> {
         return;
       }
       case 'moments': {
-        const [na, ma, qa, nb, mb, qb] = [a.n, a.mean, a.m2, b.n, b.mean, b.m2] as Float64Array[];
+        const [na, ma, nb, mb] = [a.n, a.mean, b.n, b.mean] as Float64Array[];
+        const qa = a.m2 as Float64Array | undefined;
+        const qb = b.m2 as Float64Array | undefined;
         for (let k = 0; k < na.length; k++) {
           // Chan et al.'s merge of (count, mean, M2), as crates/core's Moments.
-          if (nb[k] === 0) continue;
-          if (na[k] === 0) {
-            [na[k], ma[k], qa[k]] = [nb[k], mb[k], qb[k]];
-            continue;
-          }
-          const n = na[k] + nb[k];
+          const n0 = na[k];
+          const n1 = nb[k];
+          if (n1 === 0) continue;
+          const n = n0 + n1;
           const d = mb[k] - ma[k];
-          qa[k] += qb[k] + d * d * ((na[k] * nb[k]) / n);
-          ma[k] += d * (nb[k] / n);
+          if (qa && qb) qa[k] += n0 === 0 ? qb[k] : qb[k] + d * d * ((n0 * n1) / n);
+          ma[k] = n0 === 0 ? mb[k] : ma[k] + d * (n1 / n);
           na[k] = n;
         }
         return;
