@@ -22,6 +22,8 @@
 import { nextTurn } from '../run/async';
 import { finish } from '../run/result';
 import { compute } from '../run/sync';
+import { addon } from '../addon/load';
+import { pack } from '../addon/wire';
 import { DTYPES } from '../spec/dtypes';
 import type { NumericArray } from '../spec/dtypes';
 import { abortError, CODES, ndError } from '../spec/errors';
@@ -165,14 +167,15 @@ export class Partial<N extends PartialOp = PartialOp> {
         break;
       }
       case 'moments': {
-        // Every row of a chunk reaches every kept position: one count. The
-        // chunk's results land in buffers reused from push to push (fresh
-        // pages cost more than the reduction of a short chunk).
         const reduced = this.axes.reduce((a, k) => a * view.shape[k], 1);
         const kept = this.keptShape.reduce((a, b) => a * b, 1);
-        const mean = run('mean', this.scratch('mean', kept)) as Float64Array;
-        const variance = this.reduction === 'mean' ? undefined : (run('var', this.scratch('var', kept)) as Float64Array);
-        this.addMoments(reduced, mean, variance);
+        if (!this.foldInto(view, kept, reduced)) {
+          // Without the addon: the chunk's means (and variances), merged
+          // here; the buffers are reused from push to push.
+          const mean = run('mean', this.scratch('mean', kept)) as Float64Array;
+          const variance = this.reduction === 'mean' ? undefined : (run('var', this.scratch('var', kept)) as Float64Array);
+          this.addMoments(reduced, mean, variance);
+        }
         this.rows += view.shape[0];
         return this;
       }
@@ -183,6 +186,51 @@ export class Partial<N extends PartialOp = PartialOp> {
   }
 
   private buffers = new Map<string, Float64Array>();
+  /** Accumulators the addon folds chunks into (moments of any dtype, or
+   * the compensated sums of a float mean), not yet in `fields`. */
+  private state: { kind: 'moments' | 'sum'; values: Float64Array; count: number } | undefined;
+
+  /** Folds a chunk into the addon's state: one pass, no per-chunk
+   * allocation; false without the addon. */
+  private foldInto(view: View, kept: number, reduced: number): boolean {
+    const native = addon();
+    if (!native) return false;
+    const kind = this.reduction === 'mean' && view.dtype.kind === 'float' ? 'sum' : 'moments';
+    if (this.state?.kind !== kind) {
+      this.settle();
+      this.state = { kind, values: new Float64Array((kind === 'sum' ? 2 : 3) * kept), count: 0 };
+    }
+    const layout = pack({ threads: 0, shape: view.shape, strides: view.strides, axes: this.axes }, view.offset);
+    native.foldState(view.data, layout, kind, false, this.state.values);
+    this.state.count += reduced;
+    return true;
+  }
+
+  /** Moves the addon's state into `fields` (count, mean and M2 arrays). */
+  private settle(): void {
+    const st = this.state;
+    if (!st) return;
+    this.state = undefined;
+    const s = st.values;
+    const width = st.kind === 'sum' ? 2 : 3;
+    const kept = s.length / width;
+    const n = new Float64Array(kept);
+    const mean = new Float64Array(kept);
+    const m2 = new Float64Array(kept);
+    for (let k = 0; k < kept; k++) {
+      if (st.kind === 'sum') {
+        const total = s[2 * k] + s[2 * k + 1];
+        n[k] = st.count;
+        // An infinite sum has a NaN error term: the sum alone.
+        mean[k] = (Number.isFinite(s[2 * k]) ? total : s[2 * k]) / st.count;
+      } else {
+        n[k] = s[3 * k];
+        mean[k] = s[3 * k + 1];
+        m2[k] = s[3 * k + 2];
+      }
+    }
+    this.combine({ n, mean, m2 });
+  }
 
   /** A float64 buffer of `length` for a chunk's `name` result, reused. */
   private scratch(name: string, length: number): Float64Array {
@@ -223,6 +271,8 @@ export class Partial<N extends PartialOp = PartialOp> {
   /** Adds `other`'s chunks (any rows: partials merge in any order). */
   merge(other: Partial): this {
     if (!(other instanceof Partial) || other.op !== this.op) throw bad(`Partial.merge: needs a Partial of ${this.op}`);
+    this.settle();
+    other.settle();
     if (other.dtype === undefined) return this;
     if (this.dtype === undefined) {
       this.dtype = other.dtype;
@@ -323,6 +373,7 @@ export class Partial<N extends PartialOp = PartialOp> {
   }
 
   private value(): unknown {
+    this.settle();
     if (this.dtype === undefined) throw ndError(RangeError, CODES.ZERO_SIZE, `${this.op} of a Partial that holds no chunk`);
     const f = this.fields;
     const scalar = (v: unknown) => (this.axisAll ? (v as ArrayLike<unknown>)[0] : v);
@@ -355,6 +406,7 @@ export class Partial<N extends PartialOp = PartialOp> {
 
   /** The partial as bytes (the format at the top of this file). */
   toBytes(): Uint8Array {
+    this.settle();
     const names = Object.keys(this.fields);
     const typed = names.map((name) => {
       const v = this.fields[name];
