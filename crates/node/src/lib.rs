@@ -10,7 +10,9 @@ mod task;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use ndreduce_core::reductions::{reduce_data, reduce_data_into, Reduction, Request};
-use ndreduce_core::{count_from_f64, Schedule, NEVER};
+#[cfg(feature = "test-hooks")]
+use ndreduce_core::count_from_f64;
+use ndreduce_core::{Schedule, NEVER};
 
 use crate::array::{raw_array, Js};
 use crate::errors::{guard, to_js};
@@ -110,6 +112,7 @@ pub fn reduce(
 }
 
 /// Reads every element of `data` once, in parallel (benchmark floor only).
+#[cfg(feature = "test-hooks")]
 #[napi(js_name = "readFloor")]
 pub fn read_floor(env: Env, data: &[i64], threads: Option<f64>) -> Result<f64> {
     guard(|| {
@@ -128,6 +131,7 @@ pub fn default_threads() -> u32 {
 
 /// Panics inside a rayon kernel: lets the tests prove that a panic becomes
 /// a JavaScript error instead of aborting the process.
+#[cfg(feature = "test-hooks")]
 #[napi(js_name = "_panicInKernel")]
 pub fn panic_in_kernel(env: Env) -> Result<()> {
     guard(ndreduce_core::panic_in_worker_for_tests).map_err(|e| to_js(&env, &e))
