@@ -10,6 +10,7 @@
 //! ```
 
 mod cancel;
+pub mod dtype;
 pub mod engine;
 mod error;
 mod floor;
@@ -23,6 +24,7 @@ pub mod stream;
 mod view;
 
 pub use cancel::{Cancel, NEVER};
+pub use dtype::Dtype;
 pub use engine::Schedule;
 pub use error::{Error, ErrorKind};
 pub use floor::read_floor;

@@ -16,6 +16,9 @@ pub trait Op<T: Scalar>: Sync + Send {
     /// Folding an element twice changes nothing, so a reduced axis of
     /// stride 0 (a broadcast) can be skipped.
     const IDEMPOTENT: bool;
+    /// The engine's loops over this op vectorise, so they are worth a body
+    /// per instruction set (`engine::kernels`); otherwise one plain body.
+    const SIMD: bool;
     fn init(&self) -> Self::Acc;
     fn fold(&self, acc: Self::Acc, x: T, index: usize) -> Self::Acc;
     fn merge(&self, earlier: Self::Acc, later: Self::Acc) -> Self::Acc;
@@ -107,6 +110,7 @@ macro_rules! extremum {
             const HAS_IDENTITY: bool = false;
             const ORDER_FREE: bool = true;
             const IDEMPOTENT: bool = true;
+            const SIMD: bool = true;
             #[inline(always)]
             fn init(&self) -> T {
                 $init
@@ -179,6 +183,9 @@ macro_rules! arg_extremum {
             const HAS_IDENTITY: bool = false;
             const ORDER_FREE: bool = false;
             const IDEMPOTENT: bool = false;
+            // The per-element compare with an index does not vectorise; `fold_run`
+            // hands its value pass to the value op's vectorised run.
+            const SIMD: bool = false;
             #[inline(always)]
             fn init(&self) -> (T, usize) {
                 (T::LOWEST, NO_INDEX)
@@ -206,7 +213,8 @@ macro_rules! arg_extremum {
             /// value op with the same NaN rule, then its first position.
             #[inline(always)]
             fn fold_run(&self, acc: (T, usize), run: &[T], index: usize) -> (T, usize) {
-                let best = $value.fold_run(<$value as Op<T>>::init(&$value), run, 0);
+                let init = <$value as Op<T>>::init(&$value);
+                let best = crate::engine::kernels::fold_run(&$value, init, run, 0);
                 let found = if best.is_nan() {
                     // NaN is the extreme, or (skipping NaN) nothing is eligible.
                     if $skip_nan {
@@ -239,6 +247,8 @@ impl<T: Scalar, const SKIP_NAN: bool> Op<T> for Sum<SKIP_NAN> {
     const HAS_IDENTITY: bool = true;
     const ORDER_FREE: bool = true;
     const IDEMPOTENT: bool = false;
+    // Integers sum in i128, which no vector unit adds.
+    const SIMD: bool = T::IS_FLOAT;
     #[inline(always)]
     fn init(&self) -> T::Wide {
         T::ZERO
@@ -299,6 +309,7 @@ impl<T: Scalar> Op<T> for CountSum {
     const HAS_IDENTITY: bool = true;
     const ORDER_FREE: bool = true;
     const IDEMPOTENT: bool = false;
+    const SIMD: bool = false;
     #[inline(always)]
     fn init(&self) -> Self::Acc {
         (T::ZERO, 0)
@@ -385,6 +396,7 @@ impl<T: Scalar, const SKIP_NAN: bool> Op<T> for Var<SKIP_NAN> {
     const HAS_IDENTITY: bool = true;
     const ORDER_FREE: bool = true;
     const IDEMPOTENT: bool = false;
+    const SIMD: bool = false;
     #[inline(always)]
     fn init(&self) -> Moments {
         Moments::EMPTY
@@ -443,6 +455,7 @@ impl<T: Scalar> Op<T> for Prod {
     const HAS_IDENTITY: bool = true;
     const ORDER_FREE: bool = true;
     const IDEMPOTENT: bool = false;
+    const SIMD: bool = false;
     #[inline(always)]
     fn init(&self) -> ProdAcc {
         ProdAcc {
@@ -494,6 +507,7 @@ impl<T: Scalar> Op<T> for FloatProd {
     const HAS_IDENTITY: bool = true;
     const ORDER_FREE: bool = true;
     const IDEMPOTENT: bool = false;
+    const SIMD: bool = false;
     #[inline(always)]
     fn init(&self) -> f64 {
         1.0
@@ -517,6 +531,7 @@ impl<T: Scalar, const ALL: bool> Op<T> for Truth<ALL> {
     const HAS_IDENTITY: bool = true;
     const ORDER_FREE: bool = true;
     const IDEMPOTENT: bool = true;
+    const SIMD: bool = true;
     #[inline(always)]
     fn init(&self) -> bool {
         ALL
@@ -548,6 +563,7 @@ impl<T: Scalar> Op<T> for CountNonzero {
     const HAS_IDENTITY: bool = true;
     const ORDER_FREE: bool = true;
     const IDEMPOTENT: bool = false;
+    const SIMD: bool = true;
     #[inline(always)]
     fn init(&self) -> u64 {
         0
@@ -570,6 +586,7 @@ impl<T: Scalar, const SKIP_NAN: bool> Op<T> for MinMax<SKIP_NAN> {
     const HAS_IDENTITY: bool = false;
     const ORDER_FREE: bool = true;
     const IDEMPOTENT: bool = true;
+    const SIMD: bool = true;
     #[inline(always)]
     fn init(&self) -> (T, T) {
         if SKIP_NAN {
