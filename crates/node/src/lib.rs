@@ -123,6 +123,27 @@ pub fn read_floor(env: Env, data: &[i64], threads: Option<f64>) -> Result<f64> {
     .map_err(|e| to_js(&env, &e))
 }
 
+/// The op names `reduce`, `reduceAsync` and `reduceFileAsync` accept, from
+/// the core's table of reductions.
+#[napi]
+pub fn reductions() -> Vec<String> {
+    Reduction::names().map(String::from).collect()
+}
+
+/// The element type names `reduceFileAsync` accepts (and the kinds typed
+/// arrays map to), from the core's dtype table.
+#[napi]
+pub fn dtypes() -> Vec<String> {
+    ndreduce_core::Dtype::ALL.iter().map(|d| d.name().into()).collect()
+}
+
+/// Every `code` an error raised by this addon can carry, from the core's
+/// table of errors.
+#[napi(js_name = "errorCodes")]
+pub fn error_codes() -> Vec<String> {
+    ndreduce_core::Error::CODES.iter().map(|c| c.to_string()).collect()
+}
+
 /// The size of rayon's default pool (honours `RAYON_NUM_THREADS`).
 #[napi(js_name = "defaultThreads")]
 pub fn default_threads() -> u32 {
