@@ -227,7 +227,15 @@ macro_rules! arg_extremum {
                 };
                 match found {
                     Some(k) => self.merge(acc, (run[k], index + k)),
-                    None => acc,
+                    // Nothing eligible (a NaN-skipping run of only NaN), or
+                    // the memory changed between the passes (a
+                    // SharedArrayBuffer another thread writes): the one-pass
+                    // fold answers both, where reporting nothing would turn
+                    // the second case into an "All-NaN slice" error.
+                    None => run
+                        .iter()
+                        .enumerate()
+                        .fold(acc, |a, (k, &x)| self.fold(a, x, index + k)),
                 }
             }
         }
