@@ -2,13 +2,13 @@
 //! array element types, the op by name, results in their documented types.
 
 use crate::cancel::Cancel;
-pub use crate::dtype::{Data, Dest, Dtype, Output};
 use crate::dtype::Element;
+pub use crate::dtype::{Data, Dest, Dtype, Output};
 use crate::engine::{reduce, reduce_into, Schedule};
 use crate::error::Error;
 use crate::ops::{
-    ArgMax, ArgMin, CountNonzero, CountSum, FloatProd, Max, Min, MinMax, NanArgMax, NanArgMin,
-    NanMax, NanMin, Op, Prod, Sum, Truth, Var, Moments, NO_INDEX,
+    ArgMax, ArgMin, CountNonzero, CountSum, FloatProd, Max, Min, MinMax, Moments, NanArgMax,
+    NanArgMin, NanMax, NanMin, Op, Prod, Sum, Truth, Var, NO_INDEX,
 };
 use crate::scalar::Scalar;
 use crate::view::{Axes, View};
@@ -166,16 +166,12 @@ typed!(u32, U64, "uint64", u32::wrapping_sub, |s: i128| {
 typed!(u64, U64, "uint64", u64::wrapping_sub, |s: i128| {
     u64::try_from(s).ok()
 });
-typed!(f32, F64,
-    "float64",
-    |a: f32, b: f32| a - b,
-    |s: i128| Some(s as f64)
-);
-typed!(f64, F64,
-    "float64",
-    |a: f64, b: f64| a - b,
-    |s: i128| Some(s as f64)
-);
+typed!(f32, F64, "float64", |a: f32, b: f32| a - b, |s: i128| Some(
+    s as f64
+));
+typed!(f64, F64, "float64", |a: f64, b: f64| a - b, |s: i128| Some(
+    s as f64
+));
 
 /// Maps a result to doubles without a second output-sized allocation
 /// failure going unnoticed.

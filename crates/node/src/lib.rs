@@ -9,9 +9,9 @@ mod task;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use ndreduce_core::reductions::{reduce_data, reduce_data_into, Reduction, Request};
 #[cfg(feature = "test-hooks")]
 use ndreduce_core::count_from_f64;
+use ndreduce_core::reductions::{reduce_data, reduce_data_into, Reduction, Request};
 use ndreduce_core::{Schedule, NEVER};
 
 use crate::array::{raw_array, Js};
@@ -134,14 +134,20 @@ pub fn reductions() -> Vec<String> {
 /// arrays map to), from the core's dtype table.
 #[napi]
 pub fn dtypes() -> Vec<String> {
-    ndreduce_core::Dtype::ALL.iter().map(|d| d.name().into()).collect()
+    ndreduce_core::Dtype::ALL
+        .iter()
+        .map(|d| d.name().into())
+        .collect()
 }
 
 /// Every `code` an error raised by this addon can carry, from the core's
 /// table of errors.
 #[napi(js_name = "errorCodes")]
 pub fn error_codes() -> Vec<String> {
-    ndreduce_core::Error::CODES.iter().map(|c| c.to_string()).collect()
+    ndreduce_core::Error::CODES
+        .iter()
+        .map(|c| c.to_string())
+        .collect()
 }
 
 /// The size of rayon's default pool (honours `RAYON_NUM_THREADS`).

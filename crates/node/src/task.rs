@@ -175,8 +175,8 @@ pub fn prefault(
     env: Env,
     #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
 ) -> Result<AsyncTask<Prefault>> {
-    let held = guard(|| Held::new(&env, raw_array(&env, &data, "data")?))
-        .map_err(|e| to_js(&env, &e))?;
+    let held =
+        guard(|| Held::new(&env, raw_array(&env, &data, "data")?)).map_err(|e| to_js(&env, &e))?;
     Ok(AsyncTask::new(Prefault {
         data: held,
         keep: Some(data.create_ref()?),

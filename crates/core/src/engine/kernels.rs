@@ -88,7 +88,12 @@ fn fold_row4<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], rows: [&[T]; 4], i
 
 /// Folds a contiguous run whose first element has reduced index `index`.
 #[inline]
-pub(crate) fn fold_run<T: Scalar, O: Op<T>>(op: &O, init: O::Acc, run: &[T], index: usize) -> O::Acc {
+pub(crate) fn fold_run<T: Scalar, O: Op<T>>(
+    op: &O,
+    init: O::Acc,
+    run: &[T],
+    index: usize,
+) -> O::Acc {
     if O::SIMD {
         run_simd(op, init, run, index)
     } else {

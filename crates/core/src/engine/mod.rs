@@ -300,12 +300,15 @@ pub(crate) fn par_for(
     (0..n).into_par_iter().try_for_each(f)
 }
 
+/// The work on block `b` of a slice of accumulators.
+pub(crate) type BlockFn<'a, A> = dyn Fn(usize, &mut [A]) -> Result<(), Error> + Sync + 'a;
+
 /// `out` in blocks of `size` (the last may be shorter), `f(b, block)` for
 /// each on the current rayon pool, as `par_chunks_mut(size).enumerate()`.
 pub(crate) fn par_chunks<A: Send>(
     out: &mut [A],
     size: usize,
-    f: &(dyn Fn(usize, &mut [A]) -> Result<(), Error> + Sync),
+    f: &BlockFn<'_, A>,
 ) -> Result<(), Error> {
     let size = size.max(1);
     let blocks = out.len().div_ceil(size);

@@ -41,7 +41,11 @@ pub(super) struct Chunk {
 impl Geometry {
     /// `strides` must be those of a contiguous array in some axis order
     /// (C or Fortran for a .npy file); `window` counts elements.
-    pub(super) fn new(shape: &[usize], strides: &[isize], window: usize) -> Result<Geometry, Error> {
+    pub(super) fn new(
+        shape: &[usize],
+        strides: &[isize],
+        window: usize,
+    ) -> Result<Geometry, Error> {
         let n = shape.len();
         let total = shape
             .iter()
@@ -162,7 +166,10 @@ impl Geometry {
 }
 
 /// C-order strides over `axes` (sorted) of `shape`, zero elsewhere.
-pub(super) fn strides_over(shape: &[usize], axes: impl DoubleEndedIterator<Item = usize>) -> Vec<usize> {
+pub(super) fn strides_over(
+    shape: &[usize],
+    axes: impl DoubleEndedIterator<Item = usize>,
+) -> Vec<usize> {
     let mut s = vec![0; shape.len()];
     let mut step = 1;
     for a in axes.rev() {
@@ -171,7 +178,6 @@ pub(super) fn strides_over(shape: &[usize], axes: impl DoubleEndedIterator<Item 
     }
     s
 }
-
 
 #[cfg(test)]
 mod tests {

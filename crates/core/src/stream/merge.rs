@@ -20,6 +20,9 @@ pub(super) struct Done<A> {
     pub bytes: u64,
 }
 
+/// Merges a chunk's accumulators into their places in the output.
+pub(super) type Absorb<'a, A> = dyn FnMut(&mut [A], Kept, Vec<A>) + 'a;
+
 /// The merge of chunks' accumulators into the output, in chunk order.
 pub(super) struct Merge<A> {
     state: Mutex<Merged<A>>,
@@ -97,7 +100,7 @@ impl<A> Merge<A> {
         &self,
         k: usize,
         local: Result<Done<A>, Error>,
-        absorb: &mut dyn FnMut(&mut [A], Kept, Vec<A>),
+        absorb: &mut Absorb<'_, A>,
         progress: &AtomicU64,
     ) -> bool {
         let mut guard = self.lock();

@@ -149,7 +149,9 @@ impl<T: Plain> FileSource<'_, T> {
                 let from = self.at.data_offset + (c.start * size) as u64;
                 let local = cancel
                     .check()
-                    .and_then(|()| read_elements(&self.file, &self.at.path, &mut buf[..c.len], from))
+                    .and_then(|()| {
+                        read_elements(&self.file, &self.at.path, &mut buf[..c.len], from)
+                    })
                     .and_then(|()| View::new(&buf[..c.len], &c.shape, &g.strides, 0))
                     .and_then(|view| reduce(&view, &r.axes, op, Schedule::Auto, None, cancel))
                     .map(|mut accs| {

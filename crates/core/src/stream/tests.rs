@@ -6,8 +6,7 @@ use crate::reductions::{reduce_data, Data};
 use crate::NEVER;
 
 fn temp(name: &str, bytes: &[u8]) -> PathBuf {
-    let path =
-        std::env::temp_dir().join(format!("ndreduce-stream-{}-{name}", std::process::id()));
+    let path = std::env::temp_dir().join(format!("ndreduce-stream-{}-{name}", std::process::id()));
     std::fs::write(&path, bytes).unwrap();
     path
 }
@@ -165,8 +164,7 @@ fn chunks_reduced_on_several_threads_merge_in_order() {
                     // Windows of 700 elements: 7 rows of the C-order
                     // array, 1 column of the Fortran one; ~100 chunks.
                     let got = reduce_file(&file, &r, op, 7 * 8 * 100, &done, &NEVER).unwrap();
-                    let what =
-                        format!("{op:?} axes {axes:?} fortran {fortran} threads {threads}");
+                    let what = format!("{op:?} axes {axes:?} fortran {fortran} threads {threads}");
                     assert!(close(&expected, &got), "{what}: {expected:?} vs {got:?}");
                     assert_eq!(done.into_inner(), bytes.len() as u64, "{what}");
                     match &first {
