@@ -3,6 +3,8 @@
 //! owned result and caller's destination of each.
 
 use crate::error::Error;
+use crate::ops::NO_INDEX;
+use crate::scalar::Scalar;
 
 macro_rules! dtypes {
     ($(($variant:ident, $t:ty, $name:literal, $article:literal)),* $(,)?) => {
@@ -205,6 +207,89 @@ pub trait Element: Copy + 'static {
     /// `dest`'s elements when they are of this type, else `dest` back.
     fn dest(dest: Dest<'_>) -> Result<&mut [Self], Dest<'_>>;
     fn as_dest(d: &mut [Self]) -> Dest<'_>;
+}
+
+/// A dtype's conversions of results to `Output`.
+pub(crate) trait Typed: Scalar + Element {
+    /// Exact integer results land in int64 or uint64, NumPy's types.
+    fn integers(v: Vec<i128>, op: &'static str) -> Result<Output, Error>;
+    /// The type those land in.
+    const TARGET: &'static str;
+    /// `max - min`, wrapping for integers as NumPy's `ptp` does.
+    fn minus(a: Self, b: Self) -> Self;
+}
+
+macro_rules! typed {
+    ($t:ty, $wide:ident, $target:literal, $minus:expr, $narrow:expr) => {
+        impl Typed for $t {
+            const TARGET: &'static str = $target;
+            fn integers(v: Vec<i128>, op: &'static str) -> Result<Output, Error> {
+                let mut out = Vec::new();
+                out.try_reserve_exact(v.len())
+                    .map_err(|_| Error::TooLarge { elements: v.len() })?;
+                for (index, s) in v.into_iter().enumerate() {
+                    out.push($narrow(s).ok_or(Error::Overflow {
+                        op,
+                        index,
+                        target: $target,
+                    })?);
+                }
+                Ok(Output::$wide(out))
+            }
+            fn minus(a: Self, b: Self) -> Self {
+                $minus(a, b)
+            }
+        }
+    };
+}
+typed!(i8, I64, "int64", i8::wrapping_sub, |s: i128| {
+    i64::try_from(s).ok()
+});
+typed!(i16, I64, "int64", i16::wrapping_sub, |s: i128| {
+    i64::try_from(s).ok()
+});
+typed!(i32, I64, "int64", i32::wrapping_sub, |s: i128| {
+    i64::try_from(s).ok()
+});
+typed!(i64, I64, "int64", i64::wrapping_sub, |s: i128| {
+    i64::try_from(s).ok()
+});
+typed!(u8, U64, "uint64", u8::wrapping_sub, |s: i128| {
+    u64::try_from(s).ok()
+});
+typed!(u16, U64, "uint64", u16::wrapping_sub, |s: i128| {
+    u64::try_from(s).ok()
+});
+typed!(u32, U64, "uint64", u32::wrapping_sub, |s: i128| {
+    u64::try_from(s).ok()
+});
+typed!(u64, U64, "uint64", u64::wrapping_sub, |s: i128| {
+    u64::try_from(s).ok()
+});
+typed!(f32, F64, "float64", |a: f32, b: f32| a - b, |s: i128| Some(
+    s as f64
+));
+typed!(f64, F64, "float64", |a: f64, b: f64| a - b, |s: i128| Some(
+    s as f64
+));
+
+/// Maps a result to doubles without a second output-sized allocation
+/// failure going unnoticed.
+pub(crate) fn doubles<A>(v: Vec<A>, f: impl Fn(A) -> f64) -> Result<Output, Error> {
+    let mut out = Vec::new();
+    out.try_reserve_exact(v.len())
+        .map_err(|_| Error::TooLarge { elements: v.len() })?;
+    out.extend(v.into_iter().map(f));
+    Ok(Output::F64(out))
+}
+
+/// Arg results as flat C-order indices in doubles (exact below 2^53,
+/// which every addressable length is).
+pub(crate) fn indices<T>(found: Vec<(T, usize)>, op: &'static str) -> Result<Output, Error> {
+    if found.iter().any(|f| f.1 == NO_INDEX) {
+        return Err(Error::AllNan { op });
+    }
+    doubles(found, |(_, i)| i as f64)
 }
 
 #[cfg(test)]
