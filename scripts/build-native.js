@@ -8,9 +8,9 @@
 // napi rebuilds the binding crate on every call, about 1.5 minutes here.
 //
 // `--no-test-hooks` leaves out `_panicInKernel` and `readFloor` (cargo
-// feature `test-hooks` of crates/node), which the tests and the benchmark
-// call: local builds have them, and binaries for publishing are built
-// with this flag, so what users install has neither.
+// feature `test-hooks` of crates/node), which only the tests and the
+// benchmark call; without it they are built in. CI builds the published
+// binaries with them for now (.github/workflows/ci.yml says why).
 //
 // Stripping: napi's `--strip` passes `-C link-arg=-s`, which the linker
 // rustc uses on Linux ignores (the binary kept its 1.1 MB symbol table),
