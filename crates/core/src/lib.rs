@@ -18,6 +18,7 @@ pub mod ops;
 pub mod plan;
 mod pool;
 pub mod reductions;
+pub mod state;
 mod request;
 mod scalar;
 pub mod stream;

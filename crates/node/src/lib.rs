@@ -163,3 +163,46 @@ pub fn default_threads() -> u32 {
 pub fn panic_in_kernel(env: Env) -> Result<()> {
     guard(ndreduce_core::panic_in_worker_for_tests).map_err(|e| to_js(&env, &e))
 }
+
+/// Folds `data` into `state`, a Float64Array of accumulators per kept
+/// position that earlier calls left (zeros: the empty state): `"moments"`
+/// (count, mean, squared deviations; 3 per position) or `"sum"` (a
+/// compensated float sum and its error; 2). A mergeable partial keeps it
+/// between chunks.
+#[napi(js_name = "foldState")]
+pub fn fold_state(
+    env: Env,
+    #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
+    layout: &[f64],
+    #[napi(ts_arg_type = "'moments' | 'sum'")] kind: crate::array::Name,
+    skip_nan: bool,
+    #[napi(ts_arg_type = "Float64Array")] state: Unknown,
+) -> Result<()> {
+    use ndreduce_core::reductions::Dest;
+    use ndreduce_core::state::StateKind;
+    guard(|| {
+        let kind: StateKind = kind.as_str().parse()?;
+        let req = Request::unpack(layout, Schedule::Auto)?;
+        let raw = raw_array(&env, &data, "data")?;
+        let target = raw_array(&env, &state, "state")?;
+        if target.overlaps(&raw) {
+            return Err(ndreduce_core::Error::BadArray {
+                field: "state",
+                value: "memory shared with the data".into(),
+            });
+        }
+        // SAFETY: no JavaScript runs during this synchronous call, so
+        // neither array's memory can be detached, shrunk or freed before it
+        // returns; they share no byte (checked just now), so the input's
+        // borrow and the state's exclusive one do not alias.
+        let (data, dest) = unsafe { (array::data(&raw)?, array::dest(&target)?) };
+        let Dest::F64(state) = dest else {
+            return Err(ndreduce_core::Error::BadArray {
+                field: "state",
+                value: "not a Float64Array".into(),
+            });
+        };
+        ndreduce_core::state::fold_state(data, &req, kind, skip_nan, state, &NEVER)
+    })
+    .map_err(|e| to_js(&env, &e))
+}

@@ -128,6 +128,35 @@ pub fn reduce_into<T: Scalar, O: Op<T>>(
     cancel: &Cancel,
     out: &mut [O::Acc],
 ) -> Result<(), Error> {
+    fold(view, axes, op, schedule, threads, cancel, out, true)
+}
+
+/// Folds `view` into `out` as it stands: accumulators an earlier call left
+/// (a mergeable partial's state) go on from there, as if this view's
+/// elements followed that call's. Every path merges into `out` with the
+/// op's `merge`, so the result is the fold of both.
+pub fn fold_into<T: Scalar, O: Op<T>>(
+    view: &View<T>,
+    axes: &[usize],
+    op: &O,
+    threads: Option<usize>,
+    cancel: &Cancel,
+    out: &mut [O::Acc],
+) -> Result<(), Error> {
+    fold(view, axes, op, Schedule::Auto, threads, cancel, out, false)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fold<T: Scalar, O: Op<T>>(
+    view: &View<T>,
+    axes: &[usize],
+    op: &O,
+    schedule: Schedule,
+    threads: Option<usize>,
+    cancel: &Cancel,
+    out: &mut [O::Acc],
+    reset: bool,
+) -> Result<(), Error> {
     crate::pool::check_threads(threads)?;
     if schedule != Schedule::Auto {
         return article::article(view, axes, op, schedule, threads, cancel, out);
@@ -141,7 +170,9 @@ pub fn reduce_into<T: Scalar, O: Op<T>>(
         return Err(Error::ZeroSize { op: O::NAME });
     }
     fits(out.len(), p.out_len)?;
-    out.fill(op.init());
+    if reset {
+        out.fill(op.init());
+    }
     if p.out_len == 0 || p.reduced_len == 0 {
         return Ok(());
     }

@@ -6,7 +6,10 @@ use crate::scalar::Scalar;
 
 /// Count, mean and sum of squared deviations (Welford's update, Chan's
 /// merge): a variance without the cancellation of `E[x^2] - E[x]^2`.
+/// `repr(C)`: a state of three doubles per position that a binding keeps
+/// in a Float64Array between calls (`crate::state`).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
 pub struct Moments {
     pub n: f64,
     pub mean: f64,
