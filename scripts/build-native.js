@@ -7,6 +7,11 @@
 // no binary is there or older than a file under crates/ or Cargo.lock:
 // napi rebuilds the binding crate on every call, about 1.5 minutes here.
 //
+// `--no-test-hooks` leaves out `_panicInKernel` and `readFloor` (cargo
+// feature `test-hooks` of crates/node), which only the tests and the
+// benchmark call; without it they are built in. CI builds the published
+// binaries with them for now (.github/workflows/ci.yml says why).
+//
 // Stripping: napi's `--strip` passes `-C link-arg=-s`, which the linker
 // rustc uses on Linux ignores (the binary kept its 1.1 MB symbol table),
 // so the release profile's `strip` is set too, through cargo's environment
@@ -32,6 +37,9 @@ if (args.includes('--if-stale')) {
   if (built && built >= Math.max(newest(path.join(root, 'crates')), newest(path.join(root, 'Cargo.lock')))) process.exit(0);
 }
 
+const hooks = !args.includes('--no-test-hooks');
+args = args.filter((a) => a !== '--no-test-hooks');
+
 const napi = path.join(root, 'node_modules', '@napi-rs', 'cli', 'dist', 'cli.js');
 const r = spawnSync(
   process.execPath,
@@ -39,6 +47,7 @@ const r = spawnSync(
     napi, 'build', '--platform', '--release', '--strip', '--no-js',
     '--manifest-path', 'crates/node/Cargo.toml', '--package-json-path', 'package.json',
     '--output-dir', 'native', '--dts', 'index.d.ts',
+    ...(hooks ? ['--features', 'test-hooks'] : []),
     ...args,
   ],
   { cwd: root, env: { CARGO_PROFILE_RELEASE_STRIP: 'symbols', ...process.env }, stdio: 'inherit' },

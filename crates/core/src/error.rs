@@ -110,26 +110,39 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-impl Error {
-    /// The stable `code` bindings attach to the error they raise.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Error::NotAnInteger { .. } => "ERR_NDREDUCE_NOT_INTEGER",
-            Error::Negative { .. } => "ERR_NDREDUCE_NEGATIVE",
-            Error::ShapeOverflow { .. } => "ERR_NDREDUCE_SHAPE_OVERFLOW",
-            Error::OutOfBounds { .. } => "ERR_NDREDUCE_OUT_OF_BOUNDS",
-            Error::ZeroSize { .. } => "ERR_NDREDUCE_ZERO_SIZE",
-            Error::BadOption { .. } => "ERR_NDREDUCE_BAD_OPTION",
-            Error::Overflow { .. } => "ERR_NDREDUCE_OVERFLOW",
-            Error::AllNan { .. } => "ERR_NDREDUCE_ALL_NAN",
-            Error::TooLarge { .. } => "ERR_NDREDUCE_TOO_LARGE",
-            Error::Aborted => "ABORT_ERR",
-            Error::BadArray { .. } => "ERR_NDREDUCE_BAD_ARRAY",
-            Error::NotShared => "ERR_NDREDUCE_NOT_SHARED",
-            Error::Panicked(_) => "ERR_NDREDUCE_PANIC",
-            Error::File { .. } => "ERR_NDREDUCE_BAD_NPY",
+/// The stable `code` of each variant, written once: [`Error::code`] and
+/// [`Error::CODES`] (the list bindings export) both come from this table.
+macro_rules! codes {
+    ($($variant:pat => $code:literal,)*) => {
+        impl Error {
+            /// The stable `code` bindings attach to the error they raise.
+            pub fn code(&self) -> &'static str {
+                match self {
+                    $($variant => $code,)*
+                }
+            }
+
+            /// Every code [`Error::code`] can return.
+            pub const CODES: &'static [&'static str] = &[$($code),*];
         }
-    }
+    };
+}
+
+codes! {
+    Error::NotAnInteger { .. } => "ERR_NDREDUCE_NOT_INTEGER",
+    Error::Negative { .. } => "ERR_NDREDUCE_NEGATIVE",
+    Error::ShapeOverflow { .. } => "ERR_NDREDUCE_SHAPE_OVERFLOW",
+    Error::OutOfBounds { .. } => "ERR_NDREDUCE_OUT_OF_BOUNDS",
+    Error::ZeroSize { .. } => "ERR_NDREDUCE_ZERO_SIZE",
+    Error::BadOption { .. } => "ERR_NDREDUCE_BAD_OPTION",
+    Error::Overflow { .. } => "ERR_NDREDUCE_OVERFLOW",
+    Error::AllNan { .. } => "ERR_NDREDUCE_ALL_NAN",
+    Error::TooLarge { .. } => "ERR_NDREDUCE_TOO_LARGE",
+    Error::Aborted => "ABORT_ERR",
+    Error::BadArray { .. } => "ERR_NDREDUCE_BAD_ARRAY",
+    Error::NotShared => "ERR_NDREDUCE_NOT_SHARED",
+    Error::Panicked(_) => "ERR_NDREDUCE_PANIC",
+    Error::File { .. } => "ERR_NDREDUCE_BAD_NPY",
 }
 
 /// A vector of `n` copies of `value`, or [`Error::TooLarge`]. A failed

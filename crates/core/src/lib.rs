@@ -10,6 +10,7 @@
 //! ```
 
 mod cancel;
+pub mod dtype;
 pub mod engine;
 mod error;
 mod floor;
@@ -17,12 +18,14 @@ pub mod ops;
 pub mod plan;
 mod pool;
 pub mod reductions;
+pub mod state;
 mod request;
 mod scalar;
 pub mod stream;
 mod view;
 
 pub use cancel::{Cancel, NEVER};
+pub use dtype::Dtype;
 pub use engine::Schedule;
 pub use error::{Error, ErrorKind};
 pub use floor::read_floor;

@@ -57,11 +57,20 @@ pub fn run_with_threads<R: Send>(
     threads: Option<usize>,
     f: impl FnOnce() -> R + Send,
 ) -> Result<R, Error> {
+    let (mut f, mut result) = (Some(f), None);
+    install(threads, &mut || result = f.take().map(|f| f()))?;
+    Ok(result.expect("`install` runs its closure once or fails"))
+}
+
+/// [`run_with_threads`] for one closure type: rayon's hand-over to a pool
+/// is compiled once instead of once per (op, dtype) pair.
+fn install(threads: Option<usize>, f: &mut (dyn FnMut() + Send)) -> Result<(), Error> {
     check_threads(threads)?;
     match threads {
-        None => Ok(f()),
-        Some(n) => Ok(pool(n)?.install(f)),
+        None => f(),
+        Some(n) => pool(n)?.install(f),
     }
+    Ok(())
 }
 
 /// The size of rayon's default pool (honours `RAYON_NUM_THREADS`).

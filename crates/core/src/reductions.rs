@@ -2,14 +2,18 @@
 //! array element types, the op by name, results in their documented types.
 
 use crate::cancel::Cancel;
+pub(crate) use crate::dtype::Typed;
+use crate::dtype::{doubles, indices};
+pub use crate::dtype::{Data, Dest, Dtype, Output};
 use crate::engine::{reduce, reduce_into, Schedule};
 use crate::error::Error;
 use crate::ops::{
-    ArgMax, ArgMin, CountNonzero, CountSum, FloatProd, Max, Min, MinMax, NanArgMax, NanArgMin,
-    NanMax, NanMin, Op, Prod, Sum, Truth, Var, NO_INDEX,
+    ArgMax, ArgMin, CountNonzero, CountSum, FloatProd, Max, Min, MinMax, Moments, NanArgMax,
+    NanArgMin, NanMax, NanMin, Op, Prod, Sum, Truth, Var,
 };
 use crate::scalar::Scalar;
 use crate::view::{Axes, View};
+use crate::with_dtype;
 
 /// The reductions, by the names bindings pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +69,13 @@ const NAMES: [(&str, Reduction); 23] = [
     ("countNonzero", Reduction::CountNonzero),
 ];
 
+impl Reduction {
+    /// Every reduction's name, as bindings pass it.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        NAMES.iter().map(|(n, _)| *n)
+    }
+}
+
 impl std::str::FromStr for Reduction {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
@@ -79,100 +90,6 @@ impl std::str::FromStr for Reduction {
                     value: format!("{s:?} (expected one of {})", names.join(", ")),
                 }
             })
-    }
-}
-
-/// The borrowed elements of a typed array.
-#[derive(Clone, Copy, Debug)]
-pub enum Data<'a> {
-    I8(&'a [i8]),
-    U8(&'a [u8]),
-    I16(&'a [i16]),
-    U16(&'a [u16]),
-    I32(&'a [i32]),
-    U32(&'a [u32]),
-    I64(&'a [i64]),
-    U64(&'a [u64]),
-    F32(&'a [f32]),
-    F64(&'a [f64]),
-}
-
-/// A result, as the typed array bindings hand back.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Output {
-    I8(Vec<i8>),
-    U8(Vec<u8>),
-    I16(Vec<i16>),
-    U16(Vec<u16>),
-    I32(Vec<i32>),
-    U32(Vec<u32>),
-    I64(Vec<i64>),
-    U64(Vec<u64>),
-    F32(Vec<f32>),
-    F64(Vec<f64>),
-}
-
-/// A caller's memory for a result: the elements of the result's type.
-#[derive(Debug)]
-pub enum Dest<'a> {
-    I8(&'a mut [i8]),
-    U8(&'a mut [u8]),
-    I16(&'a mut [i16]),
-    U16(&'a mut [u16]),
-    I32(&'a mut [i32]),
-    U32(&'a mut [u32]),
-    I64(&'a mut [i64]),
-    U64(&'a mut [u64]),
-    F32(&'a mut [f32]),
-    F64(&'a mut [f64]),
-}
-
-impl Output {
-    /// Copies the result into `dest`, which must have its type and length.
-    pub fn copy_into(&self, dest: Dest) -> Result<(), Error> {
-        fn copy<T: Copy>(from: &[T], to: &mut [T]) -> Result<(), Error> {
-            if from.len() != to.len() {
-                return Err(Error::BadArray {
-                    field: "out",
-                    value: format!("{} elements where the result has {}", to.len(), from.len()),
-                });
-            }
-            to.copy_from_slice(from);
-            Ok(())
-        }
-        match (self, dest) {
-            (Output::I8(f), Dest::I8(t)) => copy(f, t),
-            (Output::U8(f), Dest::U8(t)) => copy(f, t),
-            (Output::I16(f), Dest::I16(t)) => copy(f, t),
-            (Output::U16(f), Dest::U16(t)) => copy(f, t),
-            (Output::I32(f), Dest::I32(t)) => copy(f, t),
-            (Output::U32(f), Dest::U32(t)) => copy(f, t),
-            (Output::I64(f), Dest::I64(t)) => copy(f, t),
-            (Output::U64(f), Dest::U64(t)) => copy(f, t),
-            (Output::F32(f), Dest::F32(t)) => copy(f, t),
-            (Output::F64(f), Dest::F64(t)) => copy(f, t),
-            (_, dest) => Err(Error::BadArray {
-                field: "out",
-                value: format!("{} (not the result's element type)", dest.type_name()),
-            }),
-        }
-    }
-}
-
-impl Dest<'_> {
-    fn type_name(&self) -> &'static str {
-        match self {
-            Dest::I8(_) => "an int8 array",
-            Dest::U8(_) => "a uint8 array",
-            Dest::I16(_) => "an int16 array",
-            Dest::U16(_) => "a uint16 array",
-            Dest::I32(_) => "an int32 array",
-            Dest::U32(_) => "a uint32 array",
-            Dest::I64(_) => "an int64 array",
-            Dest::U64(_) => "a uint64 array",
-            Dest::F32(_) => "a float32 array",
-            Dest::F64(_) => "a float64 array",
-        }
     }
 }
 
@@ -191,103 +108,6 @@ pub struct Request {
     pub ddof: f64,
     /// Integer `sum`/`prod` as float64 instead of exact 64-bit integers.
     pub float_result: bool,
-}
-
-/// A dtype's conversions of results to `Output`.
-pub(crate) trait Typed: Scalar {
-    fn values(v: Vec<Self>) -> Output;
-    /// Exact integer results land in int64 or uint64, NumPy's types.
-    fn integers(v: Vec<i128>, op: &'static str) -> Result<Output, Error>;
-    /// The type those land in.
-    const TARGET: &'static str;
-    /// `max - min`, wrapping for integers as NumPy's `ptp` does.
-    fn minus(a: Self, b: Self) -> Self;
-}
-
-macro_rules! typed {
-    ($t:ty, $variant:ident, $wide:ident, $target:literal, $minus:expr, $narrow:expr) => {
-        impl Typed for $t {
-            const TARGET: &'static str = $target;
-            fn values(v: Vec<Self>) -> Output {
-                Output::$variant(v)
-            }
-            fn integers(v: Vec<i128>, op: &'static str) -> Result<Output, Error> {
-                let mut out = Vec::new();
-                out.try_reserve_exact(v.len())
-                    .map_err(|_| Error::TooLarge { elements: v.len() })?;
-                for (index, s) in v.into_iter().enumerate() {
-                    out.push($narrow(s).ok_or(Error::Overflow {
-                        op,
-                        index,
-                        target: $target,
-                    })?);
-                }
-                Ok(Output::$wide(out))
-            }
-            fn minus(a: Self, b: Self) -> Self {
-                $minus(a, b)
-            }
-        }
-    };
-}
-typed!(i8, I8, I64, "int64", i8::wrapping_sub, |s: i128| {
-    i64::try_from(s).ok()
-});
-typed!(i16, I16, I64, "int64", i16::wrapping_sub, |s: i128| {
-    i64::try_from(s).ok()
-});
-typed!(i32, I32, I64, "int64", i32::wrapping_sub, |s: i128| {
-    i64::try_from(s).ok()
-});
-typed!(i64, I64, I64, "int64", i64::wrapping_sub, |s: i128| {
-    i64::try_from(s).ok()
-});
-typed!(u8, U8, U64, "uint64", u8::wrapping_sub, |s: i128| {
-    u64::try_from(s).ok()
-});
-typed!(u16, U16, U64, "uint64", u16::wrapping_sub, |s: i128| {
-    u64::try_from(s).ok()
-});
-typed!(u32, U32, U64, "uint64", u32::wrapping_sub, |s: i128| {
-    u64::try_from(s).ok()
-});
-typed!(u64, U64, U64, "uint64", u64::wrapping_sub, |s: i128| {
-    u64::try_from(s).ok()
-});
-typed!(
-    f32,
-    F32,
-    F64,
-    "float64",
-    |a: f32, b: f32| a - b,
-    |s: i128| Some(s as f64)
-);
-typed!(
-    f64,
-    F64,
-    F64,
-    "float64",
-    |a: f64, b: f64| a - b,
-    |s: i128| Some(s as f64)
-);
-
-/// Maps a result to doubles without a second output-sized allocation
-/// failure going unnoticed.
-fn doubles<A>(v: Vec<A>, f: impl Fn(A) -> f64) -> Result<Output, Error> {
-    let mut out = Vec::new();
-    out.try_reserve_exact(v.len())
-        .map_err(|_| Error::TooLarge { elements: v.len() })?;
-    out.extend(v.into_iter().map(f));
-    Ok(Output::F64(out))
-}
-
-/// Arg results as flat C-order indices in doubles (exact below 2^53,
-/// which every addressable length is).
-fn indices<T>(found: Vec<(T, usize)>, op: &'static str) -> Result<Output, Error> {
-    if found.iter().any(|f| f.1 == NO_INDEX) {
-        return Err(Error::AllNan { op });
-    }
-    doubles(found, |(_, i)| i as f64)
 }
 
 /// Where a reduction's accumulators come from: a view in memory folded by
@@ -365,13 +185,35 @@ pub(crate) fn run<T: Typed, S: Source<T>>(
     };
     let count: f64 = r.axes.iter().map(|&a| r.shape[a] as f64).product();
     let ddof = r.ddof;
-    match op {
+    let mean = |s: Vec<T::Wide>| doubles(s, |w| T::wide_f64(w) / count);
+    let variance = |m: Vec<Moments>, sqrt: bool| {
+        doubles(m, |m| {
+            let v = m.variance(ddof);
+            if sqrt {
+                v.sqrt()
+            } else {
+                v
+            }
+        })
+    };
+    let booleans = |b: Vec<bool>| Output::U8(b.into_iter().map(u8::from).collect());
+    // Integers hold no NaN, so a NaN-skipping op on them is its plain
+    // twin. The `T::IS_FLOAT` guards are constants after monomorphisation
+    // and the compiler instantiates no code behind a false one: integer
+    // dtypes never get the NaN-skipping ops' kernels.
+    let result = match op {
         Reduction::Min => with(v, r, Min, cancel).map(T::values),
         Reduction::Max => with(v, r, Max, cancel).map(T::values),
-        Reduction::NanMin => with(v, r, NanMin, cancel).map(T::values),
-        Reduction::NanMax => with(v, r, NanMax, cancel).map(T::values),
-        Reduction::MinMax => with(v, r, MinMax::<false>, cancel).and_then(|p| pairs(p, false)),
-        Reduction::NanMinMax => with(v, r, MinMax::<true>, cancel).and_then(|p| pairs(p, false)),
+        Reduction::NanMin if T::IS_FLOAT => with(v, r, NanMin, cancel).map(T::values),
+        Reduction::NanMin => with(v, r, Min, cancel).map(T::values),
+        Reduction::NanMax if T::IS_FLOAT => with(v, r, NanMax, cancel).map(T::values),
+        Reduction::NanMax => with(v, r, Max, cancel).map(T::values),
+        Reduction::NanMinMax if T::IS_FLOAT => {
+            with(v, r, MinMax::<true>, cancel).and_then(|p| pairs(p, false))
+        }
+        Reduction::MinMax | Reduction::NanMinMax => {
+            with(v, r, MinMax::<false>, cancel).and_then(|p| pairs(p, false))
+        }
         // NumPy's ptp takes the maximum first, so its empty-axis error names it.
         Reduction::Ptp => with(v, r, MinMax::<false>, cancel)
             .map_err(|e| match e {
@@ -379,24 +221,22 @@ pub(crate) fn run<T: Typed, S: Source<T>>(
                 e => e,
             })
             .and_then(|p| pairs(p, true)),
-        Reduction::Sum => with(v, r, Sum::<false>, cancel).and_then(sums),
-        Reduction::NanSum => with(v, r, Sum::<true>, cancel).and_then(sums),
-        Reduction::Mean => {
-            with(v, r, Sum::<false>, cancel).and_then(|s| doubles(s, |w| T::wide_f64(w) / count))
-        }
-        Reduction::NanMean => with(v, r, CountSum, cancel)
+        Reduction::NanSum if T::IS_FLOAT => with(v, r, Sum::<true>, cancel).and_then(sums),
+        Reduction::Sum | Reduction::NanSum => with(v, r, Sum::<false>, cancel).and_then(sums),
+        Reduction::NanMean if T::IS_FLOAT => with(v, r, CountSum, cancel)
             .and_then(|s| doubles(s, |(w, n)| T::wide_f64(w) / n as f64)),
-        Reduction::Var => {
-            with(v, r, Var::<false>, cancel).and_then(|m| doubles(m, |m| m.variance(ddof)))
+        Reduction::Mean | Reduction::NanMean => with(v, r, Sum::<false>, cancel).and_then(mean),
+        Reduction::NanVar if T::IS_FLOAT => {
+            with(v, r, Var::<true>, cancel).and_then(|m| variance(m, false))
         }
-        Reduction::NanVar => {
-            with(v, r, Var::<true>, cancel).and_then(|m| doubles(m, |m| m.variance(ddof)))
+        Reduction::Var | Reduction::NanVar => {
+            with(v, r, Var::<false>, cancel).and_then(|m| variance(m, false))
         }
-        Reduction::Std => {
-            with(v, r, Var::<false>, cancel).and_then(|m| doubles(m, |m| m.variance(ddof).sqrt()))
+        Reduction::NanStd if T::IS_FLOAT => {
+            with(v, r, Var::<true>, cancel).and_then(|m| variance(m, true))
         }
-        Reduction::NanStd => {
-            with(v, r, Var::<true>, cancel).and_then(|m| doubles(m, |m| m.variance(ddof).sqrt()))
+        Reduction::Std | Reduction::NanStd => {
+            with(v, r, Var::<false>, cancel).and_then(|m| variance(m, true))
         }
         Reduction::Prod => with(v, r, Prod, cancel).and_then(|p| {
             if T::IS_FLOAT {
@@ -427,16 +267,46 @@ pub(crate) fn run<T: Typed, S: Source<T>>(
         }),
         Reduction::ArgMin => arg(v, r, ArgMin, cancel).and_then(|f| indices(f, "argmin")),
         Reduction::ArgMax => arg(v, r, ArgMax, cancel).and_then(|f| indices(f, "argmax")),
-        Reduction::NanArgMin => arg(v, r, NanArgMin, cancel).and_then(|f| indices(f, "nanargmin")),
-        Reduction::NanArgMax => arg(v, r, NanArgMax, cancel).and_then(|f| indices(f, "nanargmax")),
-        Reduction::Any => with(v, r, Truth::<false>, cancel)
-            .map(|b| Output::U8(b.into_iter().map(u8::from).collect())),
-        Reduction::All => with(v, r, Truth::<true>, cancel)
-            .map(|b| Output::U8(b.into_iter().map(u8::from).collect())),
+        Reduction::NanArgMin if T::IS_FLOAT => {
+            arg(v, r, NanArgMin, cancel).and_then(|f| indices(f, "nanargmin"))
+        }
+        Reduction::NanArgMin => arg(v, r, ArgMin, cancel).and_then(|f| indices(f, "nanargmin")),
+        Reduction::NanArgMax if T::IS_FLOAT => {
+            arg(v, r, NanArgMax, cancel).and_then(|f| indices(f, "nanargmax"))
+        }
+        Reduction::NanArgMax => arg(v, r, ArgMax, cancel).and_then(|f| indices(f, "nanargmax")),
+        Reduction::Any => with(v, r, Truth::<false>, cancel).map(booleans),
+        Reduction::All => with(v, r, Truth::<true>, cancel).map(booleans),
         Reduction::CountNonzero => {
             with(v, r, CountNonzero, cancel).and_then(|c| doubles(c, |n| n as f64))
         }
+    };
+    named::<T, _>(result, op)
+}
+
+/// The empty-axis error under `op`'s own name: on integers a NaN-skipping
+/// op runs as its plain twin, whose error would name the plain op.
+fn named<T: Scalar, A>(result: Result<A, Error>, op: Reduction) -> Result<A, Error> {
+    match result {
+        Err(Error::ZeroSize { op: plain }) if !T::IS_FLOAT => Err(Error::ZeroSize {
+            op: nan_skipping_name(op).unwrap_or(plain),
+        }),
+        result => result,
     }
+}
+
+/// NumPy's name in "zero-size array to reduction operation {name}" for
+/// the NaN-skipping ops without identity, from the ops themselves.
+fn nan_skipping_name(op: Reduction) -> Option<&'static str> {
+    type F = f64;
+    Some(match op {
+        Reduction::NanMin => <NanMin as Op<F>>::NAME,
+        Reduction::NanMax => <NanMax as Op<F>>::NAME,
+        Reduction::NanMinMax => <MinMax<true> as Op<F>>::NAME,
+        Reduction::NanArgMin => <NanArgMin as Op<F>>::NAME,
+        Reduction::NanArgMax => <NanArgMax as Op<F>>::NAME,
+        _ => return None,
+    })
 }
 
 fn in_memory<T: Typed>(
@@ -464,41 +334,34 @@ pub fn reduce_data_into(
     cancel: &Cancel,
     dest: Dest,
 ) -> Result<(), Error> {
-    fn direct<T: Scalar>(
+    fn into<T: Typed>(
         d: &[T],
         r: &Request,
         op: Reduction,
         c: &Cancel,
-        out: &mut [T],
+        dest: Dest,
     ) -> Result<(), Error> {
+        let extreme = matches!(
+            op,
+            Reduction::Min | Reduction::Max | Reduction::NanMin | Reduction::NanMax
+        );
+        let out = match T::dest(dest) {
+            Ok(out) if extreme => out,
+            Ok(out) => return in_memory(d, r, op, c)?.copy_into(T::as_dest(out)),
+            Err(dest) => return in_memory(d, r, op, c)?.copy_into(dest),
+        };
         let v = View::new(d, &r.shape, &r.strides, r.offset)?;
         let (a, s, t) = (&r.axes[..], r.schedule, r.threads);
-        match op {
-            Reduction::Min => reduce_into(&v, a, &Min, s, t, c, out),
-            Reduction::Max => reduce_into(&v, a, &Max, s, t, c, out),
-            Reduction::NanMin => reduce_into(&v, a, &NanMin, s, t, c, out),
-            Reduction::NanMax => reduce_into(&v, a, &NanMax, s, t, c, out),
-            _ => unreachable!("only the extremes are folded straight into `out`"),
-        }
+        // As in `run`: integers fold the NaN-skipping extremes as the plain ones.
+        let result = match op {
+            Reduction::NanMin if T::IS_FLOAT => reduce_into(&v, a, &NanMin, s, t, c, out),
+            Reduction::NanMax if T::IS_FLOAT => reduce_into(&v, a, &NanMax, s, t, c, out),
+            Reduction::Min | Reduction::NanMin => reduce_into(&v, a, &Min, s, t, c, out),
+            _ => reduce_into(&v, a, &Max, s, t, c, out),
+        };
+        named::<T, ()>(result, op)
     }
-    let extreme = matches!(
-        op,
-        Reduction::Min | Reduction::Max | Reduction::NanMin | Reduction::NanMax
-    );
-    let (r, c) = (request, cancel);
-    match (data, dest) {
-        (Data::I8(d), Dest::I8(o)) if extreme => direct(d, r, op, c, o),
-        (Data::U8(d), Dest::U8(o)) if extreme => direct(d, r, op, c, o),
-        (Data::I16(d), Dest::I16(o)) if extreme => direct(d, r, op, c, o),
-        (Data::U16(d), Dest::U16(o)) if extreme => direct(d, r, op, c, o),
-        (Data::I32(d), Dest::I32(o)) if extreme => direct(d, r, op, c, o),
-        (Data::U32(d), Dest::U32(o)) if extreme => direct(d, r, op, c, o),
-        (Data::I64(d), Dest::I64(o)) if extreme => direct(d, r, op, c, o),
-        (Data::U64(d), Dest::U64(o)) if extreme => direct(d, r, op, c, o),
-        (Data::F32(d), Dest::F32(o)) if extreme => direct(d, r, op, c, o),
-        (Data::F64(d), Dest::F64(o)) if extreme => direct(d, r, op, c, o),
-        (data, dest) => reduce_data(data, r, op, c)?.copy_into(dest),
-    }
+    with_dtype!(data, Data, d => into(d, request, op, cancel, dest))
 }
 
 /// Reduces `data` as `request` says with `op`, checking the view against
@@ -509,16 +372,5 @@ pub fn reduce_data(
     op: Reduction,
     cancel: &Cancel,
 ) -> Result<Output, Error> {
-    match data {
-        Data::I8(d) => in_memory(d, request, op, cancel),
-        Data::U8(d) => in_memory(d, request, op, cancel),
-        Data::I16(d) => in_memory(d, request, op, cancel),
-        Data::U16(d) => in_memory(d, request, op, cancel),
-        Data::I32(d) => in_memory(d, request, op, cancel),
-        Data::U32(d) => in_memory(d, request, op, cancel),
-        Data::I64(d) => in_memory(d, request, op, cancel),
-        Data::U64(d) => in_memory(d, request, op, cancel),
-        Data::F32(d) => in_memory(d, request, op, cancel),
-        Data::F64(d) => in_memory(d, request, op, cancel),
-    }
+    with_dtype!(data, Data, d => in_memory(d, request, op, cancel))
 }

@@ -139,7 +139,9 @@ float_scalar!(f32, f64);
 /// sum has an error growing like O(log n) ulps; this one stays within an
 /// ulp or two of the exactly rounded sum unless the data's condition
 /// number approaches 1/eps^2.
+/// `repr(C)`: two doubles per position in a binding's state (`crate::state`).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
 pub struct Comp {
     pub sum: f64,
     pub err: f64,

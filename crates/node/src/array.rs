@@ -76,25 +76,31 @@ pub(crate) fn raw_array(
 
 /// Whether the array's buffer is a `SharedArrayBuffer`, asked of V8 itself:
 /// `napi_is_arraybuffer` is true only for ordinary (detachable) buffers.
-pub(crate) fn is_shared(env: &Env, raw: &RawArray) -> bool {
+fn is_shared(env: &Env, raw: &RawArray) -> bool {
     let mut ordinary = true;
     // SAFETY: `raw.buffer` was returned by `napi_get_typedarray_info` in this call.
     let status = unsafe { sys::napi_is_arraybuffer(env.raw(), raw.buffer, &mut ordinary) };
     status == sys::Status::napi_ok && !ordinary && !raw.buffer.is_null()
 }
 
-/// Memory a task reads after the call that passed it has returned.
+/// Memory a task reads after the call that passed it has returned: only
+/// ever an array over a SharedArrayBuffer (`Held::new` checks).
 pub(crate) struct Held(RawArray);
 
-// `Held` is made only for arrays over a SharedArrayBuffer (checked by
-// `is_shared`), kept alive by the reference the task holds until `finally`.
+// `Held::new` accepts only arrays over a SharedArrayBuffer, which the task
+// keeps alive by the reference it holds until `finally`.
 // SAFETY: such memory can be neither detached nor moved, and reading it
 // from another thread is what a SharedArrayBuffer is for.
 unsafe impl Send for Held {}
 
 impl Held {
-    pub(crate) fn new(raw: RawArray) -> Self {
-        Held(raw)
+    /// `raw`, if its buffer is a SharedArrayBuffer: an ordinary buffer
+    /// could be transferred and freed while a thread reads it.
+    pub(crate) fn new(env: &Env, raw: RawArray) -> std::result::Result<Self, Error> {
+        if !is_shared(env, &raw) {
+            return Err(Error::NotShared);
+        }
+        Ok(Held(raw))
     }
 
     /// # Safety

@@ -9,8 +9,10 @@ mod task;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+#[cfg(feature = "test-hooks")]
+use ndreduce_core::count_from_f64;
 use ndreduce_core::reductions::{reduce_data, reduce_data_into, Reduction, Request};
-use ndreduce_core::{count_from_f64, Schedule, NEVER};
+use ndreduce_core::{Schedule, NEVER};
 
 use crate::array::{raw_array, Js};
 use crate::errors::{guard, to_js};
@@ -110,6 +112,7 @@ pub fn reduce(
 }
 
 /// Reads every element of `data` once, in parallel (benchmark floor only).
+#[cfg(feature = "test-hooks")]
 #[napi(js_name = "readFloor")]
 pub fn read_floor(env: Env, data: &[i64], threads: Option<f64>) -> Result<f64> {
     guard(|| {
@@ -120,6 +123,33 @@ pub fn read_floor(env: Env, data: &[i64], threads: Option<f64>) -> Result<f64> {
     .map_err(|e| to_js(&env, &e))
 }
 
+/// The op names `reduce`, `reduceAsync` and `reduceFileAsync` accept, from
+/// the core's table of reductions.
+#[napi]
+pub fn reductions() -> Vec<String> {
+    Reduction::names().map(String::from).collect()
+}
+
+/// The element type names `reduceFileAsync` accepts (and the kinds typed
+/// arrays map to), from the core's dtype table.
+#[napi]
+pub fn dtypes() -> Vec<String> {
+    ndreduce_core::Dtype::ALL
+        .iter()
+        .map(|d| d.name().into())
+        .collect()
+}
+
+/// Every `code` an error raised by this addon can carry, from the core's
+/// table of errors.
+#[napi(js_name = "errorCodes")]
+pub fn error_codes() -> Vec<String> {
+    ndreduce_core::Error::CODES
+        .iter()
+        .map(|c| c.to_string())
+        .collect()
+}
+
 /// The size of rayon's default pool (honours `RAYON_NUM_THREADS`).
 #[napi(js_name = "defaultThreads")]
 pub fn default_threads() -> u32 {
@@ -128,7 +158,51 @@ pub fn default_threads() -> u32 {
 
 /// Panics inside a rayon kernel: lets the tests prove that a panic becomes
 /// a JavaScript error instead of aborting the process.
+#[cfg(feature = "test-hooks")]
 #[napi(js_name = "_panicInKernel")]
 pub fn panic_in_kernel(env: Env) -> Result<()> {
     guard(ndreduce_core::panic_in_worker_for_tests).map_err(|e| to_js(&env, &e))
+}
+
+/// Folds `data` into `state`, a Float64Array of accumulators per kept
+/// position that earlier calls left (zeros: the empty state): `"moments"`
+/// (count, mean, squared deviations; 3 per position) or `"sum"` (a
+/// compensated float sum and its error; 2). A mergeable partial keeps it
+/// between chunks.
+#[napi(js_name = "foldState")]
+pub fn fold_state(
+    env: Env,
+    #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
+    layout: &[f64],
+    #[napi(ts_arg_type = "'moments' | 'sum'")] kind: crate::array::Name,
+    skip_nan: bool,
+    #[napi(ts_arg_type = "Float64Array")] state: Unknown,
+) -> Result<()> {
+    use ndreduce_core::reductions::Dest;
+    use ndreduce_core::state::StateKind;
+    guard(|| {
+        let kind: StateKind = kind.as_str().parse()?;
+        let req = Request::unpack(layout, Schedule::Auto)?;
+        let raw = raw_array(&env, &data, "data")?;
+        let target = raw_array(&env, &state, "state")?;
+        if target.overlaps(&raw) {
+            return Err(ndreduce_core::Error::BadArray {
+                field: "state",
+                value: "memory shared with the data".into(),
+            });
+        }
+        // SAFETY: no JavaScript runs during this synchronous call, so
+        // neither array's memory can be detached, shrunk or freed before it
+        // returns; they share no byte (checked just now), so the input's
+        // borrow and the state's exclusive one do not alias.
+        let (data, dest) = unsafe { (array::data(&raw)?, array::dest(&target)?) };
+        let Dest::F64(state) = dest else {
+            return Err(ndreduce_core::Error::BadArray {
+                field: "state",
+                value: "not a Float64Array".into(),
+            });
+        };
+        ndreduce_core::state::fold_state(data, &req, kind, skip_nan, state, &NEVER)
+    })
+    .map_err(|e| to_js(&env, &e))
 }

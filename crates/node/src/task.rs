@@ -8,9 +8,9 @@ use napi::bindgen_prelude::*;
 use napi::{Env, Task, UnknownRef};
 use napi_derive::napi;
 use ndreduce_core::reductions::{reduce_data, Output, Reduction, Request};
-use ndreduce_core::{Cancel, Error as CoreError};
+use ndreduce_core::Cancel;
 
-use crate::array::{is_shared, raw_array, Held, Js};
+use crate::array::{raw_array, Held, Js};
 use crate::errors::{guard, to_js, Deferred};
 
 /// A cancel flag JavaScript can raise while a task runs; kernels look at
@@ -80,7 +80,7 @@ impl Task for ReduceTask {
 
     fn compute(&mut self) -> Result<Output> {
         let (data, request, op, cancel) = (&self.data, &self.request, self.op, &self.cancel);
-        // SAFETY: `data` is a SharedArrayBuffer view (`is_shared`), kept
+        // SAFETY: `data` is a SharedArrayBuffer view (`Held::new`), kept
         // alive by `keep` until `finally`, which runs after this returns.
         let result = guard(|| reduce_data(unsafe { data.data()? }, request, op, cancel));
         self.error.keep(result)
@@ -125,16 +125,13 @@ pub fn reduce_async(
     let checked = guard(|| {
         let (request, op) =
             crate::request(layout, op.as_str(), schedule.as_str(), extras.as_ref())?;
-        let raw = raw_array(&env, &data, "data")?;
-        if !is_shared(&env, &raw) {
-            return Err(CoreError::NotShared);
-        }
-        Ok((request, op, raw))
+        let held = Held::new(&env, raw_array(&env, &data, "data")?)?;
+        Ok((request, op, held))
     });
-    let (request, op, raw) = checked.map_err(|e| to_js(&env, &e))?;
+    let (request, op, held) = checked.map_err(|e| to_js(&env, &e))?;
     track(&env, &token.flag)?;
     Ok(AsyncTask::new(ReduceTask {
-        data: Held::new(raw),
+        data: held,
         keep: Some(data.create_ref()?),
         request,
         op,
@@ -178,16 +175,10 @@ pub fn prefault(
     env: Env,
     #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
 ) -> Result<AsyncTask<Prefault>> {
-    let raw = guard(|| {
-        let raw = raw_array(&env, &data, "data")?;
-        if !is_shared(&env, &raw) {
-            return Err(CoreError::NotShared);
-        }
-        Ok(raw)
-    })
-    .map_err(|e| to_js(&env, &e))?;
+    let held =
+        guard(|| Held::new(&env, raw_array(&env, &data, "data")?)).map_err(|e| to_js(&env, &e))?;
     Ok(AsyncTask::new(Prefault {
-        data: Held::new(raw),
+        data: held,
         keep: Some(data.create_ref()?),
     }))
 }

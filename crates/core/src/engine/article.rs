@@ -1,0 +1,112 @@
+//! The article's schedules: one lane (output column) at a time, each lane
+//! folded along the one reduced axis of a 2-D view, serially, in parallel
+//! behind a `Mutex`, or in parallel with disjoint unlocked writes.
+
+use std::sync::Mutex;
+
+use crate::cancel::Cancel;
+use crate::error::Error;
+use crate::ops::Op;
+use crate::plan::Dim;
+use crate::pool::run_with_threads;
+use crate::scalar::Scalar;
+use crate::view::View;
+
+use super::kernels::fold_run_checked;
+use super::{fits, par_for, DisjointSlice, Schedule, CHECK_EVERY};
+
+pub(super) fn article<T: Scalar, O: Op<T>>(
+    view: &View<T>,
+    axes: &[usize],
+    op: &O,
+    schedule: Schedule,
+    threads: Option<usize>,
+    cancel: &Cancel,
+    out: &mut [O::Acc],
+) -> Result<(), Error> {
+    if view.shape().len() != 2 || axes.len() != 1 || axes[0] > 1 {
+        return Err(Error::BadOption {
+            field: "schedule",
+            value: format!(
+                "{schedule:?} needs a 2-D array reduced along one axis, got {} dimensions and axes {axes:?}",
+                view.shape().len()
+            )
+            .to_lowercase(),
+        });
+    }
+    let (a, k) = (axes[0], 1 - axes[0]);
+    let dim = |i: usize| Dim {
+        len: view.shape()[i],
+        stride: view.strides()[i],
+    };
+    let (lane, kept) = (dim(a), dim(k));
+    if lane.len == 0 && !O::HAS_IDENTITY {
+        return Err(Error::ZeroSize { op: O::NAME });
+    }
+    fits(out.len(), kept.len)?;
+    out.fill(op.init());
+    if lane.len == 0 || kept.len == 0 {
+        return Ok(());
+    }
+    let data = view.data();
+    let fold_lane = |j: usize| -> O::Acc {
+        let base = (view.offset() as isize + j as isize * kept.stride) as usize;
+        if lane.stride == 1 {
+            // A contiguous lane is folded as one run, as the article's
+            // Rust folds a contiguous column of `arr.T`.
+            return fold_run_checked(op, op.init(), &data[base..base + lane.len], 0, cancel);
+        }
+        let mut acc = op.init();
+        for i0 in (0..lane.len).step_by(CHECK_EVERY) {
+            if cancel.is_cancelled() {
+                break;
+            }
+            for i in i0..(i0 + CHECK_EVERY).min(lane.len) {
+                // SAFETY: `view` was checked against `data` by `View::new`;
+                // `i < lane.len` and `j < kept.len` index one of its elements.
+                let x = unsafe {
+                    *data.get_unchecked((base as isize + i as isize * lane.stride) as usize)
+                };
+                acc = op.fold(acc, x, i);
+            }
+        }
+        acc
+    };
+    match schedule {
+        Schedule::Serial | Schedule::Auto => {
+            for (j, o) in out.iter_mut().enumerate() {
+                if cancel.is_cancelled() {
+                    break;
+                }
+                *o = fold_lane(j);
+            }
+        }
+        Schedule::Mutex => {
+            let shared = Mutex::new(out);
+            run_with_threads(threads, || {
+                par_for(kept.len, &|j| {
+                    if !cancel.is_cancelled() {
+                        let m = fold_lane(j);
+                        shared.lock().unwrap_or_else(|e| e.into_inner())[j] = m;
+                    }
+                    Ok(())
+                })
+            })??;
+        }
+        Schedule::Lockfree => {
+            let writer = DisjointSlice::new(out);
+            run_with_threads(threads, || {
+                par_for(kept.len, &|j| {
+                    if !cancel.is_cancelled() {
+                        let m = fold_lane(j);
+                        // SAFETY: `par_for` calls this once per `j`, so no
+                        // two tasks share an index.
+                        unsafe { writer.write(j, m) };
+                    }
+                    Ok(())
+                })
+            })??;
+        }
+    }
+    cancel.check()
+}
