@@ -6,7 +6,8 @@ import { dtypeOf } from '../spec/dtypes';
 import type { Dtype, NumericArray } from '../spec/dtypes';
 import { reduce } from '../run/sync';
 import { CODES, ndError } from '../spec/errors';
-import { REDUCTIONS, spec } from '../spec/ops';
+import { REDUCTIONS, spec, takes } from '../spec/ops';
+import { Partial } from './partial';
 import type { MergeKind, OPS, Reduction } from '../spec/ops';
 import { entryOf, readOptions } from '../validate/options';
 import { describe } from '../validate/read';
@@ -36,15 +37,6 @@ const isNaNValue = (x: Scalar) => typeof x === 'number' && x !== x;
 export const beatsMax = (x: Scalar, best: Scalar) => x > best || (isNaNValue(x) && !isNaNValue(best));
 export const beatsMin = (x: Scalar, best: Scalar) => x < best || (isNaNValue(x) && !isNaNValue(best));
 
-/** An exact integer sum, or the error the engines give for one outside 64 bits. */
-function checkSumRange(dtype: Dtype, total: bigint): bigint {
-  const [low, high] = dtype.kind === 'int' ? [-(2n ** 63n), 2n ** 63n - 1n] : [0n, 2n ** 64n - 1n];
-  if (total < low || total > high) {
-    throw ndError(RangeError, CODES.OVERFLOW, `sum at output index 0 does not fit ${dtype.kind === 'int' ? 'int64' : 'uint64'}`);
-  }
-  return total;
-}
-
 /** One column's result; `null` when the column has no valid value and the
  * reduction no identity (min, max, argmin, argmax, minmax). */
 export type ColumnResult = Scalar | { min: Scalar; max: Scalar } | null;
@@ -66,48 +58,6 @@ const COLUMN_REDUCTIONS = REDUCTIONS.filter((r) => (COLUMN_MERGES as readonly Me
 
 const COLUMN_ENTRY = entryOf(['ignoreNaN', 'ddof'], []);
 const mergeOf = (op: Reduction) => spec(op).merge as ColumnMerge;
-
-/** A column's running count, mean and squared deviations, merged chunk by
- * chunk (Chan et al.); the sum of a mean is compensated (Neumaier). */
-interface Moments {
-  n: number;
-  sum: number;
-  carry: number;
-  mean: number;
-  m2: number;
-  nonzero: number;
-}
-
-function addChunk(m: Moments, op: Reduction, x: { data: NumericArray; shape: number[] }): void {
-  const n = x.shape[0];
-  if (mergeOf(op) === 'count') {
-    m.nonzero += reduce(op, x, undefined, 'reduceColumns') as number;
-    return;
-  }
-  if (op === 'mean') {
-    // n * mean is the chunk's sum, up to one rounding.
-    const v = reduce('sum', x, { dtype: 'float64' }, 'reduceColumns') as number;
-    const t = m.sum + v;
-    m.carry += Math.abs(m.sum) >= Math.abs(v) ? m.sum - t + v : v - t + m.sum;
-    m.sum = t;
-  } else {
-    const mean = reduce('mean', x, undefined, 'reduceColumns') as number;
-    const m2 = (reduce('var', x, undefined, 'reduceColumns') as number) * n;
-    const total = m.n + n;
-    const delta = mean - m.mean;
-    m.m2 += m2 + (m.n === 0 ? 0 : (delta * delta * m.n * n) / total);
-    m.mean += (delta * n) / total;
-  }
-  m.n += n;
-}
-
-function finishMoments(m: Moments, op: Reduction, ddof: number): ColumnResult {
-  if (mergeOf(op) === 'count') return m.nonzero;
-  if (m.n === 0) return null;
-  if (op === 'mean') return (Number.isFinite(m.sum) ? m.sum + m.carry : m.sum) / m.n;
-  const v = m.n - ddof > 0 ? m.m2 / (m.n - ddof) : NaN;
-  return op === 'std' ? Math.sqrt(v) : v;
-}
 
 // Arrow's Type enum (format/Schema.fbs): Int = 2, Float = 3; Float
 // precision HALF = 0 has Uint16Array values that are not numbers.
@@ -144,69 +94,52 @@ function validValues(d: ArrowDataLike, dtype: Dtype, skipNaN: boolean): { values
   return { values: out as unknown as NumericArray, rows, dropped };
 }
 
-/** Folds one chunk's scalar into the column's running result. */
-function combine(op: Reduction, dtype: Dtype, acc: ColumnResult, next: ColumnResult): ColumnResult {
-  if (acc === null) return next;
-  if (next === null) return acc;
-  switch (mergeOf(op)) {
-    case 'sum':
-      return dtype.kind === 'float' ? (acc as number) + (next as number) : checkSumRange(dtype, BigInt(acc as Scalar) + BigInt(next as Scalar));
-    case 'extreme':
-      return (op === 'max' ? beatsMax : beatsMin)(next as Scalar, acc as Scalar) ? next : acc;
-    case 'minmax': {
-      const a = acc as { min: Scalar; max: Scalar };
-      const b = next as { min: Scalar; max: Scalar };
-      return { min: beatsMin(b.min, a.min) ? b.min : a.min, max: beatsMax(b.max, a.max) ? b.max : a.max };
-    }
-    default:
-      throw ndError(Error, CODES.PANIC, `combine does not handle ${op}`);
-  }
-}
-
 /** The reduction of one column, chunk by chunk. */
 function reduceColumn(chunks: readonly ArrowDataLike[], op: Reduction, ignoreNaN: boolean, ddof: number): ColumnResult | undefined {
   if (chunks.length === 0 || !chunks.every(numericChunk)) return undefined;
   const merge = mergeOf(op);
-  if (merge === 'moments' || merge === 'count') {
-    const m: Moments = { n: 0, sum: 0, carry: 0, mean: 0, m2: 0, nonzero: 0 };
-    for (const d of chunks) {
-      const dtype = dtypeOf(d.values);
-      if (!dtype) return undefined;
-      const { values } = validValues(d, dtype, ignoreNaN);
-      if (values.length > 0) addChunk(m, op, { data: values, shape: [values.length] });
-    }
-    return finishMoments(m, op, ddof);
-  }
-  let acc: ColumnResult = null;
-  // For argmin/argmax: the winning value and its row over the whole column.
-  let best: { value: Scalar; row: number } | undefined;
-  let start = 0;
+  if (merge === 'arg') return argOfColumn(chunks, op, ignoreNaN);
+  // The valid values of each chunk (NaN dropped too when skipping it) are
+  // the next rows of one 1-D array: a Partial of the plain op merges them.
+  const p = new Partial(op, takes(op, 'ddof') ? { ddof } : undefined);
   let dtype: Dtype | undefined;
   let sawNaN = false;
   for (const d of chunks) {
     dtype = dtypeOf(d.values);
     if (!dtype) return undefined;
-    const { values, rows, dropped } = validValues(d, dtype, ignoreNaN);
+    const { values, dropped } = validValues(d, dtype, ignoreNaN);
     sawNaN ||= dropped;
+    if (values.length > 0) p.push(values);
+  }
+  if (p.length > 0) return p.result() as ColumnResult;
+  // No valid value: what each merge gives for nothing.
+  if (merge === 'count') return 0;
+  if (merge === 'sum') return dtype?.kind === 'float' ? 0 : 0n;
+  if (merge === 'moments') return null;
+  // Only NaN (and nulls) with NaN skipped: NaN, as nanmax gives.
+  if (sawNaN) return merge === 'minmax' ? { min: NaN, max: NaN } : NaN;
+  return null;
+}
+
+/** argmin/argmax of a column: the row within the whole column, nulls (and
+ * NaN when skipped) left out; ties keep the first row. */
+function argOfColumn(chunks: readonly ArrowDataLike[], op: Reduction, ignoreNaN: boolean): ColumnResult | undefined {
+  let best: { value: Scalar; row: number } | undefined;
+  let start = 0;
+  for (const d of chunks) {
+    const dtype = dtypeOf(d.values);
+    if (!dtype) return undefined;
+    const { values, rows } = validValues(d, dtype, ignoreNaN);
     if (values.length > 0) {
-      const x = { data: values, shape: [values.length] };
-      if (merge === 'arg') {
-        const at = reduce(op, x, { axis: null }, 'reduceColumns') as number;
-        const value = (values as unknown as ArrayLike<Scalar>)[at];
-        const beats = op === 'argmax' ? beatsMax : beatsMin;
-        // Later chunks win only strictly, so ties keep the first row.
-        if (!best || beats(value, best.value)) best = { value, row: start + (rows ? rows[at] : at) };
-      } else {
-        acc = combine(op, dtype, acc, reduce(op, x, { axis: null, ignoreNaN }, 'reduceColumns') as ColumnResult);
-      }
+      const at = reduce(op, { data: values, shape: [values.length] }, { axis: null }, 'reduceColumns') as number;
+      const value = (values as unknown as ArrayLike<Scalar>)[at];
+      const beats = op === 'argmax' ? beatsMax : beatsMin;
+      // Later chunks win only strictly, so ties keep the first row.
+      if (!best || beats(value, best.value)) best = { value, row: start + (rows ? rows[at] : at) };
     }
     start += d.length;
   }
-  if (merge === 'arg') return best ? best.row : null;
-  if (merge === 'sum' && acc === null) return dtype?.kind === 'float' ? 0 : 0n;
-  // Only NaN (and nulls) with NaN skipped: NaN, as nanmax gives.
-  if (acc === null && sawNaN) return merge === 'minmax' ? { min: NaN, max: NaN } : NaN;
-  return acc;
+  return best ? best.row : null;
 }
 
 /**
