@@ -22,6 +22,8 @@ Times reduceFile on a float64 .npy file of SIZE bytes (e.g. 512M, 4G, 30G),
 written once and reused, against a sequential read of the file and NumPy's
 mmap_mode='r' path.
 
+  --cols N         row length: the file is [SIZE / 8N, N] (default 1024;
+                   125000 is the wide shape whose rows outgrow a window)
   --op NAME        the reduction (default max)
   --axis A,B|null  axes to time, ';'-separated choices (default "0;null")
   --dir DIR        where the file lives (default: the temp directory)
@@ -37,28 +39,28 @@ function parseSize(s: string): number {
   return Math.floor(Number(m[1]) * scale);
 }
 
-const COLS = 1024;
+const COLUMNS = 1024;
 
 /** The file (written when missing or of another size). */
-function ensureFile(dir: string, bytes: number, say: (s: string) => void): { p: string; rows: number; dataBytes: number } {
-  const rows = Math.max(1, Math.floor(bytes / (8 * COLS)));
-  const p = path.join(dir, `ndreduce-bench-${rows}x${COLS}-f8.npy`);
-  const head = headerBytes('<f8', false, [rows, COLS]);
-  const want = head.length + rows * COLS * 8;
+function ensureFile(dir: string, bytes: number, cols: number, say: (s: string) => void): { p: string; rows: number; dataBytes: number } {
+  const rows = Math.max(1, Math.floor(bytes / (8 * cols)));
+  const p = path.join(dir, `ndreduce-bench-${rows}x${cols}-f8.npy`);
+  const head = headerBytes('<f8', false, [rows, cols]);
+  const want = head.length + rows * cols * 8;
   if (fs.existsSync(p) && fs.statSync(p).size === want) return { p, rows, dataBytes: want - head.length };
   fs.mkdirSync(dir, { recursive: true });
   say(`writing ${p} (${(want / 2 ** 30).toFixed(2)} GiB) once...`);
   const fd = fs.openSync(p, 'w');
   fs.writeSync(fd, head);
-  const piece = new Float64Array(8 * COLS * 128); // 8 MiB
+  const piece = new Float64Array(cols * Math.max(1, Math.floor(2 ** 20 / cols))); // about 8 MiB
   let seed = 42;
   for (let done = 0; done < rows; ) {
-    const n = Math.min(rows - done, piece.length / COLS);
-    for (let i = 0; i < n * COLS; i++) {
+    const n = Math.min(rows - done, piece.length / cols);
+    for (let i = 0; i < n * cols; i++) {
       seed = (seed * 1103515245 + 12345) >>> 0;
       piece[i] = seed / 2 ** 32 - 0.5;
     }
-    fs.writeSync(fd, piece.subarray(0, n * COLS));
+    fs.writeSync(fd, piece.subarray(0, n * cols));
     done += n;
   }
   fs.closeSync(fd);
@@ -111,7 +113,7 @@ export async function fileBench(argv: string[]): Promise<number> {
     ({ values } = parseArgs({
       args: argv,
       options: {
-        file: { type: 'string' }, op: { type: 'string' }, axis: { type: 'string' }, dir: { type: 'string' },
+        file: { type: 'string' }, cols: { type: 'string' }, op: { type: 'string' }, axis: { type: 'string' }, dir: { type: 'string' },
         repeat: { type: 'string' }, threads: { type: 'string' }, cold: { type: 'boolean' }, help: { type: 'boolean' },
       },
     }));
@@ -130,7 +132,9 @@ export async function fileBench(argv: string[]): Promise<number> {
   const axes = (values.axis ?? '0;null').split(';');
   const cold = values.cold === true;
   if (cold && !dropCaches()) throw new UsageError('--cold needs to write /proc/sys/vm/drop_caches (root)');
-  const { p, rows, dataBytes } = ensureFile(values.dir ?? path.join(os.tmpdir(), 'ndreduce-bench'), bytes, say);
+  const cols = values.cols === undefined ? COLUMNS : Number(values.cols);
+  if (!Number.isSafeInteger(cols) || cols < 1) throw new UsageError(`--cols must be a positive integer, got ${JSON.stringify(values.cols)}`);
+  const { p, rows, dataBytes } = ensureFile(values.dir ?? path.join(os.tmpdir(), 'ndreduce-bench'), bytes, cols, say);
   const gb = dataBytes / 1e9;
   const rate = (ms: number) => `${(gb / (ms / 1000)).toFixed(2)} GB/s`;
   const best = (ms: number[]) => Math.min(...ms);
@@ -146,7 +150,7 @@ export async function fileBench(argv: string[]): Promise<number> {
     return ms;
   };
   process.stdout.write(
-    `file ${p}: float64 [${rows}, ${COLS}], ${(dataBytes / 2 ** 30).toFixed(2)} GiB of data; ${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM; ${cold ? 'cold' : 'warm'} cache; best (median) of ${repeat}\n`,
+    `file ${p}: float64 [${rows}, ${cols}], ${(dataBytes / 2 ** 30).toFixed(2)} GiB of data; ${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM; ${cold ? 'cold' : 'warm'} cache; best (median) of ${repeat}\n`,
   );
   const read = await timed(() => sequentialRead(p));
   process.stdout.write(`  sequential read (16 MiB reads)     ${(best(read) / 1000).toFixed(3)} s (${(median(read) / 1000).toFixed(3)})  ${rate(best(read))}\n`);
