@@ -102,7 +102,20 @@ impl Geometry {
     }
 
     pub(super) fn chunk(&self, k: usize) -> Chunk {
-        let (mut rest, run) = (k / self.runs, k % self.runs);
+        let (rest, run) = (k / self.runs, k % self.runs);
+        let from = run * self.rows;
+        self.piece(rest, from, self.rows.min(self.shape[self.order[self.split]] - from))
+    }
+
+    /// Index tuples of the axes slower than the split one.
+    pub(super) fn tuples(&self) -> usize {
+        self.order[..self.split].iter().map(|&a| self.shape[a]).product()
+    }
+
+    /// The piece of tuple `rest` (of the axes slower than the split one)
+    /// covering `len` indices of the split axis from `from`: contiguous in
+    /// the file.
+    pub(super) fn piece(&self, mut rest: usize, from: usize, len: usize) -> Chunk {
         let mut shape = self.shape.clone();
         let mut origin = vec![0; self.shape.len()];
         let mut start = 0;
@@ -114,8 +127,8 @@ impl Geometry {
             start += origin[a] * self.inner[j];
         }
         let a = self.order[self.split];
-        origin[a] = run * self.rows;
-        shape[a] = self.rows.min(self.shape[a] - origin[a]);
+        origin[a] = from;
+        shape[a] = len;
         start += origin[a] * self.inner[self.split];
         Chunk {
             start,

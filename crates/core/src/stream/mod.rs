@@ -47,7 +47,7 @@ use merge::{Done, Merge, WakeOnUnwind, WorkerPools};
 use crate::cancel::Cancel;
 /// The element types a file can hold (NumPy's `<i1` .. `<f8`, `|b1` as uint8).
 pub use crate::dtype::Dtype;
-use crate::engine::{reduce, Schedule};
+use crate::engine::{fold_into, reduce, Schedule};
 use crate::error::{try_filled, Error};
 use crate::ops::Op;
 use crate::reductions::{run, Output, Reduction, Request, Source};
@@ -184,8 +184,96 @@ impl<T: Plain> FileSource<'_, T> {
     }
 }
 
+impl<T: Plain> FileSource<'_, T> {
+    /// Bands of the output, for a C-order file whose reduced axes are all
+    /// slower than the split axis and whose kept ones are it and all faster
+    /// ones (axis 0 of a file whose rows are wider than a window): every
+    /// chunk then folds one element into each of its outputs, so an ordered
+    /// merge would touch every element under a lock. Instead the output is
+    /// cut into bands along the split axis, each owned by one worker, which
+    /// folds the band's piece of every row into it in file order with
+    /// [`fold_into`]: no merge, no lock, the same order whatever the thread
+    /// count. `None` where the layout is not this one.
+    fn drive_banded<O: Op<T>>(
+        &self,
+        op: &O,
+        r: &Request,
+        cancel: &Cancel,
+    ) -> Option<Result<Vec<O::Acc>, Error>> {
+        let g = &self.geometry;
+        let s = g.split;
+        let c_order = g.order.iter().enumerate().all(|(k, &a)| k == a);
+        let banded = c_order
+            && s > 0
+            && (0..g.shape.len()).all(|a| (a < s) == r.axes.contains(&a))
+            && g.chunks > 0;
+        if !banded {
+            return None;
+        }
+        Some(self.bands(op, r, cancel))
+    }
+
+    fn bands<O: Op<T>>(&self, op: &O, r: &Request, cancel: &Cancel) -> Result<Vec<O::Acc>, Error> {
+        let g = &self.geometry;
+        let s = g.split;
+        let across = g.shape[s];
+        crate::pool::check_threads(r.threads)?;
+        let wanted = r.threads.unwrap_or_else(crate::pool::default_threads).max(1);
+        // Bands of at most a window, and at least one per worker.
+        let width = g.rows.min(across.div_ceil(wanted)).max(1);
+        let bands = across.div_ceil(width);
+        let workers = wanted.min(bands);
+        let inner = g.inner[s];
+        let mut out = try_filled(across * inner, op.init())?;
+        let buffers = (0..workers)
+            .map(|_| try_filled(width * inner, T::NIL).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        let owned: Vec<Mutex<&mut [O::Acc]>> = out.chunks_mut(width * inner).map(Mutex::new).collect();
+        let failed: Mutex<Option<Error>> = Mutex::new(None);
+        let size = std::mem::size_of::<T>();
+        let tuples = g.tuples();
+        let pools = WorkerPools::take(workers)?;
+        let work = |w: usize| {
+            let mut buf = buffers[w].lock().unwrap_or_else(|e| e.into_inner());
+            for (b, band) in owned.iter().enumerate().skip(w).step_by(workers) {
+                let mut band = band.lock().unwrap_or_else(|e| e.into_inner());
+                let len = width.min(across - b * width);
+                for t in 0..tuples {
+                    if failed.lock().map_or(true, |f| f.is_some()) {
+                        return;
+                    }
+                    let c = g.piece(t, b * width, len);
+                    let from = self.at.data_offset + (c.start * size) as u64;
+                    let step = cancel
+                        .check()
+                        .and_then(|()| read_elements(&self.file, &self.at.path, &mut buf[..c.len], from))
+                        .and_then(|()| View::new(&buf[..c.len], &c.shape, &g.strides, 0))
+                        .and_then(|view| fold_into(&view, &r.axes, op, None, cancel, &mut band));
+                    if let Err(e) = step {
+                        let mut f = failed.lock().unwrap_or_else(|e| e.into_inner());
+                        f.get_or_insert(e);
+                        return;
+                    }
+                    self.progress.fetch_add((c.len * size) as u64, Ordering::Relaxed);
+                    // As in `drive`: let a woken thread (Node's) run.
+                    std::thread::yield_now();
+                }
+            }
+        };
+        pools.run(&work);
+        drop(owned);
+        match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    }
+}
+
 impl<T: Plain> Source<T> for FileSource<'_, T> {
     fn fold<O: Op<T>>(&self, op: &O, r: &Request, cancel: &Cancel) -> Result<Vec<O::Acc>, Error> {
+        if let Some(done) = self.drive_banded(op, r, cancel) {
+            return done;
+        }
         self.drive(op, r, cancel, |_, _| {}, |a, b| op.merge(a, b))
     }
 
