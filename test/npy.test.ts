@@ -331,3 +331,15 @@ print(json.dumps(meta))
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a 0-d array (a NumPy scalar) is written with shape () and read back as shape [] that every reduction takes', () => {
+  for (const x of [{ data: Float64Array.of(2.5), shape: [] }, { data: BigInt64Array.of(5n, -3n), shape: [], offset: 1 }]) {
+    const bytes = encodeNpy(x);
+    assert.match(new TextDecoder().decode(bytes.subarray(10, 80)), /'shape': \(\), /);
+    const back = parseNpy(bytes);
+    assert.deepEqual(back.shape, []);
+    assert.equal(back.data.length, 1);
+    assert.deepEqual(logical(back), logical(x));
+    assert.equal(max(back), logical(x)[0]);
+  }
+});

@@ -214,6 +214,10 @@ export function readOptions(options: unknown, reduction: Reduction | null, from:
 }
 
 function axisIndex(a: number, field: string, ndim: number): number {
+  if (ndim === 0) {
+    // NumPy's words: a 0-d array has no axis to name, only null (its element).
+    throw ndError(RangeError, CODES.BAD_OPTION, `${field} ${a} is out of bounds for array of dimension 0 (a 0-d array has no axes; leave axis out, or null, for its element)`);
+  }
   if (a < -ndim || a >= ndim) {
     throw ndError(RangeError, CODES.BAD_OPTION, `${field} ${a} is out of range for a ${ndim}-D array (expected ${-ndim} to ${ndim - 1})`);
   }

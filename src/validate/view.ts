@@ -89,7 +89,8 @@ function wholeArray(typed: NumericArray, dtype: Dtype, rewrap: boolean): View {
 }
 
 /** Checks a user's N-d array; the result addresses only elements of its
- * `data`. Reductions take 1 to 64 axes; `.npy` files may have none, or more.
+ * `data`. Reductions take 0 to 64 axes (`Partial` chunks at least one);
+ * `.npy` files may have more.
  * A bare typed array is 1-D; a (nested) list is copied (lists.ts). */
 export function readView(x: unknown, _fn = 'max', [minNdim, maxNdim] = [1, MAX_NDIM], rewrap = true): View {
   if (x === null || typeof x !== 'object') throw notAnArray(x);
