@@ -227,3 +227,10 @@ export function findMaxUnsafe(x: Int64Array2D, options?: ArticleOptions): BigInt
 export function defaultThreads(): number {
   return addon()?.defaultThreads() ?? os.availableParallelism();
 }
+
+// `import ndreduce from 'ndreduce'` from CommonJS TypeScript compiles to
+// `require('ndreduce').default` (with esModuleInterop too: this module is
+// marked __esModule), so the CommonJS entry has a default: this namespace
+// itself (src/default.ts), the object the ES module face exports as its
+// default too. One instance, whichever way it is loaded.
+export { default } from './default';
