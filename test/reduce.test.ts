@@ -195,6 +195,7 @@ const BAD: Bad[] = [
   ['axis list of strings', () => minmax({ data: f6(), shape: [6] }, { axis: ['0'] as never }), TypeError, /options.axis\[0\] must be a safe integer, got "0"/],
   ['ignoreNaN a string', () => max({ data: f6(), shape: [6] }, { axis: 0, ignoreNaN: 'yes' as never }), TypeError, /options.ignoreNaN must be a boolean, got "yes"/],
   ['ignoreNaN on prod', () => prod({ data: f6(), shape: [6] }, { axis: 0, ignoreNaN: true as never }), TypeError, /options.ignoreNaN applies to min, max, minmax, sum, mean, var, std, argmin, argmax \(and their nan kin\), not to prod/],
+  ['dtype float32, as NumPy takes it', () => sum({ data: f6(), shape: [6] }, { dtype: 'float32' as never }), TypeError, /^options.dtype must be one of "float64", "int64" \(results are float64, or exact int64 for integer input; no other dtype\), got "float32"$/],
   ['threads 0', () => sum({ data: f6(), shape: [6] }, { axis: 0, threads: 0 }), RangeError, /options.threads must be at least 1/],
   ['strategy on a 1-D sum', () => sum({ data: f6(), shape: [6] }, { axis: 0, strategy: 'serial' }), RangeError, /options.strategy "serial" needs a 2-D array reduced along one axis, got a 1-D array/],
   ['strategy over every axis', () => max({ data: f6(), shape: [2, 3] }, { strategy: 'mutex', axis: null }), RangeError, /options.strategy "mutex" needs a 2-D array reduced along one axis/],
