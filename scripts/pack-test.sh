@@ -71,7 +71,7 @@ for tool in node npm npx; do ln -s "$nodedir/$tool" "$work/bin/$tool"; done
 clean_path="$work/bin:/usr/bin:/bin"
 if PATH=$clean_path command -v cargo >/dev/null; then fail "cargo is still on the clean PATH ($(PATH=$clean_path command -v cargo))"; fi
 cd "$work/app"
-echo '{ "name": "app", "version": "1.0.0", "private": true }' >package.json
+echo '{ "name": "app", "version": "1.0.0", "private": true, "type": "commonjs" }' >package.json
 start=$(date +%s.%N)
 PATH=$clean_path npm install --offline --no-audit --no-fund --loglevel=warn "$main_tgz" "$bin_tgz" >"$work/install.log" 2>&1 ||
   { cat "$work/install.log"; fail "npm install of the tarballs failed"; }
@@ -101,12 +101,15 @@ assert.equal(typeof saveNpy, 'function');
 assert.equal(ndreduce.max, max, 'the ESM entry and the CommonJS one share one module');
 const { createRequire } = await import('node:module');
 const cjs = createRequire(import.meta.url)('ndreduce');
-assert.deepEqual(Object.keys(ns).filter((k) => k !== 'default').sort(), Object.keys(cjs).sort(), 'every export is named in ESM');
+assert.deepEqual(Object.keys(ns).sort(), Object.keys(cjs).sort(), 'every export is named in ESM, default included');
+assert.equal(ndreduce, cjs, 'the default import is the CommonJS exports object itself');
+assert.equal(ndreduce.default, ndreduce);
 console.log('esm ok');
 EOF
 cat >cjs.cjs <<'EOF'
 const assert = require('node:assert/strict');
 const { max, minmax, sumAsync } = require('ndreduce');
+assert.equal(require('ndreduce').default.max, max, 'require(...).default is the module itself');
 process.on('warning', (w) => { console.error(`unexpected warning: ${w.message}`); process.exit(1); });
 const x = { data: new BigInt64Array([1n, 5n, 3n, 4n, 2n, 6n]), shape: [2, 3] };
 assert.deepEqual(max(x, { axis: 1 }), new BigInt64Array([5n, 6n]));
@@ -147,6 +150,37 @@ cp use.ts use.mts
 sed 's/"use.ts"/"use.mts"/' tsconfig.nodenext.json >tsconfig.mts.json
 $tsc -p tsconfig.mts.json || fail "tsc on an ES module (use.mts)"
 echo "tsc ok: an ES module (.mts) under nodenext"
+
+# A default import, as users write it, compiled (emitted) and run: from
+# CommonJS TypeScript in this "type": "commonjs" project, under module
+# nodenext and commonjs, with and without esModuleInterop (TypeScript
+# compiles it to require('ndreduce').default either way), and from an ES
+# module (.mts) under nodenext.
+cat >default.ts <<'EOF'
+import ndreduce from 'ndreduce';
+import { max } from 'ndreduce';
+const x = { data: new Float64Array([1, 5, 3, 4, 2, 6]), shape: [2, 3] };
+const top: number = ndreduce.max(x);
+const cols: Float64Array = ndreduce.max(x, { axis: 0 });
+if (top !== 6 || String(cols) !== '4,5,6') throw new Error(`default import: max gave ${top} and ${cols}`);
+if (ndreduce.max !== max) throw new Error('the default import and the named one differ');
+console.log('default import ok');
+EOF
+cp default.ts default.mts
+for form in default.ts:nodenext:nodenext:true default.ts:nodenext:nodenext:false default.ts:commonjs:node10:true default.ts:commonjs:node10:false default.mts:nodenext:nodenext:true; do
+  IFS=: read -r file module resolution interop <<<"$form"
+  what="$file, module $module, esModuleInterop $interop"
+  cat >tsconfig.default.json <<EOF
+{ "compilerOptions": { "module": "$module", "moduleResolution": "$resolution", "esModuleInterop": $interop, "target": "es2022",
+  "strict": true, "skipLibCheck": false, "types": ["node"], "outDir": "out-default" }, "files": ["$file"] }
+EOF
+  rm -rf out-default
+  $tsc -p tsconfig.default.json || fail "tsc of a default import ($what)"
+  emitted=out-default/$([ "$file" = default.mts ] && echo default.mjs || echo default.js)
+  got=$(node "$emitted") || fail "a default import ($what) compiled but failed at run time"
+  [ "$got" = "default import ok" ] || fail "a default import ($what) printed '$got'"
+  echo "default import ok: $what"
+done
 
 # The CLI, through npx, from the installed bin.
 node -e '

@@ -9,6 +9,7 @@ import { parseOpName } from './spec/ops';
 import type { OpName, Reduction } from './spec/ops';
 import type { AsyncReducer, BaseOf, Int64Array2D, NdArrayLike, ReduceOptions, Reducer, Strategy } from './spec/types';
 import { readView } from './validate/view';
+import { MAX_NDIM } from './validate/read';
 
 export type {
   ArrayInput,
@@ -196,7 +197,7 @@ export { variance as var, varianceAsync as varAsync };
 /** The transposed view of `x` (NumPy's `x.T`: the axes reversed): same
  * memory, no copy. */
 export function transpose<T extends NumericArray>(x: NdArrayLike<T>): NdArrayLike<T> {
-  const v = readView(x, 'transpose');
+  const v = readView(x, 'transpose', [0, MAX_NDIM]);
   return { data: x.data, shape: [...v.shape].reverse(), strides: [...v.strides].reverse(), offset: v.offset };
 }
 
@@ -226,3 +227,10 @@ export function findMaxUnsafe(x: Int64Array2D, options?: ArticleOptions): BigInt
 export function defaultThreads(): number {
   return addon()?.defaultThreads() ?? os.availableParallelism();
 }
+
+// `import ndreduce from 'ndreduce'` from CommonJS TypeScript compiles to
+// `require('ndreduce').default` (with esModuleInterop too: this module is
+// marked __esModule), so the CommonJS entry has a default: this namespace
+// itself (src/default.ts), the object the ES module face exports as its
+// default too. One instance, whichever way it is loaded.
+export { default } from './default';

@@ -31,10 +31,13 @@ export interface Case {
 export function layouts(): Case[] {
   const r = 67;
   const c = 1031;
+  // Nine spare elements, so that a view with an offset has room; a plain
+  // { data, shape } must fill its data, so those cases take a prefix.
   const data = values(r * c + 9);
+  const whole = data.subarray(0, r * c);
   const col = values(5000 * 3);
   return [
-    { name: 'row-major', x: { data, shape: [r, c] } },
+    { name: 'row-major', x: { data: whole, shape: [r, c] } },
     { name: 'column-major', x: { data, shape: [r, c], strides: [1, r] } },
     { name: 'transposed view', x: { data, shape: [c, r], strides: [1, c] } },
     { name: 'negative row stride', x: { data, shape: [r, c], strides: [-c, 1], offset: (r - 1) * c } },
@@ -42,9 +45,9 @@ export function layouts(): Case[] {
     { name: 'both strides negative', x: { data, shape: [r, c], strides: [-c, -1], offset: r * c - 1 } },
     { name: 'offset into a larger buffer', x: { data, shape: [r - 1, c], offset: 9 } },
     { name: 'every other row and column', x: { data, shape: [r >> 1, c >> 1], strides: [2 * c, 2], offset: 1 } },
-    { name: '1 x n', x: { data, shape: [1, r * c] } },
-    { name: 'n x 1', x: { data, shape: [r * c, 1] } },
-    { name: '0 columns', x: { data, shape: [r, 0] } },
+    { name: '1 x n', x: { data: whole, shape: [1, r * c] } },
+    { name: 'n x 1', x: { data: whole, shape: [r * c, 1] } },
+    { name: '0 columns', x: { data: data.subarray(0, 0), shape: [r, 0] } },
     { name: 'broadcast (zero strides)', x: { data, shape: [4, 5], strides: [0, 0], offset: 3 } },
     { name: 'few long columns', x: { data: col, shape: [5000, 3], strides: [1, 5000] } },
     { name: 'scijs-style stride field', x: { data, shape: [r, c], stride: [1, r] } as Int64Array2D },

@@ -116,3 +116,37 @@ test('the new reductions, --keepdims and --dtype', () => {
     assert.equal(out(['all', file]), '1\n');
   });
 });
+
+test('a 0-d file (a NumPy scalar) prints its element, in memory and streamed, and refuses --axis', () => {
+  withFiles((dir) => {
+    const file = path.join(dir, 'scalar.npy');
+    saveNpy(file, { data: Float64Array.of(-4.25), shape: [] });
+    const int = path.join(dir, 'int.npy');
+    saveNpy(int, { data: Int32Array.of(-9), shape: [] });
+    const rows: [args: string[], stdout: string][] = [
+      [['max', file], '-4.25\n'],
+      [['argmax', file], '0\n'],
+      [['mean', int], '-9\n'],
+      [['sum', int], '-9\n'],
+      [['any', int], '1\n'],
+      [['minmax', file], 'min: -4.25\nmax: -4.25\n'],
+      [['max', file, '--keepdims'], '-4.25\n'],
+      [['max', file, '--axis', 'none'], '-4.25\n'],
+    ];
+    for (const threshold of [undefined, '0']) {
+      const env = { ...process.env, ...(threshold === undefined ? {} : { NDREDUCE_STREAM_THRESHOLD: threshold }) };
+      for (const [args, stdout] of rows) {
+        const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env });
+        assert.equal(r.status, 0, `${args.join(' ')} (threshold ${threshold}): ${r.stderr}`);
+        assert.equal(r.stdout, stdout, `${args.join(' ')} (threshold ${threshold})`);
+      }
+    }
+    const r = cli(['max', file, '--axis', '0']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /axis 0 is out of bounds for array of dimension 0/);
+    const out = path.join(dir, 'out.npy');
+    assert.equal(cli(['sum', int, '--out', out]).status, 0);
+    const back = loadNpy(out);
+    assert.deepEqual([back.shape, Array.from(back.data as BigInt64Array)], [[], [-9n]], 'a 0-d result file');
+  });
+});

@@ -31,7 +31,9 @@ test('the same mistake gets the same message and code for every dtype', () => {
   const mistakes: [string, (data: ArrayBufferView) => unknown][] = [
     ['axis out of range', (data) => max({ data, shape: [2, 3] } as never, { axis: 2 })],
     ['axis list out of range', (data) => min({ data, shape: [2, 3] } as never, { axis: [0, -3] })],
-    ['past the end', (data) => sum({ data, shape: [3, 3] } as never, { axis: 0 })],
+    ['shape too big for data', (data) => sum({ data, shape: [3, 3] } as never, { axis: 0 })],
+    ['shape too small for data', (data) => sum({ data, shape: [2, 2] } as never, { axis: 0 })],
+    ['past the end with an offset', (data) => sum({ data, shape: [2, 3], offset: 1 } as never, { axis: 0 })],
     ['strategy on 3-D', (data) => max({ data, shape: [1, 2, 3] } as never, { axis: 0, strategy: 'mutex' })],
     ['fractional shape', (data) => max({ data, shape: [2, 1.5] } as never, { axis: 0 })],
   ];
@@ -55,7 +57,11 @@ test('unusual but valid inputs', () => {
     ['data over a SharedArrayBuffer', { data: new BigInt64Array(new SharedArrayBuffer(48)).fill(7n), shape: [2, 3] }, undefined, BigInt64Array.from([7n, 7n, 7n])],
     ['subarray with a byteOffset', { data: d6().subarray(2), shape: [2, 2] }, undefined, BigInt64Array.from([5n, 6n])],
     ['view of length 1', { data: new BigInt64Array([-5n]), shape: [1, 1] }, undefined, BigInt64Array.from([-5n])],
-    ['0 rows on axis 1: an empty result', { data: d6(), shape: [0, 3] }, { axis: 1 }, new BigInt64Array(0)],
+    ['0 rows on axis 1: an empty result', { data: new BigInt64Array(0), shape: [0, 3] }, { axis: 1 }, new BigInt64Array(0)],
+    ['0 rows of a larger data under an offset', { data: d6(), shape: [0, 3], offset: 6 }, { axis: 1 }, new BigInt64Array(0)],
+    ['a part of data under explicit strides', { data: d6(), shape: [2, 2], strides: [2, 1] }, undefined, BigInt64Array.from([3n, 4n])],
+    ['a part of data under an offset', { data: d6(), shape: [2, 2], offset: 2 }, undefined, BigInt64Array.from([5n, 6n])],
+    ['the scijs stride field over a part of data', { data: d6(), shape: [2, 1], stride: [2, 1] }, undefined, BigInt64Array.from([3n])],
     ['stride -0 is 0 (scijs step(-1) of one element)', { data: d6(), shape: [2, 3], strides: [-0, 1] }, undefined, BigInt64Array.from([1n, 2n, 3n])],
     ['axis -0 is 0', ok, { axis: -0 }, BigInt64Array.from([4n, 5n, 6n])],
     ['shape and strides as typed arrays', { data: d6(), shape: Int32Array.of(2, 3), strides: Int32Array.of(1, 2) }, undefined, BigInt64Array.from([2n, 4n, 6n])],
@@ -68,7 +74,8 @@ test('unusual but valid inputs', () => {
 });
 
 test('transpose validates its input', () => {
-  assert.throws(() => transpose({ data: d6(), shape: [3, 3] }), { name: 'RangeError', code: 'ERR_NDREDUCE_OUT_OF_BOUNDS' });
+  assert.throws(() => transpose({ data: d6(), shape: [3, 3] }), { name: 'TypeError', code: 'ERR_NDREDUCE_BAD_ARRAY', message: 'x.shape [3, 3] needs 9 elements; x.data has 6' });
+  assert.throws(() => transpose({ data: d6(), shape: [3, 3], strides: [3, 1] }), { name: 'RangeError', code: 'ERR_NDREDUCE_OUT_OF_BOUNDS' });
 });
 
 test('the addon re-checks the packed layout itself and never reads out of bounds', { skip: addon() ? false : 'no addon' }, () => {

@@ -54,7 +54,7 @@ export const LAYOUTS: Layout[] = [
   { name: 'C 4-D', shape: [2, 3, 4, 5], size: 120 },
   { name: '4-D permuted', shape: [4, 2, 5, 3], strides: [15, 60, 3, 1], size: 120 },
   { name: 'broadcast row', shape: [3, 4], strides: [0, 1], size: 4 },
-  { name: 'zero rows', shape: [0, 5], size: 5 },
+  { name: 'zero rows', shape: [0, 5], size: 0 },
   { name: 'C 300x257', shape: [300, 257], size: 300 * 257, big: true },
   { name: 'Fortran 300x257', shape: [300, 257], strides: [1, 300], size: 300 * 257, big: true },
 ];

@@ -73,6 +73,8 @@ for (const dtype of DTYPES) {
     check('reversed and stepped', a.step(-1, 1, 2));
     check('sliced', a.hi(3, 3, 4).lo(1, 1, 1));
     check('4-D', ndarray(fillValues(dtype, 120, 4), [2, 3, 4, 5]));
+    // Its objects always carry stride and offset, so a view of a prefix is meant.
+    check('C 3x4x5 over the first 60 of 70 elements', ndarray(fillValues(dtype, 70, 5), [3, 4, 5]));
   });
 }
 
@@ -83,6 +85,7 @@ for (const dtype of DTYPES.filter((d) => !d.big)) {
     check('array() 3x4x5', a);
     check('ctor, negative strides and an offset', new stdCtor(dtype.name, fillValues(dtype, 60, 2), [3, 4, 5], [-20, 5, -1], 44, 'row-major'));
     check('slice with a negative step', stdSlice(a, new MultiSlice(null, new Slice(null, null, -1), new Slice(1, 5, 2))));
+    check('ctor over the first 60 of 70 elements', new stdCtor(dtype.name, fillValues(dtype, 70, 6), [3, 4, 5], [20, 5, 1], 0, 'row-major'));
     check('transposed matrix', stdTranspose(stdArray(fillValues(dtype, 24, 5), { shape: [4, 6] })));
   });
 }

@@ -59,7 +59,8 @@ function layouts(ctor: Ctor, f: (i: number) => number | bigint): [string, NpyInp
     ['1-d', { data: data.subarray(0, 11) }],
     ['0-d', { data: data.subarray(3, 4), shape: [] }],
     ['empty', { data: data.subarray(0, 0), shape: [0, 4] }],
-    ['C 3x4x5', { data, shape: [3, 4, 5] }],
+    ['C 3x4x5', { data: data.subarray(0, 60), shape: [3, 4, 5] }],
+    ['C 3x4x5 offset 7', { data, shape: [3, 4, 5], offset: 7 }],
     ['F 3x4x5', { data, shape: [3, 4, 5], strides: [1, 3, 12] }],
     ['F 2-d offset 7', { data, shape: [6, 10], strides: [1, 6], offset: 7 }],
     ['strided and reversed', { data, shape: [4, 3], strides: [-2, 15], offset: 6 }],
@@ -184,7 +185,9 @@ test('malformed files are refused with an error naming the problem', () => {
 test('encodeNpy refuses what it cannot describe', () => {
   const data = new Int32Array(6);
   assert.throws(() => encodeNpy({ data: [1, 2] as unknown as Int32Array }), TypeError);
-  assert.throws(() => encodeNpy({ data, shape: [2, 4] }), { code: 'ERR_NDREDUCE_OUT_OF_BOUNDS', message: /reaches element 7, past the end of data \(length 6\)/ });
+  assert.throws(() => encodeNpy({ data, shape: [2, 4] }), { name: 'TypeError', code: 'ERR_NDREDUCE_BAD_ARRAY', message: 'x.shape [2, 4] needs 8 elements; x.data has 6' });
+  assert.throws(() => encodeNpy({ data, shape: [2, 2] }), { name: 'TypeError', code: 'ERR_NDREDUCE_BAD_ARRAY', message: 'x.shape [2, 2] needs 4 elements; x.data has 6' });
+  assert.throws(() => encodeNpy({ data, shape: [2, 4], strides: [4, 1] }), { code: 'ERR_NDREDUCE_OUT_OF_BOUNDS', message: /reaches element 7, past the end of data \(length 6\)/ });
   assert.throws(() => encodeNpy({ data, shape: [2, 3], strides: [1] }), { code: 'ERR_NDREDUCE_BAD_ARRAY', message: /x.strides must have 2 entries/ });
   assert.throws(() => encodeNpy({ data, shape: [2, -3] }), { name: 'RangeError', code: 'ERR_NDREDUCE_NEGATIVE' });
   assert.throws(() => encodeNpy({ data, shape: [3], strides: [-1] }), { code: 'ERR_NDREDUCE_OUT_OF_BOUNDS', message: /reaches element -2, before the start/ });
@@ -326,5 +329,17 @@ print(json.dumps(meta))
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a 0-d array (a NumPy scalar) is written with shape () and read back as shape [] that every reduction takes', () => {
+  for (const x of [{ data: Float64Array.of(2.5), shape: [] }, { data: BigInt64Array.of(5n, -3n), shape: [], offset: 1 }]) {
+    const bytes = encodeNpy(x);
+    assert.match(new TextDecoder().decode(bytes.subarray(10, 80)), /'shape': \(\), /);
+    const back = parseNpy(bytes);
+    assert.deepEqual(back.shape, []);
+    assert.equal(back.data.length, 1);
+    assert.deepEqual(logical(back), logical(x));
+    assert.equal(max(back), logical(x)[0]);
   }
 });

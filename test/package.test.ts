@@ -9,6 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import * as ts from 'typescript';
+
 import { platformName } from '../src/addon/load';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -74,8 +76,8 @@ test('the ES module entry names every CommonJS export', async () => {
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', `
     const ns = await import(${JSON.stringify(esm)});
     const cjs = (await import('node:module')).createRequire(import.meta.url)(${JSON.stringify(path.join(ROOT, 'dist', 'src', 'index.js'))});
-    const a = Object.keys(ns).filter((k) => k !== 'default').sort().join(), b = Object.keys(cjs).sort().join();
-    if (a !== b || ns.default !== cjs || ns.max !== cjs.max) { console.error(a + '\\n' + b); process.exit(1); }
+    const a = Object.keys(ns).sort().join(), b = Object.keys(cjs).sort().join();
+    if (a !== b || ns.default !== cjs || cjs.default !== cjs || ns.max !== cjs.max) { console.error(a + '\\n' + b); process.exit(1); }
   `], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
 });
@@ -103,6 +105,53 @@ test('the loader finds the local build, and names platform and command when ther
     assert.ok(missing.error.includes(`no native addon for ${platformName()}`), missing.error);
     assert.ok(missing.error.includes(`ndreduce-${platformName()}`), missing.error);
     assert.ok(missing.error.includes('npm run build:native'), missing.error);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a default import works from CommonJS TypeScript (module nodenext and commonjs, with and without esModuleInterop), from an ES module and from require', () => {
+  // A "type": "commonjs" project whose node_modules/ndreduce is this
+  // checkout. scripts/pack-test.sh does the same with the packed tarball
+  // and skipLibCheck false, which costs half a minute here.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ndreduce-default-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'commonjs' }));
+    fs.mkdirSync(path.join(dir, 'node_modules', '@types'), { recursive: true });
+    fs.symlinkSync(ROOT, path.join(dir, 'node_modules', 'ndreduce'), 'dir');
+    fs.symlinkSync(path.join(ROOT, 'node_modules', '@types', 'node'), path.join(dir, 'node_modules', '@types', 'node'), 'dir');
+    const source = [
+      "import ndreduce from 'ndreduce';",
+      "import { max } from 'ndreduce';",
+      'const x = { data: new Float64Array([1, 5, 3, 4, 2, 6]), shape: [2, 3] };',
+      'const top: number = ndreduce.max(x);',
+      'const cols: Float64Array = ndreduce.max(x, { axis: 0 });',
+      'console.log(JSON.stringify([top, Array.from(cols), ndreduce.max === max, ndreduce.default === ndreduce]));',
+    ].join('\n');
+    fs.writeFileSync(path.join(dir, 'main.ts'), source);
+    fs.writeFileSync(path.join(dir, 'main.mts'), source);
+    const forms: [file: string, module: ts.ModuleKind, resolution: ts.ModuleResolutionKind, esModuleInterop: boolean][] = [
+      ['main.ts', ts.ModuleKind.NodeNext, ts.ModuleResolutionKind.NodeNext, true],
+      ['main.ts', ts.ModuleKind.NodeNext, ts.ModuleResolutionKind.NodeNext, false],
+      ['main.ts', ts.ModuleKind.CommonJS, ts.ModuleResolutionKind.Node10, true],
+      ['main.ts', ts.ModuleKind.CommonJS, ts.ModuleResolutionKind.Node10, false],
+      ['main.mts', ts.ModuleKind.NodeNext, ts.ModuleResolutionKind.NodeNext, true],
+    ];
+    const expected = JSON.stringify([6, [4, 5, 6], true, true]);
+    for (const [file, module, moduleResolution, esModuleInterop] of forms) {
+      const what = `${file}, module ${ts.ModuleKind[module]}, esModuleInterop ${esModuleInterop}`;
+      const outDir = path.join(dir, `out-${ts.ModuleKind[module]}-${esModuleInterop}-${file}`);
+      const options: ts.CompilerOptions = { module, moduleResolution, esModuleInterop, target: ts.ScriptTarget.ES2022, strict: true, skipLibCheck: true, types: ['node'], outDir };
+      const program = ts.createProgram([path.join(dir, file)], options);
+      const emitted = program.emit();
+      const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics].map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      assert.deepEqual(diagnostics, [], what);
+      const run = spawnSync(process.execPath, [path.join(outDir, file.replace(/ts$/, 'js'))], { encoding: 'utf8', cwd: dir });
+      assert.equal(run.status, 0, `${what}: ${run.stderr}`);
+      assert.equal(run.stdout.trim(), expected, what);
+    }
+    const cjs = spawnSync(process.execPath, ['-e', "const m = require('ndreduce'); console.log(m.default === m && m.default.max === m.max)"], { encoding: 'utf8', cwd: dir });
+    assert.equal(cjs.stdout.trim(), 'true', cjs.stderr);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

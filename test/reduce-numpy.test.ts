@@ -252,3 +252,121 @@ test('every reduction, dtype, axis and keepdims agrees with NumPy', { skip: hasN
     fs.rmSync(folder, { recursive: true, force: true });
   }
 });
+
+// 0-d arrays (NumPy scalars written by np.save) against NumPy calling each
+// reduction on the 0-d array itself (no reshape on either side): every
+// reduction with axis absent, null and keepdims, sync and async, native and
+// js, and reduceFile on the same file. Any axis is ours to refuse: NumPy's
+// mean says "axis 0 is out of bounds for array of dimension 0", while its
+// ufunc reductions (max, sum) still accept axis 0 and -1 on a 0-d array.
+const SCALAR_SCRIPT = String.raw`
+import json, sys, warnings
+import numpy as np
+warnings.simplefilter('ignore')
+folder = sys.argv[1]
+def text(v):
+    if isinstance(v, (bool, np.bool_)): return str(int(v))
+    if isinstance(v, (float, np.floating)): return repr(float(v))
+    return str(int(v))
+CASES = {'i1': [-128, 0, 9], 'u1': [0, 255], 'i2': [-300], 'u2': [65535], 'i4': [-7, 2**31 - 1], 'u4': [2**32 - 1],
+         'i8': [-2**63, 2**63 - 1], 'u8': [2**64 - 1, 0], 'f4': [-2.5, 0.0, float('nan')], 'f8': [3.5, float('nan'), float('inf'), -1e300]}
+F = np.float64
+def ops(a):
+    f = a.astype(F)
+    out = {
+        'max': np.max(a), 'min': np.min(a), 'nanmax': np.nanmax(a), 'nanmin': np.nanmin(a), 'ptp': np.ptp(a),
+        'minmax': [np.min(a), np.max(a)],
+        'mean': np.mean(f), 'nanmean': np.nanmean(f), 'var': np.var(f), 'std': np.std(f),
+        'nanvar': np.nanvar(f), 'nanstd': np.nanstd(f), 'std ddof=1': np.std(f, ddof=1),
+        'argmin': np.argmin(a), 'argmax': np.argmax(a),
+        'any': np.any(a), 'all': np.all(a), 'countNonzero': np.count_nonzero(a),
+    }
+    # NumPy wraps integer sums and products at 64 bits; one element cannot.
+    out['sum'] = a.item() if a.dtype.kind in 'iu' else np.sum(f)
+    out['prod'] = out['sum']
+    out['nansum'] = np.nansum(f) if a.dtype.kind == 'f' else a.item()
+    for name in ('nanargmin', 'nanargmax'):
+        try: out[name] = getattr(np, name)(a)
+        except ValueError as e: out[name] = 'error: ' + str(e)
+    return out
+jobs = []
+for dt, values in CASES.items():
+    for k, v in enumerate(values):
+        file = f'{folder}/{dt}-{k}.npy'
+        np.save(file, np.dtype(dt).type(v))
+        a = np.load(file)
+        assert a.shape == () and np.max(a, keepdims=True).shape == ()
+        results = {}
+        for name, r in ops(a).items():
+            results[name] = r if isinstance(r, str) else [text(x) for x in r] if isinstance(r, list) else text(r)
+        jobs.append({'file': file, 'dtype': dt, 'results': results})
+print(json.dumps(jobs))
+`;
+
+/** Our result equals NumPy's text: integers (bigint, number, boolean as
+ * 0/1) digit for digit, floats as numbers (NaN equal to NaN). */
+function sameAsNumpy(got: unknown, numpy: string, where: string): void {
+  if (/^-?\d+$/.test(numpy)) return assert.equal(String(typeof got === 'boolean' ? Number(got) : got), numpy, where);
+  const want = parse(numpy);
+  assert.ok(typeof got === 'number' && (got === want || (got !== got && want !== want)), `${where}: ours ${got}, NumPy ${numpy}`);
+}
+
+test('0-d arrays (NumPy scalars from np.save) reduce to NumPy\'s results, and refuse any axis', { skip: hasNumpy ? false : `${PYTHON} with numpy is not available` }, async () => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'ndreduce-numpy-0d-'));
+  try {
+    const run = spawnSync(PYTHON, ['-c', SCALAR_SCRIPT, folder], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const jobs = JSON.parse(run.stdout) as { file: string; dtype: string; results: Record<string, string | string[]> }[];
+    const fileOps = api.FILE_REDUCTIONS as readonly string[];
+    let compared = 0;
+    for (const { file, dtype, results } of jobs) {
+      const x = api.loadNpy(file);
+      assert.deepEqual(x.shape, [], `${file}: shape`);
+      assert.equal(x.data.length, 1, file);
+      for (const [name, want] of Object.entries(results)) {
+        const [op, extra] = name.split(' ');
+        const base = op.startsWith('nanarg') ? op.slice(3) : op;
+        const kw: Record<string, unknown> = extra === 'ddof=1' ? { ddof: 1 } : op === base ? {} : { ignoreNaN: true };
+        const call = (o: object) => fn(base)(x, { ...kw, ...o });
+        const callAsync = (o: object) => (fn(`${base}Async`) as (x: unknown, o: unknown) => Promise<unknown>)(x, { ...kw, ...o });
+        const same = (got: unknown, where: string) => {
+          const w = Array.isArray(want) ? want : [want];
+          const g = op === 'minmax' ? [(got as { min: unknown }).min, (got as { max: unknown }).max] : [got];
+          assert.equal(g.length, w.length, where);
+          g.forEach((v, k) => sameAsNumpy(v, w[k], where));
+        };
+        const allNaN = !Array.isArray(want) && want.startsWith('error: ');
+        const raises = { name: 'RangeError', code: 'ERR_NDREDUCE_ALL_NAN' };
+        for (const backend of ['native', 'js'] as const) {
+          const where = `${dtype} ${path.basename(file)} ${name} (${backend})`;
+          if (allNaN) {
+            assert.throws(() => call({ backend }), raises, where);
+            await assert.rejects(callAsync({ backend }), raises, where);
+            continue;
+          }
+          same(call({ backend }), `${where}, no axis`);
+          same(call({ backend, axis: null }), `${where}, axis null`);
+          same(await callAsync({ backend }), `${where}, async`);
+          const kept = call({ backend, keepdims: true }) as { data: ArrayLike<unknown>; shape: number[] } | { min: { data: ArrayLike<unknown>; shape: number[] } };
+          const one = 'min' in kept ? kept.min : kept;
+          assert.deepEqual(one.shape, [], `${where}, keepdims shape`);
+          assert.equal(one.data.length, 1, `${where}, keepdims length`);
+          for (const axis of [0, -1, [0]]) {
+            const refused = { name: 'RangeError', code: 'ERR_NDREDUCE_BAD_OPTION', message: /is out of bounds for array of dimension 0/ };
+            assert.throws(() => call({ backend, axis }), refused, `${where}, axis ${axis}`);
+            await assert.rejects(callAsync({ backend, axis }), refused, `${where}, async axis ${axis}`);
+          }
+          compared++;
+        }
+        if (fileOps.includes(op)) {
+          const pending = api.reduceFile(file, op as never, extra === 'ddof=1' ? kw : {});
+          if (allNaN) await assert.rejects(pending, raises, `${dtype} ${name}, reduceFile`);
+          else same(await pending, `${dtype} ${path.basename(file)} ${name}, reduceFile`);
+        }
+      }
+    }
+    assert.ok(compared >= 2 * 20 * 20, `${compared} compared`);
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+});

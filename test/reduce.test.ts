@@ -134,15 +134,58 @@ test('resultShape drops the reduced axes', () => {
   assert.equal(max(x, { axis: [2, 0] }).length, 3);
 });
 
+test('a 0-d array reduces to its element on every backend, sync and async; keepdims keeps shape []', async () => {
+  // The element of a 0-d view is the one at its offset, whatever data lies around it.
+  const views: [string, unknown, number | bigint][] = [
+    ['Float64Array', { data: Float64Array.of(-2.5), shape: [] }, -2.5],
+    ['Int16Array at an offset', { data: Int16Array.of(1, 2, -7, 4), shape: [], offset: 2 }, -7],
+    ['BigUint64Array with (empty) strides', { data: BigUint64Array.of(2n ** 64n - 1n), shape: [], strides: [] }, 2n ** 64n - 1n],
+  ];
+  for (const backend of ['native', 'js'] as const) {
+    for (const [name, x, element] of views) {
+      const where = `${backend}, ${name}`;
+      const big = typeof element === 'bigint';
+      assert.equal(max(x as never, { backend }), element, where);
+      assert.equal(await ix.minAsync(x as never, { backend }), element, where);
+      assert.equal(argmin(x as never, { backend, axis: null }), 0, where);
+      assert.deepEqual(minmax(x as never, { backend }), { min: element, max: element }, where);
+      assert.equal(ix.mean(x as never, { backend }), Number(element), where);
+      assert.equal(sum(x as never, { backend }), big || Number.isInteger(element) ? BigInt(element) : element, where);
+      assert.equal(ix.var(x as never, { backend }), 0, where);
+      assert.ok(Number.isNaN(ix.std(x as never, { backend, ddof: 1 }) as number), `${where}: n - ddof = 0 gives NaN`);
+      assert.equal(ix.any(x as never, { backend }), true, where);
+      assert.equal(ix.countNonzero(x as never, { backend }), 1, where);
+      const kept = max(x as never, { backend, keepdims: true }) as unknown as { data: ArrayLike<unknown>; shape: number[] };
+      assert.deepEqual([kept.shape, Array.from(kept.data)], [[], [element]], where);
+      // A keepdims result is an array like any other: it goes back in.
+      assert.equal(max(kept as never, { backend }), element, where);
+      const out = new Float64Array(1);
+      assert.equal(ix.mean(x as never, { backend, out }), out, where);
+      assert.deepEqual(Array.from(out), [Number(element)], where);
+    }
+  }
+  assert.deepEqual(resultShape({ data: new Int8Array(1), shape: [] }), []);
+  assert.deepEqual(resultShape({ data: new Int8Array(1), shape: [] }, { keepdims: true }), []);
+  assert.equal(ix.all({ data: new Uint8Array(1), shape: [] }), false);
+  assert.deepEqual(ix.transpose({ data: new Int8Array(1), shape: [] }).shape, []);
+});
+
 type Bad = [name: string, call: () => unknown, error: typeof TypeError | typeof RangeError, message: RegExp];
 const f6 = () => new Float64Array([1, 2, 3, 4, 5, 6]);
 const BAD: Bad[] = [
   ['data a DataView', () => max({ data: new DataView(new ArrayBuffer(8)), shape: [1] } as never, { axis: 0 }), TypeError, /x.data must be a numeric typed array .*got a DataView/],
   ['data a plain array', () => sum({ data: [1, 2], shape: [2] } as never, { axis: 0 }), TypeError, /x.data must be a numeric typed array.*an array of length 2/],
-  ['shape empty', () => min({ data: f6(), shape: [] }, { axis: 0 }), RangeError, /x.shape must have at least 1 entry/],
+  ['0-d with an axis', () => min({ data: f6().subarray(0, 1), shape: [] }, { axis: 0 }), RangeError, /^options.axis 0 is out of bounds for array of dimension 0 \(/],
+  ['0-d with a negative axis', () => sum({ data: new Int8Array(1), shape: [] }, { axis: -1 }), RangeError, /^options.axis -1 is out of bounds for array of dimension 0/],
+  ['0-d with a list of axes', () => argmax({ data: new Int8Array(1), shape: [] }, { axis: [0] }), RangeError, /^options.axis\[0\] 0 is out of bounds for array of dimension 0/],
+  ['0-d shape over a longer data', () => min({ data: f6(), shape: [] }), TypeError, /^x.shape \[\] needs 1 element; x.data has 6$/],
+  ['0-d shape over no data', () => max({ data: new Float64Array(0), shape: [] }), TypeError, /^x.shape \[\] needs 1 element; x.data has 0$/],
+  ['0-d with a schedule', () => max({ data: new BigInt64Array(1), shape: [] }, { strategy: 'serial' }), RangeError, /needs a 2-D array reduced along one axis, got a 0-D array/],
   ['shape fractional', () => min({ data: f6(), shape: [2, 1.5] }, { axis: 0 }), TypeError, /x.shape\[1\] must be a safe integer, got 1.5/],
   ['strides of the wrong length', () => max({ data: f6(), shape: [2, 3], strides: [3] }, { axis: 0 }), RangeError, /x.strides must have 2 entries, one per axis/],
-  ['3-D past the end', () => max({ data: f6(), shape: [2, 2, 2] }, { axis: 0 }), RangeError, /x.strides \[4, 2, 1\] with shape \[2, 2, 2\] and offset 0 reaches element 7, past the end of data \(length 6\)/],
+  ['3-D past the end', () => max({ data: f6(), shape: [2, 2, 2], strides: [4, 2, 1] }, { axis: 0 }), RangeError, /x.strides \[4, 2, 1\] with shape \[2, 2, 2\] and offset 0 reaches element 7, past the end of data \(length 6\)/],
+  ['3-D shape larger than data', () => max({ data: f6(), shape: [2, 2, 2] }, { axis: 0 }), TypeError, /^x.shape \[2, 2, 2\] needs 8 elements; x.data has 6$/],
+  ['3-D shape smaller than data', () => sum({ data: f6(), shape: [1, 1, 5] }, { axis: 0 }), TypeError, /^x.shape \[1, 1, 5\] needs 5 elements; x.data has 6$/],
   ['negative stride before the start', () => argmax({ data: f6(), shape: [3], strides: [-1], offset: 1 }, { axis: 0 }), RangeError, /reaches element -1, before the start/],
   ['axis out of range', () => max({ data: f6(), shape: [6] }, { axis: 1 }), RangeError, /options.axis 1 is out of range for a 1-D array \(expected -1 to 0\)/],
   ['axis list out of range', () => sum({ data: f6(), shape: [2, 3] }, { axis: [0, -3] }), RangeError, /options.axis\[1\] -3 is out of range for a 2-D array/],
@@ -152,6 +195,7 @@ const BAD: Bad[] = [
   ['axis list of strings', () => minmax({ data: f6(), shape: [6] }, { axis: ['0'] as never }), TypeError, /options.axis\[0\] must be a safe integer, got "0"/],
   ['ignoreNaN a string', () => max({ data: f6(), shape: [6] }, { axis: 0, ignoreNaN: 'yes' as never }), TypeError, /options.ignoreNaN must be a boolean, got "yes"/],
   ['ignoreNaN on prod', () => prod({ data: f6(), shape: [6] }, { axis: 0, ignoreNaN: true as never }), TypeError, /options.ignoreNaN applies to min, max, minmax, sum, mean, var, std, argmin, argmax \(and their nan kin\), not to prod/],
+  ['dtype float32, as NumPy takes it', () => sum({ data: f6(), shape: [6] }, { dtype: 'float32' as never }), TypeError, /^options.dtype must be one of "float64", "int64" \(results are float64, or exact int64 for integer input; no other dtype\), got "float32"$/],
   ['threads 0', () => sum({ data: f6(), shape: [6] }, { axis: 0, threads: 0 }), RangeError, /options.threads must be at least 1/],
   ['strategy on a 1-D sum', () => sum({ data: f6(), shape: [6] }, { axis: 0, strategy: 'serial' }), RangeError, /options.strategy "serial" needs a 2-D array reduced along one axis, got a 1-D array/],
   ['strategy over every axis', () => max({ data: f6(), shape: [2, 3] }, { strategy: 'mutex', axis: null }), RangeError, /options.strategy "mutex" needs a 2-D array reduced along one axis/],
@@ -159,10 +203,10 @@ const BAD: Bad[] = [
   ['int64 sum overflows', () => sum({ data: BigInt64Array.from([2n ** 62n, 2n ** 62n]), shape: [2] }, { axis: 0 }), RangeError, /does not fit u?int64/],
   ['uint64 sum overflows', () => sum({ data: BigUint64Array.from([2n ** 63n, 2n ** 63n]), shape: [2, 1] }, { axis: 0 }), RangeError, /does not fit u?int64/],
   ['negative int64 sum overflows', () => sum({ data: BigInt64Array.from([-(2n ** 63n), -1n]), shape: [2] }, { axis: null }), RangeError, /does not fit u?int64/],
-  ['max of an empty axis', () => max({ data: f6(), shape: [0, 3] }, { axis: 0 }), RangeError, /^zero-size array to reduction operation maximum which has no identity$/],
+  ['max of an empty axis', () => max({ data: new Float64Array(0), shape: [0, 3] }, { axis: 0 }), RangeError, /^zero-size array to reduction operation maximum which has no identity$/],
   ['min of an empty axis', () => min({ data: new Int8Array(0), shape: [2, 0] }, { axis: 1 }), RangeError, /^zero-size array to reduction operation minimum which has no identity$/],
   ['argmax of everything, empty', () => argmax({ data: new Uint16Array(0), shape: [0] }, { axis: null }), RangeError, /zero-size array to reduction operation argmax/],
-  ['minmax of an empty list', () => minmax({ data: f6(), shape: [2, 0, 3] }, { axis: [1, 2] }), RangeError, /zero-size array to reduction operation minimum/],
+  ['minmax of an empty list', () => minmax({ data: new Float64Array(0), shape: [2, 0, 3] }, { axis: [1, 2] }), RangeError, /zero-size array to reduction operation minimum/],
   ['a result larger than memory', () => sum({ data: new Int8Array(0), shape: [2 ** 53 - 1, 0] }, { axis: 1 }), RangeError, /a result of 9007199254740991 elements cannot be allocated/],
   ['nanargmax of an all-NaN slice', () => argmax({ data: new Float64Array([NaN, 1, NaN, 2]), shape: [2, 2] }, { axis: 0, ignoreNaN: true }), RangeError, /All-NaN slice/],
 ];

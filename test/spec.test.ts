@@ -126,6 +126,54 @@ test('every entry reads each option once and refuses an unknown key', async () =
   }
 });
 
+/** Names from NumPy, pandas, SciPy, PyTorch and the array API, the key of
+ * ours they mean (null: none yet), and the gist of the note the hint adds. */
+const FOREIGN_NAMES: [name: string, ours: string | null, note: RegExp][] = [
+  ['axes', 'axis', /^$/],
+  ['dim', 'axis', /PyTorch's dim/],
+  ['keepDims', 'keepdims', /^$/],
+  ['keep_dims', 'keepdims', /^$/],
+  ['keepdim', 'keepdims', /^$/],
+  ['ignore_nan', 'ignoreNaN', /^$/],
+  ['skipna', 'ignoreNaN', /pandas' skipna; here NaN propagates unless ignoreNaN is true/],
+  ['nan_policy', 'ignoreNaN', /SciPy's nan_policy: 'omit' is ignoreNaN: true/],
+  ['correction', 'ddof', /the array API's correction/],
+  ['unbiased', 'ddof', /unbiased: true is ddof: 1/],
+  ['where', null, /NumPy's where mask is not supported yet/],
+];
+
+test('names people bring from NumPy, pandas and SciPy point to ours, on every entry that takes it', async () => {
+  let pointed = 0;
+  for (const e of ENTRIES) {
+    for (const [name, ours, note] of FOREIGN_NAMES) {
+      const where = `${e.name}: ${name}`;
+      await assert.rejects(async () => e.call({ ...e.values, [name]: 1 }), (err: Error & { code?: string }) => {
+        assert.equal(err.code, CODES.UNKNOWN_OPTION, where);
+        const m = /^unknown option '([^']*)': (.*) \(options: ([^)]*)\)$/.exec(err.message);
+        assert.ok(m, `${where}: ${err.message}`);
+        const [, key, hint, list] = m;
+        assert.equal(key, name, where);
+        const known = list.split(', ');
+        if (ours === null) {
+          assert.match(hint, note, where);
+        } else if (known.includes(ours)) {
+          // The note, when there is one, follows in parentheses.
+          const [, suggested, rest] = /^did you mean '([^']*)'\?(?: \((.*)\))?$/.exec(hint) ?? [];
+          assert.equal(suggested, ours, `${where}: ${hint}`);
+          assert.match(rest ?? '', note, `${where}: ${hint}`);
+          pointed++;
+        } else {
+          // An entry without our key gets the closest one it has, never ours.
+          const [, suggested] = /^did you mean '([^']*)'\?$/.exec(hint) ?? [];
+          assert.ok(known.includes(suggested), `${where}: ${hint}`);
+        }
+        return true;
+      });
+    }
+  }
+  assert.ok(pointed >= ENTRIES.length * 4, `${pointed} hints pointed to our key`);
+});
+
 test('Partial.push reads a chunk once', () => {
   const reads: Record<string, number> = { data: 0, shape: 0 };
   const chunk = {

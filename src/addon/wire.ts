@@ -22,6 +22,9 @@ export interface Unpacked {
   readonly axes: number[];
 }
 
+const ONE: readonly number[] = [1];
+const FIRST: readonly number[] = [0];
+
 /** Layout buffers for synchronous calls, by length: the addon reads a
  * layout during the call only, and an allocation costs a tenth of a small call. */
 const reusable: Float64Array[] = [];
@@ -33,6 +36,11 @@ export function pack(
   offset: number,
   reuse = false,
 ): Float64Array {
+  // The addon takes 1 to 64 dimensions: a 0-d view (its one element at
+  // `offset`) goes as the 1-D view [1] reduced along its axis, which
+  // gives every reduction NumPy's result for the element. The js backend
+  // reads the same layout.
+  if (v.shape.length === 0) v = { threads: v.threads, shape: ONE, strides: ONE, axes: FIRST };
   const nd = v.shape.length;
   const length = WIRE.axes(nd) + v.axes.length;
   const layout = reuse ? (reusable[length] ??= new Float64Array(length)) : new Float64Array(length);

@@ -139,8 +139,12 @@ async function run(op: string, fn: Reduce, argv: string[]): Promise<number> {
     const file = positionals[0];
     // Every axis is listed rather than `null`: the same numbers, as a
     // one-element typed array of the result's class rather than a scalar,
-    // which prints as the scalar and saves as a 0-d .npy.
-    const every = (ndim: number) => (options.axis === null || options.axis === undefined ? { ...options, axis: [...Array(ndim).keys()] } : options);
+    // which prints as the scalar and saves as a 0-d .npy. A 0-d file has
+    // no axis to list: `keepdims` gives the same one-element array.
+    const every = (ndim: number): Options => {
+      if (options.axis !== null && options.axis !== undefined) return options;
+      return ndim === 0 ? { ...options, axis: null, keepdims: true } : { ...options, axis: [...Array(ndim).keys()] };
+    };
     let result: unknown;
     let shape: number[];
     if (shouldStream(file, op)) {

@@ -13,9 +13,13 @@ import type { OpName, Reduction } from '../spec/ops';
 import type { Backend, Strategy } from '../spec/types';
 import { ASYNC, readOptions, resolveAxes, SYNC } from './options';
 import type { Options } from './options';
-import { bracket, describe } from './read';
+import { bracket, describe, MAX_NDIM } from './read';
 import { cStrides, readView } from './view';
 import type { View } from './view';
+
+/** The dimensions a reduction takes: a 0-d array (NumPy's scalar, what
+ * `np.save` of one writes) reduces to its element. */
+const ZERO_TO_MAX: [number, number] = [0, MAX_NDIM];
 
 /** Bytes one result array may hold: Node's limit for a single buffer. */
 const MAX_RESULT_BYTES = bufferConstants.MAX_LENGTH;
@@ -84,7 +88,7 @@ function initialOf(raw: number | bigint, d: Dtype): number | bigint {
  * in hints); throws before any work. */
 export function readCall(reduction: Reduction, x: unknown, options: unknown, fn: string, ignoreNaN = false, async = false): Call {
   const o = readOptions(options, reduction, async ? ASYNC : SYNC);
-  const view = readView(x, fn, undefined, async || o.backend !== 'native' || addon() === undefined);
+  const view = readView(x, fn, ZERO_TO_MAX, async || o.backend !== 'native' || addon() === undefined);
   return callOf(reduction, view, o, fn, ignoreNaN);
 }
 
@@ -161,7 +165,7 @@ export function callOf(reduction: Reduction, view: View, o: Options, fn: string,
 /** The shape of a reduction's result: the input's shape without the
  * reduced axes (`[]` for every axis), or with them as 1 for `keepdims`. */
 export function resultShape(x: unknown, options?: unknown): number[] {
-  return keptShapeOf(readView(x, 'resultShape').shape, options);
+  return keptShapeOf(readView(x, 'resultShape', ZERO_TO_MAX).shape, options);
 }
 
 /** `resultShape` of an array of `shape` (a file's, without reading it). */

@@ -9,7 +9,7 @@ import { spec, takersOf, takes } from '../spec/ops';
 import type { OpOption, Reduction } from '../spec/ops';
 import type { Backend, Strategy } from '../spec/types';
 import { bracket, describe, entry, integer, list, unreadable } from './read';
-import { closest } from './suggest';
+import { unknownOptionHint } from './suggest';
 
 const MAX_THREADS = 1024;
 export const STRATEGIES: readonly Strategy[] = ['auto', 'serial', 'mutex', 'lockfree'];
@@ -95,7 +95,7 @@ function checkKeys(options: object, entry: Entry): void {
   const known = entry.keys;
   for (const key of keys) {
     if (known.includes(key)) continue;
-    const hint = key === 'signal' && entry === SYNC ? 'signal is for the ...Async functions' : `did you mean '${closest(key, known)}'?`;
+    const hint = key === 'signal' && entry === SYNC ? 'signal is for the ...Async functions' : unknownOptionHint(key, known);
     throw ndError(TypeError, CODES.UNKNOWN_OPTION, `unknown option '${key.length > 40 ? key.slice(0, 40) + '…' : key}': ${hint} (options: ${known.join(', ')})`);
   }
 }
@@ -193,7 +193,10 @@ export function readOptions(options: unknown, reduction: Reduction | null, from:
   if (rawDdof !== undefined && (typeof rawDdof !== 'number' || !Number.isFinite(rawDdof))) {
     throw ndError(TypeError, CODES.BAD_OPTION, `options.ddof must be a finite number, got ${describe(rawDdof)}`);
   }
-  oneOf(dtype, 'options.dtype', DTYPE_CHOICES, 'int64');
+  if (dtype !== undefined && !DTYPE_CHOICES.includes(dtype as never)) {
+    // NumPy's dtype takes any type; ours picks between two result kinds.
+    throw ndError(TypeError, CODES.BAD_OPTION, `options.dtype must be one of ${choices(DTYPE_CHOICES)} (results are float64, or exact int64 for integer input; no other dtype), got ${describe(dtype)}`);
+  }
   const ignoreNaN = flag('ignoreNaN', rawIgnoreNaN);
   let threads = 0;
   if (rawThreads !== undefined) {
@@ -214,6 +217,10 @@ export function readOptions(options: unknown, reduction: Reduction | null, from:
 }
 
 function axisIndex(a: number, field: string, ndim: number): number {
+  if (ndim === 0) {
+    // NumPy's words: a 0-d array has no axis to name, only null (its element).
+    throw ndError(RangeError, CODES.BAD_OPTION, `${field} ${a} is out of bounds for array of dimension 0 (a 0-d array has no axes; leave axis out, or null, for its element)`);
+  }
   if (a < -ndim || a >= ndim) {
     throw ndError(RangeError, CODES.BAD_OPTION, `${field} ${a} is out of range for a ${ndim}-D array (expected ${-ndim} to ${ndim - 1})`);
   }

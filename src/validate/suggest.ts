@@ -25,3 +25,38 @@ export function closest(name: string, known: readonly string[]): string {
   }
   return best;
 }
+
+/** Option names people bring from NumPy, pandas, SciPy, PyTorch and the
+ * array API, by their spelling folded (lower case, no `_`): ours, and what
+ * to say when the meaning differs. A name whose key this function does
+ * not take falls back to the closest one. */
+const FOREIGN: Record<string, { ours: string; note?: string }> = {
+  axes: { ours: 'axis' },
+  dim: { ours: 'axis', note: "PyTorch's dim" },
+  keepdim: { ours: 'keepdims' },
+  skipna: { ours: 'ignoreNaN', note: "pandas' skipna; here NaN propagates unless ignoreNaN is true" },
+  nanpolicy: { ours: 'ignoreNaN', note: "SciPy's nan_policy: 'omit' is ignoreNaN: true, 'propagate' the default" },
+  correction: { ours: 'ddof', note: "the array API's correction" },
+  unbiased: { ours: 'ddof', note: "PyTorch's unbiased: true is ddof: 1" },
+};
+
+/** Names that have no counterpart yet: what to say instead of a guess. */
+const UNSUPPORTED: Record<string, string> = {
+  where: "NumPy's where mask is not supported yet",
+};
+
+const fold = (name: string) => name.toLowerCase().replace(/_/g, '');
+
+/** The hint after `unknown option 'name':`, for an entry taking `known`. */
+export function unknownOptionHint(name: string, known: readonly string[]): string {
+  const folded = fold(name);
+  if (UNSUPPORTED[folded] !== undefined) return UNSUPPORTED[folded];
+  // keep_dims, ignore_nan, KeepDims: our own name in another spelling.
+  const spelt = known.find((k) => fold(k) === folded);
+  if (spelt !== undefined) return `did you mean '${spelt}'?`;
+  const foreign = FOREIGN[folded];
+  if (foreign !== undefined && known.includes(foreign.ours)) {
+    return `did you mean '${foreign.ours}'?${foreign.note === undefined ? '' : ` (${foreign.note})`}`;
+  }
+  return `did you mean '${closest(name, known)}'?`;
+}

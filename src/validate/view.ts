@@ -89,7 +89,8 @@ function wholeArray(typed: NumericArray, dtype: Dtype, rewrap: boolean): View {
 }
 
 /** Checks a user's N-d array; the result addresses only elements of its
- * `data`. Reductions take 1 to 64 axes; `.npy` files may have none, or more.
+ * `data`. Reductions take 0 to 64 axes (`Partial` chunks at least one);
+ * `.npy` files may have more.
  * A bare typed array is 1-D; a (nested) list is copied (lists.ts). */
 export function readView(x: unknown, _fn = 'max', [minNdim, maxNdim] = [1, MAX_NDIM], rewrap = true): View {
   if (x === null || typeof x !== 'object') throw notAnArray(x);
@@ -157,6 +158,17 @@ export function readView(x: unknown, _fn = 'max', [minNdim, maxNdim] = [1, MAX_N
   if (count > Number.MAX_SAFE_INTEGER) {
     throw ndError(RangeError, CODES.SHAPE_OVERFLOW, `x.shape ${bracket(shape)} has more than 2^53 - 1 elements`);
   }
+  // A plain { data, shape } is a reshape of all of data, as NumPy's
+  // reshape is: a data of another length is almost always a wrong shape,
+  // which would otherwise reduce a prefix in silence. Strides or an offset
+  // (scijs and stdlib views always carry both) say a part is meant.
+  const plain = rawStrides === undefined && rawOffset === undefined;
+  if (plain) {
+    if (count !== len) {
+      throw ndError(TypeError, CODES.BAD_ARRAY, `x.shape ${bracket(shape)} needs ${count} element${count === 1 ? '' : 's'}; x.data has ${len}`);
+    }
+    return { data, dtype, shared: isSharedArrayBuffer(buffer), shape, strides, offset, count };
+  }
   if (count === 0) {
     if (offset > len) throw ndError(RangeError, CODES.OUT_OF_BOUNDS, `x.offset ${offset} is past the end of data (length ${len})`);
   } else {
@@ -166,11 +178,9 @@ export function readView(x: unknown, _fn = 'max', [minNdim, maxNdim] = [1, MAX_N
       throw ndError(RangeError, CODES.OUT_OF_BOUNDS, `${stridesField} ${bracket(strides)} with offset ${offset} reaches element ${low}, before the start of data`);
     }
     if (high >= len) {
-      throw ndError(
-        RangeError,
-        CODES.OUT_OF_BOUNDS,
-        `${stridesField} ${bracket(strides)} with shape ${bracket(shape)} and offset ${offset} reaches element ${high}, past the end of data (length ${len})`,
-      );
+      // Strides are named only when the caller gave them.
+      const layout = rawStrides === undefined ? `x.shape ${bracket(shape)} with x.offset ${offset}` : `${stridesField} ${bracket(strides)} with shape ${bracket(shape)} and offset ${offset}`;
+      throw ndError(RangeError, CODES.OUT_OF_BOUNDS, `${layout} reaches element ${high}, past the end of data (length ${len})`);
     }
   }
   return { data, dtype, shared: isSharedArrayBuffer(buffer), shape, strides, offset, count };
