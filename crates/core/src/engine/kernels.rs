@@ -1,12 +1,13 @@
 //! The engine's inner loops: a row streamed into a block of accumulators,
 //! four rows at once, a contiguous run, and the 2-D tile walked with them.
 //!
-//! Only ops whose loops vectorise (`Op::SIMD`) get a body per instruction
-//! set (`multiversion`: AVX-512, AVX2, SSE4.2, NEON, plus the baseline);
-//! the others get the baseline body alone. The choice is a constant after
-//! monomorphisation, and the compiler instantiates nothing behind a false
-//! one, so the non-vectorising ops (variance moments, products in i128,
-//! the arg ops' per-element compares, ...) cost one body, not five.
+//! Only loops that vectorise (`Op::SIMD_ROWS`, `Op::SIMD_RUN`) get a body
+//! per instruction set (`multiversion`: AVX-512, AVX2, SSE4.2, NEON, plus
+//! the baseline); the others get the baseline body alone. The choice is a
+//! constant after monomorphisation, and the compiler instantiates nothing
+//! behind a false one, so a loop that does not vectorise (a run of
+//! variance moments, i128 sums and products, the arg ops' runs, ...)
+//! costs one body, not five.
 
 use multiversion::multiversion;
 
@@ -68,7 +69,7 @@ fn run_simd<T: Scalar, O: Op<T>>(op: &O, init: O::Acc, run: &[T], index: usize) 
 /// `acc[k] = fold(acc[k], row[k], index)`: one row streamed into a block.
 #[inline(always)]
 fn fold_row<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], row: &[T], index: usize) {
-    if O::SIMD {
+    if O::SIMD_ROWS {
         row_simd(op, acc, row, index)
     } else {
         row_body(op, acc, row, index)
@@ -79,7 +80,7 @@ fn fold_row<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], row: &[T], index: u
 /// block is loaded and stored a quarter as often as with `fold_row`.
 #[inline(always)]
 fn fold_row4<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], rows: [&[T]; 4], index: usize) {
-    if O::SIMD {
+    if O::SIMD_ROWS {
         row4_simd(op, acc, rows, index)
     } else {
         row4_body(op, acc, rows, index)
@@ -94,7 +95,7 @@ pub(crate) fn fold_run<T: Scalar, O: Op<T>>(
     run: &[T],
     index: usize,
 ) -> O::Acc {
-    if O::SIMD {
+    if O::SIMD_RUN {
         run_simd(op, init, run, index)
     } else {
         op.fold_run(init, run, index)

@@ -81,7 +81,8 @@ macro_rules! extremum {
             const HAS_IDENTITY: bool = false;
             const ORDER_FREE: bool = true;
             const IDEMPOTENT: bool = true;
-            const SIMD: bool = true;
+            const SIMD_ROWS: bool = true;
+            const SIMD_RUN: bool = true;
             #[inline(always)]
             fn init(&self) -> T {
                 $init
@@ -154,9 +155,12 @@ macro_rules! arg_extremum {
             const HAS_IDENTITY: bool = false;
             const ORDER_FREE: bool = false;
             const IDEMPOTENT: bool = false;
-            // The per-element compare with an index does not vectorise; `fold_run`
-            // hands its value pass to the value op's vectorised run.
-            const SIMD: bool = false;
+            // Across columns the compare-and-select with an index vectorises
+            // (argmax along axis 0 was 1.8x slower without); along a run it
+            // does not, and `fold_run` hands its value pass to the value
+            // op's vectorised run.
+            const SIMD_ROWS: bool = true;
+            const SIMD_RUN: bool = false;
             #[inline(always)]
             fn init(&self) -> (T, usize) {
                 (T::LOWEST, NO_INDEX)
@@ -225,7 +229,8 @@ impl<T: Scalar, const SKIP_NAN: bool> Op<T> for MinMax<SKIP_NAN> {
     const HAS_IDENTITY: bool = false;
     const ORDER_FREE: bool = true;
     const IDEMPOTENT: bool = true;
-    const SIMD: bool = true;
+    const SIMD_ROWS: bool = true;
+    const SIMD_RUN: bool = true;
     #[inline(always)]
     fn init(&self) -> (T, T) {
         if SKIP_NAN {
