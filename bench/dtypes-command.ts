@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { max, maxColumns, saveNpy } from '../src/index';
-import { loadNative } from '../src/addon/load';
+import { testHooks } from './hooks';
 import { articleArray } from './data';
 import { measure } from './measure';
 import type { Policy } from './measure';
@@ -63,8 +63,8 @@ export async function dtypesCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const { rows, cols, repeat, threads } = parse(argv);
-  const addon = loadNative().addon;
-  if (!addon) throw new Error('the native addon is needed for this benchmark');
+  const addon = testHooks();
+  if (!addon) throw new Error('this benchmark needs the native addon built with its test hooks (npm run build:native)');
   const policy: Policy = { repeat, budgetMs: 10_000 };
   const ints = articleArray(rows, cols, 42);
   const low = new Int32Array(ints.data.buffer, 0, rows * cols * 2);

@@ -2,7 +2,7 @@
 // and WebAssembly backends, the BigInt reference loop, and the floor.
 import { max, mean, Partial, std, sum } from '../src/index';
 import type { Backend, NdArrayLike, Strategy } from '../src/index';
-import { loadNative } from '../src/addon/load';
+import { testHooks } from './hooks';
 import { referenceMax } from '../test/oracle';
 import { measure } from './measure';
 import { LAYOUTS } from './subject';
@@ -53,10 +53,10 @@ export function referenceSubject(): Subject {
 /** One parallel pass that reads every byte of `data`: no reduction can
  * beat it, so every row is also reported as a multiple of it. */
 export function floorSubject() {
-  const { addon, error } = loadNative();
-  if (!addon) throw new Error(`the native addon could not be loaded: ${error?.message}`);
+  const hooks = testHooks();
+  if (!hooks) throw new Error('the floor needs the native addon built with its test hooks (npm run build:native)');
   return (data: BigInt64Array, threads: number, policy: Parameters<typeof measure>[1]) =>
-    measure(() => addon.readFloor(data, threads), policy);
+    measure(() => hooks.readFloor(data, threads), policy);
 }
 
 // ---- Rows of other reductions on the same values, each next to NumPy's

@@ -4,21 +4,14 @@
 // build:native` writes `native/ndreduce.<platform>.node`), and otherwise
 // nothing: the callers then run the js fallback after one warning. Its types
 // are the `.d.ts` napi-rs generates from the Rust signatures (copied next to
-// `dist/src` by `npm run build:ts`, so the published types resolve); the
-// checks below make sure the generated op names are the op table's.
+// `dist/src` by `npm run build:ts`, so the published types resolve). Its op
+// parameters are typed by the op table itself (scripts/build-native.js puts
+// the import in the `.d.ts` header); test/spec.test.ts checks that the
+// addon's own `reductions()` list is the table's.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { OpName } from '../spec/ops';
-
 export type Addon = typeof import('../../native/index');
-
-/** The ops the addon's entries take, as napi-rs generated them. */
-type AddonOp = Parameters<Addon['reduce']>[2];
-/** Fails to compile when the op table and the Rust binding list different ops. */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const opsAgree: Same<AddonOp, OpName> = true;
-void opsAgree;
 
 export type Extras = import('../../native/index').Extras;
 export type CancelTokenLike = { cancel(): void };

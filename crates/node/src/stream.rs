@@ -96,9 +96,7 @@ pub fn reduce_file_async(
     )]
     dtype: String,
     layout: &[f64],
-    #[napi(
-        ts_arg_type = "'min' | 'max' | 'nanmin' | 'nanmax' | 'minmax' | 'nanminmax' | 'ptp' | 'sum' | 'nansum' | 'prod' | 'mean' | 'nanmean' | 'var' | 'nanvar' | 'std' | 'nanstd' | 'argmin' | 'argmax' | 'nanargmin' | 'nanargmax' | 'any' | 'all' | 'countNonzero'"
-    )]
+    #[napi(ts_arg_type = "OpName")]
     op: String,
     token: &CancelToken,
     progress: &FileProgress,

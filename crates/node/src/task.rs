@@ -114,9 +114,7 @@ pub fn reduce_async(
     env: Env,
     #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
     layout: &[f64],
-    #[napi(
-        ts_arg_type = "'min' | 'max' | 'nanmin' | 'nanmax' | 'minmax' | 'nanminmax' | 'ptp' | 'sum' | 'nansum' | 'prod' | 'mean' | 'nanmean' | 'var' | 'nanvar' | 'std' | 'nanstd' | 'argmin' | 'argmax' | 'nanargmin' | 'nanargmax' | 'any' | 'all' | 'countNonzero'"
-    )]
+    #[napi(ts_arg_type = "OpName")]
     op: crate::array::Name,
     #[napi(ts_arg_type = "'auto' | 'serial' | 'mutex' | 'lockfree'")] schedule: crate::array::Name,
     token: &CancelToken,
