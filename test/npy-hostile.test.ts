@@ -104,6 +104,13 @@ test('headers at NumPy\'s limit: 10,000 bytes are read, 10,001 refused; nesting 
   // Nesting within the limit: a coded error, not a stack overflow.
   const nested = `{'descr': ${'['.repeat(4_900)}, 'fortran_order': False, 'shape': (2,)}\n`;
   assert.throws(() => parseNpy(make(2, nested)), { name: 'TypeError', code: 'ERR_NDREDUCE_BAD_NPY', message: /nested deeper than 32/ });
+  // Python's meaning, as NumPy reads it: (2) is the int 2, not a tuple; a
+  // Python 2 long (2L) only in versions 1.0 and 2.0 (found by fuzz.test.ts).
+  assert.throws(() => parseNpy(make(1, dict.replace('(2,)', '(2)') + '\n')), { code: 'ERR_NDREDUCE_BAD_NPY', message: /shape must be a tuple/ });
+  assert.deepEqual(parseNpy(make(2, dict.replace('(2,)', '(2L,)') + '\n')).shape, [2]);
+  const v3 = make(2, dict.replace('(2,)', '(2L,)') + '\n');
+  v3[6] = 3;
+  assert.throws(() => parseNpy(v3), { code: 'ERR_NDREDUCE_BAD_NPY', message: /unexpected character/ });
   // Python's whitespace only: U+00A0 (a latin1 byte) is a syntax error there too.
   assert.throws(() => parseNpy(make(1, dict.replace(': False', ':\u00a0False') + '\n')), { code: 'ERR_NDREDUCE_BAD_NPY', message: /unexpected character/ });
 });

@@ -98,7 +98,11 @@ const WORD = /True|False|None|-?(?:0|[1-9]\d*)L?/y;
 class HeaderParser {
   private i = 0;
   private depth = 0;
-  constructor(private readonly s: string) {}
+  /** `python2`: versions 1.0 and 2.0, which NumPy reads with Python 2's `3L` longs too. */
+  constructor(
+    private readonly s: string,
+    private readonly python2: boolean,
+  ) {}
 
   fail(what: string): never {
     const shown = this.s.length > 200 ? `${JSON.stringify(this.s.slice(0, 200))}…` : JSON.stringify(this.s.trimEnd());
@@ -118,18 +122,24 @@ class HeaderParser {
     return false;
   }
 
+  /** Whether the last `items` had a comma (Python's `(3)` is 3, `(3,)` a tuple). */
+  private comma = false;
+
   /** Items up to `close`, separated by commas, a trailing comma allowed. */
   private items<T>(close: string, item: () => T): T[] {
     if (++this.depth > MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH}`);
     const out: T[] = [];
+    let comma = false;
     while (!this.eat(close)) {
       out.push(item());
-      if (!this.eat(',')) {
+      comma = this.eat(',');
+      if (!comma) {
         if (!this.eat(close)) this.fail(`expected "," or "${close}"`);
         break;
       }
     }
     this.depth--;
+    this.comma = comma;
     return out;
   }
 
@@ -140,7 +150,8 @@ class HeaderParser {
     if (c === "'" || c === '"') return this.string();
     if (c === '(') {
       this.i++;
-      return { tuple: this.items(')', () => this.value()) };
+      const items = this.items(')', () => this.value());
+      return items.length === 1 && !this.comma ? items[0] : { tuple: items };
     }
     if (c === '[') {
       this.i++;
@@ -161,7 +172,7 @@ class HeaderParser {
     }
     WORD.lastIndex = this.i;
     const word = WORD.exec(this.s);
-    if (!word) this.fail('unexpected character');
+    if (!word || (!this.python2 && word[0].endsWith('L'))) this.fail('unexpected character');
     this.i += word[0].length;
     if (word[0] === 'True') return true;
     if (word[0] === 'False') return false;
@@ -193,8 +204,8 @@ interface Header {
   shape: number[];
 }
 
-function parseHeader(text: string): Header {
-  const p = new HeaderParser(text);
+function parseHeader(text: string, python2: boolean): Header {
+  const p = new HeaderParser(text, python2);
   const dict = p.value();
   p.end();
   if (!(dict instanceof Map)) throw npyError(TypeError, `npy: malformed header: not a dict: ${JSON.stringify(text.trimEnd())}`);
@@ -278,7 +289,7 @@ export function parseNpyHeader(bytes: Uint8Array, fileSize = bytes.length): NpyH
   }
   // Versions 1 and 2 are latin1; 3.0 exists to allow UTF-8 (field names).
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
-  const { descr, fortran, shape } = parseHeader(text);
+  const { descr, fortran, shape } = parseHeader(text, major < 3);
 
   const m = /^([<>|=])([a-zA-Z])(\d+)$/.exec(descr);
   const key = m ? `${m[2]}${m[3]}` : '';

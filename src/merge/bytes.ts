@@ -213,6 +213,10 @@ export function decodePartial(input: unknown): PartialState {
     start = h.start;
     cursor = h.cursor;
     spans = readSpans(h.spans, rows);
+    // The partial's own pushes, rows [start, cursor), are rows it holds.
+    if (spans !== null && cursor > start && !spans.some(([from, to]) => from <= start && cursor <= to)) {
+      throw fail(`rows [${start}, ${cursor}) pushed from start to cursor are not among the rows held`, RangeError);
+    }
   } else {
     if (h.all !== undefined && typeof h.all !== 'boolean') throw fail(`all must be a boolean, got ${JSON.stringify(h.all)}`);
     // Version 1 kept the axes, not the option: all of them was null.
