@@ -353,7 +353,9 @@ function readAt(fd: number, into: Uint8Array, position: number): number {
  * into a buffer of their own (aligned, so the data is used in place);
  * bytes after them are never read. */
 export function loadNpy(path: string): NpyArray {
-  const fd = fs.openSync(path, 'r');
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+  // writer, forever; a regular file reads the same either way.
+  const fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   try {
     const stat = fs.fstatSync(fd);
     // A pipe or device has no size to check the header's claims against.
