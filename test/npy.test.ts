@@ -105,15 +105,23 @@ test('misaligned file bytes are copied into an aligned buffer', () => {
   assert.equal(aligned.data.buffer, src.buffer);
 });
 
-test('a header longer than 65535 bytes switches to format 2.0 and reads back', () => {
-  const shape = new Array(25_000).fill(1);
-  const bytes = encodeNpy({ data: new Int8Array([-5]), shape });
-  assert.equal(bytes[6], 2);
-  const len = new DataView(bytes.buffer).getUint32(8, true);
-  assert.equal((12 + len) % 64, 0);
-  const back = parseNpy(bytes);
-  assert.equal(back.shape.length, 25_000);
-  assert.deepEqual(Array.from(back.data as Int8Array), [-5]);
+test('no header over NumPy\'s 10,000 bytes is written or read', () => {
+  // 2,500 axes of length 1 need about 7,500 bytes; 4,000 about 12,000.
+  const fits = encodeNpy({ data: new Int8Array([-5]), shape: new Array(2_500).fill(1) });
+  assert.deepEqual(parseNpy(fits).shape.length, 2_500);
+  assert.throws(() => encodeNpy({ data: new Int8Array([-5]), shape: new Array(4_000).fill(1) }), {
+    name: 'RangeError',
+    code: 'ERR_NDREDUCE_BAD_NPY',
+    message: /4000 axes needs a header of \d+ bytes; NumPy and loadNpy read at most 10000/,
+  });
+  const dims = new Array(4_000).fill('1').join(', ');
+  for (const major of [2, 3]) {
+    assert.throws(() => parseNpy(file(`{'descr': '|i1', 'fortran_order': False, 'shape': (${dims}), }\n`, new Uint8Array([1]), major)), {
+      name: 'RangeError',
+      code: 'ERR_NDREDUCE_BAD_NPY',
+      message: /the header claims \d+ bytes; headers over 10000 bytes are refused/,
+    });
+  }
 });
 
 /** A file with a hand-written header, for versions and malformed headers. */

@@ -77,18 +77,40 @@ function checkHost(): void {
 
 type Literal = string | number | boolean | null | Literal[] | { tuple: Literal[] } | Map<string, Literal>;
 
+/** NumPy's `_MAX_HEADER_SIZE`: `np.load` refuses a longer header as unsafe.
+ * NumPy counts decoded characters; this counts bytes, the same for latin1
+ * and for every header this parser accepts (ASCII only in utf-8). */
+export const MAX_HEADER_BYTES = 10_000;
+/** Nesting this parser follows: a header is a dict of tuples (a structured
+ * dtype nests a few more); deeper is an attack, not a file. */
+const MAX_DEPTH = 32;
+
+// Python's whitespace between tokens (not JavaScript's \s, which takes
+// U+00A0 and other characters `ast.literal_eval` refuses).
+const PY_SPACE = new Set([' ', '\t', '\n', '\r', '\f']);
+// Sticky: matched at `lastIndex`, never on a copy of the rest of the text.
+const WORD = /True|False|None|-?(?:0|[1-9]\d*)L?/y;
+
 /** A parser for the Python literal NumPy writes as the header (a dict of
- * str, bool, int and tuples). `eval` would be both unsafe and wrong here. */
+ * str, bool, int and tuples). `eval` would be both unsafe and wrong here.
+ * Linear in the header's length, and nesting is bounded, so no header can
+ * block the event loop or overflow the stack. */
 class HeaderParser {
   private i = 0;
-  constructor(private readonly s: string) {}
+  private depth = 0;
+  /** `python2`: versions 1.0 and 2.0, which NumPy reads with Python 2's `3L` longs too. */
+  constructor(
+    private readonly s: string,
+    private readonly python2: boolean,
+  ) {}
 
   fail(what: string): never {
-    throw npyError(TypeError, `npy: malformed header: ${what} at character ${this.i} of ${JSON.stringify(this.s.trimEnd())}`);
+    const shown = this.s.length > 200 ? `${JSON.stringify(this.s.slice(0, 200))}…` : JSON.stringify(this.s.trimEnd());
+    throw npyError(TypeError, `npy: malformed header: ${what} at character ${this.i} of ${shown}`);
   }
 
   private ws(): void {
-    while (this.i < this.s.length && /\s/.test(this.s[this.i])) this.i++;
+    while (this.i < this.s.length && PY_SPACE.has(this.s[this.i])) this.i++;
   }
 
   private eat(ch: string): boolean {
@@ -100,16 +122,24 @@ class HeaderParser {
     return false;
   }
 
+  /** Whether the last `items` had a comma (Python's `(3)` is 3, `(3,)` a tuple). */
+  private comma = false;
+
   /** Items up to `close`, separated by commas, a trailing comma allowed. */
   private items<T>(close: string, item: () => T): T[] {
+    if (++this.depth > MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH}`);
     const out: T[] = [];
+    let comma = false;
     while (!this.eat(close)) {
       out.push(item());
-      if (!this.eat(',')) {
+      comma = this.eat(',');
+      if (!comma) {
         if (!this.eat(close)) this.fail(`expected "," or "${close}"`);
         break;
       }
     }
+    this.depth--;
+    this.comma = comma;
     return out;
   }
 
@@ -120,7 +150,8 @@ class HeaderParser {
     if (c === "'" || c === '"') return this.string();
     if (c === '(') {
       this.i++;
-      return { tuple: this.items(')', () => this.value()) };
+      const items = this.items(')', () => this.value());
+      return items.length === 1 && !this.comma ? items[0] : { tuple: items };
     }
     if (c === '[') {
       this.i++;
@@ -139,8 +170,9 @@ class HeaderParser {
       });
       return map;
     }
-    const word = /^(True|False|None|-?\d+L?)/.exec(this.s.slice(this.i));
-    if (!word) this.fail('unexpected character');
+    WORD.lastIndex = this.i;
+    const word = WORD.exec(this.s);
+    if (!word || (!this.python2 && word[0].endsWith('L'))) this.fail('unexpected character');
     this.i += word[0].length;
     if (word[0] === 'True') return true;
     if (word[0] === 'False') return false;
@@ -172,8 +204,8 @@ interface Header {
   shape: number[];
 }
 
-function parseHeader(text: string): Header {
-  const p = new HeaderParser(text);
+function parseHeader(text: string, python2: boolean): Header {
+  const p = new HeaderParser(text, python2);
   const dict = p.value();
   p.end();
   if (!(dict instanceof Map)) throw npyError(TypeError, `npy: malformed header: not a dict: ${JSON.stringify(text.trimEnd())}`);
@@ -244,14 +276,20 @@ export function parseNpyHeader(bytes: Uint8Array, fileSize = bytes.length): NpyH
   const lenBytes = major === 1 ? 2 : 4;
   if (bytes.length < 8 + lenBytes) throw npyError(RangeError, 'npy: file ends inside the header length');
   const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
+  // Checked before anything is decoded or allocated for it: a claim of
+  // gigabytes must cost nothing (the latin1 decoder aborts the process on
+  // a huge sparse file's bytes, and a long header blocks the event loop).
+  if (headerLen > MAX_HEADER_BYTES) {
+    throw npyError(RangeError, `npy: the header claims ${headerLen} bytes; headers over ${MAX_HEADER_BYTES} bytes are refused (NumPy's limit)`);
+  }
   const headerStart = 8 + lenBytes;
   const dataStart = headerStart + headerLen;
   if (dataStart > bytes.length) {
-    throw npyError(RangeError, `npy: the header claims ${headerLen} bytes but the file has ${fileSize - headerStart} after the length field`);
+    throw npyError(RangeError, `npy: the header claims ${headerLen} bytes but the file has ${Math.max(0, Math.min(fileSize, bytes.length) - headerStart)} after the length field`);
   }
   // Versions 1 and 2 are latin1; 3.0 exists to allow UTF-8 (field names).
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
-  const { descr, fortran, shape } = parseHeader(text);
+  const { descr, fortran, shape } = parseHeader(text, major < 3);
 
   const m = /^([<>|=])([a-zA-Z])(\d+)$/.exec(descr);
   const key = m ? `${m[2]}${m[3]}` : '';
@@ -271,17 +309,20 @@ export function parseNpyHeader(bytes: Uint8Array, fileSize = bytes.length): NpyH
   return { descr, fortran, shape, ctor, count, byteLength, dataStart };
 }
 
-/** The byte count of a .npy file's preamble and header, read from its
- * first 12 bytes (undefined when they do not say: `parseNpyHeader` then
- * reports why). */
+/** How many bytes of a .npy file to read for its header, from its first
+ * 12 bytes: the preamble and the header, never more than the largest
+ * header allowed (undefined when they do not say: `parseNpyHeader` then
+ * reports why, as it does for a header over the limit). */
 export function npyHeaderEnd(first: Uint8Array): number | undefined {
   if (first.length < 12 || MAGIC.some((b, k) => first[k] !== b)) return undefined;
   const dv = new DataView(first.buffer, first.byteOffset, first.byteLength);
-  return first[6] === 1 ? 10 + dv.getUint16(8, true) : 12 + dv.getUint32(8, true);
+  const prefix = first[6] === 1 ? 10 : 12;
+  return prefix + Math.min(first[6] === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true), MAX_HEADER_BYTES);
 }
 
 /** Reads a .npy file's bytes. The result views `bytes` without copying
- * when the data is aligned for its dtype; otherwise it owns a copy. */
+ * when the data is aligned for its dtype (so it keeps `bytes` alive,
+ * trailing bytes included); otherwise it owns a copy of the data alone. */
 export function parseNpy(bytes: Uint8Array): NpyArray {
   const { descr, fortran, shape, ctor, count, byteLength, dataStart } = parseNpyHeader(bytes);
   let data: NpyTypedArray;
@@ -296,22 +337,51 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   return { data, shape, strides: contiguousStrides(shape, fortran), offset: 0, dtype: descr };
 }
 
-/** Reads a .npy file (zero-copy over the file's buffer). */
+/** Fills `into` from the file at `position` on; the bytes read (fewer at
+ * the end of the file). readSync reads at most 2 GiB at once. */
+function readAt(fd: number, into: Uint8Array, position: number): number {
+  let done = 0;
+  while (done < into.length) {
+    const n = fs.readSync(fd, into, done, Math.min(into.length - done, 1 << 30), position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/** Reads a .npy file: the header, then exactly the bytes its shape needs
+ * into a buffer of their own (aligned, so the data is used in place);
+ * bytes after them are never read. */
 export function loadNpy(path: string): NpyArray {
-  // readFileSync stops at 2 GiB; arrays of the article's kind pass that
-  // quickly, so the file is read in pieces into one buffer.
-  const fd = fs.openSync(path, 'r');
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+  // writer, forever; a regular file reads the same either way.
+  const fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   try {
-    const size = fs.fstatSync(fd).size;
-    // allocUnsafeSlow: unpooled (byteOffset 0, so aligned) and not zero-filled.
-    const bytes = size <= buffer.constants.MAX_LENGTH ? Buffer.allocUnsafeSlow(size) : new Uint8Array(size);
-    let done = 0;
-    while (done < size) {
-      const n = fs.readSync(fd, bytes, done, Math.min(size - done, 1 << 30), done);
-      if (n === 0) break;
-      done += n;
+    const stat = fs.fstatSync(fd);
+    // A pipe or device has no size to check the header's claims against.
+    if (!stat.isFile()) throw npyError(TypeError, `npy: ${JSON.stringify(path)} is not a regular file (a directory, pipe or device); save the stream to a file first`);
+    const size = stat.size;
+    const first = new Uint8Array(12);
+    const got = readAt(fd, first, 0);
+    const end = npyHeaderEnd(first.subarray(0, got));
+    let head = first.subarray(0, got);
+    if (end !== undefined && end > got) {
+      head = new Uint8Array(end);
+      head = head.subarray(0, readAt(fd, head, 0));
     }
-    return parseNpy(bytes.subarray(0, done));
+    const { descr, fortran, shape, ctor, count, byteLength, dataStart } = parseNpyHeader(head, size);
+    // allocUnsafeSlow: unpooled (byteOffset 0, so aligned) and not zero-filled.
+    let data: Uint8Array;
+    try {
+      data = byteLength <= buffer.constants.MAX_LENGTH ? Buffer.allocUnsafeSlow(byteLength) : new Uint8Array(byteLength);
+    } catch (cause) {
+      throw ndError(RangeError, CODES.TOO_LARGE, `npy: ${byteLength} bytes of data cannot be allocated; reduceFile reduces a file of any size`, cause);
+    }
+    const read = readAt(fd, data, dataStart);
+    if (read < byteLength) {
+      throw npyError(RangeError, `npy: data is truncated: shape (${shape.join(', ')}) of '${descr}' needs ${byteLength} bytes, the file has ${read} (it shrank while being read)`);
+    }
+    return { data: new ctor(data.buffer, data.byteOffset, count), shape, strides: contiguousStrides(shape, fortran), offset: 0, dtype: descr };
   } finally {
     fs.closeSync(fd);
   }
@@ -384,18 +454,18 @@ function body(x: NpyInput): { descr: string; shape: number[]; fortran: boolean; 
 export function headerBytes(descr: string, fortran: boolean, shape: readonly number[]): Uint8Array {
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
   const dict = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': (${dims}), }`;
-  // Version 1.0 stores the header length in 2 bytes; 2.0 only when it must.
-  const major = 10 + dict.length + 1 <= 0xffff ? 1 : 2;
-  const prefix = major === 1 ? 10 : 12;
+  // Within MAX_HEADER_BYTES, version 1.0 (a 2-byte length) always fits.
+  const prefix = 10;
   const total = Math.ceil((prefix + dict.length + 1) / 64) * 64;
+  if (total - prefix > MAX_HEADER_BYTES) {
+    throw npyError(RangeError, `npy: a shape of ${shape.length} axes needs a header of ${total - prefix} bytes; NumPy and loadNpy read at most ${MAX_HEADER_BYTES}`);
+  }
   const text = dict.padEnd(total - prefix - 1, ' ') + '\n';
   const out = new Uint8Array(total);
   out.set(MAGIC, 0);
-  out[6] = major;
+  out[6] = 1;
   out[7] = 0;
-  const dv = new DataView(out.buffer);
-  if (major === 1) dv.setUint16(8, text.length, true);
-  else dv.setUint32(8, text.length, true);
+  new DataView(out.buffer).setUint16(8, text.length, true);
   for (let k = 0; k < text.length; k++) out[prefix + k] = text.charCodeAt(k);
   return out;
 }
@@ -406,7 +476,7 @@ function parts(x: NpyInput): [Uint8Array, Uint8Array] {
   return [headerBytes(b.descr, b.fortran, b.shape), b.bytes];
 }
 
-/** The bytes of a .npy file holding `x` (format 1.0, or 2.0 for huge headers). */
+/** The bytes of a .npy file holding `x` (format 1.0). */
 export function encodeNpy(x: NpyInput): Uint8Array {
   const [head, data] = parts(x);
   const out = new Uint8Array(head.length + data.length);

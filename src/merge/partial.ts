@@ -11,23 +11,17 @@
 //   flag                 one flag
 //   count                the count                                   exact
 // `toBytes()` / `Partial.fromBytes()` carry a partial between threads,
-// processes or machines (format below), and `merge` combines any two
-// partials of the same reduction, in any order.
-//
-// Byte format (version 1, little-endian): the 8 ASCII bytes `NDRPART1`, a
-// uint32 byte length L, L bytes of UTF-8 JSON
-//   { op, dtype, ndim, axes, keptShape, rows, ddof, fields: [[name, type, length], ...] }
-// then, from the next multiple of 8, each field's elements in that order
-// (type one of int8 .. uint64, float32, float64), each padded to 8 bytes.
+// processes or machines (the format and its reader: bytes.ts), and `merge`
+// combines partials of the same reduction, options and array over rows that
+// do not overlap, in any order; anything else is refused.
 import { nextTurn } from '../run/async';
 import { finish } from '../run/result';
 import { compute } from '../run/sync';
 import { addon } from '../addon/load';
 import { pack } from '../addon/wire';
-import { DTYPES } from '../spec/dtypes';
 import type { NumericArray } from '../spec/dtypes';
 import { abortError, CODES, ndError } from '../spec/errors';
-import { OP_NAMES, parseOpName, spec, takes } from '../spec/ops';
+import { OP_NAMES, parseOpName, spec } from '../spec/ops';
 import type { MergeKind, OpName, Reduction } from '../spec/ops';
 import type { AnyResultOf } from '../spec/types';
 import { callOf } from '../validate/call';
@@ -36,6 +30,8 @@ import type { Options } from '../validate/options';
 import { describe } from '../validate/read';
 import { readView } from '../validate/view';
 import type { View } from '../validate/view';
+import { decodePartial, encodePartial } from './bytes';
+import type { Field, PartialState } from './bytes';
 
 /** Merges whose NaN-skipping twin merges the same way (a moments or arg
  * partial of NaN-skipping chunks would need the per-position counts). */
@@ -64,9 +60,6 @@ export interface PartialOptions {
   start?: number;
 }
 
-type Field = Float64Array | BigInt64Array | BigUint64Array | NumericArray | bigint[];
-const MAGIC = 'NDRPART1';
-
 const bad = (message: string) => ndError(RangeError, CODES.BAD_OPTION, message);
 
 function startOf(raw: unknown): number {
@@ -91,6 +84,11 @@ export class Partial<N extends PartialOp = PartialOp> {
   private axisOption: Options['axis'];
   private ddof: number;
   private start: number;
+  /** The row the next push starts at. */
+  private cursor: number;
+  /** The rows held, as sorted [from, to) ranges that neither overlap nor
+   * touch; null where unknown (read from version-1 bytes). */
+  private spans: [number, number][] | null = [];
   /** Set by the first chunk (or by `fromBytes`). */
   private dtype: string | undefined;
   private ndim = 0;
@@ -111,6 +109,12 @@ export class Partial<N extends PartialOp = PartialOp> {
     this.axisAll = this.axisOption === null;
     this.ddof = o.ddof;
     this.start = startOf(o.extra.start);
+    this.cursor = this.start;
+    // Duplicates as written; those through negative axes are found at the
+    // first chunk, once ndim is known.
+    const listed = Array.isArray(this.axisOption) ? (this.axisOption as number[]) : [];
+    const twice = listed.find((a, k) => listed.indexOf(a) !== k);
+    if (twice !== undefined) throw bad(`options.axis [${listed.join(', ')}] names axis ${twice} twice`);
   }
 
   /** Rows (axis-0 length) pushed or merged in so far. */
@@ -137,6 +141,12 @@ export class Partial<N extends PartialOp = PartialOp> {
     if (dtype !== this.dtype || view.shape.length !== this.ndim || kept.join() !== this.keptShape.join()) {
       throw bad(`Partial.push: a chunk of ${dtype} with shape [${view.shape.join(', ')}] does not continue ${this.dtype} chunks with kept shape [${this.keptShape.join(', ')}]`);
     }
+    const n = view.shape[0];
+    const from = this.cursor;
+    if (n > 0) this.claim(from, from + n, 'Partial.push');
+    this.cursor = from + n;
+    // Rows of nothing: the array goes on, nothing to reduce.
+    if (n === 0) return this;
     const run = (r: Reduction, out?: Float64Array) => reduceView(r, view, this.axes, this.skipNaN, out);
     const next: Record<string, Field> = {};
     switch (this.kind) {
@@ -162,7 +172,7 @@ export class Partial<N extends PartialOp = PartialOp> {
         // Axis 0 is the first reduced axis: a flat C-order index over the
         // reduced axes moves by `inner` per row.
         const inner = this.axes.slice(1).reduce((a, k) => a * view.shape[k], 1);
-        const shift = (this.start + this.rows) * inner;
+        const shift = from * inner;
         next.index = local.map((i) => i + shift);
         break;
       }
@@ -176,13 +186,37 @@ export class Partial<N extends PartialOp = PartialOp> {
           const variance = this.reduction === 'mean' ? undefined : (run('var', this.scratch('var', kept)) as Float64Array);
           this.addMoments(reduced, mean, variance);
         }
-        this.rows += view.shape[0];
+        this.rows += n;
         return this;
       }
     }
     this.combine(next);
-    this.rows += view.shape[0];
+    this.rows += n;
     return this;
+  }
+
+  /** Adds rows [from, to) to the spans held, refusing any row held already
+   * (counted twice, or two indices for one row). */
+  private claim(from: number, to: number, where: string, dryRun = false): void {
+    if (this.spans === null) {
+      if (this.kind === 'arg') throw bad(`${where}: this partial came from version-1 bytes, which do not say which rows it holds; push into a new Partial with options.start and merge`);
+      return;
+    }
+    const s = this.spans;
+    let k = 0;
+    while (k < s.length && s[k][1] < from) k++;
+    // Spans k.. that start at or before `to` touch or overlap [from, to).
+    let end = k;
+    let lo = from;
+    let hi = to;
+    for (; end < s.length && s[end][0] <= to; end++) {
+      if (s[end][0] < to && from < s[end][1]) {
+        throw bad(`${where}: rows [${from}, ${to}) overlap rows [${s[end][0]}, ${s[end][1]}) already held (give each partial its first row as options.start)`);
+      }
+      lo = Math.min(lo, s[end][0]);
+      hi = Math.max(hi, s[end][1]);
+    }
+    if (!dryRun) s.splice(k, end - k, [lo, hi]);
   }
 
   private buffers = new Map<string, Float64Array>();
@@ -270,20 +304,38 @@ export class Partial<N extends PartialOp = PartialOp> {
 
   /** Adds `other`'s chunks (any rows: partials merge in any order). */
   merge(other: Partial): this {
-    if (!(other instanceof Partial) || other.op !== this.op) throw bad(`Partial.merge: needs a Partial of ${this.op}`);
+    if (!(other instanceof Partial) || other.op !== this.op) throw bad(`Partial.merge: needs a Partial of ${this.op}, got ${other instanceof Partial ? `one of ${other.op}` : describe(other)}`);
+    if (other === this) throw bad('Partial.merge: a partial cannot merge itself (its rows would count twice)');
+    if (other.ddof !== this.ddof) throw bad(`Partial.merge: partials with ddof ${this.ddof} and ${other.ddof} do not merge`);
+    if (other.axisAll !== this.axisAll || (this.dtype === undefined && other.dtype === undefined && JSON.stringify(other.axisOption) !== JSON.stringify(this.axisOption))) {
+      throw bad(`Partial.merge: partials over axis ${describe(this.axisOption)} and ${describe(other.axisOption)} do not merge`);
+    }
     this.settle();
     other.settle();
     if (other.dtype === undefined) return this;
+    if (this.dtype === undefined) {
+      // This partial's own option, resolved as its first chunk would be.
+      let mine: number[] | undefined;
+      try {
+        mine = resolveAxes(this.axisOption, other.ndim);
+      } catch {
+        mine = undefined;
+      }
+      if (mine?.join() !== other.axes.join()) throw bad(`Partial.merge: partials over axis ${describe(this.axisOption)} and axes ${describe(other.axes)} do not merge`);
+    } else if (other.dtype !== this.dtype || other.ndim !== this.ndim || other.axes.join() !== this.axes.join() || other.keptShape.join() !== this.keptShape.join()) {
+      throw bad(`Partial.merge: partials of different arrays or axes (${this.dtype} [${this.keptShape}] over ${this.axes} vs ${other.dtype} [${other.keptShape}] over ${other.axes})`);
+    }
+    // Every row checked before any is taken: a refused merge changes nothing.
+    if (this.spans !== null && other.spans !== null) for (const [from, to] of other.spans) this.claim(from, to, 'Partial.merge', true);
     if (this.dtype === undefined) {
       this.dtype = other.dtype;
       this.ndim = other.ndim;
       this.axes = [...other.axes];
       this.keptShape = [...other.keptShape];
-      this.axisAll = other.axisAll;
-    } else if (other.dtype !== this.dtype || other.axes.join() !== this.axes.join() || other.keptShape.join() !== this.keptShape.join()) {
-      throw bad(`Partial.merge: partials of different arrays or axes (${this.dtype} [${this.keptShape}] over ${this.axes} vs ${other.dtype} [${other.keptShape}] over ${other.axes})`);
     }
-    this.combine(other.fields);
+    if (this.spans !== null && other.spans !== null) for (const [from, to] of other.spans) this.claim(from, to, 'Partial.merge');
+    else this.spans = null;
+    if (Object.keys(other.fields).length > 0) this.combine(other.fields);
     this.rows += other.rows;
     return this;
   }
@@ -374,7 +426,7 @@ export class Partial<N extends PartialOp = PartialOp> {
 
   private value(): unknown {
     this.settle();
-    if (this.dtype === undefined) throw ndError(RangeError, CODES.ZERO_SIZE, `${this.op} of a Partial that holds no chunk`);
+    if (this.dtype === undefined || this.rows === 0) throw ndError(RangeError, CODES.ZERO_SIZE, `${this.op} of a Partial that holds no rows`);
     const f = this.fields;
     const scalar = (v: unknown) => (this.axisAll ? (v as ArrayLike<unknown>)[0] : v);
     switch (this.kind) {
@@ -404,84 +456,44 @@ export class Partial<N extends PartialOp = PartialOp> {
     }
   }
 
-  /** The partial as bytes (the format at the top of this file). */
+  /** The partial as bytes (the format: bytes.ts). */
   toBytes(): Uint8Array {
     this.settle();
-    const names = Object.keys(this.fields);
-    const typed = names.map((name) => {
-      const v = this.fields[name];
-      if (Array.isArray(v)) return ['int128', packBig(v)] as const;
-      const d = DTYPES.find((t) => v instanceof t.ctor && t.name !== 'uint8c') ?? DTYPES.find((t) => t.name === 'uint8');
-      return [d!.name, new Uint8Array(v.buffer, v.byteOffset, v.byteLength)] as const;
+    return encodePartial({
+      op: this.op, axis: this.axisOption === undefined ? null : (this.axisOption as PartialState['axis']), ddof: this.ddof,
+      start: this.start, cursor: this.cursor, spans: this.spans, dtype: this.dtype ?? null,
+      ndim: this.ndim, axes: this.axes, keptShape: this.keptShape, rows: this.rows, fields: this.fields,
     });
-    const head = {
-      op: this.op, dtype: this.dtype ?? null, ndim: this.ndim, axes: this.axes, all: this.axisAll, keptShape: this.keptShape, rows: this.rows, ddof: this.ddof,
-      fields: names.map((name, k) => [name, typed[k][0], typed[k][1].length]),
-    };
-    const json = new TextEncoder().encode(JSON.stringify(head));
-    const pad = (n: number) => Math.ceil(n / 8) * 8;
-    let size = pad(12 + json.length);
-    for (const [, bytes] of typed) size += pad(bytes.length);
-    const out = new Uint8Array(size);
-    out.set(new TextEncoder().encode(MAGIC));
-    new DataView(out.buffer).setUint32(8, json.length, true);
-    out.set(json, 12);
-    let at = pad(12 + json.length);
-    for (const [, bytes] of typed) {
-      out.set(bytes, at);
-      at += pad(bytes.length);
-    }
-    return out;
   }
 
-  /** A partial from `toBytes()` output (of this or another process). */
+  /** A partial from `toBytes()` output (of this or another process, of
+   * this version or the one before); every field is checked. */
   static fromBytes(bytes: Uint8Array): Partial {
-    const fail = (why: string) => ndError(TypeError, CODES.BAD_OPTION, `Partial.fromBytes: ${why}`);
-    if (!(bytes instanceof Uint8Array) || bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw fail('not a partial (the magic NDRPART1 is missing)');
-    const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
-    let head: { op: PartialOp; dtype: string | null; ndim: number; axes: number[]; all: boolean; keptShape: number[]; rows: number; ddof: number; fields: [string, string, number][] };
+    const s = decodePartial(bytes);
+    // The constructor checks the op and options as it checks a caller's.
+    const p = new Partial(s.op as PartialOp, {
+      axis: s.axis,
+      ...(s.ddof !== 0 ? { ddof: s.ddof } : {}),
+      start: s.start,
+    });
+    p.cursor = s.cursor;
+    p.spans = s.spans;
+    if (s.dtype === null) return p;
+    let axes: number[] | undefined;
     try {
-      head = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + length)));
+      axes = resolveAxes(p.axisOption, s.ndim);
     } catch {
-      throw fail('the header is not JSON');
+      axes = undefined;
     }
-    const name = parseOpName(head.op);
-    if (!name || !PARTIAL_OPS.includes(head.op)) throw fail(`op ${describe(head.op)} is not one a Partial computes`);
-    const p = new Partial(head.op, { axis: head.all ? null : head.axes, ...(takes(name.reduction, 'ddof') ? { ddof: head.ddof } : {}) });
-    if (head.dtype === null) return p;
-    Object.assign(p, { dtype: head.dtype, ndim: head.ndim, axes: head.axes, keptShape: head.keptShape, rows: head.rows });
-    const kept = head.keptShape.reduce((a, b) => a * b, 1);
-    let at = Math.ceil((12 + length) / 8) * 8;
-    for (const [name, type, n] of head.fields) {
-      if (at + n > bytes.length) throw fail(`field ${name} is truncated`);
-      const copy = bytes.slice(at, at + n);
-      if (type === 'int128') p.fields[name] = unpackBig(copy);
-      else {
-        const d = DTYPES.find((t) => t.name === type);
-        if (!d || n % d.bytes !== 0) throw fail(`field ${name} has type ${type}`);
-        p.fields[name] = new d.ctor(copy.buffer, 0, n / d.bytes);
-      }
-      if ((p.fields[name] as ArrayLike<unknown>).length !== kept) throw fail(`field ${name} has ${(p.fields[name] as ArrayLike<unknown>).length} values for ${kept} positions`);
-      at += Math.ceil(n / 8) * 8;
-    }
+    if (axes?.join() !== s.axes.join()) throw bad(`Partial.fromBytes: axes ${describe(s.axes)} are not those of axis ${describe(s.axis)} over ${s.ndim} axes`);
+    p.dtype = s.dtype;
+    p.ndim = s.ndim;
+    p.axes = s.axes;
+    p.keptShape = s.keptShape;
+    p.rows = s.rows;
+    p.fields = s.fields;
     return p;
   }
-}
-
-/** Exact integer sums as 16-byte two's complement little-endian numbers. */
-function packBig(v: bigint[]): Uint8Array {
-  const out = new BigUint64Array(v.length * 2);
-  v.forEach((s, k) => {
-    const u = BigInt.asUintN(128, s);
-    out[2 * k] = u & (2n ** 64n - 1n);
-    out[2 * k + 1] = u >> 64n;
-  });
-  return new Uint8Array(out.buffer);
-}
-
-function unpackBig(bytes: Uint8Array): bigint[] {
-  const w = new BigUint64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8);
-  return Array.from({ length: w.length / 2 }, (_, k) => BigInt.asIntN(128, w[2 * k] | (w[2 * k + 1] << 64n)));
 }
 
 /** Reduces the chunks of an (async) iterable, each the next rows of the
