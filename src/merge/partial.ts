@@ -137,6 +137,20 @@ export class Partial<N extends PartialOp = PartialOp> {
     if (dtype !== this.dtype || view.shape.length !== this.ndim || kept.join() !== this.keptShape.join()) {
       throw bad(`Partial.push: a chunk of ${dtype} with shape [${view.shape.join(', ')}] does not continue ${this.dtype} chunks with kept shape [${this.keptShape.join(', ')}]`);
     }
+    // No rows: nothing to fold (a reduction of it alone would be empty,
+    // an error for max), but the whole array may well not be. Kept, and
+    // folded by `result()` only if no rows come at all.
+    if (view.shape[0] === 0) {
+      this.empty ??= view;
+      return this;
+    }
+    return this.fold(view);
+  }
+
+  /** A chunk of no rows, kept until a row arrives. */
+  private empty: View | undefined;
+
+  private fold(view: View): this {
     const run = (r: Reduction, out?: Float64Array) => reduceView(r, view, this.axes, this.skipNaN, out);
     const next: Record<string, Field> = {};
     switch (this.kind) {
@@ -373,6 +387,7 @@ export class Partial<N extends PartialOp = PartialOp> {
   }
 
   private value(): unknown {
+    if (this.rows === 0 && this.empty) this.fold(this.empty);
     this.settle();
     if (this.dtype === undefined) throw ndError(RangeError, CODES.ZERO_SIZE, `${this.op} of a Partial that holds no chunk`);
     const f = this.fields;
@@ -491,15 +506,63 @@ export async function reduceChunks<N extends PartialOp>(
   op: N,
   options?: PartialOptions & { signal?: AbortSignal },
 ): Promise<AnyResultOf<N>> {
+  const iterable = chunks as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null | undefined;
+  const asyncIt = iterable != null && typeof iterable === 'object' ? iterable[Symbol.asyncIterator] : undefined;
+  const syncIt = iterable != null && (typeof iterable === 'object' || typeof iterable === 'string') ? iterable[Symbol.iterator] : undefined;
+  if ((typeof asyncIt !== 'function' && typeof syncIt !== 'function') || typeof iterable === 'string') {
+    throw ndError(TypeError, CODES.BAD_OPTION, `reduceChunks: chunks must be an iterable or async iterable of arrays, got ${describe(chunks)}`);
+  }
   const o = readOptions(options, parseOpName(op)?.reduction ?? null, CHUNKS_ENTRY);
   const signal = o.signal;
   // The options were read once; the Partial gets the values, not the object.
   const p = new Partial(op, { axis: o.axis ?? null, ...(o.ddof !== 0 ? { ddof: o.ddof } : {}), ...(o.extra.start !== undefined ? { start: o.extra.start as number } : {}) });
-  for await (const chunk of chunks) {
-    if (signal?.aborted) throw abortError(signal.reason);
-    p.push(chunk);
-    await nextTurn();
+  if (signal?.aborted) throw abortError(signal.reason);
+  const it = (typeof asyncIt === 'function' ? asyncIt.call(chunks) : (syncIt as () => unknown).call(chunks)) as Iterator<unknown> | AsyncIterator<unknown>;
+  if (it === null || typeof it !== 'object' || typeof it.next !== 'function') {
+    throw ndError(TypeError, CODES.BAD_OPTION, `reduceChunks: chunks' iterator must be an object with a next method, got ${describe(it)}`);
+  }
+  let finished = false;
+  try {
+    for (;;) {
+      // The next chunk, or the abort, whichever comes first: an iterator
+      // that never yields cannot hold the call.
+      const step = await abortableStep(Promise.resolve(it.next()), signal);
+      if (step === null || typeof step !== 'object') {
+        throw ndError(TypeError, CODES.BAD_OPTION, `reduceChunks: the iterator's next() must give an object, got ${describe(step)}`);
+      }
+      if (step.done) {
+        finished = true;
+        break;
+      }
+      // A sync iterable's values may be promises, as for await reads them.
+      p.push(typeof asyncIt === 'function' ? step.value : await abortableStep(Promise.resolve(step.value), signal));
+      await nextTurn();
+      if (signal?.aborted) throw abortError(signal.reason);
+    }
+  } finally {
+    // Stopped early (an abort, a bad chunk): the source is told, as a
+    // for-await loop would, without waiting for it.
+    if (!finished && typeof it.return === 'function') {
+      try {
+        Promise.resolve(it.return()).catch(() => {});
+      } catch {
+        // A throwing return() changes nothing about why we stopped.
+      }
+    }
   }
   if (signal?.aborted) throw abortError(signal.reason);
   return p.result();
+}
+
+function abortableStep<T>(next: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return next;
+  if (signal.aborted) return Promise.reject(abortError(signal.reason));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    next.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
 }
