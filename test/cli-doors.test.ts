@@ -8,6 +8,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import fc from 'fast-check';
+
+import { parseFlags } from '../src/cli/args';
+import type { Flag } from '../src/cli/args';
+import { UsageError } from '../src/cli/usage';
 import { encodeNpy, max, saveNpy, variance } from '../src/index';
 
 const CLI = path.join(__dirname, '..', 'src', 'cli', 'index.js');
@@ -118,3 +123,32 @@ test('errors name flags, not option paths', () =>
     assert.match(r.stderr, /--axis/);
     assert.doesNotMatch(r.stderr, /options\./);
   }));
+
+test('the flag reader: any words parse or give a usage error; flags and values round-trip', () => {
+  const flags: Flag[] = [
+    { name: 'axis', value: 'A', help: '' },
+    { name: 'ddof', value: 'N', help: '' },
+    { name: 'keepdims', help: '' },
+    { name: 'help', short: 'h', help: '' },
+  ];
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.string(), fc.constantFrom('--axis', '--ddof', '--keepdims', '-h', '--', '-1', '--axes', '--axis=-2')), { maxLength: 8 }), (argv) => {
+      try {
+        parseFlags(argv, flags);
+      } catch (e) {
+        assert.ok(e instanceof UsageError, String(e));
+      }
+    }),
+    { numRuns: 300 },
+  );
+  fc.assert(
+    fc.property(fc.integer({ min: -5, max: 5 }), fc.string(), fc.boolean(), (axis, file, keep) => {
+      const argv = ['--axis', String(axis), ...(keep ? ['--keepdims'] : []), '--', file];
+      const { values, positionals } = parseFlags(argv, flags);
+      assert.equal(values.get('axis'), String(axis));
+      assert.equal(values.has('keepdims'), keep);
+      assert.deepEqual(positionals, [file]);
+    }),
+    { numRuns: 200 },
+  );
+});
