@@ -22,7 +22,7 @@ const WORKER = `
   parentPort.on('message', (m) => { if (m === 'exit') process.exit(0); });
 `;
 
-function run(main: string): { ms: number; stdout: string } {
+function run(main: string, env: NodeJS.ProcessEnv = process.env): { ms: number; stdout: string } {
   const script = `
     const { Worker } = require('node:worker_threads');
     const { performance } = require('node:perf_hooks');
@@ -30,7 +30,7 @@ function run(main: string): { ms: number; stdout: string } {
     const started = (w) => new Promise((resolve) => w.on('message', (m) => m === 'started' && setTimeout(resolve, 300)));
     ${main}`;
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: TIMEOUT });
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: TIMEOUT, env });
   const ms = Date.now() - t0;
   assert.equal(r.error, undefined, `the child was still running after ${TIMEOUT} ms: ${r.stderr}`);
   assert.equal(r.status, 0, r.stderr);
@@ -76,4 +76,25 @@ test('process.exit(0) on the main thread ends its own running kernel', (t) => {
     nd.sumAsync({ data, shape: [2 ** 34], strides: [0] }).then((s) => console.log('finished', s));
     setTimeout(() => process.exit(0), 300);`);
   t.diagnostic(`child ran ${ms} ms`);
+});
+
+test('a worker whose job still waits in the queue behind another thread\'s kernel terminates at once', (t) => {
+  // One job thread, held by the main thread's kernel: the worker's job is
+  // queued, and its end must drop it rather than wait for its turn.
+  const { stdout } = run(
+    `
+    const nd = require(${JSON.stringify(INDEX)});
+    const data = new Float64Array(new SharedArrayBuffer(8)).fill(1);
+    nd.sumAsync({ data, shape: [2 ** 34], strides: [0] }).then((s) => console.log('finished', s));
+    const w = new Worker(WORKER, { eval: true });
+    started(w).then(async () => {
+      const t0 = performance.now();
+      await w.terminate();
+      console.log('terminated in', (performance.now() - t0).toFixed(0), 'ms');
+      process.exit(0);
+    });`,
+    { ...process.env, UV_THREADPOOL_SIZE: '1' },
+  );
+  t.diagnostic(stdout.trim());
+  assert.match(stdout, /terminated in/);
 });
