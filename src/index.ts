@@ -51,7 +51,8 @@ export { loadNpy, saveNpy, parseNpy, encodeNpy } from './io/npy';
 export type { NpyArray, NpyInput, NpyTypedArray } from './io/npy';
 export { reduceFile, readNpyHeader, FILE_REDUCTIONS } from './io/file';
 export type { FileProgress, ReduceFileOptions } from './io/file';
-export { Partial, reduceChunks, PARTIAL_OPS } from './merge/partial';
+export { Partial, PARTIAL_OPS } from './merge/partial';
+export { reduceChunks } from './merge/chunks';
 export type { PartialOp, PartialOptions } from './merge/partial';
 
 // Every public reduction is one of these two closures over the one engine,

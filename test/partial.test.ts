@@ -5,7 +5,8 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import { PARTIAL_OPS, Partial, reduceChunks } from '../src/merge/partial';
+import { reduceChunks } from '../src/merge/chunks';
+import { PARTIAL_OPS, Partial } from '../src/merge/partial';
 import type { PartialOp } from '../src/merge/partial';
 import { reduce } from '../src/run/sync';
 import type { NumericArray } from '../src/spec/dtypes';

@@ -22,7 +22,7 @@ function usage(commands: Record<string, Command>): string {
 
 /** Runs one command line; resolves to the exit code. */
 async function runCli(argv: string[], extra: Record<string, Command> = {}): Promise<number> {
-  const commands = { ...extra, ...REDUCE_COMMANDS };
+  const commands: Record<string, Command> = { ...extra, ...REDUCE_COMMANDS };
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage(commands));
@@ -32,9 +32,10 @@ async function runCli(argv: string[], extra: Record<string, Command> = {}): Prom
     process.stdout.write(`${(require('../../../package.json') as { version: string }).version}\n`);
     return 0;
   }
-  const command = commands[name];
+  // Own keys only: `constructor` or `__proto__` is no command.
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
-    const hint = NOT_SHIPPED[name];
+    const hint = Object.hasOwn(NOT_SHIPPED, name) ? NOT_SHIPPED[name] : undefined;
     process.stderr.write(hint ? `ndreduce ${name}: ${hint}\n` : `ndreduce: unknown command "${name}"\n\n${usage(commands)}`);
     return 2;
   }
@@ -49,8 +50,29 @@ async function runCli(argv: string[], extra: Record<string, Command> = {}): Prom
   }
 }
 
+/** A reader that stops reading (`ndreduce max f.npy | head -c1`) is no
+ * error of ours: the command ends quietly with exit code 0, as it would
+ * have after its output. Other write errors are reported, once, without
+ * a stack trace. */
+function quietOnClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && stream === process.stdout) {
+        try {
+          process.stderr.write(`ndreduce: writing the output: ${error.message}\n`);
+        } catch {
+          // stderr is gone too.
+        }
+        process.exit(1);
+      }
+      process.exit(process.exitCode ?? 0);
+    });
+  }
+}
+
 /** Runs `argv` and sets the process's exit code. */
 export function main(argv: string[], extra?: Record<string, Command>): void {
+  quietOnClosedOutput();
   runCli(argv, extra).then(
     (code) => {
       process.exitCode = code;

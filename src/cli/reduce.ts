@@ -1,15 +1,16 @@
 // `ndreduce max data.npy --axis 0` and its siblings: one reduction of a .npy
 // file, printed or saved as .npy. Only the public API is used, so every
 // reduction that src/index.ts exports becomes a command by itself.
-import { parseArgs } from 'node:util';
+import * as fs from 'node:fs';
 
 import * as api from '../index';
-import { OP_NAMES } from '../spec/ops';
-import type { Axis, NumericArray } from '../index';
+import { OP_NAMES, parseOpName, takes } from '../spec/ops';
+import type { Axis, NpyArray, NumericArray } from '../index';
+import { flagHelp, parseFlags } from './args';
+import type { Flag } from './args';
 import { shouldStream, streamFile } from './stream';
 import { UsageError } from './usage';
 import type { Command } from './usage';
-
 
 type Scalar = number | bigint;
 interface Options {
@@ -22,21 +23,80 @@ interface Options {
 }
 type Reduce = (x: unknown, options: Options) => unknown;
 
+/** The flags `op` takes: the common ones, and those of its table row. */
+function flagsOf(op: string): Flag[] {
+  const { reduction, skipNaN } = parseOpName(op) as NonNullable<ReturnType<typeof parseOpName>>;
+  const flags: Flag[] = [
+    { name: 'axis', value: 'A', help: 'an axis (negative counts from the end), a list "0,2",\nor "none" for every axis (the default, as in NumPy)' },
+    { name: 'keepdims', help: "keep the reduced axes, as length 1, in the result's shape" },
+  ];
+  if (takes(reduction, 'ignoreNaN') && !skipNaN) flags.push({ name: 'ignore-nan', help: `skip NaN (as nan${reduction} does)` });
+  flags.push({ name: 'threads', value: 'N', help: 'threads for this call' });
+  if (takes(reduction, 'ddof')) flags.push({ name: 'ddof', value: 'N', help: 'delta degrees of freedom (default 0)' });
+  if (takes(reduction, 'dtype')) flags.push({ name: 'dtype', value: 'T', help: 'float64 or int64: an integer result as doubles, or exact' });
+  flags.push(
+    {
+      name: 'out',
+      value: 'FILE.npy',
+      help: `write the result as .npy instead of printing it${reduction === 'minmax' ? ';\nshape [2, ...]: the minimums, then the maximums' : ''}`,
+    },
+    { name: 'help', short: 'h', help: 'this text' },
+  );
+  return flags;
+}
+
 const usage = (op: string) => `Usage: ndreduce ${op} FILE.npy [options]
 
 The ${op} of a .npy array (any integer or float dtype, C or Fortran order).
+FILE may be - (or a pipe such as /dev/stdin): the array is then read whole
+into memory.
 
-  --axis A          an axis (negative counts from the end), a list "0,2",
-                    or "none" for every axis (the default, as in NumPy)
-  --keepdims        keep the reduced axes, as length 1, in the result's shape
-  --ignore-nan      skip NaN (as the nan* reductions do)
-  --threads N       threads for this call
-  --ddof N          delta degrees of freedom (var and std; default 0)
-  --dtype T         float64 or int64: integer sum, prod as doubles or exact
-  --out FILE.npy    write the result as .npy instead of printing it; min
-                    and max together (minmax) write shape [2, ...]: the
-                    minimums, then the maximums
+${flagHelp(flagsOf(op))}
 `;
+
+/** The command line's names for the library's option paths. */
+const FLAG_OF: Record<string, string> = {
+  axis: '--axis',
+  keepdims: '--keepdims',
+  ignoreNaN: '--ignore-nan',
+  threads: '--threads',
+  ddof: '--ddof',
+  dtype: '--dtype',
+};
+
+/** A library message as the command line's user reads it: `options.axis`
+ * is `--axis` here. */
+const inFlags = (message: string) => message.replace(/\boptions\.(\w+)/g, (whole, key: string) => (Object.hasOwn(FLAG_OF, key) ? FLAG_OF[key] : whole));
+
+/** Every byte of a stream, for input that cannot be read by position. */
+async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  // A fresh, unpooled buffer: aligned for every dtype, so parseNpy views it.
+  const bytes = Buffer.allocUnsafeSlow(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return bytes;
+}
+
+/** The array of `file`: a regular file by loadNpy; `-`, a pipe, a socket
+ * or a device read whole as a stream (no position to read from). */
+async function loadInput(file: string): Promise<NpyArray> {
+  // Standard input is read as the stream it is: a socket cannot be
+  // opened again by its /dev path (ENXIO).
+  if (file === '-' || file === '/dev/stdin' || file === '/dev/fd/0') return api.parseNpy(await readAll(process.stdin));
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return api.loadNpy(file); // which says why not
+  }
+  if (stat.isFile() || stat.isDirectory()) return api.loadNpy(file);
+  return api.parseNpy(await readAll(fs.createReadStream(file)));
+}
 
 function parseAxis(text: string): Axis {
   if (text === 'none') return null;
@@ -46,17 +106,6 @@ function parseAxis(text: string): Axis {
     return Number(p);
   });
   return parts.length === 1 && !text.includes(',') ? axes[0] : axes;
-}
-
-/** `--axis -1` as `--axis=-1`: parseArgs takes a value that starts with a
- * dash for another option otherwise. */
-function joinNegative(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if ((argv[i] === '--axis' || argv[i] === '--threads') && /^-\d/.test(argv[i + 1] ?? '')) out.push(`${argv[i]}=${argv[++i]}`);
-    else out.push(argv[i]);
-  }
-  return out;
 }
 
 /** A result as nested lists, NumPy-style (`[[1, 2], [3, 4]]`); a 0-d result
@@ -94,46 +143,34 @@ function stack(a: NumericArray, b: NumericArray): NumericArray {
 }
 
 async function run(op: string, fn: Reduce, argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: joinNegative(argv),
-      allowPositionals: true,
-      options: {
-        axis: { type: 'string' },
-        'ignore-nan': { type: 'boolean', default: false },
-        threads: { type: 'string' },
-        ddof: { type: 'string' },
-        dtype: { type: 'string' },
-        keepdims: { type: 'boolean', default: false },
-        out: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values: v, positionals } = parsed;
-  if (v.help) {
+  const { values, positionals } = parseFlags(argv, flagsOf(op));
+  const text = (name: string) => values.get(name) as string | undefined;
+  if (values.has('help')) {
     process.stdout.write(usage(op));
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(`expected one .npy file, got ${positionals.length}\n\n${usage(op)}`);
   const options: Options = {};
-  if (v.axis !== undefined) options.axis = parseAxis(v.axis);
-  if (v['ignore-nan']) options.ignoreNaN = true;
-  if (v.threads !== undefined) {
-    if (!/^\d+$/.test(v.threads)) throw new UsageError(`--threads must be a positive integer, got "${v.threads}"`);
-    options.threads = Number(v.threads);
+  const axis = text('axis');
+  if (axis !== undefined) options.axis = parseAxis(axis);
+  if (values.has('ignore-nan')) options.ignoreNaN = true;
+  const threads = text('threads');
+  if (threads !== undefined) {
+    if (!/^\d+$/.test(threads)) throw new UsageError(`--threads must be a positive integer, got "${threads}"`);
+    options.threads = Number(threads);
   }
-  if (v.ddof !== undefined) {
-    if (!/^\d+$/.test(v.ddof)) throw new UsageError(`--ddof must be a non-negative integer, got "${v.ddof}"`);
-    options.ddof = Number(v.ddof);
+  const ddof = text('ddof');
+  if (ddof !== undefined) {
+    // Any number the library takes (NumPy allows a negative ddof too).
+    if (!/^-?\d+(\.\d+)?$/.test(ddof)) throw new UsageError(`--ddof must be a number, got "${ddof}"`);
+    options.ddof = Number(ddof);
   }
-  if (v.dtype !== undefined) {
-    if (v.dtype !== 'float64' && v.dtype !== 'int64') throw new UsageError(`--dtype must be float64 or int64, got "${v.dtype}"`);
-    options.dtype = v.dtype;
+  const dtype = text('dtype');
+  if (dtype !== undefined) {
+    if (dtype !== 'float64' && dtype !== 'int64') throw new UsageError(`--dtype must be float64 or int64, got "${dtype}"`);
+    options.dtype = dtype;
   }
+  const v = { keepdims: values.has('keepdims'), out: text('out') };
   if (v.keepdims) options.keepdims = true;
   try {
     const file = positionals[0];
@@ -152,7 +189,7 @@ async function run(op: string, fn: Reduce, argv: string[]): Promise<number> {
       ({ result, shape } = await streamFile(file, op, every(ndim)));
       result = unshape(result);
     } else {
-      const x = api.loadNpy(file);
+      const x = await loadInput(file);
       result = unshape(fn(x, every(x.shape.length)));
       shape = api.resultShape(x, every(x.shape.length));
     }
@@ -171,7 +208,7 @@ async function run(op: string, fn: Reduce, argv: string[]): Promise<number> {
     }
     // Bad input and unreadable files are the user's to fix: no stack trace.
     if (error instanceof TypeError || error instanceof RangeError || (error as NodeJS.ErrnoException)?.syscall !== undefined) {
-      process.stderr.write(`ndreduce ${op}: ${(error as Error).message}\n`);
+      process.stderr.write(`ndreduce ${op}: ${inFlags((error as Error).message)}\n`);
       return 1;
     }
     throw error;

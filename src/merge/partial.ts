@@ -14,14 +14,13 @@
 // processes or machines (the format and its reader: bytes.ts), and `merge`
 // combines partials of the same reduction, options and array over rows that
 // do not overlap, in any order; anything else is refused.
-import { nextTurn } from '../run/async';
 import { finish } from '../run/result';
 import { compute } from '../run/sync';
 import { addon } from '../addon/load';
 import { pack } from '../addon/wire';
 import type { NumericArray } from '../spec/dtypes';
-import { abortError, CODES, ndError } from '../spec/errors';
-import { OP_NAMES, parseOpName, spec } from '../spec/ops';
+import { CODES, ndError } from '../spec/errors';
+import { OP_NAMES, parseOpName, spec, takes } from '../spec/ops';
 import type { MergeKind, OpName, Reduction } from '../spec/ops';
 import type { AnyResultOf } from '../spec/types';
 import { callOf } from '../validate/call';
@@ -47,7 +46,6 @@ export type PartialOp = OpName;
 
 /** The options of `new Partial` and of `reduceChunks`. */
 const PARTIAL_ENTRY = entryOf(['axis', 'ddof'], ['start']);
-const CHUNKS_ENTRY = entryOf(['axis', 'ddof', 'signal'], ['start']);
 
 export interface PartialOptions {
   /** The reduced axes of the whole array (default all); axis 0, along
@@ -145,8 +143,24 @@ export class Partial<N extends PartialOp = PartialOp> {
     const from = this.cursor;
     if (n > 0) this.claim(from, from + n, 'Partial.push');
     this.cursor = from + n;
-    // Rows of nothing: the array goes on, nothing to reduce.
-    if (n === 0) return this;
+    // No rows: nothing to fold (a reduction of it alone would be empty,
+    // an error for max), but the whole array may well not be. Kept, and
+    // folded by `result()` only if no rows come at all.
+    if (n === 0) {
+      this.empty ??= view;
+      return this;
+    }
+    return this.fold(view, from);
+  }
+
+  /** A chunk of no rows, kept until a row arrives. */
+  private empty: View | undefined;
+  /** `empty` was folded: no rows at all, and that is the answer. */
+  private onlyEmpty = false;
+
+  /** Folds a chunk whose first row is row `from` of the whole array. */
+  private fold(view: View, from: number): this {
+    const n = view.shape[0];
     const run = (r: Reduction, out?: Float64Array) => reduceView(r, view, this.axes, this.skipNaN, out);
     const next: Record<string, Field> = {};
     switch (this.kind) {
@@ -425,8 +439,16 @@ export class Partial<N extends PartialOp = PartialOp> {
   }
 
   private value(): unknown {
+    // Only chunks of no rows: their reduction is NumPy's for an empty axis
+    // (zeros for a sum, an error for max), folded once.
+    if (this.rows === 0 && this.empty) {
+      const empty = this.empty;
+      this.empty = undefined;
+      this.fold(empty, this.cursor);
+      this.onlyEmpty = true;
+    }
     this.settle();
-    if (this.dtype === undefined || this.rows === 0) throw ndError(RangeError, CODES.ZERO_SIZE, `${this.op} of a Partial that holds no rows`);
+    if (this.dtype === undefined || (this.rows === 0 && !this.onlyEmpty)) throw ndError(RangeError, CODES.ZERO_SIZE, `${this.op} of a Partial that holds no rows`);
     const f = this.fields;
     const scalar = (v: unknown) => (this.axisAll ? (v as ArrayLike<unknown>)[0] : v);
     switch (this.kind) {
@@ -496,22 +518,18 @@ export class Partial<N extends PartialOp = PartialOp> {
   }
 }
 
-/** Reduces the chunks of an (async) iterable, each the next rows of the
- * whole array along axis 0, with a `Partial`; `signal` stops it between chunks. */
-export async function reduceChunks<N extends PartialOp>(
-  chunks: AsyncIterable<unknown> | Iterable<unknown>,
-  op: N,
-  options?: PartialOptions & { signal?: AbortSignal },
-): Promise<AnyResultOf<N>> {
-  const o = readOptions(options, parseOpName(op)?.reduction ?? null, CHUNKS_ENTRY);
-  const signal = o.signal;
-  // The options were read once; the Partial gets the values, not the object.
-  const p = new Partial(op, { axis: o.axis ?? null, ...(o.ddof !== 0 ? { ddof: o.ddof } : {}), ...(o.extra.start !== undefined ? { start: o.extra.start as number } : {}) });
-  for await (const chunk of chunks) {
-    if (signal?.aborted) throw abortError(signal.reason);
-    p.push(chunk);
-    await nextTurn();
-  }
-  if (signal?.aborted) throw abortError(signal.reason);
-  return p.result();
+/** Exact integer sums as 16-byte two's complement little-endian numbers. */
+function packBig(v: bigint[]): Uint8Array {
+  const out = new BigUint64Array(v.length * 2);
+  v.forEach((s, k) => {
+    const u = BigInt.asUintN(128, s);
+    out[2 * k] = u & (2n ** 64n - 1n);
+    out[2 * k + 1] = u >> 64n;
+  });
+  return new Uint8Array(out.buffer);
+}
+
+function unpackBig(bytes: Uint8Array): bigint[] {
+  const w = new BigUint64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8);
+  return Array.from({ length: w.length / 2 }, (_, k) => BigInt.asIntN(128, w[2 * k] | (w[2 * k + 1] << 64n)));
 }

@@ -14,6 +14,7 @@ pub mod dtype;
 pub mod engine;
 mod error;
 mod floor;
+pub mod jobs;
 pub mod ops;
 pub mod plan;
 mod pool;

@@ -1,6 +1,7 @@
 //! Thread pools for calls that ask for a thread count.
 
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
@@ -15,13 +16,63 @@ pub const MAX_THREADS: usize = 1024;
 /// an evicted pool's threads exit once the calls still using it return.
 const CACHED_POOLS: usize = 4;
 
+/// A cached pool unused this long is dropped, and its threads exit: a
+/// service that once asked for 64 threads should not keep them for good.
+pub const POOL_IDLE: Duration = Duration::from_secs(2);
+
+struct Cached {
+    threads: usize,
+    pool: Arc<ThreadPool>,
+    last_used: Instant,
+}
+
+struct Pools {
+    cached: Vec<Cached>,
+    /// Whether the thread that drops idle pools is running.
+    sweeping: bool,
+}
+
+static POOLS: Mutex<Pools> = Mutex::new(Pools {
+    cached: Vec::new(),
+    sweeping: false,
+});
+
+fn lock() -> std::sync::MutexGuard<'static, Pools> {
+    POOLS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Drops pools idle for [`POOL_IDLE`] (a pool a call still holds is in
+/// use, whatever its age); exits, and is started again by the next new
+/// pool, when none is left.
+fn sweep() {
+    loop {
+        std::thread::sleep(POOL_IDLE / 4);
+        let dropped: Vec<Cached>;
+        {
+            let mut p = lock();
+            let (keep, idle) = std::mem::take(&mut p.cached)
+                .into_iter()
+                .partition(|c| Arc::strong_count(&c.pool) > 1 || c.last_used.elapsed() < POOL_IDLE);
+            p.cached = keep;
+            dropped = idle;
+            if p.cached.is_empty() {
+                p.sweeping = false;
+                break;
+            }
+        }
+        // Outside the lock: dropping a pool waits for nothing, but tells
+        // its threads to leave.
+        drop(dropped);
+    }
+}
+
 fn pool(threads: usize) -> Result<Arc<ThreadPool>, Error> {
-    static POOLS: Mutex<Vec<(usize, Arc<ThreadPool>)>> = Mutex::new(Vec::new());
-    let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(k) = pools.iter().position(|(n, _)| *n == threads) {
-        let hit = pools.remove(k);
-        let pool = hit.1.clone();
-        pools.push(hit);
+    let mut pools = lock();
+    if let Some(k) = pools.cached.iter().position(|c| c.threads == threads) {
+        let mut hit = pools.cached.remove(k);
+        hit.last_used = Instant::now();
+        let pool = hit.pool.clone();
+        pools.cached.push(hit);
         return Ok(pool);
     }
     let built = ThreadPoolBuilder::new()
@@ -33,11 +84,34 @@ fn pool(threads: usize) -> Result<Arc<ThreadPool>, Error> {
             value: e.to_string(),
         })?;
     let built = Arc::new(built);
-    if pools.len() == CACHED_POOLS {
-        pools.remove(0);
+    if pools.cached.len() == CACHED_POOLS {
+        pools.cached.remove(0);
     }
-    pools.push((threads, built.clone()));
+    pools.cached.push(Cached {
+        threads,
+        pool: built.clone(),
+        last_used: Instant::now(),
+    });
+    if !pools.sweeping {
+        // Without a sweeper the pools are still reused, only not released.
+        pools.sweeping = std::thread::Builder::new()
+            .name("ndreduce-sweep".into())
+            .spawn(sweep)
+            .is_ok();
+    }
     Ok(built)
+}
+
+fn touch(pool: &Arc<ThreadPool>) {
+    if let Some(c) = lock().cached.iter_mut().find(|c| Arc::ptr_eq(&c.pool, pool)) {
+        c.last_used = Instant::now();
+    }
+}
+
+/// Pools cached now (for tests).
+#[cfg(test)]
+fn cached_pools() -> usize {
+    lock().cached.len()
 }
 
 /// Checks a caller-supplied thread count.
@@ -68,7 +142,12 @@ fn install(threads: Option<usize>, f: &mut (dyn FnMut() + Send)) -> Result<(), E
     check_threads(threads)?;
     match threads {
         None => f(),
-        Some(n) => pool(n)?.install(f),
+        Some(n) => {
+            let pool = pool(n)?;
+            pool.install(f);
+            // A long call counts as use until it returns.
+            touch(&pool);
+        }
     }
     Ok(())
 }
@@ -83,17 +162,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_sweep_of_thread_counts_keeps_only_a_few_pools() {
+    fn a_sweep_of_thread_counts_leaves_no_pool_behind() {
         for n in 1..=64 {
             assert_eq!(run_with_threads(Some(n), rayon::current_num_threads), Ok(n));
         }
-        // Evicted pools' threads exit asynchronously.
-        std::thread::sleep(std::time::Duration::from_millis(500));
-        let live = std::fs::read_dir("/proc/self/task")
-            .map(|d| d.count())
-            .unwrap_or(0);
-        // At most 61 + 62 + 63 + 64 threads in cached pools, plus the
-        // harness; keeping every pool would leave 2080.
-        assert!(live < 400, "{live} threads alive after the sweep");
+        assert!(cached_pools() <= CACHED_POOLS);
+        // Idle pools are dropped by the sweeper within POOL_IDLE and a bit.
+        let deadline = Instant::now() + POOL_IDLE * 5;
+        while cached_pools() > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(cached_pools(), 0);
     }
 }

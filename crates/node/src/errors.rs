@@ -50,26 +50,3 @@ pub(crate) fn to_js(env: &Env, e: &Error) -> NapiError {
     };
     build().unwrap_or_else(|err| err)
 }
-
-/// A task's core error, kept from `compute` (on a libuv thread, where no
-/// JavaScript error can be built) until `reject` (on the JavaScript thread).
-#[derive(Default)]
-pub(crate) struct Deferred(Option<Error>);
-
-impl Deferred {
-    /// `compute`'s result for napi-rs, keeping the error for [`Self::reject`].
-    pub(crate) fn keep<T>(&mut self, result: Result<T, Error>) -> napi::Result<T> {
-        result.map_err(|e| {
-            self.0 = Some(e);
-            NapiError::from_reason("")
-        })
-    }
-
-    /// The JavaScript error to reject with: the kept one, or napi-rs's own.
-    pub(crate) fn reject(&mut self, env: &Env, err: NapiError) -> NapiError {
-        match self.0.take() {
-            Some(e) => to_js(env, &e),
-            None => err,
-        }
-    }
-}

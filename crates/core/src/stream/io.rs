@@ -72,23 +72,33 @@ pub(super) fn read_elements<T: Plain>(
     read_bytes(file, path, bytes_of(buf), from)
 }
 
-/// Opens `path` and checks that it holds `needs` bytes from `data_offset`.
+/// A copy of `opened` (which shares its file position and description),
+/// or `path` opened; either way checked to be a regular file that holds
+/// `needs` bytes from `data_offset`. A FIFO, a socket or a device is
+/// refused before any read, which could otherwise block forever.
 pub(super) fn open_checked(
+    opened: Option<&File>,
     path: &Path,
     data_offset: u64,
     needs: u64,
     shape: &[usize],
 ) -> Result<File, Error> {
-    let file = File::open(path).map_err(|e| Error::File {
+    let file = match opened {
+        Some(f) => f.try_clone(),
+        None => File::open(path),
+    }
+    .map_err(|e| Error::File {
         message: format!("opening {}: {e}", path.display()),
     })?;
-    let has = file
-        .metadata()
-        .map_err(|e| Error::File {
-            message: format!("reading {}: {e}", path.display()),
-        })?
-        .len()
-        .saturating_sub(data_offset);
+    let meta = file.metadata().map_err(|e| Error::File {
+        message: format!("reading {}: {e}", path.display()),
+    })?;
+    if !meta.is_file() {
+        return Err(Error::File {
+            message: format!("{} is not a regular file", path.display()),
+        });
+    }
+    let has = meta.len().saturating_sub(data_offset);
     if has < needs {
         return Err(Error::File {
             message: format!(

@@ -321,6 +321,7 @@ fn merge_arg<T: crate::scalar::Scalar, O: Op<T, Acc = (T, usize)>>(
 }
 
 fn reduce_typed<T: Plain>(
+    opened: Option<&File>,
     at: &NpyFile,
     r: &Request,
     op: Reduction,
@@ -342,7 +343,7 @@ fn reduce_typed<T: Plain>(
     let size = std::mem::size_of::<T>();
     let geometry = Geometry::new(&r.shape, &r.strides, window / size)?;
     let needs = geometry.total as u64 * size as u64;
-    let file = open_checked(&at.path, at.data_offset, needs, &r.shape)?;
+    let file = open_checked(opened, &at.path, at.data_offset, needs, &r.shape)?;
     let source = FileSource::<T> {
         file,
         at,
@@ -366,7 +367,23 @@ pub fn reduce_file(
     progress: &AtomicU64,
     cancel: &Cancel,
 ) -> Result<Output, Error> {
-    with_dtype!(file.dtype, type T => reduce_typed::<T>(file, request, op, window, progress, cancel))
+    with_dtype!(file.dtype, type T => reduce_typed::<T>(None, file, request, op, window, progress, cancel))
+}
+
+/// [`reduce_file`] on a file the caller has opened: `at.path` only names
+/// it in messages and is never opened, so that what was checked (the
+/// header, that it is a regular file) is what is read, whatever the path
+/// names by now. A file that is not a regular one is an error.
+pub fn reduce_opened(
+    opened: &File,
+    at: &NpyFile,
+    request: &Request,
+    op: Reduction,
+    window: usize,
+    progress: &AtomicU64,
+    cancel: &Cancel,
+) -> Result<Output, Error> {
+    with_dtype!(at.dtype, type T => reduce_typed::<T>(Some(opened), at, request, op, window, progress, cancel))
 }
 
 #[cfg(test)]

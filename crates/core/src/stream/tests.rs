@@ -224,3 +224,40 @@ fn a_cancelled_reduction_stops() {
     assert_eq!(e, Error::Aborted);
     std::fs::remove_file(path).unwrap();
 }
+
+#[test]
+fn an_opened_file_is_read_whatever_its_path_names_now() {
+    let values: Vec<i32> = vec![1, 5, 3, 4, 2, 6];
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let path = temp("opened", &bytes);
+    let opened = File::open(&path).unwrap();
+    // The path now names other bytes (and could name a FIFO): the opened
+    // description is what is reduced.
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, [0u8; 24]).unwrap();
+    let at = NpyFile {
+        path: path.clone(),
+        data_offset: 0,
+        dtype: Dtype::I32,
+    };
+    let r = request(&[2, 3], false, &[0]);
+    let done = AtomicU64::new(0);
+    let got = reduce_opened(&opened, &at, &r, Reduction::Max, 16, &done, &NEVER).unwrap();
+    assert_eq!(got, Output::I32(vec![4, 5, 6]));
+    std::fs::remove_file(path).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn an_opened_file_that_is_not_regular_is_refused_before_any_read() {
+    let dir = std::env::temp_dir();
+    let opened = File::open(&dir).unwrap();
+    let at = NpyFile {
+        path: dir,
+        data_offset: 0,
+        dtype: Dtype::U8,
+    };
+    let r = request(&[4], false, &[0]);
+    let err = reduce_opened(&opened, &at, &r, Reduction::Sum, 16, &AtomicU64::new(0), &NEVER).unwrap_err();
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+}

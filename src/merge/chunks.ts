@@ -1,0 +1,83 @@
+// reduceChunks: a Partial fed from an (async) iterable of chunks, which
+// waits for each chunk and for the abort at once, so that an iterator that
+// never yields cannot hold the call, and tells the iterator to stop
+// (`return()`) whenever the call ends before it does.
+import { nextTurn } from '../run/async';
+import { abortError, CODES, ndError } from '../spec/errors';
+import { parseOpName } from '../spec/ops';
+import type { AnyResultOf } from '../spec/types';
+import { entryOf, readOptions } from '../validate/options';
+import { describe } from '../validate/read';
+import { Partial } from './partial';
+import type { PartialOp, PartialOptions } from './partial';
+
+/** The options of `reduceChunks`: a Partial's, and `signal`. */
+const CHUNKS_ENTRY = entryOf(['axis', 'ddof', 'signal'], ['start']);
+
+/** Reduces the chunks of an (async) iterable, each the next rows of the
+ * whole array along axis 0, with a `Partial`; `signal` stops it between chunks. */
+export async function reduceChunks<N extends PartialOp>(
+  chunks: AsyncIterable<unknown> | Iterable<unknown>,
+  op: N,
+  options?: PartialOptions & { signal?: AbortSignal },
+): Promise<AnyResultOf<N>> {
+  const iterable = chunks as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null | undefined;
+  const asyncIt = iterable != null && typeof iterable === 'object' ? iterable[Symbol.asyncIterator] : undefined;
+  const syncIt = iterable != null && (typeof iterable === 'object' || typeof iterable === 'string') ? iterable[Symbol.iterator] : undefined;
+  if ((typeof asyncIt !== 'function' && typeof syncIt !== 'function') || typeof iterable === 'string') {
+    throw ndError(TypeError, CODES.BAD_OPTION, `reduceChunks: chunks must be an iterable or async iterable of arrays, got ${describe(chunks)}`);
+  }
+  const o = readOptions(options, parseOpName(op)?.reduction ?? null, CHUNKS_ENTRY);
+  const signal = o.signal;
+  // The options were read once; the Partial gets the values, not the object.
+  const p = new Partial(op, { axis: o.axis ?? null, ...(o.ddof !== 0 ? { ddof: o.ddof } : {}), ...(o.extra.start !== undefined ? { start: o.extra.start as number } : {}) });
+  if (signal?.aborted) throw abortError(signal.reason);
+  const it = (typeof asyncIt === 'function' ? asyncIt.call(chunks) : (syncIt as () => unknown).call(chunks)) as Iterator<unknown> | AsyncIterator<unknown>;
+  if (it === null || typeof it !== 'object' || typeof it.next !== 'function') {
+    throw ndError(TypeError, CODES.BAD_OPTION, `reduceChunks: chunks' iterator must be an object with a next method, got ${describe(it)}`);
+  }
+  let finished = false;
+  try {
+    for (;;) {
+      // The next chunk, or the abort, whichever comes first: an iterator
+      // that never yields cannot hold the call.
+      const step = await abortableStep(Promise.resolve(it.next()), signal);
+      if (step === null || typeof step !== 'object') {
+        throw ndError(TypeError, CODES.BAD_OPTION, `reduceChunks: the iterator's next() must give an object, got ${describe(step)}`);
+      }
+      if (step.done) {
+        finished = true;
+        break;
+      }
+      // A sync iterable's values may be promises, as for await reads them.
+      p.push(typeof asyncIt === 'function' ? step.value : await abortableStep(Promise.resolve(step.value), signal));
+      await nextTurn();
+      if (signal?.aborted) throw abortError(signal.reason);
+    }
+  } finally {
+    // Stopped early (an abort, a bad chunk): the source is told, as a
+    // for-await loop would, without waiting for it.
+    if (!finished && typeof it.return === 'function') {
+      try {
+        Promise.resolve(it.return()).catch(() => {});
+      } catch {
+        // A throwing return() changes nothing about why we stopped.
+      }
+    }
+  }
+  if (signal?.aborted) throw abortError(signal.reason);
+  return p.result();
+}
+
+function abortableStep<T>(next: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return next;
+  if (signal.aborted) return Promise.reject(abortError(signal.reason));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    next.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
+}
