@@ -198,7 +198,7 @@ export class Partial<N extends PartialOp = PartialOp> {
     const kind = this.reduction === 'mean' && view.dtype.kind === 'float' ? 'sum' : 'moments';
     if (this.state?.kind !== kind) {
       this.settle();
-      this.state = { kind, values: new Float64Array((kind === 'sum' ? 2 : 3) * kept), count: 0 };
+      this.state = { kind, values: new Float64Array((kind === 'sum' ? 2 : 5) * kept), count: 0 };
     }
     const layout = pack({ threads: 0, shape: view.shape, strides: view.strides, axes: this.axes }, view.offset);
     native.foldState(view.data, layout, kind, false, this.state.values);
@@ -212,7 +212,7 @@ export class Partial<N extends PartialOp = PartialOp> {
     if (!st) return;
     this.state = undefined;
     const s = st.values;
-    const width = st.kind === 'sum' ? 2 : 3;
+    const width = st.kind === 'sum' ? 2 : 5;
     const kept = s.length / width;
     const n = new Float64Array(kept);
     const mean = new Float64Array(kept);
@@ -224,9 +224,11 @@ export class Partial<N extends PartialOp = PartialOp> {
         // An infinite sum has a NaN error term: the sum alone.
         mean[k] = (Number.isFinite(s[2 * k]) ? total : s[2 * k]) / st.count;
       } else {
-        n[k] = s[3 * k];
-        mean[k] = s[3 * k + 1];
-        m2[k] = s[3 * k + 2];
+        // crates/core's Moments: count, mean, M2, the mean's low word and
+        // M2's (NaN beside an infinite M2).
+        n[k] = s[5 * k];
+        mean[k] = s[5 * k + 1] + s[5 * k + 3];
+        m2[k] = Number.isFinite(s[5 * k + 2]) ? s[5 * k + 2] + s[5 * k + 4] : s[5 * k + 2];
       }
     }
     this.combine({ n, mean, m2 });
