@@ -116,7 +116,7 @@ export async function reduceFile(path: string, op: string, options?: ReduceFileO
   const layout = pack({ ...c, strides: contiguousStrides(header.shape, header.fortran) }, 0);
   const token = new native.CancelToken();
   const progress = new native.FileProgress();
-  const task = native.reduceFileAsync(path, header.dataStart, dtype.name as FileDtype, layout, c.op, token, progress, c.extras, windowBytes as number | undefined);
+  const task = native.reduceFileAsync(path, header.dataStart, (header.descr.endsWith('b1') ? 'bool' : dtype.name) as FileDtype, layout, c.op, token, progress, c.extras, windowBytes as number | undefined);
   if (!exitHooked) {
     exitHooked = true;
     process.on('exit', () => live.forEach((t) => t.cancel()));

@@ -280,6 +280,14 @@ export function npyHeaderEnd(first: Uint8Array): number | undefined {
   return first[6] === 1 ? 10 + dv.getUint16(8, true) : 12 + dv.getUint32(8, true);
 }
 
+/** NumPy reads any non-zero byte of a bool array as True: 0 or 1 here, in
+ * a copy (the caller's bytes are not ours to change). */
+function asBools(raw: Uint8Array): Uint8Array {
+  const out = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw[i] === 0 ? 0 : 1;
+  return out;
+}
+
 /** Reads a .npy file's bytes. The result views `bytes` without copying
  * when the data is aligned for its dtype; otherwise it owns a copy. */
 export function parseNpy(bytes: Uint8Array): NpyArray {
@@ -293,6 +301,7 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
     copy.set(bytes.subarray(dataStart, dataStart + byteLength));
     data = new ctor(copy.buffer, 0, count);
   }
+  if (descr.endsWith('b1')) data = asBools(data as Uint8Array);
   return { data, shape, strides: contiguousStrides(shape, fortran), offset: 0, dtype: descr };
 }
 

@@ -92,7 +92,7 @@ pub fn reduce_file_async(
     path: String,
     data_offset: f64,
     #[napi(
-        ts_arg_type = "'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'float32' | 'float64'"
+        ts_arg_type = "'int8' | 'uint8' | 'bool' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'float32' | 'float64'"
     )]
     dtype: String,
     layout: &[f64],
@@ -107,21 +107,24 @@ pub fn reduce_file_async(
 ) -> Result<AsyncTask<FileTask>> {
     let checked = guard(|| {
         let (request, op) = crate::request(layout, &op, "auto", extras.as_ref())?;
-        let dtype: Dtype = dtype.parse()?;
+        // NumPy's one-byte bools: bytes, each non-zero one read as 1.
+        let bools = dtype == "bool";
+        let dtype: Dtype = if bools { Dtype::U8 } else { dtype.parse()? };
         let data_offset = count_from_f64("dataOffset", data_offset)? as u64;
         let window = match window {
             Some(w) => count_from_f64("window", w)?,
             None => DEFAULT_WINDOW,
         };
-        Ok((request, op, dtype, data_offset, window))
+        Ok((request, op, dtype, bools, data_offset, window))
     });
-    let (request, op, dtype, data_offset, window) = checked.map_err(|e| to_js(&env, &e))?;
+    let (request, op, dtype, bools, data_offset, window) = checked.map_err(|e| to_js(&env, &e))?;
     track(&env, &token.flag)?;
     Ok(AsyncTask::new(FileTask {
         file: NpyFile {
             path: PathBuf::from(path),
             data_offset,
             dtype,
+            bools,
         },
         request,
         op,
