@@ -302,6 +302,11 @@ export class Partial<N extends PartialOp = PartialOp> {
     // `x` beats `y`: NaN wins unless NaN is skipped (then it loses).
     const above = (x: number | bigint, y: number | bigint) => (nan ? x > y || (isNaN(y) && !isNaN(x)) : x > y || (isNaN(x) && !isNaN(y)));
     const below = (x: number | bigint, y: number | bigint) => (nan ? x < y || (isNaN(y) && !isNaN(x)) : x < y || (isNaN(x) && !isNaN(y)));
+    // The extremes' rule for equal zeros (+0 is the max, -0 the min), as
+    // the engines': not for the arg ops, whose ties go to the first index.
+    const zero = (x: number | bigint, y: number | bigint) => x === 0 && y === 0 && 1 / y < 0 && 1 / x > 0;
+    const most = (x: number | bigint, y: number | bigint) => above(x, y) || zero(x, y);
+    const least = (x: number | bigint, y: number | bigint) => below(x, y) || zero(y, x);
     const fold = (name: string, beats: (x: number | bigint, y: number | bigint) => boolean) => {
       const x = a[name] as unknown as (number | bigint)[];
       const y = b[name] as unknown as (number | bigint)[];
@@ -309,9 +314,9 @@ export class Partial<N extends PartialOp = PartialOp> {
     };
     switch (this.kind) {
       case 'extreme':
-        return fold('values', this.lower() ? below : above);
+        return fold('values', this.lower() ? least : most);
       case 'minmax':
-        return (fold('min', below), fold('max', above));
+        return (fold('min', least), fold('max', most));
       case 'sum': {
         const s = a.sum;
         if (Array.isArray(s)) {

@@ -31,6 +31,11 @@ export interface Context {
 
 const num = (v: number | bigint) => (typeof v === 'bigint' ? Number(v) : v);
 
+/** Between equal zeros +0 beats -0 for a max (`zeroWins(v, a)`) and -0
+ * beats +0 for a min (`zeroWins(a, v)`), as Math.max and the addon: the
+ * sign of a zero result does not follow the visiting order. */
+const zeroWins = (x: number | bigint, best: number | bigint) => x === 0 && best === 0 && 1 / best < 0 && 1 / x > 0;
+
 /** max or min, propagating NaN (NumPy's) or skipping it: a NaN-skipping
  * fold starts at NaN, the first number replaces it, and an all-NaN slice
  * stays NaN. */
@@ -40,7 +45,7 @@ function extremum(data: Values, out: Values, max: boolean, skipNaN: boolean): Ru
       let a = out[o];
       for (let k = 0; k < n; k++, p += s) {
         const v = data[p];
-        if ((max ? v > a : v < a) || (skipNaN ? a !== a : v !== v)) a = v;
+        if ((max ? v > a : v < a) || (skipNaN ? a !== a : v !== v) || (max ? zeroWins(v, a) : zeroWins(a, v))) a = v;
       }
       out[o] = a;
       return;
@@ -48,7 +53,7 @@ function extremum(data: Values, out: Values, max: boolean, skipNaN: boolean): Ru
     for (let k = 0; k < n; k++, p += s, o += os) {
       const v = data[p];
       const a = out[o];
-      if ((max ? v > a : v < a) || (skipNaN ? a !== a : v !== v)) out[o] = v;
+      if ((max ? v > a : v < a) || (skipNaN ? a !== a : v !== v) || (max ? zeroWins(v, a) : zeroWins(a, v))) out[o] = v;
     }
   };
 }
