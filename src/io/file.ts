@@ -211,7 +211,7 @@ async function reduceOpen(
   const layout = pack({ ...c, strides: contiguousStrides(header.shape, header.fortran) }, 0);
   const token = new native.CancelToken();
   const progress = new native.FileProgress();
-  const task = native.reduceFileAsync(file.handle.fd, path, header.dataStart, dtype.name as FileDtype, layout, c.op, token, progress, c.extras, windowBytes);
+  const task = native.reduceFileAsync(file.handle.fd, path, header.dataStart, (header.descr.endsWith('b1') ? 'bool' : dtype.name) as FileDtype, layout, c.op, token, progress, c.extras, windowBytes);
   close();
   if (!exitHooked) {
     exitHooked = true;

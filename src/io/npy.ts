@@ -320,6 +320,14 @@ export function npyHeaderEnd(first: Uint8Array): number | undefined {
   return prefix + Math.min(first[6] === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true), MAX_HEADER_BYTES);
 }
 
+/** NumPy reads any non-zero byte of a bool array as True: 0 or 1 here, in
+ * a copy (the caller's bytes are not ours to change). */
+function asBools(raw: Uint8Array): Uint8Array {
+  const out = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw[i] === 0 ? 0 : 1;
+  return out;
+}
+
 /** Reads a .npy file's bytes. The result views `bytes` without copying
  * when the data is aligned for its dtype (so it keeps `bytes` alive,
  * trailing bytes included); otherwise it owns a copy of the data alone. */
@@ -334,6 +342,7 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
     copy.set(bytes.subarray(dataStart, dataStart + byteLength));
     data = new ctor(copy.buffer, 0, count);
   }
+  if (descr.endsWith('b1')) data = asBools(data as Uint8Array);
   return { data, shape, strides: contiguousStrides(shape, fortran), offset: 0, dtype: descr };
 }
 

@@ -246,7 +246,7 @@ export class Partial<N extends PartialOp = PartialOp> {
     const kind = this.reduction === 'mean' && view.dtype.kind === 'float' ? 'sum' : 'moments';
     if (this.state?.kind !== kind) {
       this.settle();
-      this.state = { kind, values: new Float64Array((kind === 'sum' ? 2 : 3) * kept), count: 0 };
+      this.state = { kind, values: new Float64Array((kind === 'sum' ? 2 : 5) * kept), count: 0 };
     }
     const layout = pack({ threads: 0, shape: view.shape, strides: view.strides, axes: this.axes }, view.offset);
     native.foldState(view.data, layout, kind, false, this.state.values);
@@ -260,7 +260,7 @@ export class Partial<N extends PartialOp = PartialOp> {
     if (!st) return;
     this.state = undefined;
     const s = st.values;
-    const width = st.kind === 'sum' ? 2 : 3;
+    const width = st.kind === 'sum' ? 2 : 5;
     const kept = s.length / width;
     const n = new Float64Array(kept);
     const mean = new Float64Array(kept);
@@ -272,9 +272,11 @@ export class Partial<N extends PartialOp = PartialOp> {
         // An infinite sum has a NaN error term: the sum alone.
         mean[k] = (Number.isFinite(s[2 * k]) ? total : s[2 * k]) / st.count;
       } else {
-        n[k] = s[3 * k];
-        mean[k] = s[3 * k + 1];
-        m2[k] = s[3 * k + 2];
+        // crates/core's Moments: count, mean, M2, the mean's low word and
+        // M2's (NaN beside an infinite M2).
+        n[k] = s[5 * k];
+        mean[k] = s[5 * k + 1] + s[5 * k + 3];
+        m2[k] = Number.isFinite(s[5 * k + 2]) ? s[5 * k + 2] + s[5 * k + 4] : s[5 * k + 2];
       }
     }
     this.combine({ n, mean, m2 });
@@ -366,6 +368,11 @@ export class Partial<N extends PartialOp = PartialOp> {
     // `x` beats `y`: NaN wins unless NaN is skipped (then it loses).
     const above = (x: number | bigint, y: number | bigint) => (nan ? x > y || (isNaN(y) && !isNaN(x)) : x > y || (isNaN(x) && !isNaN(y)));
     const below = (x: number | bigint, y: number | bigint) => (nan ? x < y || (isNaN(y) && !isNaN(x)) : x < y || (isNaN(x) && !isNaN(y)));
+    // The extremes' rule for equal zeros (+0 is the max, -0 the min), as
+    // the engines': not for the arg ops, whose ties go to the first index.
+    const zero = (x: number | bigint, y: number | bigint) => x === 0 && y === 0 && 1 / y < 0 && 1 / x > 0;
+    const most = (x: number | bigint, y: number | bigint) => above(x, y) || zero(x, y);
+    const least = (x: number | bigint, y: number | bigint) => below(x, y) || zero(y, x);
     const fold = (name: string, beats: (x: number | bigint, y: number | bigint) => boolean) => {
       const x = a[name] as unknown as (number | bigint)[];
       const y = b[name] as unknown as (number | bigint)[];
@@ -373,9 +380,9 @@ export class Partial<N extends PartialOp = PartialOp> {
     };
     switch (this.kind) {
       case 'extreme':
-        return fold('values', this.lower() ? below : above);
+        return fold('values', this.lower() ? least : most);
       case 'minmax':
-        return (fold('min', below), fold('max', above));
+        return (fold('min', least), fold('max', most));
       case 'sum': {
         const s = a.sum;
         if (Array.isArray(s)) {

@@ -18,15 +18,21 @@ export function emptyWithInitial(c: Call): NumericArray | undefined {
   return new c.dtype.ctor(c.kept).fill(c.initial as never);
 }
 
-/** Folds `initial` into every position: NaN stays (unless NaN is
- * skipped, where an all-NaN slice gives `initial`, as `np.fmax` does). */
+/** Folds `initial` into every position as one more element: NaN on either
+ * side wins (`np.max(x, initial=np.nan)` is NaN), unless NaN is skipped,
+ * where NaN on either side loses, as in `np.fmax` (an all-NaN slice gives
+ * `initial`; a NaN `initial` leaves the slice's extreme). The addon's
+ * kernels start from the dtype's lowest or highest value, not `initial`
+ * (its wire layout carries no start value), so this is the one place. */
 function foldInitial(c: Call, values: Values): void {
   const init = c.initial as Scalar;
   const max = c.reduction === 'max';
   const skip = c.op !== c.reduction;
+  const initNaN = init !== init;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v !== v ? skip : max ? init > v : init < v) values[i] = init;
+    const take = v !== v ? skip : initNaN ? !skip : max ? init > v : init < v;
+    if (take) values[i] = init;
   }
 }
 

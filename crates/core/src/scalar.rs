@@ -34,6 +34,13 @@ pub trait Scalar: Copy + Send + Sync + PartialOrd + 'static {
         false
     }
 
+    /// Whether the sign bit is set (-0.0 included); false for integers,
+    /// where only the float extremes' rule for zeros uses it.
+    #[inline(always)]
+    fn sign_bit(self) -> bool {
+        false
+    }
+
     /// The start of a NaN-skipping max/min: NaN for floats (an all-NaN
     /// slice then stays NaN, as NumPy returns), the plain identity otherwise.
     #[inline(always)]
@@ -124,6 +131,10 @@ macro_rules! float_scalar {
             #[allow(clippy::eq_op)]
             fn is_nan(self) -> bool {
                 self != self
+            }
+            #[inline(always)]
+            fn sign_bit(self) -> bool {
+                self.is_sign_negative()
             }
             #[inline(always)]
             fn nan_or(_identity: Self) -> Self {

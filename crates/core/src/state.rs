@@ -15,7 +15,8 @@ use crate::view::View;
 /// What a state holds per kept position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StateKind {
-    /// Count, mean and squared deviations (`mean`, `var`, `std`), any dtype.
+    /// Count, mean, squared deviations and the low words of the mean and
+    /// of M2 (`mean`, `var`, `std`), any dtype: [`Moments`]' fields in order.
     Moments,
     /// A compensated sum and its error (`sum`, `mean` of floats).
     Sum,
@@ -25,7 +26,7 @@ impl StateKind {
     /// Doubles per kept position.
     pub fn width(self) -> usize {
         match self {
-            StateKind::Moments => 3,
+            StateKind::Moments => 5,
             StateKind::Sum => 2,
         }
     }
@@ -91,12 +92,12 @@ pub fn fold_state(
 }
 
 fn moments(state: &mut [f64]) -> &mut [Moments] {
-    // SAFETY: `Moments` is `repr(C)` with three `f64` fields, so it has the
-    // size of `[f64; 3]` and the alignment of `f64`; `state` is aligned for
-    // `f64` and its length is a multiple of 3 (checked by `fold_state`), and
+    // SAFETY: `Moments` is `repr(C)` with five `f64` fields, so it has the
+    // size of `[f64; 5]` and the alignment of `f64`; `state` is aligned for
+    // `f64` and its length is a multiple of 5 (checked by `fold_state`), and
     // every bit pattern is a valid `f64`. The new slice borrows `state`
     // exclusively for as long as the original borrow.
-    unsafe { std::slice::from_raw_parts_mut(state.as_mut_ptr().cast(), state.len() / 3) }
+    unsafe { std::slice::from_raw_parts_mut(state.as_mut_ptr().cast(), state.len() / 5) }
 }
 
 fn sums(state: &mut [f64]) -> &mut [Comp] {
@@ -165,7 +166,7 @@ mod tests {
     fn chunks_folded_into_a_state_equal_the_whole() {
         let whole: Vec<f64> = (0..60).map(|i| ((i * 37) % 11) as f64 + 1e6).collect();
         let (rows, cols) = (20, 3);
-        let mut state = vec![0.0; 3 * cols];
+        let mut state = vec![0.0; 5 * cols];
         for chunk in whole.chunks(5 * cols) {
             let r = request(&[chunk.len() / cols, cols], &[0]);
             fold_state(Data::F64(chunk), &r, StateKind::Moments, false, &mut state, &NEVER).unwrap();
@@ -174,9 +175,9 @@ mod tests {
             let column: Vec<f64> = (0..rows).map(|i| whole[i * cols + j]).collect();
             let mean = column.iter().sum::<f64>() / rows as f64;
             let m2: f64 = column.iter().map(|x| (x - mean) * (x - mean)).sum();
-            assert_eq!(state[3 * j], rows as f64);
-            assert!((state[3 * j + 1] - mean).abs() <= 1e-9);
-            assert!((state[3 * j + 2] - m2).abs() <= 1e-6 * m2.max(1.0));
+            assert_eq!(state[5 * j], rows as f64);
+            assert!((state[5 * j + 1] + state[5 * j + 3] - mean).abs() <= 1e-9);
+            assert!((state[5 * j + 2] + state[5 * j + 4] - m2).abs() <= 1e-6 * m2.max(1.0));
         }
         let mut sums = vec![0.0; 2 * cols];
         for chunk in whole.chunks(4 * cols) {

@@ -164,9 +164,9 @@ pub fn panic_in_kernel(env: Env) -> Result<()> {
 
 /// Folds `data` into `state`, a Float64Array of accumulators per kept
 /// position that earlier calls left (zeros: the empty state): `"moments"`
-/// (count, mean, squared deviations; 3 per position) or `"sum"` (a
-/// compensated float sum and its error; 2). A mergeable partial keeps it
-/// between chunks.
+/// (count, mean, squared deviations, the mean's and M2's low words; 5
+/// per position) or `"sum"` (a compensated float sum and its error; 2). A
+/// mergeable partial keeps it between chunks.
 #[napi(js_name = "foldState")]
 pub fn fold_state(
     env: Env,

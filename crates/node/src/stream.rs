@@ -96,7 +96,7 @@ pub fn reduce_file_async<'env>(
     name: String,
     data_offset: f64,
     #[napi(
-        ts_arg_type = "'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'float32' | 'float64'"
+        ts_arg_type = "'int8' | 'uint8' | 'bool' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'float32' | 'float64'"
     )]
     dtype: String,
     layout: &[f64],
@@ -109,7 +109,9 @@ pub fn reduce_file_async<'env>(
 ) -> Result<Object<'env>> {
     let checked = guard(|| {
         let (request, op) = crate::request(layout, &op, "auto", extras.as_ref())?;
-        let dtype: Dtype = dtype.parse()?;
+        // NumPy's one-byte bools: bytes, each non-zero one read as 1.
+        let bools = dtype == "bool";
+        let dtype: Dtype = if bools { Dtype::U8 } else { dtype.parse()? };
         let data_offset = count_from_f64("dataOffset", data_offset)? as u64;
         let window = match window {
             Some(w) => count_from_f64("window", w)?,
@@ -118,13 +120,14 @@ pub fn reduce_file_async<'env>(
         let opened = duplicate(fd).map_err(|e| CoreError::File {
             message: format!("opening {name}: {e}"),
         })?;
-        Ok((request, op, dtype, data_offset, window, opened))
+        Ok((request, op, dtype, bools, data_offset, window, opened))
     });
-    let (request, op, dtype, data_offset, window, opened) = checked.map_err(|e| to_js(env, &e))?;
+    let (request, op, dtype, bools, data_offset, window, opened) = checked.map_err(|e| to_js(env, &e))?;
     let at = NpyFile {
         path: PathBuf::from(name),
         data_offset,
         dtype,
+        bools,
     };
     let done = progress.done.clone();
     let cancel = token.flag.clone();

@@ -31,6 +31,11 @@ export interface Context {
 
 const num = (v: number | bigint) => (typeof v === 'bigint' ? Number(v) : v);
 
+/** Between equal zeros +0 beats -0 for a max (`zeroWins(v, a)`) and -0
+ * beats +0 for a min (`zeroWins(a, v)`), as Math.max and the addon: the
+ * sign of a zero result does not follow the visiting order. */
+const zeroWins = (x: number | bigint, best: number | bigint) => x === 0 && best === 0 && 1 / best < 0 && 1 / x > 0;
+
 /** max or min, propagating NaN (NumPy's) or skipping it: a NaN-skipping
  * fold starts at NaN, the first number replaces it, and an all-NaN slice
  * stays NaN. */
@@ -40,7 +45,7 @@ function extremum(data: Values, out: Values, max: boolean, skipNaN: boolean): Ru
       let a = out[o];
       for (let k = 0; k < n; k++, p += s) {
         const v = data[p];
-        if ((max ? v > a : v < a) || (skipNaN ? a !== a : v !== v)) a = v;
+        if ((max ? v > a : v < a) || (skipNaN ? a !== a : v !== v) || (max ? zeroWins(v, a) : zeroWins(a, v))) a = v;
       }
       out[o] = a;
       return;
@@ -48,7 +53,7 @@ function extremum(data: Values, out: Values, max: boolean, skipNaN: boolean): Ru
     for (let k = 0; k < n; k++, p += s, o += os) {
       const v = data[p];
       const a = out[o];
-      if ((max ? v > a : v < a) || (skipNaN ? a !== a : v !== v)) out[o] = v;
+      if ((max ? v > a : v < a) || (skipNaN ? a !== a : v !== v) || (max ? zeroWins(v, a) : zeroWins(a, v))) out[o] = v;
     }
   };
 }
@@ -110,20 +115,28 @@ function compensatedRun(data: Values, sum: Float64Array, carry: Float64Array, sk
  * carry is NaN then). */
 const total = (sum: number, carry: number) => (Number.isFinite(sum) ? sum + carry : sum);
 
-/** Welford's running mean and squared deviations, per output, of the
- * values less the slice's first one (`pivot`): data far from zero then
- * keeps its digits (a mean of 1e9 would round every deviation). */
-function welfordRun(data: Values, seen: Float64Array, mean: Float64Array, m2: Float64Array, pivot: Float64Array, skipNaN: boolean): Run {
+/** Welford's running mean and squared deviations, per output, as the
+ * addon's Moments (crates/core/src/ops/moments.rs): the mean in two
+ * doubles (`mean + low`), so that a mean of 1e8 does not round every
+ * deviation, and M2 with the rounding errors of its adds (`m2Low`). */
+function welfordRun(data: Values, seen: Float64Array, mean: Float64Array, low: Float64Array, m2: Float64Array, m2Low: Float64Array, skipNaN: boolean): Run {
   return (p, o, _r, n, s, os) => {
     for (let k = 0; k < n; k++, p += s, o += os) {
-      let v = num(data[p]);
+      const v = num(data[p]);
       if (skipNaN && v !== v) continue;
-      if (seen[o] === 0) pivot[o] = Number.isFinite(v) ? v : 0;
-      v -= pivot[o];
       const m = (seen[o] += 1);
-      const d = v - mean[o];
-      mean[o] += d / m;
-      m2[o] += d * (v - mean[o]);
+      const d = v - mean[o] - low[o];
+      const step = d / m;
+      // The adds' errors by Fast2Sum, as the addon's (see Moments::push).
+      const a = mean[o];
+      const t = a + step;
+      low[o] += step - (t - a);
+      mean[o] = t;
+      const q = m2[o];
+      const add = d * (d - step);
+      const u = q + add;
+      m2Low[o] += add - (u - q);
+      m2[o] = u;
     }
   };
 }
@@ -251,10 +264,11 @@ export function reduceWith(base: Base, c: Context, go: (run: Run) => void): Nume
       const seen = new Float64Array(count);
       const mean = new Float64Array(count);
       const m2 = new Float64Array(count);
-      go(welfordRun(data, seen, mean, m2, new Float64Array(count), skipNaN));
+      const m2Low = new Float64Array(count);
+      go(welfordRun(data, seen, mean, new Float64Array(count), m2, m2Low, skipNaN));
       for (let o = 0; o < count; o++) {
         const dof = seen[o] - c.ddof;
-        const v = dof > 0 ? m2[o] / dof : NaN;
+        const v = dof > 0 ? total(m2[o], m2Low[o]) / dof : NaN;
         m2[o] = base === 'std' ? Math.sqrt(v) : v;
       }
       return m2;

@@ -4,8 +4,21 @@
 use super::Op;
 use crate::scalar::Scalar;
 
+/// Between equal elements, +0 beats -0 for a maximum (and -0 beats +0
+/// for a minimum: `zero_wins(best, x)`), as IEEE 754-2019's maximum and
+/// JavaScript's `Math.max` rule. Without a rule the first zero visited
+/// would win, so the sign of a zero result would follow the layout and the
+/// lane order; NumPy has no rule either (np.max of [0.0, -0.0] is -0.0, of
+/// its reverse 0.0, and long arrays mix). Equal non-zero floats have equal
+/// bits, so only zeros are affected; integers compile it away.
+#[inline(always)]
+fn zero_wins<T: Scalar>(x: T, best: T) -> bool {
+    T::IS_FLOAT && x == best && best.sign_bit() && !x.sign_bit()
+}
+
 /// `x` beats `best` for a maximum. NaN beats everything (NumPy's max
-/// propagates NaN) and nothing beats a NaN, so NaN is sticky.
+/// propagates NaN) and nothing beats a NaN, so NaN is sticky. The arg ops
+/// use these, where the first of equal elements wins.
 #[inline(always)]
 fn above<T: Scalar>(x: T, best: T) -> bool {
     x > best || (x.is_nan() && !best.is_nan())
@@ -21,23 +34,23 @@ fn below<T: Scalar>(x: T, best: T) -> bool {
 /// element, which the float max needs to keep up with memory.
 #[inline(always)]
 fn above_or_nan<T: Scalar>(x: T, best: T) -> bool {
-    x > best || x.is_nan()
+    x > best || x.is_nan() || zero_wins(x, best)
 }
 
 #[inline(always)]
 fn below_or_nan<T: Scalar>(x: T, best: T) -> bool {
-    x < best || x.is_nan()
+    x < best || x.is_nan() || zero_wins(best, x)
 }
 
 /// A NaN `best` (the NaN-skipping start) loses to anything.
 #[inline(always)]
 fn above_nan_start<T: Scalar>(x: T, best: T) -> bool {
-    x > best || best.is_nan()
+    x > best || best.is_nan() || zero_wins(x, best)
 }
 
 #[inline(always)]
 fn below_nan_start<T: Scalar>(x: T, best: T) -> bool {
-    x < best || best.is_nan()
+    x < best || best.is_nan() || zero_wins(best, x)
 }
 
 /// Runs at least this long are folded in 32 lanes rather than 8.

@@ -61,15 +61,23 @@ fn read_bytes(file: &File, path: &Path, buf: &mut [u8], from: u64) -> Result<(),
     })
 }
 
-/// Fills `buf` with the elements from byte `from` of `file`.
+/// Fills `buf` with the elements from byte `from` of `file`. `bools`:
+/// the bytes are NumPy bools, any non-zero byte read as True (1), as
+/// NumPy reads them (the caller checks that `T` is one byte).
 #[inline]
 pub(super) fn read_elements<T: Plain>(
     file: &File,
     path: &Path,
     buf: &mut [T],
     from: u64,
+    bools: bool,
 ) -> Result<(), Error> {
-    read_bytes(file, path, bytes_of(buf), from)
+    let bytes = bytes_of(buf);
+    read_bytes(file, path, bytes, from)?;
+    if bools {
+        bytes.iter_mut().for_each(|b| *b = u8::from(*b != 0));
+    }
+    Ok(())
 }
 
 /// A copy of `opened` (which shares its file position and description),

@@ -21,7 +21,7 @@
 //! let path = std::env::temp_dir().join(format!("ndreduce-doc-{}.bin", std::process::id()));
 //! let values: Vec<u8> = [1i32, 5, 3, 4, 2, 6].iter().flat_map(|v| v.to_le_bytes()).collect();
 //! std::fs::write(&path, &values).unwrap();
-//! let file = NpyFile { path: path.clone(), data_offset: 0, dtype: Dtype::I32 };
+//! let file = NpyFile { path: path.clone(), data_offset: 0, dtype: Dtype::I32, bools: false };
 //! let request = Request::unpack(&[0.0, 0.0, 2.0, 2.0, 3.0, 3.0, 1.0, 1.0, 0.0], Schedule::Auto).unwrap();
 //! let done = AtomicU64::new(0);
 //! let max = reduce_file(&file, &request, Reduction::Max, 16, &done, &NEVER).unwrap();
@@ -65,11 +65,14 @@ pub const DEFAULT_WINDOW: usize = 512 << 10;
 
 /// Where the elements of a file are: `data_offset` bytes in, little-endian,
 /// laid out as the request's shape and (C- or F-contiguous) strides say.
+/// `bools`: one-byte NumPy bools (`|b1`, dtype `U8`), whose non-zero bytes
+/// are read as 1.
 #[derive(Clone, Debug)]
 pub struct NpyFile {
     pub path: PathBuf,
     pub data_offset: u64,
     pub dtype: Dtype,
+    pub bools: bool,
 }
 
 /// A file read chunk by chunk, as a [`Source`] for the one conversion of
@@ -150,7 +153,7 @@ impl<T: Plain> FileSource<'_, T> {
                 let local = cancel
                     .check()
                     .and_then(|()| {
-                        read_elements(&self.file, &self.at.path, &mut buf[..c.len], from)
+                        read_elements(&self.file, &self.at.path, &mut buf[..c.len], from, self.at.bools)
                     })
                     .and_then(|()| View::new(&buf[..c.len], &c.shape, &g.strides, 0))
                     .and_then(|view| reduce(&view, &r.axes, op, Schedule::Auto, None, cancel))
@@ -246,7 +249,9 @@ impl<T: Plain> FileSource<'_, T> {
                     let from = self.at.data_offset + (c.start * size) as u64;
                     let step = cancel
                         .check()
-                        .and_then(|()| read_elements(&self.file, &self.at.path, &mut buf[..c.len], from))
+                        .and_then(|()| {
+                            read_elements(&self.file, &self.at.path, &mut buf[..c.len], from, self.at.bools)
+                        })
                         .and_then(|()| View::new(&buf[..c.len], &c.shape, &g.strides, 0))
                         .and_then(|view| fold_into(&view, &r.axes, op, None, cancel, &mut band));
                     if let Err(e) = step {
@@ -341,6 +346,12 @@ fn reduce_typed<T: Plain>(
         });
     }
     let size = std::mem::size_of::<T>();
+    if at.bools && size != 1 {
+        return Err(Error::BadOption {
+            field: "dtype",
+            value: format!("{:?} (bools are one byte)", at.dtype),
+        });
+    }
     let geometry = Geometry::new(&r.shape, &r.strides, window / size)?;
     let needs = geometry.total as u64 * size as u64;
     let file = open_checked(opened, &at.path, at.data_offset, needs, &r.shape)?;

@@ -77,6 +77,7 @@ fn files_reduce_as_memory_does() {
                 path: int_path.clone(),
                 data_offset: 0,
                 dtype: Dtype::I16,
+                bools: false,
             },
             Data::I16(&ints),
             2,
@@ -86,6 +87,7 @@ fn files_reduce_as_memory_does() {
                 path: float_path.clone(),
                 data_offset: 16,
                 dtype: Dtype::F64,
+                bools: false,
             },
             Data::F64(&floats),
             8,
@@ -143,6 +145,7 @@ fn chunks_reduced_on_several_threads_merge_in_order() {
         path: path.clone(),
         data_offset: 0,
         dtype: Dtype::F64,
+        bools: false,
     };
     for fortran in [false, true] {
         for axes in [vec![0], vec![1], vec![0, 1]] {
@@ -185,6 +188,7 @@ fn truncated_and_shrunk_files_are_errors() {
         path: path.clone(),
         data_offset: 0,
         dtype: Dtype::F64,
+        bools: false,
     };
     let r = request(&[2, 3], false, &[0]);
     let done = AtomicU64::new(0);
@@ -215,6 +219,7 @@ fn a_cancelled_reduction_stops() {
         path: path.clone(),
         data_offset: 0,
         dtype: Dtype::F64,
+        bools: false,
     };
     let cancel = Cancel::new();
     cancel.cancel();
@@ -239,6 +244,7 @@ fn an_opened_file_is_read_whatever_its_path_names_now() {
         path: path.clone(),
         data_offset: 0,
         dtype: Dtype::I32,
+        bools: false,
     };
     let r = request(&[2, 3], false, &[0]);
     let done = AtomicU64::new(0);
@@ -256,8 +262,29 @@ fn an_opened_file_that_is_not_regular_is_refused_before_any_read() {
         path: dir,
         data_offset: 0,
         dtype: Dtype::U8,
+        bools: false,
     };
     let r = request(&[4], false, &[0]);
     let err = reduce_opened(&opened, &at, &r, Reduction::Sum, 16, &AtomicU64::new(0), &NEVER).unwrap_err();
     assert!(err.to_string().contains("not a regular file"), "{err}");
+}
+
+#[test]
+fn bool_bytes_read_as_zero_or_one() {
+    // NumPy reads a `|b1` byte 7 or 2 as True: sum 2 and max 1 here.
+    let path = std::env::temp_dir().join(format!("ndreduce-bools-{}.bin", std::process::id()));
+    std::fs::write(&path, [7u8, 0, 2]).unwrap();
+    let file = NpyFile {
+        path: path.clone(),
+        data_offset: 0,
+        dtype: Dtype::U8,
+        bools: true,
+    };
+    let r = request(&[3], false, &[0]);
+    let done = AtomicU64::new(0);
+    let sum = reduce_file(&file, &r, Reduction::Sum, 2, &done, &NEVER).unwrap();
+    let max = reduce_file(&file, &r, Reduction::Max, 2, &done, &NEVER).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(sum, Output::U64(vec![2]));
+    assert_eq!(max, Output::U8(vec![1]));
 }
