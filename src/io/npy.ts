@@ -8,6 +8,8 @@ import * as os from 'node:os';
 import { bufferOf, byteOffsetOf, dtypeOf, lengthOf } from '../spec/dtypes';
 import { CODES, ndError } from '../spec/errors';
 import { readView } from '../validate/view';
+import { readShared } from '../validate/options';
+import { onShared } from '../run/shared';
 
 /** A malformed or unsupported file (TypeError or RangeError). */
 const npyError = (Class: typeof TypeError, message: string) => ndError(Class, CODES.BAD_NPY, message);
@@ -280,9 +282,17 @@ export function npyHeaderEnd(first: Uint8Array): number | undefined {
   return first[6] === 1 ? 10 + dv.getUint16(8, true) : 12 + dv.getUint32(8, true);
 }
 
+/** `loadNpy` and `parseNpy` options: `shared: true` puts the data on a
+ * SharedArrayBuffer, which the ...Async functions read without a copy. */
+export interface NpyReadOptions {
+  shared?: boolean;
+}
+
 /** Reads a .npy file's bytes. The result views `bytes` without copying
- * when the data is aligned for its dtype; otherwise it owns a copy. */
-export function parseNpy(bytes: Uint8Array): NpyArray {
+ * when the data is aligned for its dtype (and, with `shared`, already on a
+ * SharedArrayBuffer); otherwise it owns a copy. */
+export function parseNpy(bytes: Uint8Array, options?: NpyReadOptions): NpyArray {
+  const shared = readShared(options);
   const { descr, fortran, shape, ctor, count, byteLength, dataStart } = parseNpyHeader(bytes);
   let data: NpyTypedArray;
   const at = bytes.byteOffset + dataStart;
@@ -293,25 +303,27 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
     copy.set(bytes.subarray(dataStart, dataStart + byteLength));
     data = new ctor(copy.buffer, 0, count);
   }
+  if (shared) data = onShared(data);
   return { data, shape, strides: contiguousStrides(shape, fortran), offset: 0, dtype: descr };
 }
 
-/** Reads a .npy file (zero-copy over the file's buffer). */
-export function loadNpy(path: string): NpyArray {
+/** Reads a .npy file (zero-copy over the file's buffer, a SharedArrayBuffer with `shared`). */
+export function loadNpy(path: string, options?: NpyReadOptions): NpyArray {
+  const shared = readShared(options);
   // readFileSync stops at 2 GiB; arrays of the article's kind pass that
   // quickly, so the file is read in pieces into one buffer.
   const fd = fs.openSync(path, 'r');
   try {
     const size = fs.fstatSync(fd).size;
     // allocUnsafeSlow: unpooled (byteOffset 0, so aligned) and not zero-filled.
-    const bytes = size <= buffer.constants.MAX_LENGTH ? Buffer.allocUnsafeSlow(size) : new Uint8Array(size);
+    const bytes = shared ? new Uint8Array(new SharedArrayBuffer(size)) : size <= buffer.constants.MAX_LENGTH ? Buffer.allocUnsafeSlow(size) : new Uint8Array(size);
     let done = 0;
     while (done < size) {
       const n = fs.readSync(fd, bytes, done, Math.min(size - done, 1 << 30), done);
       if (n === 0) break;
       done += n;
     }
-    return parseNpy(bytes.subarray(0, done));
+    return parseNpy(bytes.subarray(0, done), { shared });
   } finally {
     fs.closeSync(fd);
   }

@@ -21,6 +21,7 @@
 // (type one of int8 .. uint64, float32, float64), each padded to 8 bytes.
 import { nextTurn } from '../run/async';
 import { finish } from '../run/result';
+import { sharedResult } from '../run/shared';
 import { compute } from '../run/sync';
 import { addon } from '../addon/load';
 import { pack } from '../addon/wire';
@@ -31,7 +32,7 @@ import { OP_NAMES, parseOpName, spec, takes } from '../spec/ops';
 import type { MergeKind, OpName, Reduction } from '../spec/ops';
 import type { AnyResultOf } from '../spec/types';
 import { callOf } from '../validate/call';
-import { DEFAULTS, entryOf, readOptions, resolveAxes } from '../validate/options';
+import { DEFAULTS, entryOf, readOptions, readShared, resolveAxes } from '../validate/options';
 import type { Options } from '../validate/options';
 import { describe } from '../validate/read';
 import { readView } from '../validate/view';
@@ -368,8 +369,10 @@ export class Partial<N extends PartialOp = PartialOp> {
 
   /** The reduction of every row pushed or merged: what the one-shot
    * function returns for the whole array with the same `axis`. */
-  result(): AnyResultOf<N> {
-    return this.value() as AnyResultOf<N>;
+  result(options?: { shared?: boolean }): AnyResultOf<N> {
+    const shared = readShared(options);
+    const value = this.value() as AnyResultOf<N>;
+    return shared ? sharedResult(value) : value;
   }
 
   private value(): unknown {

@@ -245,3 +245,13 @@ export function resolveAxes(axis: Options['axis'], ndim: number): number[] {
   return axes.sort((p, q) => p - q);
 }
 
+
+/** `loadNpy`, `parseNpy` and `Partial.result()` take `{ shared }` only. */
+const SHARED_ENTRY = entryOf([], ['shared']);
+
+/** `options.shared` of an entry that returns arrays: whether they must lie
+ * on a SharedArrayBuffer (which the ...Async functions read in place). */
+export function readShared(options: unknown): boolean {
+  const { shared } = readOptions(options, null, SHARED_ENTRY).extra;
+  return flag('shared', shared);
+}
