@@ -58,7 +58,7 @@ async function child(mode: Mode, mb: number): Promise<void> {
   process.stdout.write(JSON.stringify({ took, extra, delay: loop.max / 1e6, check }) + '\n');
 }
 
-function measureOnce(mode: Mode, mb: number): { took: number; extra: number; delay: number } {
+function measureOnce(mode: Mode, mb: number): { took: number; extra: number; delay: number; check: number } {
   const run = spawnSync(process.execPath, [__filename, '--child', mode, String(mb)], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (run.status !== 0) throw new Error(`${mode} at ${mb} MB failed: ${run.stderr.trim().split('\n').slice(-3).join(' ')}`);
   return JSON.parse(run.stdout.trim().split('\n').pop()!);
@@ -68,8 +68,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** Every mode `repeat` times, interleaved, so a load spike hits all alike. */
 export function asyncCopyBench(mb: number, repeat: number, say: (s: string) => void): { records: AsyncCopyRecord[]; table: string } {
-  const runs = new Map<Mode, { took: number; extra: number; delay: number }[]>(MODES.map((m) => [m, []]));
+  const runs = new Map<Mode, { took: number; extra: number; delay: number; check: number }[]>(MODES.map((m) => [m, []]));
   for (let r = 0; r < repeat; r++) for (const mode of MODES) runs.get(mode)!.push(measureOnce(mode, mb));
+  // The three means must agree (column 7's), or the row measures nothing.
+  const means = ['sync mean', 'first meanAsync', 'meanAsync, shared'].flatMap((m) => runs.get(m as Mode)!.map((r) => r.check));
+  if (means.some((v) => v !== means[0])) throw new Error(`the means differ: ${means.join(', ')}`);
   const records = MODES.map((mode): AsyncCopyRecord => {
     const rs = runs.get(mode)!;
     const async_ = mode.includes('Async');
