@@ -23,6 +23,7 @@ export type {
   AsyncReducer,
   Axis,
   Backend,
+  ColumnResultOf,
   CommonOptions,
   OpName,
   OpOptions,

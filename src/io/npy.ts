@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import { bufferOf, byteOffsetOf, dtypeOf, lengthOf } from '../spec/dtypes';
 import { CODES, ndError } from '../spec/errors';
 import { readView } from '../validate/view';
-import { readShared } from '../validate/options';
+import { readNpyOptions } from '../validate/options';
 import { onShared } from '../run/shared';
 
 /** A malformed or unsupported file (TypeError or RangeError). */
@@ -282,18 +282,22 @@ export function npyHeaderEnd(first: Uint8Array): number | undefined {
   return first[6] === 1 ? 10 + dv.getUint16(8, true) : 12 + dv.getUint32(8, true);
 }
 
-/** `loadNpy` and `parseNpy` options: `shared: true` puts the data on a
- * SharedArrayBuffer, which the ...Async functions read without a copy. */
-export interface NpyReadOptions {
+/** `loadNpy` and `parseNpy` options. `shared: true` puts the data on a
+ * SharedArrayBuffer, which the ...Async functions read without a copy.
+ * `expect: Int32Array` says which class the code is written for: the
+ * result is typed `NpyArray<Int32Array>`, and a file of another dtype is a
+ * TypeError (`ERR_NDREDUCE_BAD_NPY`) instead of a surprise later. */
+export interface NpyReadOptions<T extends NpyTypedArray = NpyTypedArray> {
   shared?: boolean;
+  expect?: { readonly prototype: T; readonly BYTES_PER_ELEMENT: number };
 }
 
-/** Reads a .npy file's bytes. The result views `bytes` without copying
- * when the data is aligned for its dtype (and, with `shared`, already on a
- * SharedArrayBuffer); otherwise it owns a copy. */
-export function parseNpy(bytes: Uint8Array, options?: NpyReadOptions): NpyArray {
-  const shared = readShared(options);
+export function parseNpy<T extends NpyTypedArray = NpyTypedArray>(bytes: Uint8Array, options?: NpyReadOptions<T>): NpyArray<T> {
+  const { shared, expect } = readNpyOptions(options);
   const { descr, fortran, shape, ctor, count, byteLength, dataStart } = parseNpyHeader(bytes);
+  if (expect !== undefined && expect !== ctor) {
+    throw npyError(TypeError, `the file holds ${descr} (read as ${ctor.name}), not the ${expect.name} options.expect names`);
+  }
   let data: NpyTypedArray;
   const at = bytes.byteOffset + dataStart;
   if (at % ctor.BYTES_PER_ELEMENT === 0) {
@@ -304,12 +308,12 @@ export function parseNpy(bytes: Uint8Array, options?: NpyReadOptions): NpyArray 
     data = new ctor(copy.buffer, 0, count);
   }
   if (shared) data = onShared(data);
-  return { data, shape, strides: contiguousStrides(shape, fortran), offset: 0, dtype: descr };
+  return { data: data as T, shape, strides: contiguousStrides(shape, fortran), offset: 0, dtype: descr };
 }
 
 /** Reads a .npy file (zero-copy over the file's buffer, a SharedArrayBuffer with `shared`). */
-export function loadNpy(path: string, options?: NpyReadOptions): NpyArray {
-  const shared = readShared(options);
+export function loadNpy<T extends NpyTypedArray = NpyTypedArray>(path: string, options?: NpyReadOptions<T>): NpyArray<T> {
+  const { shared, expect } = readNpyOptions(options);
   // readFileSync stops at 2 GiB; arrays of the article's kind pass that
   // quickly, so the file is read in pieces into one buffer.
   const fd = fs.openSync(path, 'r');
@@ -323,7 +327,7 @@ export function loadNpy(path: string, options?: NpyReadOptions): NpyArray {
       if (n === 0) break;
       done += n;
     }
-    return parseNpy(bytes.subarray(0, done), { shared });
+    return parseNpy<T>(bytes.subarray(0, done), { shared, expect } as NpyReadOptions<T>);
   } finally {
     fs.closeSync(fd);
   }

@@ -9,6 +9,7 @@ import { CODES, ndError } from '../spec/errors';
 import { REDUCTIONS, spec, takes } from '../spec/ops';
 import { Partial } from './partial';
 import type { MergeKind, OPS, Reduction } from '../spec/ops';
+import type { ColumnResultOf } from '../spec/types';
 import { entryOf, readOptions } from '../validate/options';
 import { describe } from '../validate/read';
 
@@ -149,7 +150,7 @@ function argOfColumn(chunks: readonly ArrowDataLike[], op: Reduction, ignoreNaN:
  * the moments (mean, var, std) are numbers (null for a column without a
  * value), and counts are numbers.
  */
-export function reduceColumns(table: ArrowTableLike, op: ColumnOp, options?: ColumnOptions): Record<string, ColumnResult> {
+export function reduceColumns<R extends ColumnOp>(table: ArrowTableLike, op: R, options?: ColumnOptions): Record<string, ColumnResultOf<R>> {
   if (table === null || typeof table !== 'object' || typeof (table as ArrowTableLike).getChild !== 'function') {
     throw ndError(TypeError, CODES.BAD_ARRAY, `table must be an apache-arrow Table, got ${describe(table)}`);
   }
@@ -164,7 +165,7 @@ export function reduceColumns(table: ArrowTableLike, op: ColumnOp, options?: Col
     const result = reduceColumn(column.data, op, o.ignoreNaN, o.ddof);
     if (result !== undefined) out[field.name] = result;
   }
-  return out;
+  return out as Record<string, ColumnResultOf<R>>;
 }
 
 export const maxColumns = (table: ArrowTableLike, options?: ColumnOptions) => reduceColumns(table, 'max', options);

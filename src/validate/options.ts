@@ -2,7 +2,7 @@
 // block, unknown keys rejected with the closest known one, each value
 // checked before any work. Entries beyond the reductions (reduceFile,
 // Partial, reduceChunks, reduceColumns) name the keys they take.
-import { dtypeOf } from '../spec/dtypes';
+import { DTYPES, dtypeOf } from '../spec/dtypes';
 import type { NumericArray } from '../spec/dtypes';
 import { CODES, ndError } from '../spec/errors';
 import { spec, takersOf, takes } from '../spec/ops';
@@ -254,4 +254,16 @@ const SHARED_ENTRY = entryOf([], ['shared']);
 export function readShared(options: unknown): boolean {
   const { shared } = readOptions(options, null, SHARED_ENTRY).extra;
   return flag('shared', shared);
+}
+
+const NPY_ENTRY = entryOf([], ['shared', 'expect']);
+
+/** `loadNpy`/`parseNpy` options: `shared`, and `expect`, the typed array
+ * class the caller's code is written for (checked against the file). */
+export function readNpyOptions(options: unknown): { shared: boolean; expect: Function | undefined } {
+  const { shared, expect } = readOptions(options, null, NPY_ENTRY).extra;
+  if (expect !== undefined && (typeof expect !== 'function' || !DTYPES.some((d) => d.ctor === expect))) {
+    throw ndError(TypeError, CODES.BAD_OPTION, `options.expect must be a typed array class such as Float64Array, got ${describe(expect)}`);
+  }
+  return { shared: flag('shared', shared), expect: expect as Function | undefined };
 }
