@@ -30,7 +30,7 @@ import type { NumericArray } from '../spec/dtypes';
 import { abortError, CODES, ndError } from '../spec/errors';
 import { OP_NAMES, parseOpName, spec, takes } from '../spec/ops';
 import type { MergeKind, OpName, Reduction } from '../spec/ops';
-import type { AnyResultOf } from '../spec/types';
+import type { ChunkDataOf, OpResult } from '../spec/types';
 import { callOf } from '../validate/call';
 import { DEFAULTS, entryOf, readOptions, readShared, resolveAxes } from '../validate/options';
 import type { Options } from '../validate/options';
@@ -83,7 +83,10 @@ function reduceView(r: Reduction, view: View, axes: readonly number[], skipNaN: 
 }
 
 /** One reduction's mergeable state over the chunks pushed so far. */
-export class Partial<N extends PartialOp = PartialOp> {
+/** `O`: the options as written (a literal type), which fix the result's
+ * kind (`axis: 0` gives arrays, none a scalar); unknown axes (a partial
+ * from bytes) give either. */
+export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> {
   readonly op: N;
   private reduction: Reduction;
   private skipNaN: boolean;
@@ -100,7 +103,7 @@ export class Partial<N extends PartialOp = PartialOp> {
   private rows = 0;
   private fields: Record<string, Field> = {};
 
-  constructor(op: N, options?: PartialOptions) {
+  constructor(op: N, options?: O & PartialOptions) {
     const name = parseOpName(op);
     if (!name || !PARTIAL_OPS.includes(op)) throw ndError(TypeError, CODES.BAD_OPTION, `op must be one of ${PARTIAL_OPS.join(', ')}, got ${describe(op)}`);
     const o = readOptions(options, name.reduction, PARTIAL_ENTRY);
@@ -270,7 +273,10 @@ export class Partial<N extends PartialOp = PartialOp> {
   }
 
   /** Adds `other`'s chunks (any rows: partials merge in any order). */
-  merge(other: Partial): this {
+  // Any partial's options type: its result type is a conditional one, which
+  // TypeScript compares invariantly; the run-time check is below.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  merge(other: Partial<PartialOp, any>): this {
     if (!(other instanceof Partial) || other.op !== this.op) throw bad(`Partial.merge: needs a Partial of ${this.op}`);
     this.settle();
     other.settle();
@@ -369,9 +375,9 @@ export class Partial<N extends PartialOp = PartialOp> {
 
   /** The reduction of every row pushed or merged: what the one-shot
    * function returns for the whole array with the same `axis`. */
-  result(options?: { shared?: boolean }): AnyResultOf<N> {
+  result(options?: { shared?: boolean }): OpResult<N, NumericArray, O> {
     const shared = readShared(options);
-    const value = this.value() as AnyResultOf<N>;
+    const value = this.value() as OpResult<N, NumericArray, O>;
     return shared ? sharedResult(value) : value;
   }
 
@@ -450,7 +456,7 @@ export class Partial<N extends PartialOp = PartialOp> {
     }
     const name = parseOpName(head.op);
     if (!name || !PARTIAL_OPS.includes(head.op)) throw fail(`op ${describe(head.op)} is not one a Partial computes`);
-    const p = new Partial(head.op, { axis: head.all ? null : head.axes, ...(takes(name.reduction, 'ddof') ? { ddof: head.ddof } : {}) });
+    const p = new Partial<PartialOp, PartialOptions>(head.op, { axis: head.all ? null : head.axes, ...(takes(name.reduction, 'ddof') ? { ddof: head.ddof } : {}) });
     if (head.dtype === null) return p;
     Object.assign(p, { dtype: head.dtype, ndim: head.ndim, axes: head.axes, keptShape: head.keptShape, rows: head.rows });
     const kept = head.keptShape.reduce((a, b) => a * b, 1);
@@ -489,11 +495,11 @@ function unpackBig(bytes: Uint8Array): bigint[] {
 
 /** Reduces the chunks of an (async) iterable, each the next rows of the
  * whole array along axis 0, with a `Partial`; `signal` stops it between chunks. */
-export async function reduceChunks<N extends PartialOp>(
-  chunks: AsyncIterable<unknown> | Iterable<unknown>,
+export async function reduceChunks<N extends PartialOp, C, const O extends PartialOptions & { signal?: AbortSignal } = {}>(
+  chunks: AsyncIterable<C> | Iterable<C>,
   op: N,
-  options?: PartialOptions & { signal?: AbortSignal },
-): Promise<AnyResultOf<N>> {
+  options?: O & PartialOptions & { signal?: AbortSignal },
+): Promise<OpResult<N, ChunkDataOf<C>, O>> {
   const o = readOptions(options, parseOpName(op)?.reduction ?? null, CHUNKS_ENTRY);
   const signal = o.signal;
   // The options were read once; the Partial gets the values, not the object.
@@ -504,5 +510,5 @@ export async function reduceChunks<N extends PartialOp>(
     await nextTurn();
   }
   if (signal?.aborted) throw abortError(signal.reason);
-  return p.result();
+  return p.result() as OpResult<N, ChunkDataOf<C>, O>;
 }

@@ -195,3 +195,15 @@ export type ColumnResultOf<R extends Reduction> = FamilyOf<R> extends 'extremum'
       : FamilyOf<R> extends 'arg'
         ? number | null
         : number;
+
+/** What op `N` returns for data of type `T` with options `O` (a literal
+ * type where the caller wrote one): `reduceFile`, `reduceChunks` and
+ * `Partial`, whose dtype may be known only at run time (`T` is then the
+ * union of them all, unless `expect` names it). */
+export type OpResult<N extends OpName, T extends NumericArray, O> = CallResult<FamilyOf<BaseOf<N>>, T, O>;
+
+/** The data type `expect: Int32Array` names, or any when it is absent. */
+export type ExpectedOf<O> = O extends { expect: { readonly prototype: infer T extends NumericArray } } ? T : NumericArray;
+
+/** The data type of the chunks `reduceChunks` and `Partial.push` take. */
+export type ChunkDataOf<C> = C extends ArrayInput ? DataOf<C> : NumericArray;

@@ -258,12 +258,17 @@ export function readShared(options: unknown): boolean {
 
 const NPY_ENTRY = entryOf([], ['shared', 'expect']);
 
-/** `loadNpy`/`parseNpy` options: `shared`, and `expect`, the typed array
- * class the caller's code is written for (checked against the file). */
-export function readNpyOptions(options: unknown): { shared: boolean; expect: Function | undefined } {
-  const { shared, expect } = readOptions(options, null, NPY_ENTRY).extra;
+/** `options.expect`: a typed array class the caller's code is written for
+ * (`loadNpy`, `parseNpy`, `reduceFile`), checked against the file's dtype. */
+export function readExpect(expect: unknown): Function | undefined {
   if (expect !== undefined && (typeof expect !== 'function' || !DTYPES.some((d) => d.ctor === expect))) {
     throw ndError(TypeError, CODES.BAD_OPTION, `options.expect must be a typed array class such as Float64Array, got ${describe(expect)}`);
   }
-  return { shared: flag('shared', shared), expect: expect as Function | undefined };
+  return expect as Function | undefined;
+}
+
+/** `loadNpy`/`parseNpy` options: `shared` and `expect`. */
+export function readNpyOptions(options: unknown): { shared: boolean; expect: Function | undefined } {
+  const { shared, expect } = readOptions(options, null, NPY_ENTRY).extra;
+  return { shared: flag('shared', shared), expect: readExpect(expect) };
 }
