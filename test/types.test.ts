@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { all, any, argmax, argmaxAsync, countNonzero, loadNpy, max, maxAsync, maxColumns, mean, meanColumns, min, minmax, nanmax, parseNpy, Partial, prod, reduceColumns, reduceFile, saveNpy, std, sum, sumAsync } from '../src/index';
+import { all, any, argmax, argmaxAsync, countNonzero, loadNpy, max, maxAsync, maxColumns, mean, meanColumns, min, minmax, nanmax, parseNpy, Partial, prod, reduceChunks, reduceColumns, reduceFile, saveNpy, std, sum, sumAsync } from '../src/index';
 import type { NdArrayLike } from '../src/index';
 
 const f32 = { data: new Float32Array([1, 4, 3, 2]), shape: [2, 2] };
@@ -85,6 +85,27 @@ test('loadNpy and parseNpy with expect: typed by the class named, checked agains
     assert.ok(ArrayBuffer.isView(r));
     assert.throws(() => loadNpy(file, { expect: Float64Array }), { name: 'TypeError', code: 'ERR_NDREDUCE_BAD_NPY', message: /holds <i4 \(read as Int32Array\), not the Float64Array options.expect names/ });
     assert.throws(() => loadNpy(file, { expect: Array } as never), { code: 'ERR_NDREDUCE_BAD_OPTION', message: /options.expect must be a typed array class/ });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('reduceFile, reduceChunks and Partial type their results from the op and the options', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ndreduce-types-'));
+  try {
+    const file = path.join(dir, 'f.npy');
+    saveNpy(file, { data: new Float64Array([1, 5, 3, 4, 2, 6]), shape: [2, 3] });
+    const a: Float64Array = await reduceFile(file, 'max', { axis: 0, expect: Float64Array });
+    const b: Float64Array = await reduceFile(file, 'mean', { axis: 1 });
+    const c: number = await reduceFile(file, 'argmax');
+    const chunk = { data: new Int32Array([1, 2, 3]), shape: [1, 3] };
+    const d: BigInt64Array = await reduceChunks([chunk, chunk], 'sum', { axis: 0 });
+    const e: number = await reduceChunks([chunk], 'mean');
+    const f: Float64Array = new Partial('var', { axis: 0 }).push(chunk).result();
+    const g: Float64Array | number = Partial.fromBytes(new Partial('std', { axis: 0 }).push(chunk).toBytes()).result();
+    assert.deepEqual([a, b, c, d, e, f, g].map((v) => (ArrayBuffer.isView(v) ? v.constructor.name : typeof v)), ['Float64Array', 'Float64Array', 'number', 'BigInt64Array', 'number', 'Float64Array', 'Float64Array']);
+    await assert.rejects(reduceFile(file, 'max', { expect: Int32Array }), { name: 'TypeError', code: 'ERR_NDREDUCE_BAD_NPY', message: /holds <f8 \(read as Float64Array\), not the Int32Array options.expect names/ });
+    await assert.rejects(reduceFile(file, 'max', { expect: Date } as never), { code: 'ERR_NDREDUCE_BAD_OPTION' });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
