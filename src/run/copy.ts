@@ -3,10 +3,11 @@
 // the view reads, into a SharedArrayBuffer the kernels may read from any
 // thread, on the event loop in slices sized by time.
 //
-// Cost, measured (bench/async-copy.ts, `npm run bench -- --async-mb N`): a
+// Cost, measured (bench/async-copy.ts, `npm run bench -- --async-copy`): a
 // fresh buffer's pages are faulted in by the copy itself, as `slice()`
-// faults its own; touching them first on the libuv pool and then copying
-// read every page twice and took about 1.6x a plain `slice()`. The
+// faults its own; touching them first on the libuv pool (the addon's
+// `prefault`) and then copying touched every page twice and took 1.6 to
+// 1.9x a plain `slice()`. The
 // scratch is dropped when the call settles; a WeakRef lets the next call
 // take it back if the collector has not reclaimed it yet, which holds no
 // memory that garbage would not hold anyway.
