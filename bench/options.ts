@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { UsageError } from '../src/cli/usage';
+import { asyncMb } from './async-copy';
 
 export { UsageError };
 
@@ -23,6 +24,8 @@ export interface BenchOptions {
   report?: string;
   chart?: string;
   small: boolean;
+  /** Size of the async-copy row's array, MiB. */
+  asyncMb: number;
   withReference: boolean;
   help: boolean;
 }
@@ -46,6 +49,9 @@ parallel read of the data) and against the serial kernel.
   --report FILE.html     a self-contained page: tables and chart
   --chart FILE.svg       the chart of ratios to the floor alone
   --small                per-call cost of max on a 10 x 10 array instead
+  --async-mb N           the async-copy row's float64 array, MiB (default 256)
+  --async-copy           that row alone: first meanAsync of an ordinary and a
+                         shared array vs sync mean and a memcpy
 `;
 
 function positiveInt(value: string | undefined, flag: string, fallback: number, min = 1): number {
@@ -75,6 +81,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
         report: { type: 'string' },
         chart: { type: 'string' },
         small: { type: 'boolean', default: false },
+        'async-mb': { type: 'string' },
         'with-reference': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -100,6 +107,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     report: v.report,
     chart: v.chart,
     small: v.small!,
+    asyncMb: asyncMb(v['async-mb']),
     withReference: v['with-reference']!,
     help: v.help!,
   };

@@ -11,6 +11,7 @@ import { worstDelay } from './eventloop';
 import { machine } from './machine';
 import type { Policy, Timing } from './measure';
 import { fileBench } from './file';
+import { asyncCopyBench, asyncCopyCommand } from './async-copy';
 import { BENCH_USAGE, UsageError, parseBenchOptions } from './options';
 import type { BenchOptions } from './options';
 import { duckdbSubject } from './peers/duckdb';
@@ -58,7 +59,7 @@ function subjects(o: BenchOptions, elements: number): Subject[] {
   const [partialMean, partialStd, sumF64, sumI64, meanF64, stdF64, maxOut] = reductionSubjects();
   list.push(sumF64, numpySubject('sum'), sumI64, meanF64, partialMean, numpySubject('mean'), stdF64, partialStd, numpySubject('std'), maxOut, numpySubject('max-out'));
   if (!o.only) return list;
-  const known = new Set([...list.map((s) => s.id), 'reference', 'event-loop']);
+  const known = new Set([...list.map((s) => s.id), 'reference', 'event-loop', 'async-copy']);
   const unknown = o.only.filter((n) => !known.has(n));
   if (unknown.length) throw new UsageError(`--only: unknown ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
   // serial is the yardstick of every other row.
@@ -67,6 +68,7 @@ function subjects(o: BenchOptions, elements: number): Subject[] {
 
 export async function benchCommand(argv: string[]): Promise<number> {
   if (argv.some((a) => a === '--file' || a.startsWith('--file='))) return fileBench(argv);
+  if (argv.includes('--async-copy')) return asyncCopyCommand(argv);
   const o = parseBenchOptions(argv);
   if (o.help) {
     process.stdout.write(BENCH_USAGE);
@@ -185,6 +187,12 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const extra: string[] = [];
   const eventLoop = await measureEventLoop(data.arr, o, progress, say);
   if (eventLoop.line) extra.push(eventLoop.line);
+  let asyncCopy: ReturnType<typeof asyncCopyBench> | undefined;
+  if (!o.only || o.only.includes('async-copy')) {
+    progress.step(`async copy: first meanAsync of ${o.asyncMb} MiB, each in a fresh process`);
+    asyncCopy = asyncCopyBench(o.asyncMb, Math.min(o.repeat, 3), () => {});
+    extra.push(asyncCopy.table);
+  }
   progress.clear();
 
   for (const t of threadList) {
@@ -207,7 +215,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       // Every measurement of the floor, first to last; the smallest is the floor.
       all_medians_ms: floorRuns.get(t)!.map((f) => f.median),
     }));
-    const doc = { command, machine: machineEnd, rows, cols, seed: o.input ? undefined : o.seed, input: o.input, floor: floorsOut, results: records, skipped, notes, event_loop: eventLoop.json, failures };
+    const doc = { command, machine: machineEnd, rows, cols, seed: o.input ? undefined : o.seed, input: o.input, floor: floorsOut, results: records, skipped, notes, event_loop: eventLoop.json, async_copy: asyncCopy?.records, failures };
     fs.writeFileSync(o.json, JSON.stringify(doc, null, 2) + '\n');
     say(`wrote ${o.json}`);
   }

@@ -23,6 +23,7 @@ export type {
   AsyncReducer,
   Axis,
   Backend,
+  ColumnResultOf,
   CommonOptions,
   OpName,
   OpOptions,
@@ -48,7 +49,7 @@ export { reduceColumns, maxColumns, minColumns, sumColumns, meanColumns } from '
 export type { ArrowTableLike, ColumnResult } from './merge/arrow';
 export { wasmAlloc, wasmCopy, WasmInt64Array2D } from './backends/article/wasm';
 export { loadNpy, saveNpy, parseNpy, encodeNpy } from './io/npy';
-export type { NpyArray, NpyInput, NpyTypedArray } from './io/npy';
+export type { NpyArray, NpyInput, NpyReadOptions, NpyTypedArray } from './io/npy';
 export { reduceFile, readNpyHeader, FILE_REDUCTIONS } from './io/file';
 export type { FileProgress, ReduceFileOptions } from './io/file';
 export { Partial, PARTIAL_OPS } from './merge/partial';

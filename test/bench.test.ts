@@ -73,6 +73,14 @@ test('a small run: every record verified, with floor and serial ratios', () => {
   }
 });
 
+test('--async-copy: the first meanAsync row, each mode in a fresh process, with its targets', () => {
+  const r = cli(['bench', '--async-copy', '--async-mb', '2', '--repeat', '1']);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  for (const row of ['sync mean', 'memcpy (slice)', 'first meanAsync', 'meanAsync, shared']) assert.match(r.stdout, new RegExp(`\\| ${row.replace(/[()]/g, '\\$&')} +\\| +[\\d.]+ \\|`));
+  assert.match(r.stdout, /targets: first meanAsync <= 2 x sync \+ one memcpy/);
+  assert.equal(cli(['bench', '--async-copy', '--async-mb', '0']).status, 2);
+});
+
 test('--input reads a Fortran-order .npy and refuses one that is not 2-D int64', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ndreduce-bench-'));
   try {

@@ -4,7 +4,11 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+
+import { platformName, PREBUILT_PLATFORMS } from '../src/addon/load';
 
 const index = path.join(__dirname, '..', 'src', 'index.js');
 
@@ -41,7 +45,7 @@ test('without the addon, max falls back to the js backend with one warning', () 
   assert.ok(got.threads >= 1);
   assert.equal(got.warnings.length, 1, JSON.stringify(got.warnings));
   assert.equal(got.warnings[0].code, 'NDREDUCE_NO_ADDON');
-  assert.match(got.warnings[0].message, /native addon could not be loaded.*no-such-addon\.node.*using the js backend/);
+  assert.match(got.warnings[0].message, /NDREDUCE_ADDON_PATH=.*no-such-addon\.node failed to load: .*runs on its JavaScript engine \(the js backend\)/);
 });
 
 test('with the addon, no warning is emitted', () => {
@@ -57,4 +61,78 @@ test('with the addon, no warning is emitted', () => {
   const child = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8', timeout: 60_000 });
   assert.equal(child.status, 0, child.stderr);
   assert.equal(child.stdout.trim(), '0');
+});
+
+/** The one warning a child process emits (or none), with the platform
+ * seen as `platform`-`arch` where given. */
+function warningOf(env: Record<string, string>, platform?: [string, string], argv: string[] = []) {
+  const fake = platform
+    ? `Object.defineProperty(process, 'platform', { value: ${JSON.stringify(platform[0])} }); Object.defineProperty(process, 'arch', { value: ${JSON.stringify(platform[1])} });`
+    : '';
+  const script = `
+    ${fake}
+    const warnings = [];
+    process.on('warning', (w) => w.code === 'NDREDUCE_NO_ADDON' && warnings.push(w.message));
+    const { max } = require(${JSON.stringify(index)});
+    const got = max({ data: new Float64Array([1, 5, 3, 4]), shape: [2, 2] }, { axis: 0 });
+    setImmediate(() => console.log(JSON.stringify({ got: [...got], warnings })));
+  `;
+  const base = { ...process.env } as Record<string, string>;
+  delete base.NDREDUCE_ADDON_PATH;
+  delete base.NDREDUCE_NO_ADDON_WARNING;
+  const child = spawnSync(process.execPath, [...argv, '-e', script], { env: { ...base, ...env }, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(child.status, 0, child.stderr);
+  const out = JSON.parse(child.stdout) as { got: number[]; warnings: string[] };
+  assert.deepEqual(out.got, [3, 5], 'the same answer either way');
+  return { warnings: out.warnings, stderr: child.stderr };
+}
+
+test('a platform with no prebuilt binary is told so, with the slowdown and how to build one', () => {
+  const { warnings } = warningOf({}, ['freebsd', 'x64']);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /^this platform \(freebsd-x64\) has no prebuilt binary; build one from a clone of the repository with `npm run build:native` \(needs cargo\) and set NDREDUCE_ADDON_PATH/);
+  assert.match(warnings[0], /ndreduce runs on its JavaScript engine \(the js backend\) instead, about \d+ times slower/);
+  assert.doesNotMatch(warnings[0], /omit=optional/, 'no reinstall can help there');
+});
+
+test('a prebuilt platform whose package is not installed is told to reinstall without --omit=optional', () => {
+  // linux-arm64-gnu has a package; neither it nor a local build is here.
+  const { warnings } = warningOf({}, ['linux', 'arm64']);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /^no native addon for linux-arm64-(gnu|musl): the package ndreduce-linux-arm64-(gnu|musl) is not installed .*reinstall without --omit=optional, or build it from a clone with `npm run build:native`/);
+});
+
+test('a package that is installed but fails to load is reported with the loader\'s error', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ndreduce-broken-'));
+  try {
+    const pkg = path.join(dir, 'node_modules', `ndreduce-${platformName()}`);
+    fs.mkdirSync(pkg, { recursive: true });
+    fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: `ndreduce-${platformName()}`, main: 'ndreduce.node' }));
+    fs.writeFileSync(path.join(pkg, 'ndreduce.node'), 'not a shared library');
+    const { warnings } = warningOf({ NODE_PATH: path.join(dir, 'node_modules') });
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], new RegExp(`^the package ndreduce-${platformName()} is installed but failed to load: .*(invalid ELF header|file too short|not a valid)`));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the warning has two off switches: --disable-warning=NDREDUCE_NO_ADDON and NDREDUCE_NO_ADDON_WARNING=1', () => {
+  const missing = { NDREDUCE_ADDON_PATH: path.join(__dirname, 'no-such-addon.node') };
+  assert.equal(warningOf({ ...missing, NDREDUCE_NO_ADDON_WARNING: '1' }).warnings.length, 0);
+  const flagged = warningOf(missing, undefined, ['--disable-warning=NDREDUCE_NO_ADDON']);
+  assert.doesNotMatch(flagged.stderr, /NdreduceWarning/);
+  assert.match(warningOf(missing).stderr, /NdreduceWarning/, 'and on by default');
+});
+
+test('the platforms with a prebuilt package are package.json\'s napi targets', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { napi: { targets: string[] } };
+  const ARCH: Record<string, string> = { x86_64: 'x64', aarch64: 'arm64' };
+  const names = pkg.napi.targets.map((t) => {
+    const [arch, , os_, abi] = t.split('-');
+    if (os_ === 'darwin') return `darwin-${ARCH[arch]}`;
+    if (os_ === 'windows') return `win32-${ARCH[arch]}-${abi}`;
+    return `linux-${ARCH[arch]}-${abi}`;
+  });
+  assert.deepEqual([...PREBUILT_PLATFORMS].sort(), names.sort());
 });

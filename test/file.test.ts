@@ -13,6 +13,7 @@ import { reduce } from '../src/run/sync';
 import { headerBytes, loadNpy, saveNpy } from '../src/io/npy';
 import type { NpyTypedArray } from '../src/io/npy';
 import type { Reduction } from '../src/spec/types';
+import type { ReduceFileOptions } from '../src/io/file';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ndreduce-file-'));
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
@@ -106,7 +107,8 @@ for (const [name, data] of arrays) {
 test('reduceFile takes the in-memory options (keepdims, ddof, dtype, threads)', async () => {
   const data = Float64Array.from({ length: 24 }, (_, i) => i * 1.5);
   const p = write(data, [4, 6], true);
-  for (const options of [{ axis: 1, keepdims: true }, { axis: 0, threads: 1 }]) {
+  const table: ReduceFileOptions[] = [{ axis: 1, keepdims: true }, { axis: 0, threads: 1 }];
+  for (const options of table) {
     close(await reduceFile(p, 'max', options), inMemory(p, 'max', options), JSON.stringify(options));
   }
   close(await reduceFile(p, 'std', { axis: 0, ddof: 1 }), inMemory(p, 'std', { axis: 0, ddof: 1 }), 'ddof');

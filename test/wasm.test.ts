@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 
-import { max, transpose, wasmAlloc, wasmCopy } from '../src/index';
+import { max, maxAsync, transpose, wasmAlloc, wasmCopy } from '../src/index';
 import { referenceMax } from './oracle';
 import { values } from './cases';
 
@@ -138,4 +138,32 @@ test('more than 4 GiB of wasm memory is a RangeError naming the size', () => {
   a.data.set([1n, -2n, 3n, 4n]);
   assert.deepEqual(max(a, { axis: 0, backend: 'wasm' }), BigInt64Array.from([3n, 4n]));
   a.free();
+});
+
+test('regression: byteOffset, length and buffer are read through the platform getters, whatever the object says', async () => {
+  const a = wasmAlloc(2, 2);
+  const b = wasmAlloc(2, 2);
+  a.data.set([1n, 2n, 3n, 4n]);
+  b.data.set([100n, 200n, 300n, 400n]);
+  const expected = BigInt64Array.from([3n, 4n]);
+  // A fresh view of a's block (not the cached one), spoofed three ways.
+  const fresh = () => new BigInt64Array(a.data.buffer, a.data.byteOffset, 4);
+  const own = fresh();
+  Object.defineProperty(own, 'byteOffset', { get: () => b.data.byteOffset });
+  const swapped = fresh();
+  const fake = Object.create(BigInt64Array.prototype, { byteOffset: { get: () => b.data.byteOffset }, length: { get: () => 1 << 20 } });
+  Object.setPrototypeOf(swapped, fake);
+  class Lying extends BigInt64Array {
+    override get byteOffset(): number {
+      return b.data.byteOffset;
+    }
+  }
+  const sub = new Lying(a.data.buffer as ArrayBuffer, a.data.byteOffset, 4);
+  for (const data of [own, swapped, sub]) {
+    assert.deepEqual(max({ data, shape: [2, 2] }, { axis: 0, backend: 'wasm' }), expected);
+    assert.deepEqual(await maxAsync({ data, shape: [2, 2] }, { axis: 0, backend: 'wasm' }), expected);
+    assert.deepEqual(max({ data, shape: [2, 2] }, { axis: 0 }), expected, 'and the native backend');
+  }
+  a.free();
+  b.free();
 });

@@ -42,27 +42,77 @@ function isMusl(): boolean {
 /** The command that builds the addon from a clone of the repository. */
 const BUILD_COMMAND = 'npm run build:native';
 
+/** The platforms with a prebuilt package: package.json's `napi.targets` as
+ * napi-rs names them (a test compares the two lists). */
+export const PREBUILT_PLATFORMS: readonly string[] = [
+  'linux-x64-gnu',
+  'linux-x64-musl',
+  'linux-arm64-gnu',
+  'linux-arm64-musl',
+  'darwin-x64',
+  'darwin-arm64',
+  'win32-x64-msvc',
+  'win32-arm64-msvc',
+];
+
+/** How much slower the js backend is than the addon, measured on a
+ * 4M-element float64 and int32 array (max, sum, mean, std, argmax along
+ * each axis; 2-core development VM): the median and the range. */
+export const JS_SLOWDOWN = 'about 15 times slower (6 to 100 times, by reduction and dtype)';
+
+const ENV = 'NDREDUCE_ADDON_PATH';
+
 function isMissing(error: unknown, what: string): boolean {
   const e = error as NodeJS.ErrnoException;
   return e?.code === 'MODULE_NOT_FOUND' && e.message.includes(what);
 }
 
+/** Why no addon was loaded: each case says what is true and what to do. */
+export class AddonMissing extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AddonMissing';
+  }
+}
+
+const firstLine = (error: unknown) => String((error as Error)?.message ?? error).split('\n')[0];
+
+/** `require(file)`, or an AddonMissing that says which candidate failed and why. */
+function requireAddon(file: string, what: string): Addon {
+  try {
+    return require(file) as Addon;
+  } catch (error) {
+    throw new AddonMissing(`${what} failed to load: ${firstLine(error)}`, { cause: error });
+  }
+}
+
 function load(): Addon {
-  const override = process.env.NDREDUCE_ADDON_PATH;
-  if (override) return require(override) as Addon;
+  const override = process.env[ENV];
+  if (override) return requireAddon(override, `${ENV}=${override}`);
   const name = platformName();
   const pkg = `ndreduce-${name}`;
+  const localName = `native/ndreduce.${name}.node`;
   const local = path.join(ROOT, 'native', `ndreduce.${name}.node`);
-  try {
-    return require(pkg) as Addon;
-  } catch (error) {
-    // Present but broken (a wrong libc, a truncated file) is worth its own
-    // message; absent is the usual case on a platform without a prebuilt.
-    if (!isMissing(error, pkg)) throw error;
+  const prebuilt = PREBUILT_PLATFORMS.includes(name);
+  if (prebuilt) {
+    try {
+      return require(pkg) as Addon;
+    } catch (error) {
+      // Present but broken (a wrong libc, a truncated file, an ABI
+      // mismatch): the loader's own error is the useful part.
+      if (!isMissing(error, pkg)) throw new AddonMissing(`the package ${pkg} is installed but failed to load: ${firstLine(error)}`, { cause: error });
+    }
   }
-  if (fs.existsSync(local)) return require(local) as Addon;
-  throw new Error(
-    `no native addon for ${name}: neither the package ${pkg} nor a local build (native/ndreduce.${name}.node) is installed; ` +
+  if (fs.existsSync(local)) return requireAddon(local, `the local build ${localName}`);
+  if (!prebuilt) {
+    throw new AddonMissing(
+      `this platform (${name}) has no prebuilt binary; build one from a clone of the repository with \`${BUILD_COMMAND}\` (needs cargo) ` +
+        `and set ${ENV} to the .node file it writes`,
+    );
+  }
+  throw new AddonMissing(
+    `no native addon for ${name}: the package ${pkg} is not installed (an install with --omit=optional or --no-optional, ` +
+      `or a lockfile made on another platform, leaves it out) and there is no local build (${localName}); ` +
       `reinstall without --omit=optional, or build it from a clone with \`${BUILD_COMMAND}\` (needs cargo)`,
   );
 }
@@ -86,18 +136,22 @@ export function loadNative(): { addon?: Addon; error?: Error } {
  * the js backend then runs instead. */
 export function addon(): Addon | undefined {
   const { addon: found, error } = loadNative();
-  if (!found) warnNoAddon(error, 'the js backend');
+  if (!found) warnNoAddon(error, 'its JavaScript engine (the js backend)');
   return found;
 }
 
 let warned = false;
 
 /** One warning per process that the addon is missing, whichever path
- * notices first; `fallback` names what runs instead. */
+ * notices first; `fallback` names what runs instead. Node's
+ * `--disable-warning=NDREDUCE_NO_ADDON` turns it off, and so does
+ * `NDREDUCE_NO_ADDON_WARNING=1` (for Node before 20.11, which lacks the flag). */
 function warnNoAddon(error: Error | undefined, fallback: string): void {
   if (warned) return;
   warned = true;
-  process.emitWarning(`the native addon could not be loaded (${error?.message.split('\n')[0]}); using ${fallback} instead`, {
+  if (process.env.NDREDUCE_NO_ADDON_WARNING === '1') return;
+  const why = error instanceof AddonMissing ? error.message : `the native addon could not be loaded: ${firstLine(error)}`;
+  process.emitWarning(`${why}. ndreduce runs on ${fallback} instead, ${JS_SLOWDOWN}, with the same answers (silence this with --disable-warning=NDREDUCE_NO_ADDON)`, {
     code: 'NDREDUCE_NO_ADDON',
     type: 'NdreduceWarning',
   });

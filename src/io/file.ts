@@ -15,9 +15,9 @@ import type { Dtype, NumericArray } from '../spec/dtypes';
 import { abortError, CODES, ndError } from '../spec/errors';
 import { OP_NAMES, parseOpName } from '../spec/ops';
 import type { OpName } from '../spec/ops';
-import type { AnyResultOf, AsyncReduceOptions } from '../spec/types';
+import type { AsyncReduceOptions, ExpectedOf, OpResult } from '../spec/types';
 import { callOf, fileView } from '../validate/call';
-import { entryOf, readOptions, REDUCE_KEYS } from '../validate/options';
+import { entryOf, readExpect, readOptions, REDUCE_KEYS } from '../validate/options';
 import { describe } from '../validate/read';
 import { readView } from '../validate/view';
 import { contiguousStrides, npyHeaderEnd, parseNpy, parseNpyHeader } from './npy';
@@ -37,13 +37,16 @@ export interface ReduceFileOptions extends AsyncReduceOptions {
   onProgress?: (progress: FileProgress) => void;
   /** Bytes of file each thread holds in memory at once; default 512 KiB. */
   windowBytes?: number;
+  /** The typed array class the file must hold (its result types follow it);
+   * a file of another dtype is a TypeError (ERR_NDREDUCE_BAD_NPY). */
+  expect?: { readonly prototype: NumericArray; readonly BYTES_PER_ELEMENT: number };
 }
 
 /** The reductions `reduceFile` takes: every one, and the `nan` twins. */
 export const FILE_REDUCTIONS: readonly OpName[] = OP_NAMES;
 
 /** reduceFile's options: the async reductions', and its own. */
-const FILE_ENTRY = entryOf(REDUCE_KEYS, ['onProgress', 'windowBytes']);
+const FILE_ENTRY = entryOf(REDUCE_KEYS, ['onProgress', 'windowBytes', 'expect']);
 
 const POLL_MS = 50;
 
@@ -151,7 +154,7 @@ let exitHooked = false;
  * `threads`, ...) plus `signal`, `onProgress` and `windowBytes`. Results equal
  * those of the in-memory functions on `loadNpy(path)` (float sums, means and
  * variances within rounding: chunks merge in another order). */
-export async function reduceFile<N extends OpName>(path: string, op: N, options?: ReduceFileOptions): Promise<AnyResultOf<N>>;
+export async function reduceFile<N extends OpName, const O extends ReduceFileOptions = {}>(path: string, op: N, options?: O & ReduceFileOptions): Promise<OpResult<N, ExpectedOf<O>, O>>;
 export async function reduceFile(path: string, op: string, options?: ReduceFileOptions): Promise<unknown> {
   if (typeof path !== 'string') throw ndError(TypeError, CODES.BAD_OPTION, `path must be a string, got ${describe(path)}`);
   const name = parseOpName(op);
@@ -166,6 +169,7 @@ export async function reduceFile(path: string, op: string, options?: ReduceFileO
   if (windowBytes !== undefined && (typeof windowBytes !== 'number' || !Number.isSafeInteger(windowBytes) || windowBytes < 2)) {
     throw ndError(RangeError, CODES.BAD_OPTION, `options.windowBytes must be an integer of at least 2, got ${describe(windowBytes)}`);
   }
+  const expect = readExpect(o.extra.expect);
   const file = await openRegular(path, o.signal);
   // Closed as soon as the addon holds its own copy of the descriptor, or
   // when the call ends, whichever comes first.
@@ -176,7 +180,7 @@ export async function reduceFile(path: string, op: string, options?: ReduceFileO
     file.handle.close().catch(() => {});
   };
   try {
-    return await reduceOpen(file, path, name, o, onProgress as ((progress: FileProgress) => void) | undefined, windowBytes as number | undefined, close);
+    return await reduceOpen(file, path, name, o, onProgress as ((progress: FileProgress) => void) | undefined, windowBytes as number | undefined, close, expect);
   } finally {
     close();
   }
@@ -190,9 +194,13 @@ async function reduceOpen(
   report: ((progress: FileProgress) => void) | undefined,
   windowBytes: number | undefined,
   close: () => void,
+  expect: ReturnType<typeof readExpect>,
 ): Promise<unknown> {
   const header = await readHeader(file, o.signal);
   const dtype = DTYPES.find((d) => d.ctor === (header.ctor as unknown)) as Dtype;
+  if (expect !== undefined && expect !== dtype.ctor) {
+    throw ndError(TypeError, CODES.BAD_NPY, `${path} holds ${header.descr} (read as ${dtype.ctor.name}), not the ${expect.name} options.expect names`);
+  }
   const c = callOf(reduction, fileView(dtype, header.shape), o, 'reduceFile', skipNaN);
   const { signal } = c;
   if (signal?.aborted) throw abortError(signal.reason);

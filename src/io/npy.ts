@@ -8,6 +8,8 @@ import * as os from 'node:os';
 import { bufferOf, byteOffsetOf, dtypeOf, lengthOf } from '../spec/dtypes';
 import { CODES, ndError } from '../spec/errors';
 import { readView } from '../validate/view';
+import { readNpyOptions } from '../validate/options';
+import { onShared } from '../run/shared';
 
 /** A malformed or unsupported file (TypeError or RangeError). */
 const npyError = (Class: typeof TypeError, message: string) => ndError(Class, CODES.BAD_NPY, message);
@@ -328,11 +330,25 @@ function asBools(raw: Uint8Array): Uint8Array {
   return out;
 }
 
+/** `loadNpy` and `parseNpy` options. `shared: true` puts the data on a
+ * SharedArrayBuffer, which the ...Async functions read without a copy.
+ * `expect: Int32Array` says which class the code is written for: the
+ * result is typed `NpyArray<Int32Array>`, and a file of another dtype is a
+ * TypeError (`ERR_NDREDUCE_BAD_NPY`) instead of a surprise later. */
+export interface NpyReadOptions<T extends NpyTypedArray = NpyTypedArray> {
+  shared?: boolean;
+  expect?: { readonly prototype: T; readonly BYTES_PER_ELEMENT: number };
+}
+
 /** Reads a .npy file's bytes. The result views `bytes` without copying
  * when the data is aligned for its dtype (so it keeps `bytes` alive,
  * trailing bytes included); otherwise it owns a copy of the data alone. */
-export function parseNpy(bytes: Uint8Array): NpyArray {
+export function parseNpy<T extends NpyTypedArray = NpyTypedArray>(bytes: Uint8Array, options?: NpyReadOptions<T>): NpyArray<T> {
+  const { shared, expect } = readNpyOptions(options);
   const { descr, fortran, shape, ctor, count, byteLength, dataStart } = parseNpyHeader(bytes);
+  if (expect !== undefined && expect !== ctor) {
+    throw npyError(TypeError, `the file holds ${descr} (read as ${ctor.name}), not the ${expect.name} options.expect names`);
+  }
   let data: NpyTypedArray;
   const at = bytes.byteOffset + dataStart;
   if (at % ctor.BYTES_PER_ELEMENT === 0) {
@@ -343,7 +359,8 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
     data = new ctor(copy.buffer, 0, count);
   }
   if (descr.endsWith('b1')) data = asBools(data as Uint8Array);
-  return { data, shape, strides: contiguousStrides(shape, fortran), offset: 0, dtype: descr };
+  if (shared) data = onShared(data);
+  return { data: data as T, shape, strides: contiguousStrides(shape, fortran), offset: 0, dtype: descr };
 }
 
 /** Fills `into` from the file at `position` on; the bytes read (fewer at
@@ -361,7 +378,8 @@ function readAt(fd: number, into: Uint8Array, position: number): number {
 /** Reads a .npy file: the header, then exactly the bytes its shape needs
  * into a buffer of their own (aligned, so the data is used in place);
  * bytes after them are never read. */
-export function loadNpy(path: string): NpyArray {
+export function loadNpy<T extends NpyTypedArray = NpyTypedArray>(path: string, options?: NpyReadOptions<T>): NpyArray<T> {
+  const { shared, expect } = readNpyOptions(options);
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
   // writer, forever; a regular file reads the same either way.
   const fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
@@ -379,10 +397,14 @@ export function loadNpy(path: string): NpyArray {
       head = head.subarray(0, readAt(fd, head, 0));
     }
     const { descr, fortran, shape, ctor, count, byteLength, dataStart } = parseNpyHeader(head, size);
+    if (expect !== undefined && expect !== ctor) {
+      throw npyError(TypeError, `${JSON.stringify(path)} holds ${descr} (read as ${ctor.name}), not the ${expect.name} options.expect names`);
+    }
     // allocUnsafeSlow: unpooled (byteOffset 0, so aligned) and not zero-filled.
     let data: Uint8Array;
     try {
-      data = byteLength <= buffer.constants.MAX_LENGTH ? Buffer.allocUnsafeSlow(byteLength) : new Uint8Array(byteLength);
+      // With `shared`, read straight into shared memory: no second copy.
+      data = shared ? new Uint8Array(new SharedArrayBuffer(byteLength)) : byteLength <= buffer.constants.MAX_LENGTH ? Buffer.allocUnsafeSlow(byteLength) : new Uint8Array(byteLength);
     } catch (cause) {
       throw ndError(RangeError, CODES.TOO_LARGE, `npy: ${byteLength} bytes of data cannot be allocated; reduceFile reduces a file of any size`, cause);
     }
@@ -390,7 +412,8 @@ export function loadNpy(path: string): NpyArray {
     if (read < byteLength) {
       throw npyError(RangeError, `npy: data is truncated: shape (${shape.join(', ')}) of '${descr}' needs ${byteLength} bytes, the file has ${read} (it shrank while being read)`);
     }
-    return { data: new ctor(data.buffer, data.byteOffset, count), shape, strides: contiguousStrides(shape, fortran), offset: 0, dtype: descr };
+    const values = descr.endsWith('b1') ? asBools(data) : new ctor(data.buffer, data.byteOffset, count);
+    return { data: (shared ? onShared(values) : values) as T, shape, strides: contiguousStrides(shape, fortran), offset: 0, dtype: descr };
   } finally {
     fs.closeSync(fd);
   }

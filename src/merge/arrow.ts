@@ -12,6 +12,7 @@ import { CODES, ndError } from '../spec/errors';
 import { REDUCTIONS, spec, takes } from '../spec/ops';
 import { Partial } from './partial';
 import type { MergeKind, OPS, Reduction } from '../spec/ops';
+import type { ColumnResultOf } from '../spec/types';
 import { entryOf, readOptions } from '../validate/options';
 import { describe, integer, list, read } from '../validate/read';
 
@@ -237,7 +238,7 @@ function argOfColumn(chunks: readonly Chunk[], op: Reduction, ignoreNaN: boolean
  * the moments (mean, var, std) are numbers (null for a column without a
  * value), and counts are numbers.
  */
-export function reduceColumns(table: ArrowTableLike, op: ColumnOp, options?: ColumnOptions): Record<string, ColumnResult> {
+export function reduceColumns<R extends ColumnOp>(table: ArrowTableLike, op: R, options?: ColumnOptions): Record<string, ColumnResultOf<R>> {
   if (table === null || typeof table !== 'object' || typeof read(table, 'getChild', 'table', CODES.BAD_ARRAY) !== 'function') {
     throw badTable(TypeError, `table must be an apache-arrow Table, got ${describe(table)}`);
   }
@@ -258,7 +259,7 @@ export function reduceColumns(table: ArrowTableLike, op: ColumnOp, options?: Col
   // No prototype: a column may be named __proto__ or constructor.
   const out: Record<string, ColumnResult> = Object.create(null);
   for (const [name, chunks] of columns) if (chunks) out[name] = reduceColumn(chunks, op, o.ignoreNaN, o.ddof);
-  return out;
+  return out as Record<string, ColumnResultOf<R>>;
 }
 
 export const maxColumns = (table: ArrowTableLike, options?: ColumnOptions) => reduceColumns(table, 'max', options);

@@ -5,7 +5,7 @@
 import { nextTurn } from '../run/async';
 import { abortError, CODES, ndError } from '../spec/errors';
 import { parseOpName } from '../spec/ops';
-import type { AnyResultOf } from '../spec/types';
+import type { ChunkDataOf, OpResult } from '../spec/types';
 import { entryOf, readOptions } from '../validate/options';
 import { describe } from '../validate/read';
 import { Partial } from './partial';
@@ -16,11 +16,11 @@ const CHUNKS_ENTRY = entryOf(['axis', 'ddof', 'signal'], ['start']);
 
 /** Reduces the chunks of an (async) iterable, each the next rows of the
  * whole array along axis 0, with a `Partial`; `signal` stops it between chunks. */
-export async function reduceChunks<N extends PartialOp>(
-  chunks: AsyncIterable<unknown> | Iterable<unknown>,
+export async function reduceChunks<N extends PartialOp, C, const O extends PartialOptions & { signal?: AbortSignal } = {}>(
+  chunks: AsyncIterable<C> | Iterable<C>,
   op: N,
-  options?: PartialOptions & { signal?: AbortSignal },
-): Promise<AnyResultOf<N>> {
+  options?: O & PartialOptions & { signal?: AbortSignal },
+): Promise<OpResult<N, ChunkDataOf<C>, O>> {
   const iterable = chunks as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null | undefined;
   const asyncIt = iterable != null && typeof iterable === 'object' ? iterable[Symbol.asyncIterator] : undefined;
   const syncIt = iterable != null && (typeof iterable === 'object' || typeof iterable === 'string') ? iterable[Symbol.iterator] : undefined;
@@ -66,7 +66,7 @@ export async function reduceChunks<N extends PartialOp>(
     }
   }
   if (signal?.aborted) throw abortError(signal.reason);
-  return p.result();
+  return p.result() as OpResult<N, ChunkDataOf<C>, O>;
 }
 
 function abortableStep<T>(next: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

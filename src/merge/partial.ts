@@ -15,6 +15,7 @@
 // combines partials of the same reduction, options and array over rows that
 // do not overlap, in any order; anything else is refused.
 import { finish } from '../run/result';
+import { sharedResult } from '../run/shared';
 import { compute } from '../run/sync';
 import { addon } from '../addon/load';
 import { pack } from '../addon/wire';
@@ -22,9 +23,9 @@ import type { NumericArray } from '../spec/dtypes';
 import { CODES, ndError } from '../spec/errors';
 import { OP_NAMES, parseOpName, spec, takes } from '../spec/ops';
 import type { MergeKind, OpName, Reduction } from '../spec/ops';
-import type { AnyResultOf } from '../spec/types';
+import type { ChunkDataOf, OpResult } from '../spec/types';
 import { callOf } from '../validate/call';
-import { DEFAULTS, entryOf, readOptions, resolveAxes } from '../validate/options';
+import { DEFAULTS, entryOf, readOptions, readShared, resolveAxes } from '../validate/options';
 import type { Options } from '../validate/options';
 import { describe } from '../validate/read';
 import { readView } from '../validate/view';
@@ -73,7 +74,10 @@ function reduceView(r: Reduction, view: View, axes: readonly number[], skipNaN: 
 }
 
 /** One reduction's mergeable state over the chunks pushed so far. */
-export class Partial<N extends PartialOp = PartialOp> {
+/** `O`: the options as written (a literal type), which fix the result's
+ * kind (`axis: 0` gives arrays, none a scalar); unknown axes (a partial
+ * from bytes) give either. */
+export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> {
   readonly op: N;
   private reduction: Reduction;
   private skipNaN: boolean;
@@ -95,7 +99,7 @@ export class Partial<N extends PartialOp = PartialOp> {
   private rows = 0;
   private fields: Record<string, Field> = {};
 
-  constructor(op: N, options?: PartialOptions) {
+  constructor(op: N, options?: O & PartialOptions) {
     const name = parseOpName(op);
     if (!name || !PARTIAL_OPS.includes(op)) throw ndError(TypeError, CODES.BAD_OPTION, `op must be one of ${PARTIAL_OPS.join(', ')}, got ${describe(op)}`);
     const o = readOptions(options, name.reduction, PARTIAL_ENTRY);
@@ -319,7 +323,10 @@ export class Partial<N extends PartialOp = PartialOp> {
   }
 
   /** Adds `other`'s chunks (any rows: partials merge in any order). */
-  merge(other: Partial): this {
+  // Any partial's options type: its result type is a conditional one, which
+  // TypeScript compares invariantly; the run-time checks are below.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  merge(other: Partial<PartialOp, any>): this {
     if (!(other instanceof Partial) || other.op !== this.op) throw bad(`Partial.merge: needs a Partial of ${this.op}, got ${other instanceof Partial ? `one of ${other.op}` : describe(other)}`);
     if (other === this) throw bad('Partial.merge: a partial cannot merge itself (its rows would count twice)');
     if (other.ddof !== this.ddof) throw bad(`Partial.merge: partials with ddof ${this.ddof} and ${other.ddof} do not merge`);
@@ -441,8 +448,10 @@ export class Partial<N extends PartialOp = PartialOp> {
 
   /** The reduction of every row pushed or merged: what the one-shot
    * function returns for the whole array with the same `axis`. */
-  result(): AnyResultOf<N> {
-    return this.value() as AnyResultOf<N>;
+  result(options?: { shared?: boolean }): OpResult<N, NumericArray, O> {
+    const shared = readShared(options);
+    const value = this.value() as OpResult<N, NumericArray, O>;
+    return shared ? sharedResult(value) : value;
   }
 
   private value(): unknown {
@@ -500,7 +509,7 @@ export class Partial<N extends PartialOp = PartialOp> {
   static fromBytes(bytes: Uint8Array): Partial {
     const s = decodePartial(bytes);
     // The constructor checks the op and options as it checks a caller's.
-    const p = new Partial(s.op as PartialOp, {
+    const p = new Partial<PartialOp, PartialOptions>(s.op as PartialOp, {
       axis: s.axis,
       ...(s.ddof !== 0 ? { ddof: s.ddof } : {}),
       start: s.start,

@@ -25,9 +25,12 @@ export type DataOf<X> = X extends NumericArray
   ? X
   : X extends NdArrayLike<infer T>
     ? T
-    : X extends NestedList<bigint>
-      ? BigInt64Array
-      : Float64Array;
+    : // Numbers first: an empty list (`never[]`) is read as float64, as it is at run time.
+      X extends NestedList<number>
+      ? Float64Array
+      : X extends NestedList<bigint>
+        ? BigInt64Array
+        : Float64Array;
 
 /** A 2-D int64 array, the article's case. */
 export type Int64Array2D = NdArrayLike<BigInt64Array>;
@@ -178,3 +181,29 @@ export type AnyResultOf<N extends OpName> =
   | ResultOf<FamilyOf<BaseOf<N>>, NumericArray>
   | ScalarResultOf<FamilyOf<BaseOf<N>>, NumericArray>
   | Shaped<ResultOf<FamilyOf<BaseOf<N>>, NumericArray>>;
+
+/** One Arrow column's result for reduction `R` (`reduceColumns`): the
+ * column's dtype is known only at run time, so a scalar is `number` or
+ * `bigint` (int64 columns); `null` where the column has no valid value and
+ * the reduction no identity. */
+export type ColumnResultOf<R extends Reduction> = FamilyOf<R> extends 'extremum'
+  ? number | bigint | null
+  : FamilyOf<R> extends 'minmax'
+    ? { min: number | bigint; max: number | bigint } | null
+    : FamilyOf<R> extends 'sum'
+      ? number | bigint
+      : FamilyOf<R> extends 'arg'
+        ? number | null
+        : number;
+
+/** What op `N` returns for data of type `T` with options `O` (a literal
+ * type where the caller wrote one): `reduceFile`, `reduceChunks` and
+ * `Partial`, whose dtype may be known only at run time (`T` is then the
+ * union of them all, unless `expect` names it). */
+export type OpResult<N extends OpName, T extends NumericArray, O> = CallResult<FamilyOf<BaseOf<N>>, T, O>;
+
+/** The data type `expect: Int32Array` names, or any when it is absent. */
+export type ExpectedOf<O> = O extends { expect: { readonly prototype: infer T extends NumericArray } } ? T : NumericArray;
+
+/** The data type of the chunks `reduceChunks` and `Partial.push` take. */
+export type ChunkDataOf<C> = C extends ArrayInput ? DataOf<C> : NumericArray;

@@ -3,8 +3,23 @@
 // copied (a list is not memory the kernels can read), each entry read once
 // by index after its list's length, with the validator's rules (holes are
 // errors, at most 64 levels). Rows may also be typed arrays.
+import { constants as bufferConstants } from 'node:buffer';
+
 import { CODES, ndError } from '../spec/errors';
-import { describe, list, MAX_NDIM } from './read';
+import { bracket, describe, list, MAX_NDIM } from './read';
+
+/** The most numbers a list may hold: its copy is one Float64Array or
+ * BigInt64Array, at most Node's largest buffer. A longer list (only a
+ * Proxy can claim one) is a coded RangeError, before anything is read. */
+export const MAX_LIST_VALUES = Math.floor(bufferConstants.MAX_LENGTH / 8);
+
+function tooLong(path: string, shape: readonly number[]): Error {
+  return ndError(
+    RangeError,
+    CODES.BAD_ARRAY,
+    `x${path} makes the list ${bracket(shape)}, more than ${MAX_LIST_VALUES} numbers (the largest copy a list can have); put them in a typed array`,
+  );
+}
 
 /** A list's elements in C order and its shape; a ragged list (rows of
  * different lengths, or a number beside a list) is a TypeError naming the
@@ -18,8 +33,11 @@ export function listArray(x: unknown): { data: Float64Array | BigInt64Array; sha
   const first = (depth: number) => `x${'[0]'.repeat(depth)}`;
   const visit = (value: unknown, path: string, depth: number) => {
     if (depth >= MAX_NDIM) throw ndError(RangeError, CODES.BAD_ARRAY, `x${path} nests more than ${MAX_NDIM} levels deep`);
-    const entries = list(value, `x${path}`, CODES.BAD_ARRAY, Number.MAX_SAFE_INTEGER);
-    if (shape.length === depth) shape.push(entries.length);
+    const entries = list(value, `x${path}`, CODES.BAD_ARRAY, MAX_LIST_VALUES);
+    if (shape.length === depth) {
+      shape.push(entries.length);
+      if (shape.reduce((a, b) => a * b, 1) > MAX_LIST_VALUES) throw tooLong(path, shape);
+    }
     else if (entries.length !== shape[depth]) {
       throw ndError(TypeError, CODES.BAD_ARRAY, `x${path} has ${entries.length} ${entries.length === 1 ? "entry" : "entries"} where ${first(depth)} has ${shape[depth]}: a ragged list`);
     }

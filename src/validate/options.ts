@@ -2,7 +2,7 @@
 // block, unknown keys rejected with the closest known one, each value
 // checked before any work. Entries beyond the reductions (reduceFile,
 // Partial, reduceChunks, reduceColumns) name the keys they take.
-import { dtypeOf } from '../spec/dtypes';
+import { DTYPES, dtypeOf } from '../spec/dtypes';
 import type { NumericArray } from '../spec/dtypes';
 import { CODES, ndError } from '../spec/errors';
 import { spec, takersOf, takes } from '../spec/ops';
@@ -245,3 +245,30 @@ export function resolveAxes(axis: Options['axis'], ndim: number): number[] {
   return axes.sort((p, q) => p - q);
 }
 
+
+/** `loadNpy`, `parseNpy` and `Partial.result()` take `{ shared }` only. */
+const SHARED_ENTRY = entryOf([], ['shared']);
+
+/** `options.shared` of an entry that returns arrays: whether they must lie
+ * on a SharedArrayBuffer (which the ...Async functions read in place). */
+export function readShared(options: unknown): boolean {
+  const { shared } = readOptions(options, null, SHARED_ENTRY).extra;
+  return flag('shared', shared);
+}
+
+const NPY_ENTRY = entryOf([], ['shared', 'expect']);
+
+/** `options.expect`: a typed array class the caller's code is written for
+ * (`loadNpy`, `parseNpy`, `reduceFile`), checked against the file's dtype. */
+export function readExpect(expect: unknown): Function | undefined {
+  if (expect !== undefined && (typeof expect !== 'function' || !DTYPES.some((d) => d.ctor === expect))) {
+    throw ndError(TypeError, CODES.BAD_OPTION, `options.expect must be a typed array class such as Float64Array, got ${describe(expect)}`);
+  }
+  return expect as Function | undefined;
+}
+
+/** `loadNpy`/`parseNpy` options: `shared` and `expect`. */
+export function readNpyOptions(options: unknown): { shared: boolean; expect: Function | undefined } {
+  const { shared, expect } = readOptions(options, null, NPY_ENTRY).extra;
+  return { shared: flag('shared', shared), expect: readExpect(expect) };
+}
