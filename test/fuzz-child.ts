@@ -230,7 +230,7 @@ out = []
 for f in sys.argv[1:]:
     try:
         a = np.load(f, allow_pickle=False)
-        out.append({'ok': True, 'kind': a.dtype.kind, 'size': a.dtype.itemsize, 'shape': list(a.shape), 'hex': np.ascontiguousarray(a).tobytes().hex() if a.dtype.byteorder != '>' else ''})
+        out.append({'ok': True, 'kind': a.dtype.kind, 'size': a.dtype.itemsize, 'shape': list(a.shape), 'hex': np.ascontiguousarray(a.astype(np.uint8) if a.dtype.kind == 'b' else a).tobytes().hex() if a.dtype.byteorder != '>' else ''})
     except Exception as e:
         out.append({'ok': False, 'error': type(e).__name__})
 print(json.dumps(out))

@@ -123,6 +123,14 @@ test('every entry reads each option once and refuses an unknown key', async () =
       (err: Error & { code?: string }) => err.code === CODES.UNKNOWN_OPTION && /unknown option 'axsi'/.test(err.message),
       e.name,
     );
+    // An unknown key from the prototype is the same mistake as an own one
+    // (a known key inherited is read like an own one).
+    const inherited = Object.assign(Object.create({ get axsi() { return 0; } }), e.values);
+    await assert.rejects(
+      async () => e.call(inherited),
+      (err: Error & { code?: string }) => err.code === CODES.UNKNOWN_OPTION && /unknown option 'axsi'/.test(err.message),
+      `${e.name}: inherited`,
+    );
   }
 });
 

@@ -46,19 +46,21 @@ const MAX_SPARE = 4;
 const spare: WeakRef<SharedArrayBuffer>[] = [];
 
 function acquireScratch(bytes: number): SharedArrayBuffer {
-  let best = -1;
-  let bestSize = Infinity;
-  for (let i = spare.length - 1; i >= 0; i--) {
-    const buffer = spare[i].deref();
-    if (!buffer) {
-      spare.splice(i, 1);
-      continue;
-    }
+  // The smallest spare that fits without wasting more than its size; the
+  // collected ones and the one taken leave the list (indices are found
+  // first, then removed from the end, so none shifts under another).
+  let best: SharedArrayBuffer | undefined;
+  let taken = -1;
+  const gone: number[] = [];
+  spare.forEach((ref, i) => {
+    const buffer = ref.deref();
+    if (!buffer) return void gone.push(i);
     const size = buffer.byteLength;
-    if (size >= bytes && size <= 2 * bytes + 4096 && size < bestSize) [best, bestSize] = [i, size];
-  }
-  if (best >= 0) return spare.splice(best, 1)[0].deref() as SharedArrayBuffer;
-  return new SharedArrayBuffer(bytes);
+    if (size >= bytes && size <= 2 * bytes + 4096 && (!best || size < best.byteLength)) [best, taken] = [buffer, i];
+  });
+  if (taken >= 0) gone.push(taken);
+  for (const i of gone.sort((a, b) => b - a)) spare.splice(i, 1);
+  return best ?? new SharedArrayBuffer(bytes);
 }
 
 function releaseScratch(buffer: SharedArrayBuffer): void {

@@ -86,9 +86,11 @@ function oneOf<T extends string>(raw: unknown, field: string, all: readonly T[],
 /** A key no reduction knows is a mistake (a typo would otherwise be a
  * silently default result): a TypeError naming the closest known key. */
 function checkKeys(options: object, entry: Entry): void {
-  let keys: string[];
+  // Inherited enumerable keys too: a known one inherited is read like an
+  // own one, so an unknown one inherited is the same mistake.
+  const keys: string[] = [];
   try {
-    keys = Object.keys(options);
+    for (const key in options) keys.push(key);
   } catch (cause) {
     throw ndError(TypeError, CODES.BAD_OPTION, `options could not be read: ${(cause as Error)?.message}`, cause);
   }
