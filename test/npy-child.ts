@@ -2,6 +2,8 @@
 // every reader, so that an abort or a runaway allocation fails that test
 // rather than the runner. Prints, as JSON, each reader's error code (or
 // what it returned) and the process's peak resident memory.
+import assert from 'node:assert/strict';
+
 import { readNpyHeader, reduceFile } from '../src/io/file';
 import { loadNpy } from '../src/io/npy';
 
@@ -21,12 +23,15 @@ async function main(): Promise<void> {
     try {
       out[name] = await read();
     } catch (e) {
+      // Whatever the file, a reader refuses it with one of our codes.
+      assert.match(String((e as { code?: unknown })?.code), /^ERR_NDREDUCE_/, `${name}: ${String((e as Error)?.message ?? e)}`);
       out[name] = outcome(e);
     }
   };
   await attempt('loadNpy', () => {
     const x = loadNpy(file);
     // What the result holds alive: its own buffer, not the file's bytes.
+    assert.equal(x.data.buffer.byteLength, x.data.byteLength, 'loadNpy: the buffer holds the data and nothing else');
     return { bytes: x.data.buffer.byteLength, shape: x.shape };
   });
   await attempt('readNpyHeader', async () => ({ shape: (await readNpyHeader(file)).shape }));

@@ -4,6 +4,7 @@
 // its own; here a value flag takes the next word whatever it looks like,
 // an unknown flag names the closest known one, and every message speaks
 // of flags.
+import { editDistance } from '../validate/suggest';
 import { UsageError } from './usage';
 
 export interface Flag {
@@ -22,26 +23,13 @@ export interface Parsed {
   positionals: string[];
 }
 
-/** Edit distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
 /** The known flag closest to `name`, when it is close enough to be a typo
  * (or one is the other's prefix, as `--axes` and `--axis` nearly are). */
 export function closestFlag(name: string, flags: readonly Flag[]): string | undefined {
   let best: string | undefined;
   let bestScore = Infinity;
   for (const f of flags) {
-    const d = distance(name.toLowerCase(), f.name);
+    const d = editDistance(name, f.name);
     const score = f.name.startsWith(name) || name.startsWith(f.name) ? Math.min(d, 1) : d;
     if (score < bestScore) {
       bestScore = score;

@@ -533,19 +533,3 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     return p;
   }
 }
-
-/** Exact integer sums as 16-byte two's complement little-endian numbers. */
-function packBig(v: bigint[]): Uint8Array {
-  const out = new BigUint64Array(v.length * 2);
-  v.forEach((s, k) => {
-    const u = BigInt.asUintN(128, s);
-    out[2 * k] = u & (2n ** 64n - 1n);
-    out[2 * k + 1] = u >> 64n;
-  });
-  return new Uint8Array(out.buffer);
-}
-
-function unpackBig(bytes: Uint8Array): bigint[] {
-  const w = new BigUint64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8);
-  return Array.from({ length: w.length / 2 }, (_, k) => BigInt.asIntN(128, w[2 * k] | (w[2 * k + 1] << 64n)));
-}

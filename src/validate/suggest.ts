@@ -1,7 +1,7 @@
 // "did you mean 'axis'?": the known name closest to a misspelt one.
 
 /** Levenshtein distance, ignoring case (`keepDims` is one edit from nothing). */
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   a = a.toLowerCase();
   b = b.toLowerCase();
   let row = Array.from({ length: b.length + 1 }, (_, j) => j);

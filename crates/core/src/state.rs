@@ -92,11 +92,10 @@ pub fn fold_state(
 }
 
 fn moments(state: &mut [f64]) -> &mut [Moments] {
-    // SAFETY: `Moments` is `repr(C)` with five `f64` fields, so it has the
-    // size of `[f64; 5]` and the alignment of `f64`; `state` is aligned for
-    // `f64` and its length is a multiple of 5 (checked by `fold_state`), and
-    // every bit pattern is a valid `f64`. The new slice borrows `state`
-    // exclusively for as long as the original borrow.
+    // `fold_state` checked that the length is a multiple of 5; the new
+    // slice borrows `state` exclusively for as long as the original borrow.
+    // SAFETY: `Moments` is `repr(C)` with five `f64` fields (size of
+    // `[f64; 5]`, alignment of `f64`), and every bit pattern is an `f64`.
     unsafe { std::slice::from_raw_parts_mut(state.as_mut_ptr().cast(), state.len() / 5) }
 }
 

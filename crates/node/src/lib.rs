@@ -189,10 +189,10 @@ pub fn fold_state(
                 value: "memory shared with the data".into(),
             });
         }
-        // SAFETY: no JavaScript runs during this synchronous call, so
-        // neither array's memory can be detached, shrunk or freed before it
-        // returns; they share no byte (checked just now), so the input's
-        // borrow and the state's exclusive one do not alias.
+        // The arrays share no byte (checked just now): the input's borrow
+        // and the state's exclusive one do not alias.
+        // SAFETY: no JavaScript runs during this synchronous call, so neither
+        // array's memory can be detached, shrunk or freed before it returns.
         let (data, dest) = unsafe { (array::data(&raw)?, array::dest(&target)?) };
         let Dest::F64(state) = dest else {
             return Err(ndreduce_core::Error::BadArray {

@@ -209,10 +209,10 @@ pub fn reduce_async<'env>(
     let cancel = token.flag.clone();
     let flag = cancel.clone();
     spawn(env, &cancel, Some(Keep::new(&data)?), move || {
+        // If the environment goes first, its cleanup hook waits for this job
+        // to return before the environment (and the buffer) is freed.
         // SAFETY: `held` is a SharedArrayBuffer view (`Held::new`), kept
-        // alive by the reference `spawn` releases only after this returns,
-        // or, when the environment goes first, by its cleanup hook, which
-        // waits for this job to return before the environment is freed.
+        // alive by the reference `spawn` releases only after this returns.
         reduce_data(unsafe { held.data()? }, &request, op, &flag).map(Js)
     })
 }
