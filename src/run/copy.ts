@@ -5,8 +5,8 @@
 //
 // Cost, measured (bench/async-copy.ts, `npm run bench -- --async-copy`): a
 // fresh buffer's pages are faulted in by the copy itself, as `slice()`
-// faults its own; touching them first on the libuv pool (the addon's
-// `prefault`) and then copying touched every page twice and took 1.6 to
+// faults its own; touching them first on the libuv pool (an addon call,
+// since removed) and then copying touched every page twice and took 1.6 to
 // 1.9x a plain `slice()`. The
 // scratch is dropped when the call settles; a WeakRef lets the next call
 // take it back if the collector has not reclaimed it yet, which holds no

@@ -111,39 +111,6 @@ impl Held {
     }
 }
 
-impl Held {
-    /// Faults every page of the array in for writing, leaving its values
-    /// as they are: an atomic exchange of a byte with itself per page, so a JavaScript thread
-    /// writing the same memory meanwhile loses nothing. Stops early once
-    /// `cancel` is raised (an environment torn down waits for this).
-    pub(crate) fn touch_pages(&self, cancel: &ndreduce_core::Cancel) {
-        const PAGE: usize = 4096;
-        let bytes = self.0.len * element_size(self.0.kind);
-        if self.0.ptr.is_null() {
-            return;
-        }
-        for offset in (0..bytes).step_by(PAGE) {
-            if offset % (1 << 24) == 0 && cancel.is_cancelled() {
-                return;
-            }
-            let at = self.0.ptr.wrapping_add(offset) as *mut u8;
-            // `offset < bytes`, the byte length of the view Node reported.
-            // SAFETY: `at` is in a SharedArrayBuffer kept alive by the task's
-            // reference (see `Held`), and every access to it here is atomic.
-            let byte = unsafe { std::sync::atomic::AtomicU8::from_ptr(at) };
-            // A compare-exchange always writes (an idempotent add may be
-            // compiled to a plain load, which maps no page for writing).
-            let v = byte.load(std::sync::atomic::Ordering::Relaxed);
-            let _ = byte.compare_exchange(
-                v,
-                v,
-                std::sync::atomic::Ordering::Relaxed,
-                std::sync::atomic::Ordering::Relaxed,
-            );
-        }
-    }
-}
-
 fn element_size(kind: i32) -> usize {
     match kind {
         sys::TypedarrayType::int16_array | sys::TypedarrayType::uint16_array => 2,

@@ -216,21 +216,3 @@ pub fn reduce_async<'env>(
         reduce_data(unsafe { held.data()? }, &request, op, &flag).map(Js)
     })
 }
-
-/// Touches every page of a fresh SharedArrayBuffer view off the JavaScript
-/// thread, so that the copy into it that follows does not take the first-
-/// touch page faults (about 2.5 ms per MB here) on the event loop.
-#[napi(ts_return_type = "Promise<void>")]
-pub fn prefault<'env>(
-    env: &'env Env,
-    #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
-) -> Result<Object<'env>> {
-    let held =
-        guard(|| Held::new(env, raw_array(env, &data, "data")?)).map_err(|e| to_js(env, &e))?;
-    let cancel = Arc::new(Cancel::new());
-    let flag = cancel.clone();
-    spawn(env, &cancel, Some(Keep::new(&data)?), move || {
-        held.touch_pages(&flag);
-        Ok(())
-    })
-}
