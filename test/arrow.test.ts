@@ -119,6 +119,15 @@ test('shortcuts and hand-checked answers', () => {
   assert.ok(Math.abs((reduceColumns(t, 'var', { ddof: 1 }).a as number) - 91 / 3) < 1e-12);
   assert.equal(reduceColumns(t, 'std', { ignoreNaN: true }).b, 0.5);
   assert.deepEqual({ ...reduceColumns(t, 'countNonzero') }, { a: 3, b: 3, c: 2 });
+  // Equal zeros: +0 is the max and -0 the min, within a chunk and across
+  // chunks, in either order (the engines' rule).
+  const f64 = (...xs: number[]) => A.vectorFromArray(xs, new A.Float64());
+  const z = new A.Table({ a: f64(-0), b: f64(0), c: f64(0, -0), d: f64(-0, 0) }).concat(new A.Table({ a: f64(0), b: f64(-0), c: f64(0), d: f64(-0) }));
+  for (const k of 'abcd') {
+    assert.ok(Object.is(maxColumns(z)[k], 0) && Object.is(minColumns(z)[k], -0), `column ${k}: max +0, min -0`);
+    const mm = reduceColumns(z, 'minmax')[k] as { min: number; max: number };
+    assert.ok(Object.is(mm.max, 0) && Object.is(mm.min, -0), `column ${k}: minmax`);
+  }
 });
 
 test('bad arguments', () => {

@@ -214,6 +214,13 @@ test('var and std are exact to rounding on every path, layout, axis and dtype (v
           p.push({ data, shape: [rows, ...l.shape.slice(1)], strides: l.strides, offset: l.offset + r * l.strides[0] });
         }
         paths.push(['Partial', flat(p.result())]);
+        // Two halves, one through its bytes, merged (Chan's merge with
+        // the low words of mean and M2 carried, as the engine's).
+        const half = Math.ceil(l.shape[0] / 2);
+        const part = (from: number, to: number) =>
+          new Partial('var', { axis: l.axis, ddof, start: from }).push({ data, shape: [to - from, ...l.shape.slice(1)], strides: l.strides, offset: l.offset + from * l.strides[0] });
+        const merged = part(0, half).merge(Partial.fromBytes(part(half, l.shape[0]).toBytes()));
+        paths.push(['Partial merged', flat(merged.result())]);
       }
       for (const [how, got] of paths) {
         assert.equal(got.length, want.length, `${src.name}, ${l.name}, ${how}`);

@@ -45,7 +45,7 @@ export interface PartialState {
 
 const MAGIC = 'NDRPART';
 const VERSION = 2;
-/** A header holds at most 64 axes and four fields: far below this. */
+/** A header holds at most 64 axes and five fields: far below this. */
 const MAX_JSON = 1 << 16;
 const pad8 = (n: number) => Math.ceil(n / 8) * 8;
 
@@ -96,7 +96,15 @@ function expectedFields(kind: MergeKind, reduction: Reduction, dtype: string): {
       return [{ name: 'value', type: own }, { name: 'index', type: 'float64' }];
     default:
       // A mean folded without the addon keeps no M2.
-      return [{ name: 'n', type: 'float64' }, { name: 'mean', type: 'float64' }, { name: 'm2', type: 'float64', optional: reduction === 'mean' }];
+      // The low words of mean and M2 (crates/core's Moments) are absent
+      // from version 1 and from states folded without them.
+      return [
+        { name: 'n', type: 'float64' },
+        { name: 'mean', type: 'float64' },
+        { name: 'm2', type: 'float64', optional: reduction === 'mean' },
+        { name: 'meanLow', type: 'float64', optional: true },
+        { name: 'm2Low', type: 'float64', optional: true },
+      ];
   }
 }
 
@@ -223,7 +231,7 @@ export function decodePartial(input: unknown): PartialState {
     axis = h.all === true || (h.all === undefined && Array.isArray(h.axes) && h.axes.length === h.ndim) ? null : (h.axes as number[]);
   }
   const fieldsRaw = h.fields;
-  if (!Array.isArray(fieldsRaw) || fieldsRaw.length > 4) throw fail('fields must be a list of at most 4 entries');
+  if (!Array.isArray(fieldsRaw) || fieldsRaw.length > 5) throw fail('fields must be a list of at most 5 entries');
 
   const state: PartialState = { op: h.op as string, axis, ddof: h.ddof, start, cursor, spans, dtype: null, ndim: 0, axes: [], keptShape: [], rows: 0, fields: Object.create(null) };
   if (dtype === null) {

@@ -269,6 +269,8 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     const n = new Float64Array(kept);
     const mean = new Float64Array(kept);
     const m2 = new Float64Array(kept);
+    const meanLow = new Float64Array(kept);
+    const m2Low = new Float64Array(kept);
     for (let k = 0; k < kept; k++) {
       if (st.kind === 'sum') {
         const total = s[2 * k] + s[2 * k + 1];
@@ -277,13 +279,15 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
         mean[k] = (Number.isFinite(s[2 * k]) ? total : s[2 * k]) / st.count;
       } else {
         // crates/core's Moments: count, mean, M2, the mean's low word and
-        // M2's (NaN beside an infinite M2).
+        // M2's, kept as they are so that merges stay exact to rounding.
         n[k] = s[5 * k];
-        mean[k] = s[5 * k + 1] + s[5 * k + 3];
-        m2[k] = Number.isFinite(s[5 * k + 2]) ? s[5 * k + 2] + s[5 * k + 4] : s[5 * k + 2];
+        mean[k] = s[5 * k + 1];
+        m2[k] = s[5 * k + 2];
+        meanLow[k] = s[5 * k + 3];
+        m2Low[k] = s[5 * k + 4];
       }
     }
-    this.combine({ n, mean, m2 });
+    this.combine(st.kind === 'sum' ? { n, mean } : { n, mean, m2, meanLow, m2Low });
   }
 
   /** A float64 buffer of `length` for a chunk's `name` result, reused. */
@@ -294,27 +298,11 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
   }
 
   /** Merges a chunk's moments (`count` values per position, their means
-   * and variances; no variance for a mean) into the state (Chan et al.'s
-   * merge of count, mean and M2, as crates/core's Moments). */
+   * and variances; no variance for a mean) into the state. */
   private addMoments(count: number, mean: Float64Array, variance: Float64Array | undefined): void {
-    const f = this.fields;
-    if (f.n === undefined) {
-      f.n = new Float64Array(mean.length).fill(count);
-      f.mean = mean.slice();
-      if (variance) f.m2 = variance.map((v) => v * count);
-      return;
-    }
-    const na = f.n as Float64Array;
-    const ma = f.mean as Float64Array;
-    const qa = f.m2 as Float64Array | undefined;
-    for (let k = 0; k < na.length; k++) {
-      const n0 = na[k];
-      const n = n0 + count;
-      const d = mean[k] - ma[k];
-      if (qa && variance) qa[k] += variance[k] * count + d * d * ((n0 * count) / n);
-      ma[k] += d * (count / n);
-      na[k] = n;
-    }
+    const next: Record<string, Field> = { n: new Float64Array(mean.length).fill(count), mean };
+    if (variance) next.m2 = variance.map((v) => v * count);
+    this.combine(next);
   }
 
   /** min, argmin: the lower value wins. */
@@ -415,23 +403,8 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
         }
         return;
       }
-      case 'moments': {
-        const [na, ma, nb, mb] = [a.n, a.mean, b.n, b.mean] as Float64Array[];
-        const qa = a.m2 as Float64Array | undefined;
-        const qb = b.m2 as Float64Array | undefined;
-        for (let k = 0; k < na.length; k++) {
-          // Chan et al.'s merge of (count, mean, M2), as crates/core's Moments.
-          const n0 = na[k];
-          const n1 = nb[k];
-          if (n1 === 0) continue;
-          const n = n0 + n1;
-          const d = mb[k] - ma[k];
-          if (qa && qb) qa[k] += n0 === 0 ? qb[k] : qb[k] + d * d * ((n0 * n1) / n);
-          ma[k] = n0 === 0 ? mb[k] : ma[k] + d * (n1 / n);
-          na[k] = n;
-        }
-        return;
-      }
+      case 'moments':
+        return mergeMoments(a, b);
       case 'flag': {
         const [fa, fb] = [a.flag as Uint8Array, b.flag as Uint8Array];
         const any = this.reduction === 'any';
@@ -486,9 +459,13 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
       case 'arg':
         return scalar(f.index);
       default: {
-        if (this.reduction === 'mean') return scalar((f.mean as Float64Array).slice());
+        const [mean, low] = [f.mean as Float64Array, f.meanLow as Float64Array | undefined];
+        if (this.reduction === 'mean') return scalar(low ? mean.map((m, k) => m + low[k]) : mean.slice());
         const n = f.n as Float64Array;
-        const v = (f.m2 as Float64Array).map((q, k) => (n[k] - this.ddof > 0 ? q / (n[k] - this.ddof) : NaN));
+        const m2Low = f.m2Low as Float64Array | undefined;
+        // An infinite M2 (an overflow) stays infinite; its low word is NaN.
+        const m2 = (k: number) => (m2Low && Number.isFinite(f.m2[k]) ? (f.m2[k] as number) + m2Low[k] : (f.m2[k] as number));
+        const v = (f.m2 as Float64Array).map((_, k) => (n[k] - this.ddof > 0 ? m2(k) / (n[k] - this.ddof) : NaN));
         return scalar(this.reduction === 'std' ? v.map(Math.sqrt) : v);
       }
     }
@@ -531,5 +508,56 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     p.rows = s.rows;
     p.fields = s.fields;
     return p;
+  }
+}
+
+/** Folds moments `b` (count, mean, M2, and the low words of mean and M2
+ * where kept) into `a`, position by position: crates/core's
+ * `Moments::merge` (Chan et al.'s merge with the mean and M2 each carried
+ * in two doubles), so that partials merged here lose no more than one
+ * engine pass. A state without low words (a version-1 partial, or one
+ * folded without the addon) has zeros there. */
+function mergeMoments(a: Record<string, Field>, b: Record<string, Field>): void {
+  const [na, ma, nb, mb] = [a.n, a.mean, b.n, b.mean] as Float64Array[];
+  const len = na.length;
+  const zeros = () => new Float64Array(len);
+  const [qa, qb] = [a.m2 as Float64Array | undefined, b.m2 as Float64Array | undefined];
+  const la = (a.meanLow ??= zeros()) as Float64Array;
+  const lb = (b.meanLow ?? zeros()) as Float64Array;
+  const ra = qa ? ((a.m2Low ??= zeros()) as Float64Array) : undefined;
+  const rb = (b.m2Low ?? zeros()) as Float64Array;
+  for (let k = 0; k < len; k++) {
+    const n0 = na[k];
+    const n1 = nb[k];
+    if (n1 === 0) continue;
+    if (n0 === 0) {
+      ((na[k] = n1), (ma[k] = mb[k]), (la[k] = lb[k]));
+      if (qa && ra && qb) ((qa[k] = qb[k]), (ra[k] = rb[k]));
+      continue;
+    }
+    const n = n0 + n1;
+    const d = mb[k] - ma[k] + (lb[k] - la[k]);
+    // Knuth's TwoSum: s and its exact error e.
+    let x = ma[k];
+    let y = d * (n1 / n);
+    let s = x + y;
+    let bb = s - x;
+    la[k] += x - (s - bb) + (y - bb);
+    ma[k] = s;
+    if (qa && ra && qb) {
+      x = qa[k];
+      y = qb[k];
+      s = x + y;
+      bb = s - x;
+      let e = x - (s - bb) + (y - bb);
+      x = s;
+      y = d * d * ((n0 * n1) / n);
+      s = x + y;
+      bb = s - x;
+      e += x - (s - bb) + (y - bb);
+      qa[k] = s;
+      ra[k] += rb[k] + e;
+    }
+    na[k] = n;
   }
 }
