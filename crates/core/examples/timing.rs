@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use ndreduce_core::engine::{reduce, Schedule};
-use ndreduce_core::ops::{Max, Sum};
+use ndreduce_core::ops::{Max, Sum, Var};
 use ndreduce_core::{read_floor, View, NEVER};
 
 fn best_ms(mut f: impl FnMut()) -> f64 {
@@ -70,6 +70,10 @@ fn main() {
             reduce(v, &[0], &Sum::<false>, Schedule::Auto, threads, &NEVER).unwrap();
         });
         println!("f64 {name} compensated sum axis 0: {ms:.1} ms");
+        let ms = best_ms(|| {
+            reduce(v, &[0], &Var::<false>, Schedule::Auto, threads, &NEVER).unwrap();
+        });
+        println!("f64 {name} variance moments axis 0: {ms:.1} ms");
     }
     for (name, v) in [("arr", &arr), ("arr.T", &t)] {
         let ms = best_ms(|| {

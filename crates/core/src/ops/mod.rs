@@ -33,9 +33,25 @@ pub trait Op<T: Scalar>: Sync + Send {
     /// vectorises only where the op folds in lanes (or the compiler may
     /// reassociate, as for integer max).
     const SIMD_RUN: bool;
+    /// The engine hands this op whole groups of rows (`fold_rows`) instead
+    /// of streaming rows through `fold`: for accumulators too wide to
+    /// vectorise across columns (variance's five doubles, an array of
+    /// structs), which fold a group in plain per-column arrays instead.
+    const GROUP_ROWS: bool = false;
     fn init(&self) -> Self::Acc;
     fn fold(&self, acc: Self::Acc, x: T, index: usize) -> Self::Acc;
     fn merge(&self, earlier: Self::Acc, later: Self::Acc) -> Self::Acc;
+
+    /// Folds rows of a block of columns into `acc`, one accumulator per
+    /// column: `rows[k]` holds `acc.len()` elements of reduced index
+    /// `index + k`. Called only where `GROUP_ROWS` is true.
+    fn fold_rows(&self, acc: &mut [Self::Acc], rows: &[&[T]], index: usize) {
+        for (k, row) in rows.iter().enumerate() {
+            for (a, &x) in acc.iter_mut().zip(*row) {
+                *a = self.fold(*a, x, index + k);
+            }
+        }
+    }
 
     /// Folds a contiguous run whose first element has index `index`. Ops
     /// whose plain fold does not vectorise override it.
