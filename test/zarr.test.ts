@@ -155,3 +155,13 @@ test('reduceZarr: an array inside a group by { store, path }, and an opened zarr
   const arr = await zarr.open(zarr.root(new FileSystemStore(root)).resolve('v2-u2-blosc'), { kind: 'array' });
   assert.deepEqual(await reduceZarr(arr, 'argmin', { axis: 1 }), want);
 });
+
+test('the command line reduces a Zarr directory: ndreduce max store.zarr --axis 0', { skip: skipZarr }, async () => {
+  const root = fixtures();
+  const { spawnSync } = await import('node:child_process');
+  const cli = path.join(__dirname, '..', 'src', 'cli', 'index.js');
+  const r = spawnSync(process.execPath, [cli, 'max', path.join(root, 'v2-u2-blosc'), '--axis', '0'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const want = (await reduceZarr(path.join(root, 'v2-u2-blosc'), 'max', { axis: 0 })) as Uint16Array;
+  assert.equal(r.stdout.trim(), `[${Array.from(want).join(', ')}]`);
+});
