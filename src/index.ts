@@ -238,3 +238,5 @@ export function defaultThreads(): number {
 export { default } from './default';
 export { reduceZarr } from './zarr/reduce';
 export type { ReduceZarrOptions, ZarrSource, ZarrArrayLike, ZarrProgress } from './zarr/reduce';
+export { planShards, reduceShard } from './zarr/shards';
+export type { PlanOptions, ShardDescriptor, ShardOptions } from './zarr/shards';

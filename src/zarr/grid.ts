@@ -47,16 +47,24 @@ function chunkRange(start: number, stop: number, size: number): [number, number]
   return stop <= start ? [0, 0] : [Math.floor(start / size), ceilDiv(stop, size)];
 }
 
+/** A shard's part of a grid: chunk indices [from, to) along one reduced axis. */
+export interface Only {
+  axis: number;
+  range: [number, number];
+}
+
 /** Every chunk of `region`, grouped by kept-axes block, C order inside.
- * `only` limits the first reduced axis to those chunk indices (a shard). */
-export function gridOf(shape: readonly number[], chunks: readonly number[], region: [number, number][], axes: readonly number[], only?: [number, number]): Grid {
+ * `only` limits one reduced axis to some chunk indices (a shard). */
+export function gridOf(shape: readonly number[], chunks: readonly number[], region: [number, number][], axes: readonly number[], only?: Only): Grid {
   const nd = shape.length;
   const kept = [...Array(nd).keys()].filter((k) => !axes.includes(k));
   const perm = [...axes, ...kept];
   const ranges = region.map(([a, b], k) => chunkRange(a, b, chunks[k]));
-  if (only && axes.length > 0) {
-    const r = ranges[axes[0]];
-    ranges[axes[0]] = [Math.max(r[0], only[0]), Math.min(r[1], only[1])];
+  // Rows are numbered from the full grid below, so shards never share one.
+  const full = ranges.map((r) => [...r] as [number, number]);
+  if (only) {
+    const r = ranges[only.axis];
+    ranges[only.axis] = [Math.max(r[0], only.range[0]), Math.max(Math.max(r[0], only.range[0]), Math.min(r[1], only.range[1]))];
   }
   const tasks: ChunkTask[] = [];
   const count = (list: readonly number[]) => list.reduce((n, k) => n * Math.max(0, ranges[k][1] - ranges[k][0]), 1);
@@ -68,7 +76,6 @@ export function gridOf(shape: readonly number[], chunks: readonly number[], regi
   // every shard of a plan holds rows no other does.
   const first = axes.length > 0 ? axes[0] : -1;
   const width = first >= 0 ? chunks[first] : 1;
-  const full = region.map(([a, b], k) => chunkRange(a, b, chunks[k]));
   const coords = new Array<number>(nd);
   for (let g = 0; g < groups; g++) {
     let rest = g;
