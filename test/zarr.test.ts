@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { CODES, PARTIAL_OPS, reduceZarr } from '../src/index';
-import type { OpName } from '../src/index';
+import type { OpName, ZarrArrayLike } from '../src/index';
 import { FIXTURES, python, REFERENCE, skipZarr, WRITE } from './zarr-fixtures';
 
 if (skipZarr) console.log(`# skipped Zarr tests: ${skipZarr}`);
@@ -164,4 +164,38 @@ test('the command line reduces a Zarr directory: ndreduce max store.zarr --axis 
   assert.equal(r.status, 0, r.stderr);
   const want = (await reduceZarr(path.join(root, 'v2-u2-blosc'), 'max', { axis: 0 })) as Uint16Array;
   assert.equal(r.stdout.trim(), `[${Array.from(want).join(', ')}]`);
+});
+
+test('reduceZarr: the result does not depend on the order chunks arrive in, and at most `concurrency` are in flight', { skip: skipZarr }, async () => {
+  const root = fixtures();
+  const zarr = (await import('zarrita')) as unknown as { open: (l: unknown, o: object) => Promise<ZarrArrayLike>; root: (s: unknown) => unknown };
+  const { default: FileSystemStore } = (await import('@zarrita/storage/fs')) as unknown as { default: new (p: string) => unknown };
+  const arr = await zarr.open(zarr.root(new FileSystemStore(path.join(root, 'v3-f8-sharded-blosc'))), { kind: 'array' });
+  let inFlight = 0;
+  let peak = 0;
+  let seed = 1;
+  // The same array, its chunks arriving after pseudo-random delays.
+  const shuffled: ZarrArrayLike = {
+    shape: arr.shape, chunks: arr.chunks, dtype: arr.dtype,
+    async getChunk(coords, options) {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      seed = (seed * 48271) % 2147483647;
+      await new Promise((r) => setTimeout(r, seed % 15));
+      try {
+        return await arr.getChunk(coords, options);
+      } finally {
+        inFlight--;
+      }
+    },
+  };
+  for (const [op, axis] of [['sum', null], ['mean', 1], ['var', 0], ['argmax', null], ['std', [0, 1]]] as const) {
+    const inOrder = await reduceZarr(arr, op, { axis, concurrency: 1 });
+    for (const concurrency of [3, 8]) {
+      peak = 0;
+      const got = await reduceZarr(shuffled, op, { axis, concurrency });
+      assert.deepEqual(got, inOrder, `${op} axis ${JSON.stringify(axis)} concurrency ${concurrency}: the same bits`);
+      assert.ok(peak <= concurrency && peak >= Math.min(concurrency, 2), `${peak} chunks in flight, concurrency ${concurrency}`);
+    }
+  }
 });
