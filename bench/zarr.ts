@@ -4,7 +4,7 @@
 // decoding every chunk and nothing else (same concurrency), and Python's
 // zarr reading the array chunk by chunk with NumPy reducing each chunk.
 // Every row runs in a fresh child process, so that its peak RSS is its own.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,7 +16,8 @@ export const ZARR_USAGE = `Usage: ndreduce bench --zarr SIZE [options]
 
 Times reduceZarr(max, axis 0) on a float64 Zarr v3 array of SIZE bytes
 (e.g. 256M, 2G), with 16 MB chunks, written once by Python's zarr, beside
-zarrita decoding every chunk (no reduction) and zarr-python + NumPy
+zarrita decoding every chunk (no reduction), the same reduction over HTTP
+from a local server, and zarr-python + NumPy
 reducing it chunk by chunk.
 
   --codec C        zstd (level 1, the default) or blosc-lz4 (with shuffle)
@@ -62,6 +63,24 @@ ms = (time.perf_counter() - t) * 1000
 print('{"ms": %f, "rssMb": %f, "check": %r}' % (ms, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, float(acc.sum())))
 `;
 
+/** A static file server with byte ranges, in its own process so that it
+ * does not share the event loop of the row it serves. */
+const SERVER = `
+const http = require('node:http'), fs = require('node:fs'), path = require('node:path');
+const root = process.argv[1];
+const server = http.createServer((req, res) => {
+  const file = path.join(root, decodeURIComponent(req.url.split('?')[0]));
+  fs.readFile(file, (err, body) => {
+    if (err) return res.writeHead(404).end();
+    const m = /^bytes=(\\d*)-(\\d*)$/.exec(req.headers.range || '');
+    if (!m) return res.writeHead(200, { 'content-length': body.length }).end(body);
+    const [a, b] = m[1] === '' ? [body.length - Number(m[2]), body.length - 1] : [Number(m[1]), m[2] === '' ? body.length - 1 : Number(m[2])];
+    res.writeHead(206, { 'content-length': b - a + 1 }).end(body.subarray(a, b + 1));
+  });
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
+`;
+
 /** A row in a child node process: 'reduce' or 'decode'. */
 function childScript(row: string, dir: string, concurrency: number): string {
   const api = JSON.stringify(path.join(__dirname, '..', 'src', 'index.js'));
@@ -95,7 +114,7 @@ function runRow(cmd: string, args: string[]): { ms: number; rssMb: number; check
   return JSON.parse(r.stdout.trim().split('\n').pop() as string) as { ms: number; rssMb: number; check: number };
 }
 
-export function zarrBench(argv: string[]): number {
+export async function zarrBench(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: { zarr: { type: 'string' }, codec: { type: 'string' }, concurrency: { type: 'string' }, dir: { type: 'string' }, repeat: { type: 'string' }, help: { type: 'boolean' } },
@@ -130,6 +149,18 @@ export function zarrBench(argv: string[]): number {
   };
   best('zarrita decode only', () => runRow(process.execPath, ['-e', childScript('decode', dir, concurrency)]));
   best('reduceZarr max axis 0', () => runRow(process.execPath, ['-e', childScript('reduce', dir, concurrency)]));
+  // The same reduction over HTTP from a local server.
+  const server = spawn(process.execPath, ['-e', SERVER, path.dirname(dir)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    server.stdout!.once('data', (b: Buffer) => resolve(b.toString().trim()));
+    server.once('exit', () => reject(new Error('the local HTTP server did not start')));
+  });
+  try {
+    const url = `http://127.0.0.1:${port}/${path.basename(dir)}`;
+    best('reduceZarr max axis 0, local HTTP', () => runRow(process.execPath, ['-e', childScript('reduce', url, concurrency)]));
+  } finally {
+    server.kill();
+  }
   let python = true;
   try {
     best('zarr-python + NumPy, chunk by chunk', () => runRow('python3', ['-c', PYTHON_ROW, dir]));
@@ -144,7 +175,8 @@ export function zarrBench(argv: string[]): number {
   for (const r of rowsOut) {
     process.stdout.write(`${r.name.padEnd(38)} ${r.ms.toFixed(0).padStart(9)} ${((data / 2 ** 20) / (r.ms / 1000)).toFixed(0).padStart(7)} ${(r.ms / decode).toFixed(2).padStart(8)} ${r.rssMb.toFixed(0).padStart(12)}\n`);
   }
-  if (python) process.stdout.write(`zarr-python / reduceZarr: ${(rowsOut[2].ms / rowsOut[1].ms).toFixed(2)}x\n`);
+  process.stdout.write(`local HTTP / file system: ${(rowsOut[2].ms / rowsOut[1].ms).toFixed(2)}x\n`);
+  if (python) process.stdout.write(`zarr-python / reduceZarr: ${(rowsOut[3].ms / rowsOut[1].ms).toFixed(2)}x\n`);
   process.stdout.write(`load average ${load0.map((x) => x.toFixed(2)).join(' ')} at the start, ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end; ${os.cpus().length} CPUs\n`);
   return 0;
 }
@@ -154,3 +186,4 @@ function du(dir: string): number {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) n += e.isDirectory() ? du(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).size;
   return n;
 }
+
