@@ -124,7 +124,7 @@ test('reduceZarr: keepdims, dtype, ignoreNaN, progress, and the options checked 
   const nan = path.join(root, 'v2-f8-gzip');
   assert.deepEqual(await reduceZarr(nan, 'max', { axis: 0, ignoreNaN: true }), await reduceZarr(nan, 'nanmax', { axis: 0 }));
   const seen: { chunks: number; chunksTotal: number; bytes: number }[] = [];
-  await reduceZarr(f8, 'min', { concurrency: 3, onProgress: (p) => seen.push(p) });
+  assert.deepEqual(await reduceZarr(f8, 'min', { concurrency: 3, threads: 1, onProgress: (p) => seen.push(p) }), await reduceZarr(f8, 'min'));
   const last = seen[seen.length - 1];
   assert.equal(last.chunks, last.chunksTotal);
   assert.equal(last.chunksTotal, 3 * 4);

@@ -15,9 +15,9 @@ export function partialAxis(grid: Grid): null | number[] {
 }
 
 /** The partial of one chunk's view (axes permuted, reduced first). */
-export function chunkPartial(op: PartialOp, grid: Grid, task: ChunkTask, view: object, ddof: number, arg: boolean): Partial {
+export function chunkPartial(op: PartialOp, grid: Grid, task: ChunkTask, view: object, ddof: number, threads: number, arg: boolean): Partial {
   const axis = partialAxis(grid);
-  const base = { axis, ...(ddof !== 0 ? { ddof } : {}) };
+  const base = { axis, ...(ddof !== 0 ? { ddof } : {}), ...(threads !== 0 ? { threads } : {}) };
   if (!arg) return new Partial(op, { ...base, start: task.row }).push(view) as Partial;
   // The engine's index is flat over the chunk's own reduced extents: made
   // flat over the region's instead, and the rows moved to the chunk's.

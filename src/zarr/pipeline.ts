@@ -17,6 +17,8 @@ export interface Progress {
 
 export interface FoldOptions {
   ddof: number;
+  /** The engine's threads per chunk (0: rayon's default). */
+  threads: number;
   arg: boolean;
   concurrency: number;
   signal: AbortSignal | undefined;
@@ -71,7 +73,7 @@ export async function foldGrid(grid: Grid, read: ChunkReader, op: PartialOp, o: 
       const chunk = await read(task, inner.signal);
       if (inner.signal.aborted) return;
       bytes += (chunk.data as { byteLength?: number }).byteLength ?? 0;
-      done.set(i, chunkPartial(op, grid, task, viewOf(chunk, task, grid.perm), o.ddof, o.arg));
+      done.set(i, chunkPartial(op, grid, task, viewOf(chunk, task, grid.perm), o.ddof, o.threads, o.arg));
       drain();
     }
   };

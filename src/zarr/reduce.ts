@@ -26,8 +26,7 @@ export interface ReduceZarrOptions {
   ddof?: number;
   dtype?: 'float64' | 'int64';
   ignoreNaN?: boolean;
-  /** Accepted for symmetry with the reductions; each chunk is reduced by
-   * the engine on rayon's default pool (see README). */
+  /** Threads of the engine for each chunk's reduction (default rayon's). */
   threads?: number;
   signal?: AbortSignal;
   /** [start, stop) per axis (null: all of it), or null for the whole array. */
@@ -140,6 +139,7 @@ export async function reduceZarr(source: ZarrSource, op: OpName, options?: Reduc
   grid.scalar = axes.length === a.shape.length && !o.keepdims;
   const p = await foldGrid(grid, (task, signal) => readChunk(opened, task.coords, signal), name, {
     ddof: o.ddof,
+    threads: o.threads,
     arg: spec(reduction).merge === 'arg',
     concurrency,
     signal: o.signal,

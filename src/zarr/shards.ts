@@ -152,5 +152,5 @@ export async function reduceShard(shard: ShardDescriptor, op: OpName, options?: 
     read = (task, signal) => readChunk(opened, task.coords, signal);
   }
   if (grid.tasks.length === 0) return new Partial(name, { axis: partialAxis(grid), ...(o.ddof !== 0 ? { ddof: o.ddof } : {}) }) as Partial;
-  return foldGrid(grid, read, name, { ddof: o.ddof, arg: spec(reduction).merge === 'arg', concurrency, signal: o.signal, onProgress: undefined });
+  return foldGrid(grid, read, name, { ddof: o.ddof, threads: o.threads, arg: spec(reduction).merge === 'arg', concurrency, signal: o.signal, onProgress: undefined });
 }
