@@ -156,7 +156,7 @@ async function run(op: string, fn: Reduce, argv: string[]): Promise<number> {
     process.stdout.write(usage(op));
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`expected one .npy file or Zarr array, got ${positionals.length}\n\n${usage(op)}`);
+  if (positionals.length !== 1) throw new UsageError(`expected one .npy file, got ${positionals.length}\n\n${usage(op)}`);
   const options: Options = {};
   const axis = text('axis');
   if (axis !== undefined) options.axis = parseAxis(axis);
