@@ -11,6 +11,7 @@ import { worstDelay } from './eventloop';
 import { machine } from './machine';
 import type { Policy, Timing } from './measure';
 import { fileBench } from './file';
+import { zarrBench } from './zarr';
 import { asyncCopyBench, asyncCopyCommand } from './async-copy';
 import { BENCH_USAGE, UsageError, parseBenchOptions } from './options';
 import type { BenchOptions } from './options';
@@ -68,6 +69,7 @@ function subjects(o: BenchOptions, elements: number): Subject[] {
 
 export async function benchCommand(argv: string[]): Promise<number> {
   if (argv.some((a) => a === '--file' || a.startsWith('--file='))) return fileBench(argv);
+  if (argv.some((a) => a === '--zarr' || a.startsWith('--zarr='))) return zarrBench(argv);
   if (argv.includes('--async-copy')) return asyncCopyCommand(argv);
   const o = parseBenchOptions(argv);
   if (o.help) {

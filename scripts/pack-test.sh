@@ -117,6 +117,11 @@ assert.deepEqual(minmax(x, { axis: null }), { min: 1n, max: 6n });
 assert.equal(require('ndreduce/package.json').name, 'ndreduce');
 assert.throws(() => require('ndreduce/dist/src/reduce'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
 sumAsync(x, { axis: null }).then((s) => { assert.equal(s, 21n); console.log('cjs ok'); });
+// The optional peers are not installed here: the subpath loads, and says
+// what to install when used; reduceZarr rejects the same way.
+const flow = require('ndreduce/bullmq');
+assert.throws(() => flow.createReductionWorker('q', { connection: {} }), { code: 'ERR_NDREDUCE_UNAVAILABLE' });
+require('ndreduce').reduceZarr('x.zarr', 'max').catch((e) => { assert.equal(e.code, 'ERR_NDREDUCE_UNAVAILABLE'); console.log('optional peers ok'); });
 EOF
 node esm.mjs
 node cjs.cjs

@@ -236,3 +236,7 @@ export function defaultThreads(): number {
 // itself (src/default.ts), the object the ES module face exports as its
 // default too. One instance, whichever way it is loaded.
 export { default } from './default';
+export { reduceZarr } from './zarr/reduce';
+export type { ReduceZarrOptions, ZarrSource, ZarrArrayLike, ZarrProgress } from './zarr/reduce';
+export { planShards, reduceShard } from './zarr/shards';
+export type { PlanOptions, ShardDescriptor, ShardOptions } from './zarr/shards';

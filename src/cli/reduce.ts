@@ -49,7 +49,8 @@ const usage = (op: string) => `Usage: ndreduce ${op} FILE.npy [options]
 
 The ${op} of a .npy array (any integer or float dtype, C or Fortran order).
 FILE may be - (or a pipe such as /dev/stdin): the array is then read whole
-into memory.
+into memory. FILE may also be a Zarr array (a directory, or an http(s) URL),
+read chunk by chunk (needs the optional peer zarrita).
 
 ${flagHelp(flagsOf(op))}
 `;
@@ -96,6 +97,12 @@ async function loadInput(file: string): Promise<NpyArray> {
   }
   if (stat.isFile() || stat.isDirectory()) return api.loadNpy(file);
   return api.parseNpy(await readAll(fs.createReadStream(file)));
+}
+
+/** A Zarr array: an http(s) URL, or a directory with Zarr metadata. */
+function isZarr(file: string): boolean {
+  if (/^https?:\/\//i.test(file)) return true;
+  return fs.existsSync(`${file}/zarr.json`) || fs.existsSync(`${file}/.zarray`);
 }
 
 function parseAxis(text: string): Axis {
@@ -184,7 +191,16 @@ async function run(op: string, fn: Reduce, argv: string[]): Promise<number> {
     };
     let result: unknown;
     let shape: number[];
-    if (shouldStream(file, op)) {
+    if (isZarr(file)) {
+      // Reduced with keepdims, whose shape says ndim and which axes went.
+      const wanted = options.axis === undefined ? null : options.axis;
+      const r = (await api.reduceZarr(file, op as api.OpName, { ...options, axis: wanted, keepdims: true } as never)) as unknown;
+      const first = (isPair(r) ? r.min : r) as unknown as { shape: number[] };
+      const ndim = first.shape.length;
+      const axes = wanted === null ? [...Array(ndim).keys()] : (Array.isArray(wanted) ? wanted : [wanted]).map((a) => (a < 0 ? a + ndim : a));
+      shape = v.keepdims ? first.shape : first.shape.filter((_, k) => !axes.includes(k));
+      result = unshape(r);
+    } else if (shouldStream(file, op)) {
       const ndim = (await api.readNpyHeader(file)).shape.length;
       ({ result, shape } = await streamFile(file, op, every(ndim)));
       result = unshape(result);
@@ -207,7 +223,8 @@ async function run(op: string, fn: Reduce, argv: string[]): Promise<number> {
       return 130;
     }
     // Bad input and unreadable files are the user's to fix: no stack trace.
-    if (error instanceof TypeError || error instanceof RangeError || (error as NodeJS.ErrnoException)?.syscall !== undefined) {
+    const code = (error as { code?: unknown })?.code;
+    if (error instanceof TypeError || error instanceof RangeError || (error as NodeJS.ErrnoException)?.syscall !== undefined || code === api.CODES.STORE || code === api.CODES.UNAVAILABLE) {
       process.stderr.write(`ndreduce ${op}: ${inFlags((error as Error).message)}\n`);
       return 1;
     }

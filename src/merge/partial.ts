@@ -46,7 +46,7 @@ export const PARTIAL_OPS: readonly OpName[] = OP_NAMES.filter((name) => {
 export type PartialOp = OpName;
 
 /** The options of `new Partial` and of `reduceChunks`. */
-const PARTIAL_ENTRY = entryOf(['axis', 'ddof'], ['start']);
+const PARTIAL_ENTRY = entryOf(['axis', 'ddof', 'threads'], ['start']);
 
 export interface PartialOptions {
   /** The reduced axes of the whole array (default all); axis 0, along
@@ -54,6 +54,9 @@ export interface PartialOptions {
   axis?: number | readonly number[] | null;
   /** Degrees of freedom for var/std (default 0). */
   ddof?: number;
+  /** Threads for each push's reduction (default rayon's); not part of the
+   * partial's state: bytes do not carry it, merges ignore it. */
+  threads?: number;
   /** The whole array's row (axis-0 index) of this partial's first chunk,
    * for the global indices of argmin/argmax (default 0). */
   start?: number;
@@ -68,8 +71,8 @@ function startOf(raw: unknown): number {
 }
 
 /** `r` of a checked view along `axes` (a list: typed-array results). */
-function reduceView(r: Reduction, view: View, axes: readonly number[], skipNaN: boolean, out?: Float64Array): unknown {
-  const c = callOf(r, view, { ...DEFAULTS, axis: axes, out }, 'Partial.push', skipNaN);
+function reduceView(r: Reduction, view: View, axes: readonly number[], skipNaN: boolean, threads: number, out?: Float64Array): unknown {
+  const c = callOf(r, view, { ...DEFAULTS, axis: axes, out, threads }, 'Partial.push', skipNaN);
   return finish(c, compute(c));
 }
 
@@ -85,6 +88,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
   private axisAll: boolean;
   private axisOption: Options['axis'];
   private ddof: number;
+  private threads: number;
   private start: number;
   /** The row the next push starts at. */
   private cursor: number;
@@ -110,6 +114,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     this.axisOption = o.axis === undefined ? null : o.axis;
     this.axisAll = this.axisOption === null;
     this.ddof = o.ddof;
+    this.threads = o.threads;
     this.start = startOf(o.extra.start);
     this.cursor = this.start;
     // Duplicates as written; those through negative axes are found at the
@@ -165,7 +170,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
   /** Folds a chunk whose first row is row `from` of the whole array. */
   private fold(view: View, from: number): this {
     const n = view.shape[0];
-    const run = (r: Reduction, out?: Float64Array) => reduceView(r, view, this.axes, this.skipNaN, out);
+    const run = (r: Reduction, out?: Float64Array) => reduceView(r, view, this.axes, this.skipNaN, this.threads, out);
     const next: Record<string, Field> = {};
     switch (this.kind) {
       case 'extreme':
@@ -252,7 +257,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
       this.settle();
       this.state = { kind, values: new Float64Array((kind === 'sum' ? 2 : 5) * kept), count: 0 };
     }
-    const layout = pack({ threads: 0, shape: view.shape, strides: view.strides, axes: this.axes }, view.offset);
+    const layout = pack({ threads: this.threads, shape: view.shape, strides: view.strides, axes: this.axes }, view.offset);
     native.foldState(view.data, layout, kind, false, this.state.values);
     this.state.count += reduced;
     return true;

@@ -38,6 +38,9 @@ export const CODES = {
   UNAVAILABLE: 'ERR_NDREDUCE_UNAVAILABLE',
   /** A bug: a kernel panicked or a worker failed (Error). */
   PANIC: 'ERR_NDREDUCE_PANIC',
+  /** A chunked store (Zarr) could not be read: no array there, or a chunk
+   * that failed to load, named by its key (Error). */
+  STORE: 'ERR_NDREDUCE_STORE',
   /** The signal was aborted (Error named AbortError). */
   ABORT: 'ABORT_ERR',
 } as const;

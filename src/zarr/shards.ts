@@ -1,0 +1,156 @@
+// Shards of one reduction for many workers (or machines): `planShards`
+// splits a Zarr array or a .npy file along a reduced axis into plain-JSON
+// descriptors (whole chunks, or byte ranges of whole slabs), and
+// `reduceShard` turns one into a `Partial`. Partials of all shards merge,
+// in any order or tree shape, into the one-machine result; a shard run
+// twice gives the same bytes (chunks merge in chunk order).
+import { readNpyHeader } from '../io/file';
+import { Partial } from '../merge/partial';
+import { CODES, ndError } from '../spec/errors';
+import { spec } from '../spec/ops';
+import type { OpName } from '../spec/ops';
+import { entryOf, readOptions, resolveAxes } from '../validate/options';
+import { describe } from '../validate/read';
+import { partialAxis } from './blocks';
+import { gridOf } from './grid';
+import type { Grid } from './grid';
+import { ctorOf, readSlab, slabChunks, stepBytes } from './npy';
+import type { NpyLayout } from './npy';
+import { foldGrid } from './pipeline';
+import { partialOpOf, readConcurrency, readRegion } from './reduce';
+import { openZarr, readChunk } from './source';
+import type { ZarrSource } from './source';
+
+/** One shard: JSON in, JSON out (a job's data). */
+export type ShardDescriptor =
+  | {
+      kind: 'zarr';
+      store: string;
+      path: string;
+      shape: number[];
+      chunks: number[];
+      dtype: string;
+      /** The reduced axes of the whole reduction (sorted, non-negative). */
+      axes: number[];
+      region: [number, number][];
+      /** Chunk indices [from, to) along array axis `split`. */
+      split: number;
+      range: [number, number];
+    }
+  | {
+      kind: 'npy';
+      file: string;
+      descr: string;
+      fortran: boolean;
+      shape: number[];
+      dataStart: number;
+      axes: number[];
+      split: number;
+      slab: number;
+      /** Slab indices [from, to). */
+      range: [number, number];
+      /** The file's bytes [start, end) this shard reads. */
+      bytes: [number, number];
+    };
+
+export interface PlanOptions {
+  /** How many shards (at most; fewer when there are fewer chunks). */
+  parts?: number;
+  /** The reduced axes (default all); the split runs along one of them. */
+  axis?: number | readonly number[] | null;
+  /** Zarr only: [start, stop) per axis. */
+  region?: readonly (readonly [number, number] | null)[] | null;
+  /** .npy only: elements along the split axis per slab (default: about 4 MiB a slab). */
+  slab?: number;
+}
+
+const PLAN_ENTRY = entryOf(['axis'], ['parts', 'region', 'slab']);
+const SHARD_ENTRY = entryOf(['ddof', 'ignoreNaN', 'threads', 'signal'], ['concurrency']);
+const bad = (message: string, Class: typeof TypeError = RangeError) => ndError(Class, CODES.BAD_OPTION, message);
+
+function count(raw: unknown, field: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 1) throw bad(`${field} must be a positive integer, got ${describe(raw)}`);
+  return raw;
+}
+
+/** [from, to) ranges that split `n` items into at most `parts` near-equal runs. */
+function split(n: number, parts: number): [number, number][] {
+  const k = Math.max(1, Math.min(parts, n));
+  return Array.from({ length: k }, (_, i) => [Math.floor((i * n) / k), Math.floor(((i + 1) * n) / k)] as [number, number]).filter(([a, b]) => b > a);
+}
+
+const isNpy = (s: unknown) => typeof s === 'string' && /\.npy$/i.test(s);
+
+/** Splits a Zarr array (a directory, URL or `{ store, path }`) or a .npy
+ * file into at most `parts` shards along one reduced axis. */
+export async function planShards(source: ZarrSource | string, options?: PlanOptions): Promise<ShardDescriptor[]> {
+  const o = readOptions(options, null, PLAN_ENTRY);
+  const parts = count(o.extra.parts, 'options.parts', 1);
+  if (isNpy(source)) {
+    if (o.extra.region !== undefined) throw bad('options.region applies to Zarr arrays, not to .npy files', TypeError);
+    const h = await readNpyHeader(source as string);
+    ctorOf(h.descr);
+    const axes = resolveAxes(o.axis, h.shape.length);
+    const at = h.fortran ? h.shape.length - 1 : 0;
+    if (h.shape.length === 0 || !axes.includes(at)) {
+      throw bad(`a ${h.fortran ? 'Fortran' : 'C'}-order .npy file splits along axis ${at}, which must be reduced: options.axis is ${describe(o.axis ?? null)}`);
+    }
+    const layout: NpyLayout = { file: source as string, descr: h.descr, fortran: h.fortran, shape: h.shape, dataStart: h.dataStart, split: at, slab: 1 };
+    const step = Math.max(1, stepBytes(layout));
+    layout.slab = count(o.extra.slab, 'options.slab', Math.max(1, Math.floor((4 << 20) / step)));
+    const slabs = Math.ceil(h.shape[at] / layout.slab);
+    return split(slabs, parts).map((range) => ({
+      kind: 'npy', file: layout.file, descr: h.descr, fortran: h.fortran, shape: h.shape, dataStart: h.dataStart, axes, split: at, slab: layout.slab, range,
+      bytes: [h.dataStart + range[0] * layout.slab * stepBytes(layout), h.dataStart + Math.min(range[1] * layout.slab, h.shape[at]) * stepBytes(layout)],
+    }));
+  }
+  if (o.extra.slab !== undefined) throw bad('options.slab applies to .npy files, not to Zarr arrays', TypeError);
+  const opened = await openZarr(source);
+  if (!opened.where) throw bad('planShards needs a Zarr source that another process can open (a path, a URL or { store, path }), not an opened array', TypeError);
+  const a = opened.array;
+  const region = readRegion(o.extra.region, a.shape);
+  const axes = resolveAxes(o.axis, a.shape.length);
+  if (axes.length === 0) throw bad('planShards: the reduction must reduce an axis');
+  // Along the reduced axis with the most chunks in the region.
+  const along = (k: number) => (region[k][1] > region[k][0] ? Math.ceil(region[k][1] / a.chunks[k]) - Math.floor(region[k][0] / a.chunks[k]) : 0);
+  const at = axes.reduce((best, k) => (along(k) > along(best) ? k : best), axes[0]);
+  const first = Math.floor(region[at][0] / a.chunks[at]);
+  return split(along(at), parts).map(([x, y]) => ({
+    kind: 'zarr', store: opened.where!.store, path: opened.where!.path, shape: [...a.shape], chunks: [...a.chunks], dtype: a.dtype,
+    axes, region, split: at, range: [first + x, first + y],
+  }));
+}
+
+export interface ShardOptions {
+  ddof?: number;
+  ignoreNaN?: boolean;
+  threads?: number;
+  signal?: AbortSignal;
+  concurrency?: number;
+}
+
+/** The `Partial` of one shard from `planShards`: merge the partials of
+ * all shards (any order, any tree) and call `result()`. */
+export async function reduceShard(shard: ShardDescriptor, op: OpName, options?: ShardOptions): Promise<Partial> {
+  const o = readOptions(options, partialOpOf(op, false).reduction, SHARD_ENTRY);
+  const { name, reduction } = partialOpOf(op, o.ignoreNaN);
+  const concurrency = readConcurrency(o.extra.concurrency);
+  if (shard === null || typeof shard !== 'object' || (shard.kind !== 'zarr' && shard.kind !== 'npy')) throw bad(`reduceShard: not a shard descriptor: ${describe(shard)}`, TypeError);
+  let grid: Grid;
+  let read: Parameters<typeof foldGrid>[1];
+  if (shard.kind === 'npy') {
+    const layout: NpyLayout = { file: shard.file, descr: shard.descr, fortran: shard.fortran, shape: shard.shape, dataStart: shard.dataStart, split: shard.split, slab: shard.slab };
+    grid = gridOf(shard.shape, slabChunks(layout), shard.shape.map((n) => [0, n]), shard.axes, { axis: shard.split, range: shard.range });
+    read = (task, signal) => readSlab(layout, task.coords[shard.split], signal);
+  } else {
+    const opened = await openZarr(shard.path ? { store: shard.store, path: shard.path } : shard.store);
+    if (opened.array.shape.join() !== shard.shape.join() || opened.array.chunks.join() !== shard.chunks.join() || opened.array.dtype !== shard.dtype) {
+      throw ndError(Error, CODES.STORE, `reduceShard: the array at ${shard.store} ${shard.path} is no longer the one planned (shape, chunks or dtype changed)`);
+    }
+    grid = gridOf(shard.shape, shard.chunks, shard.region, shard.axes, { axis: shard.split, range: shard.range });
+    read = (task, signal) => readChunk(opened, task.coords, signal);
+  }
+  if (grid.tasks.length === 0) return new Partial(name, { axis: partialAxis(grid), ...(o.ddof !== 0 ? { ddof: o.ddof } : {}) }) as Partial;
+  return foldGrid(grid, read, name, { ddof: o.ddof, threads: o.threads, arg: spec(reduction).merge === 'arg', concurrency, signal: o.signal, onProgress: undefined });
+}

@@ -1,0 +1,77 @@
+// A Zarr source, opened: a directory, a URL, `{ store, path }` for an array
+// inside a group, or an array zarrita opened already. Chunks are read
+// through zarrita (stores, chunk keys, fill values, sharding and codecs);
+// a chunk that fails to load is an error naming its key.
+import { abortError, CODES, ndError } from '../spec/errors';
+import { describe } from '../validate/read';
+import { loadFileStore, loadZarrita } from './load';
+import type { ZarrArrayLike } from './load';
+import type { ChunkData } from './grid';
+
+/** Where a Zarr array is: a directory or http(s) URL of the array itself,
+ * `{ store, path }` for an array inside a group, or an opened zarrita array. */
+export type ZarrSource = string | URL | { store: string | URL; path: string } | ZarrArrayLike;
+
+/** The dtypes a typed array holds (zarrita's names, NumPy's). */
+const DTYPES = ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float32', 'float64'];
+
+const isUrl = (s: string) => /^https?:\/\//i.test(s);
+
+export interface Opened {
+  array: ZarrArrayLike;
+  /** The chunk's key, for error messages. */
+  keyOf(coords: number[]): string;
+  /** A string naming the source in a shard descriptor, or undefined for an opened array. */
+  where: { store: string; path: string } | undefined;
+}
+
+function isArrayLike(x: unknown): x is ZarrArrayLike {
+  const a = x as ZarrArrayLike;
+  return typeof x === 'object' && x !== null && typeof a.getChunk === 'function' && Array.isArray(a.shape) && Array.isArray(a.chunks) && typeof a.dtype === 'string';
+}
+
+/** Reads `source` (checked before any I/O) and opens the array. */
+export async function openZarr(source: unknown): Promise<Opened> {
+  let where: Opened['where'];
+  let array: ZarrArrayLike;
+  if (isArrayLike(source)) array = source;
+  else {
+    if (typeof source === 'string' || source instanceof URL) where = { store: String(source), path: '' };
+    else if (typeof source === 'object' && source !== null && (typeof (source as { store?: unknown }).store === 'string' || (source as { store?: unknown }).store instanceof URL) && typeof (source as { path?: unknown }).path === 'string') {
+      where = { store: String((source as { store: unknown }).store), path: (source as { path: string }).path };
+    } else {
+      throw ndError(TypeError, CODES.BAD_ARRAY, `a Zarr source must be a directory path, an http(s) URL, { store, path } or an opened zarrita array, got ${describe(source)}`);
+    }
+    const zarr = await loadZarrita();
+    const store = isUrl(where.store) ? new zarr.FetchStore(where.store) : new (await loadFileStore()).default(where.store);
+    const loc = where.path ? zarr.root(store).resolve(where.path) : zarr.root(store);
+    try {
+      array = await zarr.open(loc, { kind: 'array' });
+    } catch (cause) {
+      throw ndError(Error, CODES.STORE, `no Zarr array at ${where.store}${where.path ? ` path ${where.path}` : ''}: ${(cause as Error)?.message}`, cause);
+    }
+  }
+  if (!DTYPES.includes(array.dtype)) {
+    throw ndError(TypeError, CODES.BAD_ARRAY, `Zarr dtype ${array.dtype} is not one ndreduce reduces (${DTYPES.join(', ')})`);
+  }
+  return { array, keyOf: keyEncoder(array), where };
+}
+
+/** zarrita keeps its chunk key encoder in a context under a symbol; the
+ * coordinates stand in where it is not found. */
+function keyEncoder(array: ZarrArrayLike): (coords: number[]) => string {
+  const sym = Object.getOwnPropertySymbols(array).find((s) => s.description === 'zarrita.context');
+  const ctx = sym ? (array as unknown as Record<symbol, { encodeChunkKey?: (c: number[]) => string }>)[sym] : undefined;
+  const base = array.path && array.path !== '/' ? array.path.replace(/^\//, '') + '/' : '';
+  return typeof ctx?.encodeChunkKey === 'function' ? (c) => base + ctx.encodeChunkKey!(c) : (c) => `chunk [${c.join(', ')}]`;
+}
+
+/** Chunk `coords`, decoded (fill_value where the store has no such key). */
+export async function readChunk(opened: Opened, coords: number[], signal: AbortSignal): Promise<ChunkData> {
+  try {
+    return await opened.array.getChunk(coords, { signal });
+  } catch (cause) {
+    if (signal.aborted) throw abortError(signal.reason);
+    throw ndError(Error, CODES.STORE, `Zarr chunk ${opened.keyOf(coords)} could not be read: ${(cause as Error)?.message}`, cause);
+  }
+}

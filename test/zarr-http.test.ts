@@ -1,0 +1,117 @@
+// reduceZarr over HTTP: a Zarr directory served by a node http server on
+// 127.0.0.1 gives the results of the directory itself; chunk requests run
+// concurrently; an abort cancels the fetches in flight; a 404 chunk is a
+// missing chunk (fill_value, Zarr's rule) and a 500 an error naming the key.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { CODES, reduceZarr } from '../src/index';
+import { python, skipZarr, WRITE } from './zarr-fixtures';
+
+interface Server {
+  url: string;
+  close(): Promise<void>;
+  /** Requests being answered now, and the most at once. */
+  stats: { inFlight: number; peak: number; aborted: number };
+  /** Per request path: answer with this status, or hold (never answer). */
+  rules: Map<string, number | 'hold' | 'slow'>;
+}
+
+function serve(root: string): Promise<Server> {
+  const stats = { inFlight: 0, peak: 0, aborted: 0 };
+  const rules = new Map<string, number | 'hold' | 'slow'>();
+  const server = http.createServer((req, res) => {
+    const rel = decodeURIComponent((req.url ?? '/').split('?')[0]);
+    stats.inFlight++;
+    stats.peak = Math.max(stats.peak, stats.inFlight);
+    let done = false;
+    res.on('close', () => {
+      stats.inFlight--;
+      if (!done) stats.aborted++;
+    });
+    const answer = () => {
+      const rule = rules.get(rel) ?? rules.get('*');
+      if (typeof rule === 'number') {
+        done = true;
+        res.writeHead(rule).end();
+        return;
+      }
+      const file = path.join(root, rel);
+      if (!file.startsWith(root) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+        done = true;
+        res.writeHead(404).end();
+        return;
+      }
+      const body = fs.readFileSync(file);
+      done = true;
+      // Ranges, as a sharded array's index and inner chunks are read.
+      const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+      if (range) {
+        const [from, to] = range[1] === '' ? [body.length - Number(range[2]), body.length - 1] : [Number(range[1]), range[2] === '' ? body.length - 1 : Number(range[2])];
+        const part = body.subarray(from, to + 1);
+        res.writeHead(206, { 'content-length': part.length, 'content-range': `bytes ${from}-${to}/${body.length}` }).end(part);
+        return;
+      }
+      res.writeHead(200, { 'content-length': body.length }).end(body);
+    };
+    const rule = rules.get(rel) ?? rules.get('*');
+    if (rule === 'hold') return;
+    if (rule === 'slow' && !rel.endsWith('.json') && !rel.endsWith('.zarray') && !rel.endsWith('.zattrs')) setTimeout(answer, 30);
+    else answer();
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      resolve({ url: `http://127.0.0.1:${port}`, stats, rules, close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))) });
+    }),
+  );
+}
+
+test('reduceZarr over HTTP: same results, concurrent requests, abort, 404 and 500', { skip: skipZarr }, async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ndreduce-zhttp-'));
+  const server = await serve(root);
+  try {
+    python(WRITE, [root]);
+    for (const name of ['v2-f8-gzip', 'v3-f8-sharded-blosc', 'v2-i4-F-zstd-be']) {
+      for (const [op, axis] of [['max', 0], ['argmin', 1], ['sum', null], ['mean', [0, 1]]] as const) {
+        const local = await reduceZarr(path.join(root, name), op, { axis });
+        assert.deepEqual(await reduceZarr(`${server.url}/${name}`, op, { axis }), local, `${name} ${op}`);
+      }
+    }
+    // Concurrency: slow chunk answers overlap up to `concurrency`.
+    server.rules.set('*', 'slow');
+    server.stats.peak = 0;
+    await reduceZarr(`${server.url}/v2-u2-blosc`, 'max', { concurrency: 4 });
+    assert.ok(server.stats.peak >= 3 && server.stats.peak <= 4, `peak ${server.stats.peak} requests at once`);
+    server.rules.clear();
+    // A 404 chunk reads as fill_value: the same as a chunk missing on disk.
+    const name = 'v2-u2-blosc';
+    fs.renameSync(path.join(root, name, '1.1'), path.join(root, name, '1.1.bak'));
+    const missing = await reduceZarr(path.join(root, name), 'sum', { axis: 0 });
+    assert.deepEqual(await reduceZarr(`${server.url}/${name}`, 'sum', { axis: 0 }), missing);
+    fs.renameSync(path.join(root, name, '1.1.bak'), path.join(root, name, '1.1'));
+    // A 500 is an error that names the chunk's key.
+    server.rules.set(`/${name}/1.1`, 500);
+    await assert.rejects(reduceZarr(`${server.url}/${name}`, 'sum'), (e: Error & { code?: string }) => e.code === CODES.STORE && e.message.includes('1.1'));
+    server.rules.clear();
+    // Abort: chunk requests held by the server are cancelled (it sees them closed).
+    for (const k of ['0.0', '0.1', '1.0', '1.1', '2.0', '2.1']) server.rules.set(`/${name}/${k}`, 'hold');
+    const ac = new AbortController();
+    const before = server.stats.aborted;
+    const pending = reduceZarr(`${server.url}/${name}`, 'max', { signal: ac.signal, concurrency: 3 });
+    for (let i = 0; i < 200 && server.stats.inFlight < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(server.stats.inFlight, 3, 'three chunk requests in flight');
+    ac.abort();
+    await assert.rejects(pending, (e: Error) => e.name === 'AbortError');
+    for (let i = 0; i < 200 && server.stats.inFlight > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(server.stats.inFlight, 0, 'no request left open');
+    assert.equal(server.stats.aborted - before, 3, 'the three fetches in flight were cancelled');
+  } finally {
+    await server.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
