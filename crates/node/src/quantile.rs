@@ -36,7 +36,7 @@ pub fn quantile(
     env: Env,
     #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
     layout: &[f64],
-    method: crate::array::Name,
+    #[napi(ts_arg_type = "string")] method: crate::array::Name,
     qs: Option<&[f64]>,
     skip_nan: bool,
 ) -> Result<Js> {
@@ -62,7 +62,7 @@ pub fn quantile_async<'env>(
     env: &'env Env,
     #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
     layout: &[f64],
-    method: crate::array::Name,
+    #[napi(ts_arg_type = "string")] method: crate::array::Name,
     qs: Option<&[f64]>,
     skip_nan: bool,
     token: &CancelToken,

@@ -10,7 +10,6 @@ use std::cmp::Ordering;
 use rayon::prelude::*;
 
 use crate::cancel::Cancel;
-use crate::error::Error;
 use crate::scalar::Scalar;
 use crate::view::View;
 
