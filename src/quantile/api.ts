@@ -2,24 +2,28 @@
 // their NaN-skipping twins, and an `*Async` twin of each. Each is one line
 // over the checked call (call.ts) and its run (run.ts).
 import type { NumericArray } from '../spec/dtypes';
-import type { ArrayInput, NdArrayLike } from '../spec/types';
+import type { ArrayInput, CallResult, DataOf, NdArrayLike, ResultOf } from '../spec/types';
 import { quantileCall, quantileCallAsync } from './run';
 import type { Async, MedianOptions, QuantileList, QuantileOptions } from './spec';
 
-/** A single q's result: a scalar for every axis, a flat array, or `{ data, shape }` with `keepdims`. */
+/** A single q's result, when nothing is known of the call: a scalar for
+ * every axis, a flat array, or `{ data, shape }` with `keepdims`. */
 export type QuantileResult = number | bigint | NumericArray | NdArrayLike<NumericArray>;
 /** A list of q's result: q first, then the kept axes, always. */
-export type QuantileListResult = { data: NumericArray; shape: number[] };
+export type QuantileListResult<R extends NumericArray = NumericArray> = { data: R; shape: number[] };
 
-type Median = (x: ArrayInput, options?: MedianOptions) => number | Float64Array | NdArrayLike<Float64Array>;
-type MedianAsync = (x: ArrayInput, options?: Async<MedianOptions>) => Promise<number | Float64Array | NdArrayLike<Float64Array>>;
+/** The result class a call's `method` gives: the input's own ('extremum') or float64. */
+type FamilyOfMethod<O> = O extends { method: 'inverted_cdf' | 'closest_observation' | 'lower' | 'higher' | 'nearest' } ? 'extremum' : 'float';
+
+type Median = <X extends ArrayInput, const O extends MedianOptions = {}>(x: X, options?: O) => CallResult<'float', DataOf<X>, O>;
+type MedianAsync = <X extends ArrayInput, const O extends Async<MedianOptions> = {}>(x: X, options?: O) => Promise<CallResult<'float', DataOf<X>, O>>;
 interface Quantile {
-  (x: ArrayInput, q: number, options?: QuantileOptions): QuantileResult;
-  (x: ArrayInput, q: QuantileList, options?: QuantileOptions): QuantileListResult;
+  <X extends ArrayInput, const O extends QuantileOptions = {}>(x: X, q: number, options?: O): CallResult<FamilyOfMethod<O>, DataOf<X>, O>;
+  <X extends ArrayInput, const O extends QuantileOptions = {}>(x: X, q: QuantileList, options?: O): QuantileListResult<ResultOf<FamilyOfMethod<O>, DataOf<X>>>;
 }
 interface QuantileAsync {
-  (x: ArrayInput, q: number, options?: Async<QuantileOptions>): Promise<QuantileResult>;
-  (x: ArrayInput, q: QuantileList, options?: Async<QuantileOptions>): Promise<QuantileListResult>;
+  <X extends ArrayInput, const O extends Async<QuantileOptions> = {}>(x: X, q: number, options?: O): Promise<CallResult<FamilyOfMethod<O>, DataOf<X>, O>>;
+  <X extends ArrayInput, const O extends Async<QuantileOptions> = {}>(x: X, q: QuantileList, options?: O): Promise<QuantileListResult<ResultOf<FamilyOfMethod<O>, DataOf<X>>>>;
 }
 
 const medianOf = (name: string, skipNaN: boolean): Median => ((x: unknown, o?: unknown) => quantileCall('median', x, undefined, o, name, skipNaN)) as Median;

@@ -12,11 +12,20 @@ use crate::errors::{guard, to_js};
 use crate::task::{spawn, CancelToken, Keep};
 
 /// `"median"`, or a quantile method with its `qs`.
-fn statistic(method: &str, qs: Option<&[f64]>) -> std::result::Result<Statistic, ndreduce_core::Error> {
+fn statistic(
+    method: &str,
+    qs: Option<&[f64]>,
+) -> std::result::Result<Statistic, ndreduce_core::Error> {
     match (method, qs) {
         ("median", None) => Ok(Statistic::Median),
-        (name, Some(qs)) => Ok(Statistic::Quantiles { method: name.parse::<Method>()?, qs: qs.to_vec() }),
-        (name, None) => Err(ndreduce_core::Error::BadOption { field: "q", value: format!("missing for method {name:?}") }),
+        (name, Some(qs)) => Ok(Statistic::Quantiles {
+            method: name.parse::<Method>()?,
+            qs: qs.to_vec(),
+        }),
+        (name, None) => Err(ndreduce_core::Error::BadOption {
+            field: "q",
+            value: format!("missing for method {name:?}"),
+        }),
     }
 }
 

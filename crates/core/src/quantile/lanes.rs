@@ -34,7 +34,11 @@ pub(super) struct Lanes {
 
 impl Lanes {
     pub(super) fn new<T>(view: &View<'_, T>, axes: &[usize]) -> Lanes {
-        let dims = view.shape().iter().copied().zip(view.strides().iter().copied());
+        let dims = view
+            .shape()
+            .iter()
+            .copied()
+            .zip(view.strides().iter().copied());
         let (mut kept, mut reduced) = (Vec::new(), Vec::new());
         for (k, dim) in dims.enumerate() {
             if axes.contains(&k) {
@@ -66,7 +70,10 @@ impl Lanes {
     /// Lanes per block: one when a lane is contiguous (or long), else as
     /// many neighbours as fit the tile.
     fn block(&self) -> usize {
-        let contiguous = self.reduced.last().is_some_and(|&(_, s)| s.unsigned_abs() == 1);
+        let contiguous = self
+            .reduced
+            .last()
+            .is_some_and(|&(_, s)| s.unsigned_abs() == 1);
         if contiguous {
             1
         } else {
@@ -138,34 +145,43 @@ where
     out.par_chunks_mut(block * per_lane)
         .enumerate()
         .for_each_init(
-            || (vec![T::NIL; block * n], vec![0usize; block], vec![false; block]),
-            |(scratch, filled, nan), (b, results)| {
+            || (vec![T::NIL; block * n], vec![0usize; block]),
+            |(scratch, filled), (b, results)| {
                 if cancel.is_cancelled() {
                     return;
                 }
                 let first = b * block;
                 let here = results.len() / per_lane;
                 let bases: Vec<isize> = (first..first + here).map(|l| lanes.base(l)).collect();
-                filled[..here].fill(0);
-                nan[..here].fill(false);
-                walk(&lanes.reduced, 0, &mut |at| {
-                    for j in 0..here {
-                        // Within the data: the view was checked (`View::new`) to
-                        // hold every index base + offset of its lanes.
-                        let v = data[(bases[j] + at) as usize];
-                        if v.is_nan() {
-                            nan[j] = true;
-                            if skip_nan {
-                                continue;
+                if skip_nan && T::IS_FLOAT {
+                    filled[..here].fill(0);
+                    walk(&lanes.reduced, 0, &mut |at| {
+                        for j in 0..here {
+                            // Within the data: the view was checked (`View::new`)
+                            // to hold every index base + offset of its lanes.
+                            let v = data[(bases[j] + at) as usize];
+                            if !v.is_nan() {
+                                scratch[j * n + filled[j]] = v;
+                                filled[j] += 1;
                             }
                         }
-                        scratch[j * n + filled[j]] = v;
-                        filled[j] += 1;
-                    }
-                });
+                    });
+                } else {
+                    // The plain gather: position `t` of every lane, one row of
+                    // the block at a time; NaN is looked for afterwards, in cache.
+                    let mut t = 0;
+                    walk(&lanes.reduced, 0, &mut |at| {
+                        for (&base, lane) in bases.iter().zip(scratch.chunks_exact_mut(n)) {
+                            lane[t] = data[(base + at) as usize];
+                        }
+                        t += 1;
+                    });
+                    filled[..here].fill(n);
+                }
                 for j in 0..here {
                     let lane = &mut scratch[j * n..j * n + filled[j]];
-                    finish(lane, nan[j] && !skip_nan, &mut results[j * per_lane..(j + 1) * per_lane]);
+                    let nan = !skip_nan && T::IS_FLOAT && lane.iter().any(|v| v.is_nan());
+                    finish(lane, nan, &mut results[j * per_lane..(j + 1) * per_lane]);
                 }
             },
         );

@@ -84,7 +84,11 @@ pub enum Pick {
     /// The order statistic at this index, as it is.
     Take(usize),
     /// NumPy's `_lerp(sorted[below], sorted[above], gamma)`.
-    Lerp { below: usize, above: usize, gamma: f64 },
+    Lerp {
+        below: usize,
+        above: usize,
+        gamma: f64,
+    },
 }
 
 /// `_discrete_interpolation_to_boundaries`: the floor of `index` where
@@ -92,7 +96,11 @@ pub enum Pick {
 fn boundary(index: f64, n: usize, at_floor: impl Fn(f64, f64) -> bool) -> usize {
     let previous = index.floor();
     let gamma = index - previous;
-    let chosen = if at_floor(gamma, index) { previous } else { previous + 1.0 };
+    let chosen = if at_floor(gamma, index) {
+        previous
+    } else {
+        previous + 1.0
+    };
     clip(chosen, n)
 }
 
@@ -162,7 +170,11 @@ pub fn pick(method: Method, n: usize, q: f64) -> Pick {
         }
         _ => raw,
     };
-    Pick::Lerp { below, above, gamma }
+    Pick::Lerp {
+        below,
+        above,
+        gamma,
+    }
 }
 
 /// NumPy's `_lerp`: exact at both ends, from the nearer one.
@@ -200,9 +212,30 @@ mod tests {
         assert_eq!(pick(Method::InvertedCdf, 5, 0.4), Pick::Take(1));
         assert_eq!(pick(Method::InvertedCdf, 5, 0.0), Pick::Take(0));
         assert_eq!(pick(Method::ClosestObservation, 4, 0.5), Pick::Take(1));
-        assert_eq!(pick(Method::Linear, 5, 1.0), Pick::Lerp { below: 4, above: 4, gamma: 5.0 });
-        assert_eq!(pick(Method::Weibull, 5, 0.0), Pick::Lerp { below: 0, above: 0, gamma: -1.0 });
-        assert_eq!(pick(Method::Midpoint, 4, 0.5), Pick::Lerp { below: 1, above: 2, gamma: 0.5 });
+        assert_eq!(
+            pick(Method::Linear, 5, 1.0),
+            Pick::Lerp {
+                below: 4,
+                above: 4,
+                gamma: 5.0
+            }
+        );
+        assert_eq!(
+            pick(Method::Weibull, 5, 0.0),
+            Pick::Lerp {
+                below: 0,
+                above: 0,
+                gamma: -1.0
+            }
+        );
+        assert_eq!(
+            pick(Method::Midpoint, 4, 0.5),
+            Pick::Lerp {
+                below: 1,
+                above: 2,
+                gamma: 0.5
+            }
+        );
         assert_eq!(lerp(1.0, 3.0, 0.25), 1.5);
         assert_eq!(lerp(1.0, 3.0, 0.75), 2.5);
     }

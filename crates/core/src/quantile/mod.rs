@@ -12,8 +12,8 @@
 //! assert_eq!(median, Ok(Output::F64(vec![2.0, 20.0])));
 //! ```
 
-mod method;
 mod lanes;
+mod method;
 
 pub use method::{lerp, pick, Method, Pick};
 
@@ -50,10 +50,16 @@ impl Statistic {
     fn check(&self) -> Result<(), Error> {
         if let Statistic::Quantiles { qs, .. } = self {
             if qs.is_empty() {
-                return Err(Error::BadOption { field: "q", value: "[] (expected at least one quantile)".into() });
+                return Err(Error::BadOption {
+                    field: "q",
+                    value: "[] (expected at least one quantile)".into(),
+                });
             }
             if let Some(q) = qs.iter().find(|q| !(0.0..=1.0).contains(*q)) {
-                return Err(Error::BadOption { field: "q", value: format!("{q} (expected a number in [0, 1])") });
+                return Err(Error::BadOption {
+                    field: "q",
+                    value: format!("{q} (expected a number in [0, 1])"),
+                });
             }
         }
         Ok(())
@@ -67,46 +73,95 @@ impl Statistic {
 /// NaN from each lane (NumPy's `nan` twins); otherwise a lane holding NaN
 /// gives NaN. A lane left empty gives NaN where the result is a float; an
 /// empty reduced axis for an integer result is a `ZeroSize` error.
-pub fn quantile_data(data: Data<'_>, r: &Request, stat: &Statistic, skip_nan: bool, cancel: &Cancel) -> Result<Output, Error> {
+pub fn quantile_data(
+    data: Data<'_>,
+    r: &Request,
+    stat: &Statistic,
+    skip_nan: bool,
+    cancel: &Cancel,
+) -> Result<Output, Error> {
     stat.check()?;
     with_dtype!(data, Data, d => typed(d, r, stat, skip_nan, cancel))
 }
 
-fn typed<T: Scalar + Element>(data: &[T], r: &Request, stat: &Statistic, skip_nan: bool, cancel: &Cancel) -> Result<Output, Error> {
+fn typed<T: Scalar + Element>(
+    data: &[T],
+    r: &Request,
+    stat: &Statistic,
+    skip_nan: bool,
+    cancel: &Cancel,
+) -> Result<Output, Error> {
     let view = View::new(data, &r.shape, &r.strides, r.offset)?;
     let lanes = Lanes::new(&view, &r.axes);
     let per_lane = stat.per_lane();
     let element = matches!(stat, Statistic::Quantiles { method, .. } if method.picks_element());
     if lanes.count == 0 {
-        return Ok(if element { T::values(Vec::new()) } else { Output::F64(Vec::new()) });
+        return Ok(if element {
+            T::values(Vec::new())
+        } else {
+            Output::F64(Vec::new())
+        });
     }
     if element && lanes.len == 0 && !T::IS_FLOAT {
         return Err(Error::ZeroSize { op: "quantile" });
     }
     let data = view.data();
     let out = run_with_threads(r.threads, || match stat {
-        Statistic::Median => Output::F64(each_lane(data, &lanes, 1, skip_nan, f64::NAN, cancel, |lane, nan, out| {
-            if !nan && !lane.is_empty() {
-                out[0] = median(lane);
-            }
-        })),
+        Statistic::Median => Output::F64(each_lane(
+            data,
+            &lanes,
+            1,
+            skip_nan,
+            f64::NAN,
+            cancel,
+            |lane, nan, out| {
+                if !nan && !lane.is_empty() {
+                    out[0] = median(lane);
+                }
+            },
+        )),
         Statistic::Quantiles { method, qs } if element => {
             let none = T::nan_or(T::NIL);
             T::values(q_major(
-                each_lane(data, &lanes, per_lane, skip_nan, none, cancel, |lane, nan, out| {
-                    if !nan && !lane.is_empty() {
-                        quantiles(lane, *method, qs, out, |v| v, |_, _, _| unreachable!("a picking method"))
-                    }
-                }),
+                each_lane(
+                    data,
+                    &lanes,
+                    per_lane,
+                    skip_nan,
+                    none,
+                    cancel,
+                    |lane, nan, out| {
+                        if !nan && !lane.is_empty() {
+                            quantiles(
+                                lane,
+                                *method,
+                                qs,
+                                out,
+                                |v| v,
+                                |_, _, _| unreachable!("a picking method"),
+                            )
+                        }
+                    },
+                ),
                 per_lane,
             ))
         }
         Statistic::Quantiles { method, qs } => Output::F64(q_major(
-            each_lane(data, &lanes, per_lane, skip_nan, f64::NAN, cancel, |lane, nan, out| {
-                if !nan && !lane.is_empty() {
-                    quantiles(lane, *method, qs, out, T::to_f64, |a: T, b: T, t| lerp(a.to_f64(), b.to_f64(), t))
-                }
-            }),
+            each_lane(
+                data,
+                &lanes,
+                per_lane,
+                skip_nan,
+                f64::NAN,
+                cancel,
+                |lane, nan, out| {
+                    if !nan && !lane.is_empty() {
+                        quantiles(lane, *method, qs, out, T::to_f64, |a: T, b: T, t| {
+                            lerp(a.to_f64(), b.to_f64(), t)
+                        })
+                    }
+                },
+            ),
             per_lane,
         )),
     })?;
@@ -152,7 +207,11 @@ fn quantiles<T: Scalar, R>(
     for (o, p) in out.iter_mut().zip(&picks) {
         *o = match *p {
             Pick::Take(k) => take(lane[k]),
-            Pick::Lerp { below, above, gamma } => mix(lane[below], lane[above], gamma),
+            Pick::Lerp {
+                below,
+                above,
+                gamma,
+            } => mix(lane[below], lane[above], gamma),
         };
     }
 }
