@@ -55,6 +55,11 @@ export type { FileProgress, ReduceFileOptions } from './io/file';
 export { Partial, PARTIAL_OPS } from './merge/partial';
 export { reduceChunks } from './merge/chunks';
 export type { PartialOp, PartialOptions } from './merge/partial';
+export { median, nanmedian, quantile, nanquantile, percentile, nanpercentile } from './quantile/api';
+export { medianAsync, nanmedianAsync, quantileAsync, nanquantileAsync, percentileAsync, nanpercentileAsync } from './quantile/api';
+export type { QuantileListResult, QuantileResult } from './quantile/api';
+export { METHODS as QUANTILE_METHODS } from './quantile/spec';
+export type { MedianOptions, QuantileMethod, QuantileOptions } from './quantile/spec';
 
 // Every public reduction is one of these two closures over the one engine,
 // named by its row of the op table (src/spec/ops.ts, `nan` + name for the

@@ -105,3 +105,15 @@ export async function reduceAsync(reduction: Reduction, x: unknown, options: unk
   task.then(done, done);
   return finish(c, await settle(task, token, signal));
 }
+
+/** `task` tracked like a reduction's (cancelled at exit, `release`d once
+ * it settles, `signal` wired to `token`): for other families of calls. */
+export function watched<T>(task: Promise<T>, token: CancelTokenLike, signal: AbortSignal | undefined, release?: () => void): Promise<T> {
+  live.add(token);
+  const done = () => {
+    live.delete(token);
+    release?.();
+  };
+  task.then(done, done);
+  return settle(task, token, signal);
+}

@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod ops;
 pub mod plan;
 mod pool;
+pub mod quantile;
 pub mod reductions;
 pub mod state;
 mod request;

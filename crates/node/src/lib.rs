@@ -4,6 +4,7 @@
 
 mod array;
 mod errors;
+mod quantile;
 mod stream;
 mod task;
 
