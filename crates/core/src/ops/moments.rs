@@ -241,7 +241,16 @@ fn merge_sums(m: &mut Soa, c: &[f64], n: &[f64], all: Option<f64>, s1: &[f64], s
         // Moments::about(c, nb, s1, s2).
         let shift = s1[k] / nb;
         let (bm, bl) = two_sum(c[k], shift);
-        let bq = if s2[k].is_finite() { s2[k] - s1[k] * shift } else { s2[k] };
+        // An infinite element makes s1 infinite (or NaN): M2 is then NaN,
+        // as NumPy's inf - inf. Finite elements whose squares overflow keep
+        // an infinite M2, as NumPy's.
+        let bq = if !s1[k].is_finite() {
+            f64::NAN
+        } else if s2[k].is_finite() {
+            s2[k] - s1[k] * shift
+        } else {
+            s2[k]
+        };
         // Moments::merge(a, b), b's m2_low being 0.
         let na = mn[k];
         let nt = na + nb;
@@ -567,6 +576,14 @@ mod tests {
         let big = [1e200, -1e200, 1e200];
         let m = <Var<false> as Op<f64>>::fold_run(&op, Moments::EMPTY, &big, 0);
         assert_eq!(m.variance(0.0), f64::INFINITY);
+        // Groups of rows (the leading-axis path): the same, and an infinite
+        // element is NaN (inf - inf), as NumPy's var.
+        let rows: Vec<[f64; 2]> = vec![[1e200, 1.0], [-1e200, f64::INFINITY], [1e200, 2.0]];
+        let refs: Vec<&[f64]> = rows.iter().map(|r| &r[..]).collect();
+        let mut acc = [Moments::EMPTY; 2];
+        <Var<false> as Op<f64>>::fold_rows(&op, &mut acc, &refs, 0);
+        assert_eq!(acc[0].variance(0.0), f64::INFINITY);
+        assert!(acc[1].variance(0.0).is_nan());
         let m = big.iter().fold(Moments::EMPTY, |a, &x| {
             <Var<false> as Op<f64>>::fold(&op, a, x, 0)
         });
