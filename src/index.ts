@@ -236,3 +236,10 @@ export function defaultThreads(): number {
 // itself (src/default.ts), the object the ES module face exports as its
 // default too. One instance, whichever way it is loaded.
 export { default } from './default';
+
+export {
+  moveSum, moveMean, moveVar, moveStd, moveMin, moveMax, moveArgmin, moveArgmax, moveMedian, moveRank,
+  moveSumAsync, moveMeanAsync, moveVarAsync, moveStdAsync, moveMinAsync, moveMaxAsync, moveArgminAsync, moveArgmaxAsync, moveMedianAsync, moveRankAsync,
+  MOVING_NAMES,
+} from './moving/index';
+export type { MoveAsyncOptions, MoveOptions, MoveResult, MoveVarAsyncOptions, MoveVarOptions, MovingName } from './moving/index';

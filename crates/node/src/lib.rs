@@ -4,6 +4,7 @@
 
 mod array;
 mod errors;
+mod moving;
 mod stream;
 mod task;
 

@@ -1,0 +1,110 @@
+//! Error-free float arithmetic for the running sums: a double-double
+//! accumulator that also counts, exactly, the low-order mass it drops.
+//!
+//! Why this design. bottleneck adds the entering value and subtracts the
+//! leaving one in one double, so a 1e16 spike leaves an error of about 1
+//! in every later window. A double-double (106 bits) running sum shrinks
+//! that to about 1e16 * 2^-106 (1e-16), and the one rounding per update
+//! that is not error-free (adding the two low words) is measured with a
+//! further two-sum: `lost` is a bound on how far the state is from the
+//! exact sum of the window. When `lost` could reach 2^-60 of the current
+//! result, the kernel recomputes the state from the window (an exact
+//! restart, O(window)); a restart happens only when a value 2^46 times
+//! larger than the window's result has passed through since the last one,
+//! so the cost stays O(1) per element on any realistic series, and every
+//! output is the correctly rounded window sum give or take one ulp.
+//! Neumaier's compensation alone would leave the error of the compensation
+//! term itself, which grows with the series' length.
+
+/// `a + b` as a float and its exact rounding error (Knuth's two-sum).
+#[inline(always)]
+pub(crate) fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let bb = s - a;
+    (s, (a - (s - bb)) + (b - bb))
+}
+
+/// Veltkamp's split: `a == hi + lo` with both halves of 26 bits.
+#[inline(always)]
+fn split(a: f64) -> (f64, f64) {
+    let c = 134_217_729.0 * a;
+    let hi = c - (c - a);
+    (hi, a - hi)
+}
+
+/// `a * b` and its exact error (Dekker), without relying on an FMA
+/// instruction the portable build may not have.
+#[inline(always)]
+pub(crate) fn two_prod(a: f64, b: f64) -> (f64, f64) {
+    let p = a * b;
+    let (ah, al) = split(a);
+    let (bh, bl) = split(b);
+    (p, ((ah * bh - p) + ah * bl + al * bh) + al * bl)
+}
+
+/// A running sum held as `hi + lo` (normalised: `hi == fl(hi + lo)`),
+/// with `lost` bounding the mass dropped since the last reset.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct DoubleDouble {
+    pub hi: f64,
+    pub lo: f64,
+    pub lost: f64,
+}
+
+impl DoubleDouble {
+    #[inline(always)]
+    pub(crate) fn add(&mut self, x: f64) {
+        let (s, e) = two_sum(self.hi, x);
+        let (t, dropped) = two_sum(self.lo, e);
+        let (hi, lo) = two_sum(s, t);
+        self.hi = hi;
+        self.lo = lo;
+        self.lost += dropped.abs();
+    }
+
+    /// The value as a double-double pair, for the variance's arithmetic.
+    #[inline(always)]
+    pub(crate) fn pair(&self) -> (f64, f64) {
+        (self.hi, self.lo)
+    }
+}
+
+/// `(a.0 + a.1) - (b.0 + b.1)` in double-double, rounded to a double.
+#[inline(always)]
+pub(crate) fn dd_sub(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (s, e) = two_sum(a.0, -b.0);
+    let e = e + (a.1 - b.1);
+    s + e
+}
+
+/// `(s.0 + s.1)^2 / n` in double-double.
+#[inline(always)]
+pub(crate) fn dd_square_over(s: (f64, f64), n: f64) -> (f64, f64) {
+    let (p, e) = two_prod(s.0, s.0);
+    let e = e + 2.0 * s.0 * s.1;
+    let (p, e) = two_sum(p, e);
+    // Divide the pair by n: a first quotient, then the remainder's.
+    let q1 = p / n;
+    let (m, me) = two_prod(q1, n);
+    let r = ((p - m) - me) + e;
+    two_sum(q1, r / n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_sum_and_two_prod_are_exact() {
+        let (s, e) = two_sum(1e16, 1.0);
+        assert_eq!((s, e), (1e16, 1.0));
+        let (p, e) = two_prod(0.1, 0.1);
+        assert_eq!(p, 0.1 * 0.1);
+        assert!(e != 0.0 && e.abs() < p * 1e-15);
+        let mut d = DoubleDouble::default();
+        for x in [1e16, 0.5, -1e16, 0.25] {
+            d.add(x);
+        }
+        assert_eq!((d.hi, d.lost), (0.75, 0.0));
+    }
+}
