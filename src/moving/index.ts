@@ -1,16 +1,25 @@
 // The public moving-window functions: bottleneck's move_* family, each
 // `fn(x, window, options)` with an `...Async` twin taking `signal`.
+import type { NumericArray } from '../spec/dtypes';
 import { move, moveAsync } from './run';
-import type { MoveAsyncOptions, MoveOptions, MoveResult, MoveVarAsyncOptions, MoveVarOptions, MovingName } from './spec';
+import type { MoveAsyncOptions, MoveOptions, MoveVarAsyncOptions, MoveVarOptions, MovingName } from './spec';
 
 export type { MoveAsyncOptions, MoveOptions, MoveResult, MoveVarAsyncOptions, MoveVarOptions, MovingName } from './spec';
 export { MOVING_NAMES } from './spec';
 
-type Mover<O> = (x: unknown, window: number, options?: O) => MoveResult;
-type AsyncMover<O> = (x: unknown, window: number, options?: O) => Promise<MoveResult>;
+/** A bare typed array or a flat list gives a bare Float64Array; any other
+ * array (N-d, nested list) `{ data, shape }`. */
+interface Mover<O> {
+  (x: NumericArray | readonly number[], window: number, options?: O): Float64Array;
+  (x: unknown, window: number, options?: O): { data: Float64Array; shape: number[] };
+}
+interface AsyncMover<O> {
+  (x: NumericArray | readonly number[], window: number, options?: O): Promise<Float64Array>;
+  (x: unknown, window: number, options?: O): Promise<{ data: Float64Array; shape: number[] }>;
+}
 
-const sync = <O>(op: MovingName): Mover<O> => (x, window, options) => move(op, x, window, options);
-const async = <O>(op: MovingName): AsyncMover<O> => (x, window, options) => moveAsync(op, x, window, options);
+const sync = <O>(op: MovingName): Mover<O> => ((x: unknown, window: number, options?: O) => move(op, x, window, options)) as Mover<O>;
+const async = <O>(op: MovingName): AsyncMover<O> => ((x: unknown, window: number, options?: O) => moveAsync(op, x, window, options)) as AsyncMover<O>;
 
 /** The sum of each window of `window` elements along `axis` (default -1)
  * ending at each position; NaN skipped, NaN while fewer than `minCount`
