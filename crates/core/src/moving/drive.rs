@@ -6,7 +6,7 @@
 //! a time, each with its own state, so that every row it reads is a run
 //! of nearby elements instead of one element per lane far apart. When the
 //! axis is the fastest (a row of a C-order array, or `arr.T`'s columns),
-//! a task walks one lane. Few long lanes split into pieces that overlap
+//! a task walks a few lanes in lockstep. Few long lanes split into pieces that overlap
 //! by `window - 1` elements (a piece's warm-up), so that every core works.
 
 use rayon::prelude::*;
@@ -19,6 +19,10 @@ use crate::view::View;
 
 /// Lanes a row-at-a-time task advances together.
 const GROUP: usize = 256;
+/// Lanes a lane-at-a-time task walks in lockstep: a running state is one
+/// long chain of dependent additions, and a few independent chains let
+/// the processor overlap them.
+const INTERLEAVE: usize = 4;
 /// A piece shorter than this is not worth its warm-up and scheduling.
 const MIN_PIECE: usize = 16_384;
 /// Positions between two looks at the cancel flag.
@@ -84,7 +88,7 @@ pub(crate) fn drive<T: Scalar, K: Kernel>(
     let group = if inner > 1 && step.unsigned_abs() > fastest_other {
         GROUP
     } else {
-        1
+        INTERLEAVE
     };
     let groups = lanes.div_ceil(group);
     let wanted = 4 * threads.max(1);
@@ -139,6 +143,6 @@ pub(crate) fn drive<T: Scalar, K: Kernel>(
             }
         }
     };
-    (0..tasks).into_par_iter().with_min_len(if group == 1 { 16 } else { 1 }).for_each(task);
+    (0..tasks).into_par_iter().with_min_len(if group == GROUP { 1 } else { 4 }).for_each(task);
     cancel.check()
 }
