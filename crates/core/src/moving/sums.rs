@@ -131,10 +131,12 @@ impl<const MEAN: bool> Kernel for SumKernel<MEAN> {
         let total = match s.infinite() {
             Some(v) => v,
             None => {
-                if s.stale(s.sum.hi, 0.0) {
+                let mut total = s.sum.value();
+                if s.stale(total, 0.0) {
                     s.restart::<false, R>(x, w.first(t), t);
+                    total = s.sum.value();
                 }
-                s.sum.hi
+                total
             }
         };
         if MEAN {
@@ -179,10 +181,10 @@ impl<const STD: bool> Kernel for VarKernel<STD> {
         }
         let mut m2 = Self::squared_deviations(s);
         // An error of `e` in S moves S^2/n by about 2 |mean| e.
-        let mean = s.sum.hi / s.count as f64;
+        let mean = s.sum.value() / s.count as f64;
         let scale = m2 / (1.0 + 2.0 * mean.abs());
         // 2^-100 per term of the window: more than a fresh pass drops.
-        let fresh = 7.888_609_052_210_118e-31 * w.window as f64 * (s.squares.hi.abs() + s.sum.hi.abs());
+        let fresh = 7.888_609_052_210_118e-31 * w.window as f64 * (s.squares.value().abs() + s.sum.value().abs());
         if s.stale(scale, fresh) {
             s.restart::<true, R>(x, w.first(t), t);
             m2 = Self::squared_deviations(s);
