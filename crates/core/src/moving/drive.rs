@@ -20,8 +20,8 @@ use crate::view::View;
 /// Lanes a row-at-a-time task advances together.
 const GROUP: usize = 256;
 /// Lanes a lane-at-a-time task walks in lockstep: a running state is one
-/// long chain of dependent additions, and a few independent chains let
-/// the processor overlap them.
+/// long chain of dependent additions, and a few independent chains give
+/// the processor work to overlap (not measured on its own).
 const INTERLEAVE: usize = 4;
 /// A piece shorter than this is not worth its warm-up and scheduling.
 const MIN_PIECE: usize = 16_384;

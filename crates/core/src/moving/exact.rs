@@ -16,9 +16,10 @@
 //! window's sum to about an ulp. Neumaier's compensation alone has the
 //! same pair but no measure of its error, so it cannot know when to
 //! restart, and its error grows with the series' length. Each update is
-//! one dependent addition on `hi` and one on `lo`: the state is a chain
-//! through a whole lane, and a longer chain (a renormalised double-double)
-//! made moveMean 8 to 12 times slower than bottleneck in the bench.
+//! one dependent addition on `hi` and one on `lo`, since the state is a
+//! chain through a whole lane (a renormalised double-double would be
+//! seven). Not yet known: why the driver costs about 19 ns per element
+//! even at window 1 (an open question for the next session).
 
 /// `a + b` as a float and its exact rounding error (Knuth's two-sum).
 #[inline(always)]
