@@ -11,7 +11,11 @@ use crate::array::{raw_array, Held, Js};
 use crate::errors::{guard, to_js};
 use crate::task::{spawn, CancelToken, Keep};
 
-fn checked(layout: &[f64], op: &str, ddof: Option<f64>) -> std::result::Result<(MoveRequest, Moving), CoreError> {
+fn checked(
+    layout: &[f64],
+    op: &str,
+    ddof: Option<f64>,
+) -> std::result::Result<(MoveRequest, Moving), CoreError> {
     let op: Moving = op.parse()?;
     Ok((MoveRequest::unpack(layout, ddof.unwrap_or(0.0))?, op))
 }
@@ -38,7 +42,8 @@ pub fn move_window(
             // the array's memory cannot be detached, shrunk or freed before
             // `move_data` returns.
             let data = unsafe { crate::array::data(&raw)? };
-            return move_data(data, &req, op, &NEVER).map(|v| Some(ndreduce_core::reductions::Output::F64(v)));
+            return move_data(data, &req, op, &NEVER)
+                .map(|v| Some(ndreduce_core::reductions::Output::F64(v)));
         };
         let target = raw_array(&env, &out, "out")?;
         let not_f64 = || CoreError::BadArray {
@@ -55,7 +60,11 @@ pub fn move_window(
             if dest.len() != result.len() {
                 return Err(CoreError::BadArray {
                     field: "out",
-                    value: format!("{} elements where the result has {}", dest.len(), result.len()),
+                    value: format!(
+                        "{} elements where the result has {}",
+                        dest.len(),
+                        result.len()
+                    ),
                 });
             }
             dest.copy_from_slice(&result);

@@ -143,6 +143,9 @@ pub(crate) fn drive<T: Scalar, K: Kernel>(
             }
         }
     };
-    (0..tasks).into_par_iter().with_min_len(if group == GROUP { 1 } else { 4 }).for_each(task);
+    (0..tasks)
+        .into_par_iter()
+        .with_min_len(if group == GROUP { 1 } else { 4 })
+        .for_each(task);
     cancel.check()
 }

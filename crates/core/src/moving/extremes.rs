@@ -54,7 +54,11 @@ impl<const MAX: bool, const ARG: bool> Kernel for ExtremeKernel<MAX, ARG> {
         }
         let mut v = x(t);
         if v.is_nan() {
-            v = if MAX { f64::NEG_INFINITY } else { f64::INFINITY };
+            v = if MAX {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            };
         } else {
             d.count += 1;
         }

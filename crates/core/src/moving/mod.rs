@@ -152,13 +152,19 @@ impl MoveRequest {
         if self.window < 1 || self.window > n {
             return Err(Error::BadOption {
                 field: "window",
-                value: format!("{} (expected 1 to {n}, the length of axis {})", self.window, self.axis),
+                value: format!(
+                    "{} (expected 1 to {n}, the length of axis {})",
+                    self.window, self.axis
+                ),
             });
         }
         if self.min_count < 1 || self.min_count > self.window {
             return Err(Error::BadOption {
                 field: "minCount",
-                value: format!("{} (expected 1 to the window, {})", self.min_count, self.window),
+                value: format!(
+                    "{} (expected 1 to the window, {})",
+                    self.min_count, self.window
+                ),
             });
         }
         Ok(())
@@ -180,7 +186,15 @@ fn run<T: Scalar>(
         out: &mut [f64],
     ) -> Result<(), Error> {
         run_with_threads(r.threads, || {
-            drive::drive(v, r.axis, r.window, &k, rayon::current_num_threads(), c, out)
+            drive::drive(
+                v,
+                r.axis,
+                r.window,
+                &k,
+                rayon::current_num_threads(),
+                c,
+                out,
+            )
         })?
     }
     let w = Window {
@@ -232,7 +246,12 @@ pub fn move_data_into(
 }
 
 /// [`move_data_into`] into a new vector.
-pub fn move_data(data: Data, r: &MoveRequest, op: Moving, cancel: &Cancel) -> Result<Vec<f64>, Error> {
+pub fn move_data(
+    data: Data,
+    r: &MoveRequest,
+    op: Moving,
+    cancel: &Cancel,
+) -> Result<Vec<f64>, Error> {
     let count = r
         .shape
         .iter()

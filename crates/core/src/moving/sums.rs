@@ -184,7 +184,9 @@ impl<const STD: bool> Kernel for VarKernel<STD> {
         let mean = s.sum.value() / s.count as f64;
         let scale = m2 / (1.0 + 2.0 * mean.abs());
         // 2^-100 per term of the window: more than a fresh pass drops.
-        let fresh = 7.888_609_052_210_118e-31 * w.window as f64 * (s.squares.value().abs() + s.sum.value().abs());
+        let fresh = 7.888_609_052_210_118e-31
+            * w.window as f64
+            * (s.squares.value().abs() + s.sum.value().abs());
         if s.stale(scale, fresh) {
             s.restart::<true, R>(x, w.first(t), t);
             m2 = Self::squared_deviations(s);

@@ -90,7 +90,9 @@ fn series(len: usize, seed: u64) -> Vec<f64> {
     let mut s = seed;
     (0..len)
         .map(|i| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let r = (s >> 33) % 64;
             if (i / 5) % 7 == 3 || r == 0 {
                 f64::NAN
@@ -186,7 +188,9 @@ fn long_lanes_split_into_pieces_give_the_same_answers() {
 
 #[test]
 fn sums_stay_exact_after_spikes() {
-    let mut data: Vec<f64> = (0..5000).map(|i| ((i * 37) % 101) as f64 * 0.001 + 0.1).collect();
+    let mut data: Vec<f64> = (0..5000)
+        .map(|i| ((i * 37) % 101) as f64 * 0.001 + 0.1)
+        .collect();
     data[100] = 1e16;
     data[2000] = -3e15;
     let window = 50;
@@ -211,7 +215,11 @@ fn sums_stay_exact_after_spikes() {
             c += e;
         }
         let want = s + c;
-        assert!((got[t] - want).abs() <= 2.0 * f64::EPSILON * want.abs(), "{t}: {} vs {want}", got[t]);
+        assert!(
+            (got[t] - want).abs() <= 2.0 * f64::EPSILON * want.abs(),
+            "{t}: {} vs {want}",
+            got[t]
+        );
     }
     let var = move_data(Data::F64(&data), &r, Moving::Var, &NEVER).unwrap();
     for t in 200..data.len() {
@@ -222,7 +230,11 @@ fn sums_stay_exact_after_spikes() {
         let mean = w.iter().sum::<f64>() / window as f64;
         let m2: f64 = w.iter().map(|v| (v - mean) * (v - mean)).sum();
         let want = m2 / window as f64;
-        assert!((var[t] - want).abs() <= 1e-12 * want, "{t}: {} vs {want}", var[t]);
+        assert!(
+            (var[t] - want).abs() <= 1e-12 * want,
+            "{t}: {} vs {want}",
+            var[t]
+        );
     }
 }
 
@@ -270,12 +282,24 @@ fn bad_windows_and_min_counts_are_refused() {
         ddof: 0.0,
         threads: None,
     };
-    assert!(matches!(move_data(Data::F64(&d), &r, Moving::Sum, &NEVER), Err(Error::BadOption { field: "window", .. })));
+    assert!(matches!(
+        move_data(Data::F64(&d), &r, Moving::Sum, &NEVER),
+        Err(Error::BadOption {
+            field: "window",
+            ..
+        })
+    ));
     r.window = 0;
     assert!(move_data(Data::F64(&d), &r, Moving::Sum, &NEVER).is_err());
     r.window = 2;
     r.min_count = 3;
-    assert!(matches!(move_data(Data::F64(&d), &r, Moving::Sum, &NEVER), Err(Error::BadOption { field: "minCount", .. })));
+    assert!(matches!(
+        move_data(Data::F64(&d), &r, Moving::Sum, &NEVER),
+        Err(Error::BadOption {
+            field: "minCount",
+            ..
+        })
+    ));
     r.min_count = 0;
     assert!(move_data(Data::F64(&d), &r, Moving::Sum, &NEVER).is_err());
     assert!(MoveRequest::unpack(&[0.0, 0.0, 1.0, 4.0, 1.0, 0.0, 2.0, 2.0], 0.0).is_ok());
