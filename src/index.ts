@@ -245,3 +245,10 @@ export { reduceZarr } from './zarr/reduce';
 export type { ReduceZarrOptions, ZarrSource, ZarrArrayLike, ZarrProgress } from './zarr/reduce';
 export { planShards, reduceShard } from './zarr/shards';
 export type { PlanOptions, ShardDescriptor, ShardOptions } from './zarr/shards';
+
+export {
+  moveSum, moveMean, moveVar, moveStd, moveMin, moveMax, moveArgmin, moveArgmax, moveMedian, moveRank,
+  moveSumAsync, moveMeanAsync, moveVarAsync, moveStdAsync, moveMinAsync, moveMaxAsync, moveArgminAsync, moveArgmaxAsync, moveMedianAsync, moveRankAsync,
+  MOVING_NAMES,
+} from './moving/index';
+export type { MoveAsyncOptions, MoveOptions, MoveResult, MoveVarAsyncOptions, MoveVarOptions, MovingName } from './moving/index';

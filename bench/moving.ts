@@ -1,0 +1,105 @@
+// The moving-window rows of `npm run bench`: ndreduce's moveMean, moveStd,
+// moveMax and moveMedian next to bottleneck's move_* (timed inside a
+// python3 child, after a warm-up, best of `repeat`) on the same float64
+// standard_normal array (NumPy's default_rng(42)), the issue's tasks. Each
+// pair's results are checked against each other by a checksum (the sum of
+// the non-NaN outputs and the NaN count).
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { loadNpy } from '../src/io/npy';
+import { moveMax, moveMean, moveMedian, moveStd } from '../src/index';
+import type { MoveResult } from '../src/index';
+
+interface Task {
+  name: string;
+  /** bottleneck's call, on `arr` (and `x` = arr[:10] for the median row). */
+  python: string;
+  ours: (arr: { data: Float64Array; shape: number[] }) => MoveResult;
+}
+
+function tasks(rows: number, cols: number): Task[] {
+  const w = Math.min(100, cols);
+  const w0 = Math.min(10, rows);
+  const wt = Math.min(100, cols);
+  const r10 = Math.min(10, rows);
+  const T = (a: { data: Float64Array; shape: number[] }) => ({ data: a.data, shape: [cols, rows], strides: [1, cols], offset: 0 });
+  return [
+    { name: `move_mean, axis 1, window ${w}`, python: `bn.move_mean(arr, ${w}, axis=1)`, ours: (a) => moveMean(a, w, { axis: 1 }) },
+    { name: `move_std, axis 1, window ${w}`, python: `bn.move_std(arr, ${w}, axis=1)`, ours: (a) => moveStd(a, w, { axis: 1 }) },
+    { name: `move_max, axis 1, window ${w}`, python: `bn.move_max(arr, ${w}, axis=1)`, ours: (a) => moveMax(a, w, { axis: 1 }) },
+    {
+      name: `move_median, axis 1, window ${w}, first ${r10} rows`,
+      python: `bn.move_median(arr[:${r10}], ${w}, axis=1)`,
+      ours: (a) => moveMedian({ data: a.data.subarray(0, r10 * cols), shape: [r10, cols] }, w, { axis: 1 }),
+    },
+    { name: `move_mean, axis 0, window ${w0} (${cols} lanes of ${rows})`, python: `bn.move_mean(arr, ${w0}, axis=0)`, ours: (a) => moveMean(a, w0, { axis: 0 }) },
+    { name: `move_mean of arr.T, axis 0, window ${wt} (${rows} lanes of ${cols})`, python: `bn.move_mean(arr.T, ${wt}, axis=0)`, ours: (a) => moveMean(T(a), wt, { axis: 0 }) },
+  ];
+}
+
+const SCRIPT = String.raw`
+import json, sys, time
+import numpy as np, bottleneck as bn
+rows, cols, repeat, file = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+arr = np.random.default_rng(42).standard_normal((rows, cols))
+np.save(file, arr)
+report = {'bottleneck': bn.__version__, 'rows': []}
+for call in sys.argv[5:]:
+    f = eval('lambda: ' + call)
+    r = f()
+    best = float('inf')
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        f()
+        best = min(best, (time.perf_counter() - t0) * 1e3)
+    ok = ~np.isnan(r)
+    report['rows'].append({'ms': best, 'sum': float(r[ok].astype(np.float64).sum()), 'nan': int((~ok).sum())})
+print(json.dumps(report))
+`;
+
+const checksum = (r: MoveResult) => {
+  const d = r instanceof Float64Array ? r : r.data;
+  let sum = 0;
+  let nan = 0;
+  for (const v of d) {
+    if (Number.isNaN(v)) nan++;
+    else sum += v;
+  }
+  return { sum, nan };
+};
+
+/** The moving rows as a table (or why they were skipped); `failures` gets mismatches. */
+export function movingRows(rows: number, cols: number, repeat: number, failures: string[]): string {
+  const list = tasks(rows, cols);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ndreduce-moving-bench-'));
+  try {
+    const file = path.join(dir, 'arr.npy');
+    const child = spawnSync('python3', ['-c', SCRIPT, String(rows), String(cols), String(Math.max(1, repeat)), file, ...list.map((t) => t.python)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (child.status !== 0) return `moving windows: skipped: bottleneck did not run (${(child.stderr || child.error?.message || '').trim().split('\n').pop()}; pip install bottleneck)`;
+    const report = JSON.parse(child.stdout) as { bottleneck: string; rows: { ms: number; sum: number; nan: number }[] };
+    const arr = loadNpy(file) as unknown as { data: Float64Array; shape: number[] };
+    const lines = [`moving windows of ${rows} x ${cols} float64 (standard_normal, seed 42), bottleneck ${report.bottleneck} (1 thread) next to ndreduce (default threads), best of ${repeat} after a warm-up; load average ${os.loadavg()[0].toFixed(2)}`, '', '| task | bottleneck | ndreduce | bottleneck / ndreduce |', '| --- | --- | --- | --- |'];
+    list.forEach((t, k) => {
+      const first = t.ours(arr);
+      let best = Infinity;
+      for (let i = 0; i < Math.max(1, repeat); i++) {
+        const t0 = performance.now();
+        t.ours(arr);
+        best = Math.min(best, performance.now() - t0);
+      }
+      const peer = report.rows[k];
+      const mine = checksum(first);
+      if (mine.nan !== peer.nan || Math.abs(mine.sum - peer.sum) > 1e-6 * Math.max(1, Math.abs(peer.sum))) {
+        failures.push(`moving: ${t.name}: checksum ${mine.sum} (${mine.nan} NaN) vs bottleneck ${peer.sum} (${peer.nan} NaN)`);
+      }
+      lines.push(`| ${t.name} | ${peer.ms.toFixed(1)} ms | ${best.toFixed(1)} ms | ${(peer.ms / best).toFixed(2)}x |`);
+    });
+    lines.push('', `load average ${os.loadavg()[0].toFixed(2)} after the moving rows`);
+    return lines.join('\n');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

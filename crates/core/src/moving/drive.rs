@@ -1,0 +1,151 @@
+//! The one driver of every moving kernel: lanes (every position of the
+//! axes other than `axis`) split into tasks run by rayon.
+//!
+//! When the window's axis is not the fastest in memory (axis 0 of a
+//! C-order array), a task advances a group of neighbouring lanes a row at
+//! a time, each with its own state, so that every row it reads is a run
+//! of nearby elements instead of one element per lane far apart. When the
+//! axis is the fastest (a row of a C-order array, or `arr.T`'s columns),
+//! a task walks a few lanes in lockstep. Few long lanes split into pieces that overlap
+//! by `window - 1` elements (a piece's warm-up), so that every core works.
+
+use rayon::prelude::*;
+
+use super::kernel::Kernel;
+use crate::cancel::Cancel;
+use crate::error::Error;
+use crate::scalar::Scalar;
+use crate::view::View;
+
+/// Lanes a row-at-a-time task advances together.
+const GROUP: usize = 256;
+/// Lanes a lane-at-a-time task walks in lockstep: a running state is one
+/// long chain of dependent additions, and a few independent chains give
+/// the processor work to overlap (not measured on its own).
+const INTERLEAVE: usize = 4;
+/// A piece shorter than this is not worth its warm-up and scheduling.
+const MIN_PIECE: usize = 16_384;
+/// Positions between two looks at the cancel flag.
+const CANCEL_EVERY: usize = 1 << 16;
+
+/// The caller's output, written by tasks at disjoint positions.
+struct Output {
+    ptr: *mut f64,
+    len: usize,
+}
+
+// SAFETY: tasks write through `Output` only at positions no other task
+// writes (see `write`), and `drive` keeps the borrowed slice alive and
+// unread until every task has returned.
+unsafe impl Sync for Output {}
+
+impl Output {
+    /// Writes `out[i]`. Each (lane, position) pair maps to one `i`
+    /// (`lane_out + t * inner`, an injective map), and the tasks
+    /// partition the pairs, so no two writes, from any threads, share an
+    /// index; the bound is checked.
+    #[inline(always)]
+    fn write(&self, i: usize, v: f64) {
+        assert!(i < self.len);
+        // SAFETY: `i` is in bounds (checked just now) of the slice `drive`
+        // borrows mutably for the whole parallel loop, and no other task
+        // reads or writes index `i` (the partition above).
+        unsafe { *self.ptr.add(i) = v }
+    }
+}
+
+/// Runs kernel `k` with window `window` along `axis` of `v`, writing the
+/// C-order result to `out` (`out.len() == v.len()`, checked by the caller).
+pub(crate) fn drive<T: Scalar, K: Kernel>(
+    v: &View<T>,
+    axis: usize,
+    window: usize,
+    k: &K,
+    threads: usize,
+    cancel: &Cancel,
+    out: &mut [f64],
+) -> Result<(), Error> {
+    let shape = v.shape();
+    let strides = v.strides();
+    let n = shape[axis];
+    if v.is_empty() {
+        return Ok(());
+    }
+    let step = strides[axis];
+    let inner: usize = shape[axis + 1..].iter().product();
+    let lanes = v.len() / n;
+    // The other axes, C order: lane `l` is their flat index.
+    let others: Vec<(usize, isize)> = (0..shape.len())
+        .filter(|&d| d != axis)
+        .map(|d| (shape[d], strides[d]))
+        .collect();
+    let fastest_other = others
+        .iter()
+        .filter(|(len, _)| *len > 1)
+        .map(|(_, s)| s.unsigned_abs())
+        .min()
+        .unwrap_or(usize::MAX);
+    let group = if inner > 1 && step.unsigned_abs() > fastest_other {
+        GROUP
+    } else {
+        INTERLEAVE
+    };
+    let groups = lanes.div_ceil(group);
+    let wanted = 4 * threads.max(1);
+    let pieces = if groups >= wanted {
+        1
+    } else {
+        let longest = n / MIN_PIECE.max(8 * window);
+        wanted.div_ceil(groups).min(longest).max(1)
+    };
+    let piece = n.div_ceil(pieces);
+    let tasks = groups * pieces;
+    let data = v.data();
+    let offset = v.offset() as isize;
+    let dest = Output {
+        ptr: out.as_mut_ptr(),
+        len: out.len(),
+    };
+    let base_of = |mut l: usize| {
+        let mut at = offset;
+        for &(len, s) in others.iter().rev() {
+            at += (l % len) as isize * s;
+            l /= len;
+        }
+        at
+    };
+    let task = |id: usize| {
+        if cancel.is_cancelled() {
+            return;
+        }
+        let (g, p) = (id / pieces, id % pieces);
+        let first_lane = g * group;
+        let lane_end = (first_lane + group).min(lanes);
+        let (t0, t1) = (p * piece, ((p + 1) * piece).min(n));
+        let warm = (t0 + 1).saturating_sub(window);
+        let bases: Vec<isize> = (first_lane..lane_end).map(base_of).collect();
+        let outs: Vec<usize> = (first_lane..lane_end)
+            .map(|l| (l / inner) * n * inner + l % inner)
+            .collect();
+        let mut states: Vec<K::State> = bases.iter().map(|_| k.state(n, warm)).collect();
+        for t in warm..t1 {
+            if t % CANCEL_EVERY == 0 && cancel.is_cancelled() {
+                return;
+            }
+            for ((state, &base), &o) in states.iter_mut().zip(&bases).zip(&outs) {
+                // The view's invariant puts every `base + u * step`,
+                // u < n, inside `data`.
+                let x = |u: usize| data[(base + u as isize * step) as usize].to_f64();
+                let y = k.step(state, &x, t);
+                if t >= t0 {
+                    dest.write(o + t * inner, y);
+                }
+            }
+        }
+    };
+    (0..tasks)
+        .into_par_iter()
+        .with_min_len(if group == GROUP { 1 } else { 4 })
+        .for_each(task);
+    cancel.check()
+}

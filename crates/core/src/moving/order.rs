@@ -1,0 +1,159 @@
+//! moveMedian (O(log window) amortised) and moveRank (O(window)).
+//!
+//! The median ranks the values of a block of outputs and their window
+//! once (a sort of about two windows of values, every `window` steps),
+//! then keeps the window's members in a Fenwick tree over those ranks:
+//! entering and leaving are point updates and the median is one descent,
+//! each O(log window). Ties are ranked by position, so equal values need
+//! no special case; NaN values get no rank and are never counted.
+
+use super::kernel::{Kernel, Window};
+
+const NO_RANK: u32 = u32::MAX;
+
+pub(crate) struct Ranked {
+    len: usize,
+    /// The block covers outputs up to `end` (exclusive); 0: not built.
+    end: usize,
+    /// First position whose rank is in `rank`.
+    origin: usize,
+    rank: Vec<u32>,
+    sorted: Vec<f64>,
+    tree: Vec<u32>,
+    count: usize,
+}
+
+impl Ranked {
+    fn add(&mut self, r: u32, delta: i32) {
+        let mut i = r as usize + 1;
+        while i < self.tree.len() {
+            self.tree[i] = (self.tree[i] as i32 + delta) as u32;
+            i += i & i.wrapping_neg();
+        }
+    }
+
+    /// The value of rank `k` (0-based) among the members.
+    fn kth(&self, mut k: usize) -> f64 {
+        let n = self.tree.len() - 1;
+        let mut pos = 0;
+        let mut step = n.next_power_of_two();
+        while step > 0 {
+            let next = pos + step;
+            if next <= n && (self.tree[next] as usize) <= k {
+                pos = next;
+                k -= self.tree[next] as usize;
+            }
+            step >>= 1;
+        }
+        self.sorted[pos]
+    }
+
+    fn rebuild<R: Fn(usize) -> f64>(&mut self, x: &R, w: &Window, t: usize) {
+        let block = w.window.max(256);
+        let origin = w.first(t);
+        let end = (t + block).min(self.len);
+        let mut order: Vec<(f64, u32)> = (origin..end)
+            .filter_map(|u| {
+                let v = x(u);
+                (!v.is_nan()).then_some((v, (u - origin) as u32))
+            })
+            .collect();
+        order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        self.rank.clear();
+        self.rank.resize(end - origin, NO_RANK);
+        self.sorted.clear();
+        for (r, &(v, at)) in order.iter().enumerate() {
+            self.rank[at as usize] = r as u32;
+            self.sorted.push(v);
+        }
+        self.tree.clear();
+        self.tree.resize(order.len() + 1, 0);
+        self.origin = origin;
+        self.end = end;
+        self.count = 0;
+        for u in origin..t {
+            self.member(u, 1);
+        }
+    }
+
+    fn member(&mut self, u: usize, delta: i32) {
+        let r = self.rank[u - self.origin];
+        if r != NO_RANK {
+            self.add(r, delta);
+            self.count = (self.count as i32 + delta) as usize;
+        }
+    }
+}
+
+pub(crate) struct MedianKernel(pub Window);
+
+impl Kernel for MedianKernel {
+    type State = Ranked;
+    fn state(&self, len: usize, _start: usize) -> Ranked {
+        Ranked {
+            len,
+            end: 0,
+            origin: 0,
+            rank: Vec::new(),
+            sorted: Vec::new(),
+            tree: Vec::new(),
+            count: 0,
+        }
+    }
+
+    fn step<R: Fn(usize) -> f64>(&self, s: &mut Ranked, x: &R, t: usize) -> f64 {
+        let w = &self.0;
+        if t >= s.end || s.end == 0 {
+            s.rebuild(x, w, t);
+        } else if t >= w.window && t - w.window >= s.origin {
+            s.member(t - w.window, -1);
+        }
+        s.member(t, 1);
+        if s.count < w.min_count || s.count == 0 {
+            return f64::NAN;
+        }
+        let half = s.count / 2;
+        if s.count % 2 == 1 {
+            s.kth(half)
+        } else {
+            (s.kth(half - 1) + s.kth(half)) / 2.0
+        }
+    }
+}
+
+/// The newest element's rank in its window, bottleneck's formula: ties
+/// count half, normalised to [-1, 1]; NaN when the newest is NaN.
+pub(crate) struct RankKernel(pub Window);
+
+impl Kernel for RankKernel {
+    type State = ();
+    fn state(&self, _len: usize, _start: usize) {}
+
+    fn step<R: Fn(usize) -> f64>(&self, _s: &mut (), x: &R, t: usize) -> f64 {
+        let w = &self.0;
+        let newest = x(t);
+        if newest.is_nan() {
+            return f64::NAN;
+        }
+        let (mut greater, mut equal, mut n) = (0.0f64, 1.0f64, 1usize);
+        for u in w.first(t)..t {
+            let v = x(u);
+            if !v.is_nan() {
+                n += 1;
+                if newest > v {
+                    greater += 2.0;
+                } else if newest == v {
+                    equal += 1.0;
+                }
+            }
+        }
+        if n < w.min_count {
+            f64::NAN
+        } else if n == 1 {
+            0.0
+        } else {
+            let r = 0.5 * (greater + equal - 1.0) / (n - 1) as f64;
+            2.0 * (r - 0.5)
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! Every kernel against a slow, obvious per-window oracle, over layouts,
+//! windows, min counts, NaN runs and pieces.
+
+use super::*;
+use crate::dtype::Data;
+use crate::NEVER;
+
+/// The obvious answer for one window (`vals`, oldest first, NaN included).
+fn oracle(op: Moving, vals: &[f64], min_count: usize, ddof: f64) -> f64 {
+    let finite: Vec<f64> = vals.iter().copied().filter(|v| !v.is_nan()).collect();
+    let n = finite.len();
+    if op == Moving::Rank {
+        let newest = *vals.last().unwrap();
+        if newest.is_nan() {
+            return f64::NAN;
+        }
+    }
+    if n < min_count || n == 0 {
+        return f64::NAN;
+    }
+    let exact_sum = || {
+        // Exact: every test value is a multiple of 2^-10 below 2^40.
+        finite.iter().map(|&v| (v * 1024.0) as i128).sum::<i128>() as f64 / 1024.0
+    };
+    match op {
+        Moving::Sum => exact_sum(),
+        Moving::Mean => exact_sum() / n as f64,
+        Moving::Var | Moving::Std => {
+            let mean = exact_sum() / n as f64;
+            let m2: f64 = finite.iter().map(|v| (v - mean) * (v - mean)).sum();
+            let var = m2 / (n as f64 - ddof);
+            if op == Moving::Std {
+                var.sqrt()
+            } else {
+                var
+            }
+        }
+        Moving::Min => finite.iter().copied().fold(f64::INFINITY, f64::min),
+        Moving::Max => finite.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        Moving::ArgMin | Moving::ArgMax => {
+            let want = if op == Moving::ArgMin {
+                finite.iter().copied().fold(f64::INFINITY, f64::min)
+            } else {
+                finite.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+            };
+            let at = vals.iter().rposition(|&v| v == want).unwrap();
+            (vals.len() - 1 - at) as f64
+        }
+        Moving::Median => {
+            let mut s = finite.clone();
+            s.sort_by(f64::total_cmp);
+            if n % 2 == 1 {
+                s[n / 2]
+            } else {
+                (s[n / 2 - 1] + s[n / 2]) / 2.0
+            }
+        }
+        Moving::Rank => {
+            let newest = *vals.last().unwrap();
+            if n == 1 {
+                return 0.0;
+            }
+            let below = finite.iter().filter(|&&v| v < newest).count() as f64;
+            let equal = finite.iter().filter(|&&v| v == newest).count() as f64;
+            let r = 0.5 * (2.0 * below + equal - 1.0) / (n - 1) as f64;
+            2.0 * (r - 0.5)
+        }
+    }
+}
+
+const OPS: [Moving; 10] = [
+    Moving::Sum,
+    Moving::Mean,
+    Moving::Var,
+    Moving::Std,
+    Moving::Min,
+    Moving::Max,
+    Moving::ArgMin,
+    Moving::ArgMax,
+    Moving::Median,
+    Moving::Rank,
+];
+
+fn close(a: f64, b: f64) -> bool {
+    (a.is_nan() && b.is_nan()) || a == b || (a - b).abs() <= 1e-12 * b.abs().max(1.0)
+}
+
+/// A small pseudo-random series with NaN runs and ties.
+fn series(len: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed;
+    (0..len)
+        .map(|i| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let r = (s >> 33) % 64;
+            if (i / 5) % 7 == 3 || r == 0 {
+                f64::NAN
+            } else {
+                (r as f64 - 30.0) / 4.0
+            }
+        })
+        .collect()
+}
+
+/// Checks `op` over a (rows, cols) C-order array and its transposed view
+/// along both axes, against the oracle read lane by lane.
+fn check(op: Moving, rows: usize, cols: usize, window: usize, min_count: usize, threads: usize) {
+    let data = series(rows * cols, (rows * 31 + cols * 7 + window) as u64);
+    for (shape, strides, offset) in [
+        ([rows, cols], [cols as isize, 1], 0usize),
+        ([cols, rows], [1, cols as isize], 0),
+        ([rows, cols], [-(cols as isize), -1], rows * cols - 1),
+    ] {
+        for axis in 0..2 {
+            if window > shape[axis] {
+                continue;
+            }
+            let r = MoveRequest {
+                shape: shape.iter().copied().collect(),
+                strides: strides.iter().copied().collect(),
+                offset,
+                axis,
+                window,
+                min_count,
+                ddof: 1.0,
+                threads: Some(threads),
+            };
+            let got = move_data(Data::F64(&data), &r, op, &NEVER).unwrap();
+            let at = |i: usize, j: usize| {
+                data[(offset as isize + i as isize * strides[0] + j as isize * strides[1]) as usize]
+            };
+            for i in 0..shape[0] {
+                for j in 0..shape[1] {
+                    let t = if axis == 0 { i } else { j };
+                    let lo = (t + 1).saturating_sub(window);
+                    let vals: Vec<f64> = (lo..=t)
+                        .map(|u| if axis == 0 { at(u, j) } else { at(i, u) })
+                        .collect();
+                    let want = oracle(op, &vals, min_count, 1.0);
+                    let g = got[i * shape[1] + j];
+                    assert!(close(g, want), "{op:?} shape {shape:?} axis {axis} w {window} mc {min_count} at ({i},{j}): {g} vs {want} of {vals:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_kernel_matches_the_oracle() {
+    for op in OPS {
+        for (rows, cols) in [(1, 9), (7, 5), (40, 3), (3, 300)] {
+            for window in [1, 2, 3, 5, 40, 300] {
+                for min_count in [1, 2, window] {
+                    if min_count <= window {
+                        check(op, rows, cols, window, min_count, 2);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn long_lanes_split_into_pieces_give_the_same_answers() {
+    // One lane of 100_000: the driver splits it (pieces overlap by window - 1).
+    let data = series(100_000, 5);
+    for op in OPS {
+        for window in [1, 7, 1000] {
+            let r = |threads| MoveRequest {
+                shape: [data.len()].into_iter().collect(),
+                strides: [1].into_iter().collect(),
+                offset: 0,
+                axis: 0,
+                window,
+                min_count: 1,
+                ddof: 0.0,
+                threads: Some(threads),
+            };
+            let one = move_data(Data::F64(&data), &r(1), op, &NEVER).unwrap();
+            let many = move_data(Data::F64(&data), &r(8), op, &NEVER).unwrap();
+            for (a, b) in one.iter().zip(&many) {
+                assert!(close(*a, *b), "{op:?} {window}: {a} vs {b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn sums_stay_exact_after_spikes() {
+    let mut data: Vec<f64> = (0..5000)
+        .map(|i| ((i * 37) % 101) as f64 * 0.001 + 0.1)
+        .collect();
+    data[100] = 1e16;
+    data[2000] = -3e15;
+    let window = 50;
+    let r = MoveRequest {
+        shape: [data.len()].into_iter().collect(),
+        strides: [1].into_iter().collect(),
+        offset: 0,
+        axis: 0,
+        window,
+        min_count: 1,
+        ddof: 0.0,
+        threads: Some(1),
+    };
+    let got = move_data(Data::F64(&data), &r, Moving::Sum, &NEVER).unwrap();
+    for t in 0..data.len() {
+        // A two-pass Neumaier sum of the window alone: exact enough here.
+        let lo = (t + 1).saturating_sub(window);
+        let (mut s, mut c) = (0.0f64, 0.0f64);
+        for &v in &data[lo..=t] {
+            let (n, e) = exact::two_sum(s, v);
+            s = n;
+            c += e;
+        }
+        let want = s + c;
+        assert!(
+            (got[t] - want).abs() <= 2.0 * f64::EPSILON * want.abs(),
+            "{t}: {} vs {want}",
+            got[t]
+        );
+    }
+    let var = move_data(Data::F64(&data), &r, Moving::Var, &NEVER).unwrap();
+    for t in 200..data.len() {
+        if (1990..2060).contains(&t) {
+            continue;
+        }
+        let w = &data[t + 1 - window..=t];
+        let mean = w.iter().sum::<f64>() / window as f64;
+        let m2: f64 = w.iter().map(|v| (v - mean) * (v - mean)).sum();
+        let want = m2 / window as f64;
+        assert!(
+            (var[t] - want).abs() <= 1e-12 * want,
+            "{t}: {} vs {want}",
+            var[t]
+        );
+    }
+}
+
+#[test]
+fn every_dtype_and_broadcast_views_read_correctly() {
+    let ints: Vec<i8> = vec![3, -1, 4, 1, -5, 9];
+    let r = MoveRequest {
+        shape: [2, 6].into_iter().collect(),
+        strides: [0, 1].into_iter().collect(),
+        offset: 0,
+        axis: 1,
+        window: 2,
+        min_count: 2,
+        ddof: 0.0,
+        threads: None,
+    };
+    let got = move_data(Data::I8(&ints), &r, Moving::Max, &NEVER).unwrap();
+    let row = [f64::NAN, 3.0, 4.0, 4.0, 1.0, 9.0];
+    for (k, g) in got.iter().enumerate() {
+        assert!(close(*g, row[k % 6]));
+    }
+    let big: Vec<u64> = vec![u64::MAX, 1, 2];
+    let r = MoveRequest {
+        shape: [3].into_iter().collect(),
+        strides: [1].into_iter().collect(),
+        window: 1,
+        min_count: 1,
+        axis: 0,
+        ..r
+    };
+    let got = move_data(Data::U64(&big), &r, Moving::Sum, &NEVER).unwrap();
+    assert_eq!(got, vec![u64::MAX as f64, 1.0, 2.0]);
+}
+
+#[test]
+fn bad_windows_and_min_counts_are_refused() {
+    let d = [1.0f64; 4];
+    let mut r = MoveRequest {
+        shape: [4].into_iter().collect(),
+        strides: [1].into_iter().collect(),
+        offset: 0,
+        axis: 0,
+        window: 5,
+        min_count: 1,
+        ddof: 0.0,
+        threads: None,
+    };
+    assert!(matches!(
+        move_data(Data::F64(&d), &r, Moving::Sum, &NEVER),
+        Err(Error::BadOption {
+            field: "window",
+            ..
+        })
+    ));
+    r.window = 0;
+    assert!(move_data(Data::F64(&d), &r, Moving::Sum, &NEVER).is_err());
+    r.window = 2;
+    r.min_count = 3;
+    assert!(matches!(
+        move_data(Data::F64(&d), &r, Moving::Sum, &NEVER),
+        Err(Error::BadOption {
+            field: "minCount",
+            ..
+        })
+    ));
+    r.min_count = 0;
+    assert!(move_data(Data::F64(&d), &r, Moving::Sum, &NEVER).is_err());
+    assert!(MoveRequest::unpack(&[0.0, 0.0, 1.0, 4.0, 1.0, 0.0, 2.0, 2.0], 0.0).is_ok());
+    assert!(MoveRequest::unpack(&[0.0, 0.0, 1.0, 4.0, 1.0, 0.0, 2.5, 2.0], 0.0).is_err());
+    assert!(MoveRequest::unpack(&[0.0, 0.0, 1.0, 4.0, 1.0, 1.0, 2.0, 2.0], 0.0).is_err());
+}

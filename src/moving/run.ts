@@ -1,0 +1,87 @@
+// The moving reductions' sync and async paths: the addon's `moveWindow`
+// (its async twin reads shared memory only, so other memory is first
+// copied as the reductions' async path does), or the js backend.
+import { addon } from '../addon/load';
+import type { CancelTokenLike } from '../addon/load';
+import { copyView, nextTurn } from '../run/copy';
+import { abortError } from '../spec/errors';
+import { readMoveCall, shapeResult } from './call';
+import type { MoveCall } from './call';
+import { jsMove } from './js';
+import type { MovingName, MoveResult } from './spec';
+
+/** The addon's layout: [threads, offset, ndim, shape.., strides.., axis, window, minCount]. */
+function packMove(c: MoveCall, strides: readonly number[], offset: number): Float64Array {
+  const nd = c.shape.length;
+  const layout = new Float64Array(6 + 2 * nd);
+  layout[0] = c.threads;
+  layout[1] = offset;
+  layout[2] = nd;
+  for (let k = 0; k < nd; k++) {
+    layout[3 + k] = c.shape[k];
+    layout[3 + nd + k] = strides[k];
+  }
+  layout[3 + 2 * nd] = c.axis;
+  layout[4 + 2 * nd] = c.window;
+  layout[5 + 2 * nd] = c.minCount;
+  return layout;
+}
+
+function computeMove(c: MoveCall): Float64Array {
+  const native = c.backend === 'native' ? addon() : undefined;
+  if (native) {
+    const into = c.outView;
+    const raw = native.moveWindow(c.data, packMove(c, c.strides, c.offset), c.op, c.ddof, into);
+    return raw ?? (into as Float64Array);
+  }
+  return jsMove(c, c.outView ?? new Float64Array(c.count));
+}
+
+export function move(op: MovingName, x: unknown, window: unknown, options: unknown): MoveResult {
+  const c = readMoveCall(op, x, window, options, false);
+  return shapeResult(c, computeMove(c));
+}
+
+export async function moveAsync(op: MovingName, x: unknown, window: unknown, options: unknown): Promise<MoveResult> {
+  const c = readMoveCall(op, x, window, options, true);
+  const { signal } = c;
+  if (signal?.aborted) throw abortError(signal.reason);
+  const native = c.backend === 'native' ? addon() : undefined;
+  if (!native || c.count === 0) {
+    // The js backend runs on this thread, a turn later.
+    await nextTurn();
+    if (signal?.aborted) throw abortError(signal.reason);
+    return shapeResult(c, jsMove(c, c.outView ?? new Float64Array(c.count)));
+  }
+  let data = c.data;
+  let offset = c.offset;
+  let strides = c.strides;
+  let release: (() => void) | undefined;
+  if (!c.shared) ({ data, offset, strides, release } = await copyView(c, `${c.op}Async`));
+  let token: CancelTokenLike;
+  let task: Promise<Float64Array>;
+  try {
+    if (signal?.aborted) throw abortError(signal.reason);
+    const t = new native.CancelToken();
+    token = t;
+    task = native.moveWindowAsync(data, packMove(c, strides, offset), c.op, c.ddof, t);
+  } catch (e) {
+    release?.();
+    throw e;
+  }
+  const done = () => release?.();
+  task.then(done, done);
+  const result = await new Promise<Float64Array>((resolve, reject) => {
+    const onAbort = () => {
+      token.cancel();
+      reject(abortError(signal?.reason));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    task.then(
+      (r) => (signal?.removeEventListener('abort', onAbort), resolve(r)),
+      (e) => (signal?.removeEventListener('abort', onAbort), reject(signal?.aborted ? abortError(signal.reason) : e)),
+    );
+  });
+  if (c.outView) c.outView.set(result);
+  return shapeResult(c, result);
+}

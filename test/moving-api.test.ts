@@ -1,0 +1,57 @@
+// The moving functions' API: validation codes, result forms, `out`, the
+// async twins (equal to the sync ones, abortable) on both backends.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+
+import * as api from '../src/index';
+
+const x = { data: Float64Array.from({ length: 24 }, (_, k) => (k * 7) % 11), shape: [4, 6] };
+
+test('bad windows, minCounts and options are coded errors', () => {
+  const cases: [() => unknown, string, string][] = [
+    [() => api.moveMean(x, 0), 'RangeError', 'ERR_NDREDUCE_BAD_OPTION'],
+    [() => api.moveMean(x, 7), 'RangeError', 'ERR_NDREDUCE_BAD_OPTION'],
+    [() => api.moveMean(x, 5, { axis: 0 }), 'RangeError', 'ERR_NDREDUCE_BAD_OPTION'],
+    [() => api.moveMean(x, 2.5), 'TypeError', 'ERR_NDREDUCE_NOT_INTEGER'],
+    [() => api.moveMean(x, 3, { minCount: 4 }), 'RangeError', 'ERR_NDREDUCE_BAD_OPTION'],
+    [() => api.moveMean(x, 3, { minCount: 0 }), 'RangeError', 'ERR_NDREDUCE_BAD_OPTION'],
+    [() => api.moveMean(x, 3, { axis: 2 }), 'RangeError', 'ERR_NDREDUCE_BAD_OPTION'],
+    [() => api.moveMean(x, 3, { axis: null } as never), 'TypeError', 'ERR_NDREDUCE_BAD_OPTION'],
+    [() => api.moveMean(x, 3, { ddof: 1 } as never), 'TypeError', 'ERR_NDREDUCE_UNKNOWN_OPTION'],
+    [() => api.moveMean(x, 3, { min_count: 1 } as never), 'TypeError', 'ERR_NDREDUCE_UNKNOWN_OPTION'],
+    [() => api.moveMean(x, 3, { out: new Float64Array(3) }), 'TypeError', 'ERR_NDREDUCE_BAD_OPTION'],
+    [() => api.moveMean('abc' as never, 3), 'TypeError', 'ERR_NDREDUCE_BAD_ARRAY'],
+  ];
+  for (const [f, name, code] of cases) {
+    assert.throws(f, (e: Error & { code?: string }) => e.constructor.name === name && e.code === code, String(f));
+  }
+});
+
+test('result forms and out', () => {
+  const bare = api.moveSum(new Int16Array([1, 2, 3]), 2);
+  assert.deepEqual(bare, Float64Array.from([NaN, 3, 5]));
+  assert.deepEqual(api.moveSum([1, 2, 3], 2, { minCount: 1 }), Float64Array.from([1, 3, 5]));
+  const nested = api.moveMax([[1, 2], [3, 0]], 2, { axis: 0 }) as { data: Float64Array; shape: number[] };
+  assert.deepEqual(nested, { data: Float64Array.from([NaN, NaN, 3, 2]), shape: [2, 2] });
+  const out = new Float64Array(24);
+  for (const backend of ['native', 'js'] as const) {
+    out.fill(-1);
+    const r = api.moveStd(x, 3, { out, backend, ddof: 1 }) as { data: Float64Array };
+    assert.equal(r.data, out);
+    assert.ok(Number.isNaN(out[1]) && out[2] > 0);
+  }
+});
+
+test('the async twins equal the sync functions and abort', async () => {
+  for (const backend of ['native', 'js'] as const) {
+    for (const name of api.MOVING_NAMES) {
+      const sync = (api[name] as (x: unknown, w: number, o: unknown) => { data: Float64Array })(x, 3, { axis: 1, backend, minCount: 2 });
+      const asyncFn = api[`${name}Async` as keyof typeof api] as (x: unknown, w: number, o: unknown) => Promise<{ data: Float64Array }>;
+      const got = await asyncFn(x, 3, { axis: 1, backend, minCount: 2 });
+      assert.deepEqual(got.data, sync.data, `${name} ${backend}`);
+    }
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(api.moveMeanAsync(x, 3, { signal: controller.signal, backend }), { name: 'AbortError' });
+  }
+});
