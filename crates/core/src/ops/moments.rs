@@ -427,7 +427,7 @@ impl<T: Scalar, const SKIP_NAN: bool> Op<T> for Var<SKIP_NAN> {
                     for (ck, &x) in c.iter_mut().zip(&group[0][..w]) {
                         *ck = x.to_f64();
                     }
-                } else if m.n.iter().any(|&x| x == 0.0) {
+                } else if m.n.contains(&0.0) {
                     n.fill(0.0);
                     s1.fill(0.0);
                     group_sums::<T, SKIP_NAN>(group, n, s1);
