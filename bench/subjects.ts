@@ -185,7 +185,7 @@ export function reductionSubjects(): Subject[] {
       },
     },
     floatSubject('mean-f64', 'mean', 'mean(x, { axis: 0 }) of arr as float64 (the compensated sum over n)'),
-    floatSubject('std-f64', 'std', 'std(x, { axis: 0 }) of arr as float64 (Welford runs, Chan merges)'),
+    floatSubject('std-f64', 'std', 'std(x, { axis: 0 }) of arr as float64 (sums about a centre, Chan merges)'),
     {
       id: 'max-out',
       layouts: LAYOUTS,
