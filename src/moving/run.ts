@@ -2,7 +2,7 @@
 // (its async twin reads shared memory only, so other memory is first
 // copied as the reductions' async path does), or the js backend.
 import { addon } from '../addon/load';
-import type { CancelTokenLike } from '../addon/load';
+import { watched } from '../run/async';
 import { copyView, nextTurn } from '../run/copy';
 import { abortError } from '../spec/errors';
 import { readMoveCall, shapeResult } from './call';
@@ -58,30 +58,18 @@ export async function moveAsync(op: MovingName, x: unknown, window: unknown, opt
   let strides = c.strides;
   let release: (() => void) | undefined;
   if (!c.shared) ({ data, offset, strides, release } = await copyView(c, `${c.op}Async`));
-  let token: CancelTokenLike;
+  const token = new native.CancelToken();
   let task: Promise<Float64Array>;
   try {
     if (signal?.aborted) throw abortError(signal.reason);
-    const t = new native.CancelToken();
-    token = t;
-    task = native.moveWindowAsync(data, packMove(c, strides, offset), c.op, c.ddof, t);
+    task = native.moveWindowAsync(data, packMove(c, strides, offset), c.op, c.ddof, token);
   } catch (e) {
     release?.();
     throw e;
   }
-  const done = () => release?.();
-  task.then(done, done);
-  const result = await new Promise<Float64Array>((resolve, reject) => {
-    const onAbort = () => {
-      token.cancel();
-      reject(abortError(signal?.reason));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    task.then(
-      (r) => (signal?.removeEventListener('abort', onAbort), resolve(r)),
-      (e) => (signal?.removeEventListener('abort', onAbort), reject(signal?.aborted ? abortError(signal.reason) : e)),
-    );
-  });
+  // The reductions' own watch: abort and exit cancel the task, and the copy
+  // is released when it settles.
+  const result = await watched(task, token, signal, release);
   if (c.outView) c.outView.set(result);
   return shapeResult(c, result);
 }
