@@ -32,6 +32,8 @@ import { readView } from '../validate/view';
 import type { View } from '../validate/view';
 import { decodePartial, encodePartial } from './bytes';
 import type { Field, PartialState } from './bytes';
+import { combineFields } from './fields';
+import { NativeState } from './state';
 
 /** Merges whose NaN-skipping twin merges the same way (a moments or arg
  * partial of NaN-skipping chunks would need the per-position counts). */
@@ -245,7 +247,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
   private buffers = new Map<string, Float64Array>();
   /** Accumulators the addon folds chunks into (moments of any dtype, or
    * the compensated sums of a float mean), not yet in `fields`. */
-  private state: { kind: 'moments' | 'sum'; values: Float64Array; count: number } | undefined;
+  private state: NativeState | undefined;
 
   /** Folds a chunk into the addon's state: one pass, no per-chunk
    * allocation; false without the addon. */
@@ -255,7 +257,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     const kind = this.reduction === 'mean' && view.dtype.kind === 'float' ? 'sum' : 'moments';
     if (this.state?.kind !== kind) {
       this.settle();
-      this.state = { kind, values: new Float64Array((kind === 'sum' ? 2 : 5) * kept), count: 0 };
+      this.state = new NativeState(kind, kept);
     }
     const layout = pack({ threads: this.threads, shape: view.shape, strides: view.strides, axes: this.axes }, view.offset);
     native.foldState(view.data, layout, kind, false, this.state.values);
@@ -268,32 +270,10 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     const st = this.state;
     if (!st) return;
     this.state = undefined;
-    const s = st.values;
-    const width = st.kind === 'sum' ? 2 : 5;
-    const kept = s.length / width;
-    const n = new Float64Array(kept);
-    const mean = new Float64Array(kept);
-    const m2 = new Float64Array(kept);
-    const meanLow = new Float64Array(kept);
-    const m2Low = new Float64Array(kept);
-    for (let k = 0; k < kept; k++) {
-      if (st.kind === 'sum') {
-        const total = s[2 * k] + s[2 * k + 1];
-        n[k] = st.count;
-        // An infinite sum has a NaN error term: the sum alone.
-        mean[k] = (Number.isFinite(s[2 * k]) ? total : s[2 * k]) / st.count;
-      } else {
-        // crates/core's Moments: count, mean, M2, the mean's low word and
-        // M2's, kept as they are so that merges stay exact to rounding.
-        n[k] = s[5 * k];
-        mean[k] = s[5 * k + 1];
-        m2[k] = s[5 * k + 2];
-        meanLow[k] = s[5 * k + 3];
-        m2Low[k] = s[5 * k + 4];
-      }
-    }
-    this.combine(st.kind === 'sum' ? { n, mean } : { n, mean, m2, meanLow, m2Low });
+    this.combine(st.fields());
   }
+
+
 
   /** A float64 buffer of `length` for a chunk's `name` result, reused. */
   private scratch(name: string, length: number): Float64Array {
@@ -358,70 +338,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
 
   /** Folds state `b` into this one, position by position. */
   private combine(b: Record<string, Field>): void {
-    const a = this.fields;
-    if (Object.keys(a).length === 0) {
-      for (const [k, v] of Object.entries(b)) a[k] = Array.isArray(v) ? [...v] : (v as NumericArray).slice();
-      return;
-    }
-    const nan = this.skipNaN;
-    const isNaN = (x: unknown) => typeof x === 'number' && x !== x;
-    // `x` beats `y`: NaN wins unless NaN is skipped (then it loses).
-    const above = (x: number | bigint, y: number | bigint) => (nan ? x > y || (isNaN(y) && !isNaN(x)) : x > y || (isNaN(x) && !isNaN(y)));
-    const below = (x: number | bigint, y: number | bigint) => (nan ? x < y || (isNaN(y) && !isNaN(x)) : x < y || (isNaN(x) && !isNaN(y)));
-    // The extremes' rule for equal zeros (+0 is the max, -0 the min), as
-    // the engines': not for the arg ops, whose ties go to the first index.
-    const zero = (x: number | bigint, y: number | bigint) => x === 0 && y === 0 && 1 / y < 0 && 1 / x > 0;
-    const most = (x: number | bigint, y: number | bigint) => above(x, y) || zero(x, y);
-    const least = (x: number | bigint, y: number | bigint) => below(x, y) || zero(y, x);
-    const fold = (name: string, beats: (x: number | bigint, y: number | bigint) => boolean) => {
-      const x = a[name] as unknown as (number | bigint)[];
-      const y = b[name] as unknown as (number | bigint)[];
-      for (let k = 0; k < x.length; k++) if (beats(y[k], x[k])) x[k] = y[k];
-    };
-    switch (this.kind) {
-      case 'extreme':
-        return fold('values', this.lower() ? least : most);
-      case 'minmax':
-        return (fold('min', least), fold('max', most));
-      case 'sum': {
-        const s = a.sum;
-        if (Array.isArray(s)) {
-          const t = b.sum as bigint[];
-          for (let k = 0; k < s.length; k++) s[k] += t[k];
-          return;
-        }
-        const [sa, ca, sb, cb] = [s as Float64Array, a.comp as Float64Array, b.sum as Float64Array, b.comp as Float64Array];
-        for (let k = 0; k < sa.length; k++) {
-          // Neumaier: the rounding error of each add goes to `comp`.
-          const t = sa[k] + sb[k];
-          ca[k] += (Math.abs(sa[k]) >= Math.abs(sb[k]) ? sa[k] - t + sb[k] : sb[k] - t + sa[k]) + cb[k];
-          sa[k] = t;
-        }
-        return;
-      }
-      case 'arg': {
-        const beats = this.lower() ? below : above;
-        const [va, ia, vb, ib] = [a.value as unknown as (number | bigint)[], a.index as Float64Array, b.value as unknown as (number | bigint)[], b.index as Float64Array];
-        for (let k = 0; k < ia.length; k++) {
-          const win = beats(vb[k], va[k]) || (!beats(va[k], vb[k]) && ib[k] < ia[k]);
-          if (win) ((va[k] = vb[k]), (ia[k] = ib[k]));
-        }
-        return;
-      }
-      case 'moments':
-        return mergeMoments(a, b);
-      case 'flag': {
-        const [fa, fb] = [a.flag as Uint8Array, b.flag as Uint8Array];
-        const any = this.reduction === 'any';
-        for (let k = 0; k < fa.length; k++) fa[k] = any ? fa[k] | fb[k] : fa[k] & fb[k];
-        return;
-      }
-      case 'count': {
-        const [ca, cb] = [a.values as Float64Array, b.values as Float64Array];
-        for (let k = 0; k < ca.length; k++) ca[k] += cb[k];
-        return;
-      }
-    }
+    combineFields(this.kind, { lower: this.lower(), any: this.reduction === 'any', skipNaN: this.skipNaN }, this.fields, b);
   }
 
   /** The reduction of every row pushed or merged: what the one-shot
@@ -441,6 +358,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
       this.fold(empty, this.cursor);
       this.onlyEmpty = true;
     }
+    if (this.state && Object.keys(this.fields).length === 0) return this.state.value(this.reduction, this.ddof, this.axisAll);
     this.settle();
     if (this.dtype === undefined || (this.rows === 0 && !this.onlyEmpty)) throw ndError(RangeError, CODES.ZERO_SIZE, `${this.op} of a Partial that holds no rows`);
     const f = this.fields;
@@ -513,56 +431,5 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     p.rows = s.rows;
     p.fields = s.fields;
     return p;
-  }
-}
-
-/** Folds moments `b` (count, mean, M2, and the low words of mean and M2
- * where kept) into `a`, position by position: crates/core's
- * `Moments::merge` (Chan et al.'s merge with the mean and M2 each carried
- * in two doubles), so that partials merged here lose no more than one
- * engine pass. A state without low words (a version-1 partial, or one
- * folded without the addon) has zeros there. */
-function mergeMoments(a: Record<string, Field>, b: Record<string, Field>): void {
-  const [na, ma, nb, mb] = [a.n, a.mean, b.n, b.mean] as Float64Array[];
-  const len = na.length;
-  const zeros = () => new Float64Array(len);
-  const [qa, qb] = [a.m2 as Float64Array | undefined, b.m2 as Float64Array | undefined];
-  const la = (a.meanLow ??= zeros()) as Float64Array;
-  const lb = (b.meanLow ?? zeros()) as Float64Array;
-  const ra = qa ? ((a.m2Low ??= zeros()) as Float64Array) : undefined;
-  const rb = (b.m2Low ?? zeros()) as Float64Array;
-  for (let k = 0; k < len; k++) {
-    const n0 = na[k];
-    const n1 = nb[k];
-    if (n1 === 0) continue;
-    if (n0 === 0) {
-      ((na[k] = n1), (ma[k] = mb[k]), (la[k] = lb[k]));
-      if (qa && ra && qb) ((qa[k] = qb[k]), (ra[k] = rb[k]));
-      continue;
-    }
-    const n = n0 + n1;
-    const d = mb[k] - ma[k] + (lb[k] - la[k]);
-    // Knuth's TwoSum: s and its exact error e.
-    let x = ma[k];
-    let y = d * (n1 / n);
-    let s = x + y;
-    let bb = s - x;
-    la[k] += x - (s - bb) + (y - bb);
-    ma[k] = s;
-    if (qa && ra && qb) {
-      x = qa[k];
-      y = qb[k];
-      s = x + y;
-      bb = s - x;
-      let e = x - (s - bb) + (y - bb);
-      x = s;
-      y = d * d * ((n0 * n1) / n);
-      s = x + y;
-      bb = s - x;
-      e += x - (s - bb) + (y - bb);
-      qa[k] = s;
-      ra[k] += rb[k] + e;
-    }
-    na[k] = n;
   }
 }

@@ -315,12 +315,19 @@ fn in_memory<T: Typed>(
     op: Reduction,
     cancel: &Cancel,
 ) -> Result<Output, Error> {
-    run(
-        &InMemory(View::new(data, &r.shape, &r.strides, r.offset)?),
-        r,
-        op,
-        cancel,
-    )
+    let v = View::new(data, &r.shape, &r.strides, r.offset)?;
+    let sqrt = match op {
+        Reduction::Var | Reduction::NanVar => Some(false),
+        Reduction::Std | Reduction::NanStd => Some(true),
+        _ => None,
+    };
+    if let (Some(sqrt), Schedule::Auto) = (sqrt, r.schedule) {
+        let skip_nan = matches!(op, Reduction::NanVar | Reduction::NanStd);
+        if let Some(out) = crate::state::variance_of_rows(&v, r, skip_nan, sqrt, cancel)? {
+            return Ok(Output::F64(out));
+        }
+    }
+    run(&InMemory(v), r, op, cancel)
 }
 
 /// [`reduce_data`] written into `dest`, the caller's memory, which must

@@ -4,10 +4,14 @@
 //! engine: one pass per chunk, no result or accumulator allocated per call,
 //! and the merge is the op's own.
 
+use rayon::prelude::*;
+
 use crate::cancel::Cancel;
-use crate::engine::fold_into;
-use crate::error::Error;
-use crate::ops::{Moments, Sum, Var};
+use crate::engine::{fold_into, par_chunks, BlockFn, ROW_BLOCK, ROW_GROUP, SMALL};
+use crate::error::{try_filled, Error};
+use crate::ops::{with_empty_block, Moments, Op, Soa, Sum, Var};
+use crate::plan::{plan, Dim, Freedom};
+use crate::pool::{check_threads, run_with_threads};
 use crate::reductions::{Data, Request};
 use crate::scalar::{Comp, Scalar};
 use crate::view::View;
@@ -16,7 +20,10 @@ use crate::view::View;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StateKind {
     /// Count, mean, squared deviations and the low words of the mean and
-    /// of M2 (`mean`, `var`, `std`), any dtype: [`Moments`]' fields in order.
+    /// of M2 (`mean`, `var`, `std`), any dtype: [`Moments`]' fields in
+    /// order, each as one plane of a double per kept position (the state
+    /// is five planes, not an array of structs, so that the usual fold
+    /// works on it in place).
     Moments,
     /// A compensated sum and its error (`sum`, `mean` of floats).
     Sum,
@@ -74,8 +81,7 @@ pub fn fold_state(
     }
     match kind {
         StateKind::Moments => {
-            let state = moments(state);
-            crate::with_dtype!(data, Data, d => fold_moments(d, request, skip_nan, state, cancel))
+            crate::with_dtype!(data, Data, d => fold_moments(d, request, skip_nan, state, kept, cancel))
         }
         StateKind::Sum => {
             let state = sums(state);
@@ -91,14 +97,6 @@ pub fn fold_state(
     }
 }
 
-fn moments(state: &mut [f64]) -> &mut [Moments] {
-    // `fold_state` checked that the length is a multiple of 5; the new
-    // slice borrows `state` exclusively for as long as the original borrow.
-    // SAFETY: `Moments` is `repr(C)` with five `f64` fields (size of
-    // `[f64; 5]`, alignment of `f64`), and every bit pattern is an `f64`.
-    unsafe { std::slice::from_raw_parts_mut(state.as_mut_ptr().cast(), state.len() / 5) }
-}
-
 fn sums(state: &mut [f64]) -> &mut [Comp] {
     // SAFETY: as in `moments`: `Comp` is `repr(C)` with two `f64` fields,
     // and `fold_state` checked that the length is a multiple of 2.
@@ -109,18 +107,178 @@ fn fold_moments<T: Scalar>(
     d: &[T],
     r: &Request,
     skip_nan: bool,
-    state: &mut [Moments],
+    state: &mut [f64],
+    kept: usize,
     c: &Cancel,
 ) -> Result<(), Error> {
     let v = View::new(d, &r.shape, &r.strides, r.offset)?;
     // Nested so that integer dtypes never instantiate the NaN-skipping op.
-    if T::IS_FLOAT {
-        if skip_nan {
-            return fold_into(&v, &r.axes, &Var::<true>, r.threads, c, state);
-        }
-        return fold_into(&v, &r.axes, &Var::<false>, r.threads, c, state);
+    if T::IS_FLOAT && skip_nan {
+        return fold_planes::<T, true>(&v, r, state, kept, c);
     }
-    fold_into(&v, &r.axes, &Var::<false>, r.threads, c, state)
+    fold_planes::<T, false>(&v, r, state, kept, c)
+}
+
+/// A view whose reduced elements are rows over contiguous kept columns
+/// (a C-order array reduced along its leading axes, a partial's usual
+/// chunk): `rows` from element `offset`, each `cols` long. The planner
+/// fuses and drops axes first, so that any such view qualifies.
+#[derive(Clone, Copy)]
+struct Rows {
+    offset: usize,
+    rows: Dim,
+    cols: usize,
+}
+
+impl Rows {
+    fn of<T: Scalar, const SKIP_NAN: bool>(v: &View<T>, axes: &[usize]) -> Result<Option<Rows>, Error> {
+        let freedom = Freedom {
+            order_free: <Var<SKIP_NAN> as Op<T>>::ORDER_FREE,
+            idempotent: <Var<SKIP_NAN> as Op<T>>::IDEMPOTENT,
+        };
+        let p = plan(v.shape(), v.strides(), v.offset(), axes, freedom)?;
+        Ok(match (&p.kept[..], &p.reduced[..]) {
+            // No reduced dimension left: one row (the planner drops length 1).
+            ([cols], reduced @ ([] | [_])) if cols.stride == 1 && cols.len > 1 => Some(Rows {
+                offset: p.offset,
+                rows: reduced.first().copied().unwrap_or(Dim { len: 1, stride: 0 }),
+                cols: cols.len,
+            }),
+            _ => None,
+        })
+    }
+
+    /// Folds every row's columns `j0..j0 + m.n.len()` into `m`.
+    fn fold_block<T: Scalar, const SKIP_NAN: bool>(&self, data: &[T], j0: usize, m: &mut Soa, c: &Cancel) {
+        let w = m.n.len();
+        let row = |i: usize| {
+            let at = (self.offset as isize + i as isize * self.rows.stride) as usize + j0;
+            &data[at..at + w]
+        };
+        let mut group: Vec<&[T]> = Vec::with_capacity(ROW_GROUP.min(self.rows.len));
+        for i0 in (0..self.rows.len).step_by(ROW_GROUP) {
+            if c.is_cancelled() {
+                return;
+            }
+            group.clear();
+            group.extend((i0..(i0 + ROW_GROUP).min(self.rows.len)).map(row));
+            Var::<SKIP_NAN>::fold_soa(m, &group);
+        }
+    }
+
+    /// Below this, no thread hand-off (as the engine).
+    fn small(&self) -> bool {
+        self.cols.saturating_mul(self.rows.len) < SMALL
+    }
+}
+
+/// Folds `v` into the five planes of `state`: in place where the view is
+/// [`Rows`], a block of columns per task; any other layout goes through the
+/// engine on [`Moments`] built from the planes.
+fn fold_planes<T: Scalar, const SKIP_NAN: bool>(
+    v: &View<T>,
+    r: &Request,
+    state: &mut [f64],
+    kept: usize,
+    c: &Cancel,
+) -> Result<(), Error> {
+    check_threads(r.threads)?;
+    let mut planes = state.chunks_exact_mut(kept.max(1));
+    let mut next = || planes.next().unwrap_or_default();
+    let [n, mean, m2, low, m2_low] = [next(), next(), next(), next(), next()];
+    if let Some(rows) = Rows::of::<T, SKIP_NAN>(v, &r.axes)? {
+        let data = v.data();
+        let block = &|j0: usize, mut m: Soa| rows.fold_block::<T, SKIP_NAN>(data, j0, &mut m, c);
+        if rows.small() {
+            block(0, Soa { n, mean, m2, low, m2_low });
+        } else {
+            run_with_threads(r.threads, || par_planes([n, mean, m2, low, m2_low], ROW_BLOCK, block))?;
+        }
+    } else {
+        let mut acc = try_filled(kept, Moments::EMPTY)?;
+        for (k, a) in acc.iter_mut().enumerate() {
+            *a = Moments { n: n[k], mean: mean[k], m2: m2[k], low: low[k], m2_low: m2_low[k] };
+        }
+        fold_into(v, &r.axes, &Var::<SKIP_NAN>, r.threads, c, &mut acc)?;
+        for (k, a) in acc.iter().enumerate() {
+            (n[k], mean[k], m2[k], low[k], m2_low[k]) = (a.n, a.mean, a.m2, a.low, a.m2_low);
+        }
+    }
+    c.check()
+}
+
+/// The variance (or standard deviation) of a [`Rows`] view in one call:
+/// each block's moments live in per-thread scratch and become results at
+/// once, so no accumulator per position (40 bytes, five times the result)
+/// goes through memory. `None` for any other layout (the engine's).
+pub(crate) fn variance_of_rows<T: Scalar>(
+    v: &View<T>,
+    r: &Request,
+    skip_nan: bool,
+    sqrt: bool,
+    c: &Cancel,
+) -> Result<Option<Vec<f64>>, Error> {
+    if T::IS_FLOAT && skip_nan {
+        return variance_by_block::<T, true>(v, r, sqrt, c);
+    }
+    variance_by_block::<T, false>(v, r, sqrt, c)
+}
+
+fn variance_by_block<T: Scalar, const SKIP_NAN: bool>(
+    v: &View<T>,
+    r: &Request,
+    sqrt: bool,
+    c: &Cancel,
+) -> Result<Option<Vec<f64>>, Error> {
+    check_threads(r.threads)?;
+    let Some(rows) = Rows::of::<T, SKIP_NAN>(v, &r.axes)? else {
+        return Ok(None);
+    };
+    let mut out = try_filled(rows.cols, 0.0)?;
+    let (data, ddof) = (v.data(), r.ddof);
+    let block = &|b: usize, out: &mut [f64]| {
+        with_empty_block(out.len(), |mut m| {
+            rows.fold_block::<T, SKIP_NAN>(data, b * ROW_BLOCK, &mut m, c);
+            for (k, o) in out.iter_mut().enumerate() {
+                let var = Moments { n: m.n[k], mean: m.mean[k], m2: m.m2[k], low: m.low[k], m2_low: m.m2_low[k] }
+                    .variance(ddof);
+                *o = if sqrt { var.sqrt() } else { var };
+            }
+        });
+        Ok(())
+    };
+    if rows.small() {
+        par_chunks_serial(&mut out, block)?;
+    } else {
+        run_with_threads(r.threads, || par_chunks(&mut out, ROW_BLOCK, block))??;
+    }
+    c.check()?;
+    Ok(Some(out))
+}
+
+/// `block` on each block of `ROW_BLOCK` of `out`, on this thread.
+fn par_chunks_serial(out: &mut [f64], block: &BlockFn<'_, f64>) -> Result<(), Error> {
+    for (b, o) in out.chunks_mut(ROW_BLOCK).enumerate() {
+        block(b, o)?;
+    }
+    Ok(())
+}
+
+/// `f(first column, block)` for every block of `size` columns of the five
+/// planes, in parallel on the current pool. Not generic, so rayon's
+/// splitting code is compiled once for every dtype.
+fn par_planes(planes: [&mut [f64]; 5], size: usize, f: &(dyn Fn(usize, Soa) + Sync)) {
+    let [n, mean, m2, low, m2_low] = planes;
+    (
+        n.par_chunks_mut(size),
+        mean.par_chunks_mut(size),
+        m2.par_chunks_mut(size),
+        low.par_chunks_mut(size),
+        m2_low.par_chunks_mut(size),
+    )
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(b, (n, mean, m2, low, m2_low))| f(b * size, Soa { n, mean, m2, low, m2_low }));
 }
 
 fn fold_sum<T: Scalar<Wide = Comp>>(
@@ -165,18 +323,26 @@ mod tests {
     fn chunks_folded_into_a_state_equal_the_whole() {
         let whole: Vec<f64> = (0..60).map(|i| ((i * 37) % 11) as f64 + 1e6).collect();
         let (rows, cols) = (20, 3);
+        // In place (rows of contiguous columns) and through the engine (the
+        // transposed chunk), which must agree.
         let mut state = vec![0.0; 5 * cols];
+        let mut through = vec![0.0; 5 * cols];
         for chunk in whole.chunks(5 * cols) {
             let r = request(&[chunk.len() / cols, cols], &[0]);
             fold_state(Data::F64(chunk), &r, StateKind::Moments, false, &mut state, &NEVER).unwrap();
+            let mut t = request(&[cols, chunk.len() / cols], &[1]);
+            t.strides = [1, cols as isize].into_iter().collect();
+            fold_state(Data::F64(chunk), &t, StateKind::Moments, false, &mut through, &NEVER).unwrap();
         }
         for j in 0..cols {
             let column: Vec<f64> = (0..rows).map(|i| whole[i * cols + j]).collect();
             let mean = column.iter().sum::<f64>() / rows as f64;
             let m2: f64 = column.iter().map(|x| (x - mean) * (x - mean)).sum();
-            assert_eq!(state[5 * j], rows as f64);
-            assert!((state[5 * j + 1] + state[5 * j + 3] - mean).abs() <= 1e-9);
-            assert!((state[5 * j + 2] + state[5 * j + 4] - m2).abs() <= 1e-6 * m2.max(1.0));
+            for s in [&state, &through] {
+                assert_eq!(s[j], rows as f64);
+                assert!((s[cols + j] + s[3 * cols + j] - mean).abs() <= 1e-9);
+                assert!((s[2 * cols + j] + s[4 * cols + j] - m2).abs() <= 1e-6 * m2.max(1.0));
+            }
         }
         let mut sums = vec![0.0; 2 * cols];
         for chunk in whole.chunks(4 * cols) {
@@ -187,6 +353,40 @@ mod tests {
             let exact: f64 = (0..rows).map(|i| whole[i * cols + j]).sum();
             assert_eq!(sums[2 * j] + sums[2 * j + 1], exact);
         }
+    }
+
+    #[test]
+    fn variance_by_block_equals_the_engines() {
+        use crate::engine::reduce;
+        // Wide enough for several blocks and threads; a NaN for nanvar.
+        let (rows, cols) = (37, 3 * ROW_BLOCK + 5);
+        let mut data: Vec<f64> = (0..rows * cols).map(|i| ((i * 7919) % 1009) as f64 * 0.25 + 1e6).collect();
+        data[5 * cols + 7] = f64::NAN;
+        let v = View::contiguous(&data, &[rows, cols]).unwrap();
+        for skip in [false, true] {
+            let mut r = request(&[rows, cols], &[0]);
+            r.ddof = 1.0;
+            let got = variance_of_rows(&v, &r, skip, true, &NEVER).unwrap().unwrap();
+            let want = if skip {
+                reduce(&v, &[0], &Var::<true>, Schedule::Auto, None, &NEVER)
+            } else {
+                reduce(&v, &[0], &Var::<false>, Schedule::Auto, None, &NEVER)
+            }
+            .unwrap();
+            for (k, (g, m)) in got.iter().zip(&want).enumerate() {
+                let w = m.variance(1.0).sqrt();
+                assert!(
+                    (g - w).abs() <= 1e-12 * w || (g.is_nan() && w.is_nan()),
+                    "skip {skip}, column {k}: {g} vs {w}"
+                );
+            }
+            assert_eq!(got[7].is_nan(), !skip);
+        }
+        // Columns of the transposed view are rows over contiguous columns;
+        // its rows are not, and are left to the engine.
+        let t = v.transposed();
+        assert!(variance_of_rows(&t, &request(&[cols, rows], &[1]), false, false, &NEVER).unwrap().is_some());
+        assert!(variance_of_rows(&t, &request(&[cols, rows], &[0]), false, false, &NEVER).unwrap().is_none());
     }
 
     #[test]

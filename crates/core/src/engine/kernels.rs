@@ -17,7 +17,7 @@ use crate::ops::Op;
 use crate::plan::Dim;
 use crate::scalar::Scalar;
 
-use super::{par_chunks, CHECK_EVERY, ROW_BLOCK, SMALL, SPLIT_ACCS};
+use super::{par_chunks, CHECK_EVERY, ROW_BLOCK, ROW_GROUP, SMALL, SPLIT_ACCS};
 
 #[inline(always)]
 fn row_body<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], row: &[T], index: usize) {
@@ -119,13 +119,6 @@ pub(super) fn fold_run_checked<T: Scalar, O: Op<T>>(
     }
     acc
 }
-
-/// The fewest rows per `Op::fold_rows` call (more where a look at the
-/// cancel flag allows): the op's per-column work after each group
-/// (variance: one merge, some 60 cycles of dependent divisions and adds)
-/// is then paid once per 128 elements of a column, not per 16 (std along
-/// axis 0 of the article's array: 262 ms with groups of 16, one thread).
-const ROW_GROUP: usize = 128;
 
 /// One 2-D tile: `rows` along the innermost reduced axis, `cols` along the
 /// innermost kept axis, starting at `offset`; the reduced index of row `i`

@@ -9,6 +9,7 @@ pub use extremes::{
     ArgMax, ArgMin, Max, Min, MinMax, NanArgMax, NanArgMin, NanMax, NanMin, NO_INDEX,
 };
 pub use moments::{Moments, Var};
+pub(crate) use moments::{with_empty_block, Soa};
 
 use crate::scalar::Scalar;
 

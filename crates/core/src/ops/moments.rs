@@ -201,11 +201,39 @@ fn piece_about<T: Scalar, const SKIP_NAN: bool>(piece: &[T], c: f64) -> (f64, f6
 }
 
 thread_local! {
-    /// `Var::fold_rows`' per-column arrays (the moments' five fields, the
-    /// centre, count and sums), kept per thread: 576 KiB for a block of
-    /// 8192 columns, which a fresh allocation per call would map and fault
-    /// in every time.
-    static SCRATCH: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// `Var`'s per-column arrays, kept per thread and only ever grown: a
+    /// block of 8192 columns needs 576 KiB, which a fresh allocation per
+    /// call would map and fault in every time, and zeroing it per call
+    /// cost a tenth of a partial's push. Two, because `fold_rows` holds
+    /// one (the moments' fields) while `fold_soa` uses the other (the
+    /// centre, count and sums).
+    static SCRATCH: [std::cell::RefCell<Vec<f64>>; 2] = const {
+        [std::cell::RefCell::new(Vec::new()), std::cell::RefCell::new(Vec::new())]
+    };
+}
+
+/// `f` on `len` doubles of this thread's scratch `which`, whose contents
+/// are whatever the last user left.
+fn scratch<R>(which: usize, len: usize, f: impl FnOnce(&mut [f64]) -> R) -> R {
+    SCRATCH.with(|s| {
+        let mut v = s[which].borrow_mut();
+        if v.len() < len {
+            v.resize(len, 0.0);
+        }
+        f(&mut v[..len])
+    })
+}
+
+/// `f` on moments for `w` columns, all empty, in this thread's scratch.
+pub(crate) fn with_empty_block<R>(w: usize, f: impl FnOnce(Soa) -> R) -> R {
+    scratch(0, 5 * w, |s| {
+        s.fill(0.0);
+        let (n, rest) = s.split_at_mut(w);
+        let (mean, rest) = rest.split_at_mut(w);
+        let (m2, rest) = rest.split_at_mut(w);
+        let (low, m2_low) = rest.split_at_mut(w);
+        f(Soa { n, mean, m2, low, m2_low })
+    })
 }
 
 /// Rows per group in `Var::fold_rows`: each group costs one merge per
@@ -214,12 +242,12 @@ thread_local! {
 const GROUP: usize = 16;
 
 /// [`Moments`] of a block of columns, one array per field.
-struct Soa<'a> {
-    n: &'a mut [f64],
-    mean: &'a mut [f64],
-    low: &'a mut [f64],
-    m2: &'a mut [f64],
-    m2_low: &'a mut [f64],
+pub(crate) struct Soa<'a> {
+    pub n: &'a mut [f64],
+    pub mean: &'a mut [f64],
+    pub m2: &'a mut [f64],
+    pub low: &'a mut [f64],
+    pub m2_low: &'a mut [f64],
 }
 
 /// `m[k] = m[k].merge(Moments::about(c[k], n_k, s1[k], s2[k]))` for every
@@ -376,39 +404,77 @@ impl<T: Scalar, const SKIP_NAN: bool> Op<T> for Var<SKIP_NAN> {
         // Welford's update across columns reads and writes five doubles per
         // column (an array of structs, which does not vectorise well) and
         // divides per element: std along axis 0 ran 2-3x slower than mean.
-        // Instead each group of rows is summed about a centre per column,
-        // and merged (Chan's merge, branch-free so that it vectorises), all
-        // in plain per-column arrays; the accumulators are read and written
-        // once per call. The centre is the mean so far; a column without
-        // one takes its group's own mean (a first pass over the group,
-        // which is still in cache). Either way `x - c` is of the order of
-        // the spread and the shifted sums lose nothing that matters against
-        // the final M2: a group's error is about eps * n_b * (mean_b - c)^2,
-        // while the merge adds n_a * n_b / n * (mean_b - c)^2 to M2, and
-        // n_b <= n_a past the first group.
-        //
-        // Whole rows of the block, not pieces of a page: each row is one
-        // long stream that the prefetcher follows (pieces of 512 columns
-        // measured no faster than Welford's update), and the first pass
-        // covers one group, not the whole call (two passes over 100 rows of
-        // 8192 columns ran at half the speed of one).
+        // Instead the accumulators go into plain per-column arrays, once
+        // per call, and `fold_soa` works there.
         let w = acc.len();
-        SCRATCH.with_borrow_mut(|scratch| {
-            scratch.clear();
-            scratch.resize(9 * w, 0.0);
+        scratch(0, 5 * w, |scratch| {
             let mut parts = scratch.chunks_exact_mut(w);
-            let mut next = || parts.next().expect("nine arrays of w");
+            let mut next = || parts.next().expect("five arrays of w");
             let mut m = Soa {
                 n: next(),
                 mean: next(),
-                low: next(),
                 m2: next(),
+                low: next(),
                 m2_low: next(),
             };
-            let (c, n, s1, s2) = (next(), next(), next(), next());
             for (k, a) in acc.iter().enumerate() {
                 (m.n[k], m.mean[k], m.low[k], m.m2[k], m.m2_low[k]) = (a.n, a.mean, a.low, a.m2, a.m2_low);
             }
+            Self::fold_soa(&mut m, rows);
+            for (k, a) in acc.iter_mut().enumerate() {
+                *a = Moments {
+                    n: m.n[k],
+                    mean: m.mean[k],
+                    low: m.low[k],
+                    m2: m.m2[k],
+                    m2_low: m.m2_low[k],
+                };
+            }
+        });
+    }
+
+    fn fold_run(&self, init: Moments, run: &[T], _index: usize) -> Moments {
+        // Each piece about its own rounded mean `c`: the sums of `x - c`
+        // are small and exact where it matters, and `c + s1/n` restores
+        // the mean the rounding of `c` lost.
+        let mut acc = init;
+        for piece in run.chunks(MOMENT_PIECE) {
+            let (n, sum) = piece_sum::<T, SKIP_NAN>(piece);
+            if n == 0.0 {
+                continue;
+            }
+            let c = sum / n;
+            let (s1, s2) = piece_about::<T, SKIP_NAN>(piece, c);
+            acc = acc.merge(Moments::about(c, n, s1, s2));
+        }
+        acc
+    }
+}
+
+impl<const SKIP_NAN: bool> Var<SKIP_NAN> {
+    /// Folds `rows` (each at least `m`'s width) into the moments `m`, one
+    /// per column. Each group of rows is summed about a centre per column
+    /// and merged (Chan's merge, branch-free so that it vectorises). The
+    /// centre is the mean so far; a column without one takes its group's
+    /// own mean (a first pass over the group, which is still in cache).
+    /// Either way `x - c` is of the order of the spread and the shifted
+    /// sums lose nothing that matters against the final M2: a group's
+    /// error is about eps * n_b * (mean_b - c)^2, while the merge adds
+    /// n_a * n_b / n * (mean_b - c)^2 to M2, and n_b <= n_a past the first
+    /// group.
+    ///
+    /// Whole rows of the block, not pieces of a page: each row is one long
+    /// stream that the prefetcher follows (pieces of 512 columns measured
+    /// no faster than Welford's update), and the first pass covers one
+    /// group, not the whole call (two passes over 100 rows of 8192 columns
+    /// ran at half the speed of one).
+    pub(crate) fn fold_soa<T: Scalar>(m: &mut Soa, rows: &[&[T]]) {
+        let w = m.n.len();
+        // Every element of these four is written before it is read.
+        scratch(1, 4 * w, |scratch| {
+            let mut parts = scratch.chunks_exact_mut(w);
+            let mut next = || parts.next().expect("four arrays of w");
+            let (c, n, s1, s2) = (next(), next(), next(), next());
             // Groups of GROUP rows, then as many as merged so far (up to
             // eight times GROUP), so that n_b <= n_a past the first group
             // and a call of 100 rows costs four merges, not seven.
@@ -444,35 +510,9 @@ impl<T: Scalar, const SKIP_NAN: bool> Op<T> for Var<SKIP_NAN> {
                 group_about::<T, SKIP_NAN>(group, c, n, s1, s2);
                 // Without NaN skipping every element counts (`n` untouched).
                 let all = if SKIP_NAN { None } else { Some(group.len() as f64) };
-                merge_sums(&mut m, c, n, all, s1, s2);
-            }
-            for (k, a) in acc.iter_mut().enumerate() {
-                *a = Moments {
-                    n: m.n[k],
-                    mean: m.mean[k],
-                    low: m.low[k],
-                    m2: m.m2[k],
-                    m2_low: m.m2_low[k],
-                };
+                merge_sums(m, c, n, all, s1, s2);
             }
         });
-    }
-
-    fn fold_run(&self, init: Moments, run: &[T], _index: usize) -> Moments {
-        // Each piece about its own rounded mean `c`: the sums of `x - c`
-        // are small and exact where it matters, and `c + s1/n` restores
-        // the mean the rounding of `c` lost.
-        let mut acc = init;
-        for piece in run.chunks(MOMENT_PIECE) {
-            let (n, sum) = piece_sum::<T, SKIP_NAN>(piece);
-            if n == 0.0 {
-                continue;
-            }
-            let c = sum / n;
-            let (s1, s2) = piece_about::<T, SKIP_NAN>(piece, c);
-            acc = acc.merge(Moments::about(c, n, s1, s2));
-        }
-        acc
     }
 }
 
