@@ -126,6 +126,13 @@ pub(crate) trait Source<T: Scalar> {
     ) -> Result<Vec<(T, usize)>, Error> {
         self.fold(op, r, cancel)
     }
+    /// How many elements position `k`'s accumulator folded where that
+    /// differs between positions (the groups of a reduction by label);
+    /// `None`: the product of the reduced axes.
+    #[inline(always)]
+    fn count_at(&self, _k: usize) -> Option<f64> {
+        None
+    }
 }
 
 /// A checked view, folded by the engine in one pass.
@@ -185,7 +192,14 @@ pub(crate) fn run<T: Typed, S: Source<T>>(
     };
     let count: f64 = r.axes.iter().map(|&a| r.shape[a] as f64).product();
     let ddof = r.ddof;
-    let mean = |s: Vec<T::Wide>| doubles(s, |w| T::wide_f64(w) / count);
+    let mean = |s: Vec<T::Wide>| {
+        let mut k = 0;
+        doubles(s, |w| {
+            let n = v.count_at(k).unwrap_or(count);
+            k += 1;
+            T::wide_f64(w) / n
+        })
+    };
     let variance = |m: Vec<Moments>, sqrt: bool| {
         doubles(m, |m| {
             let v = m.variance(ddof);

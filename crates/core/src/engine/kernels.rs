@@ -68,7 +68,7 @@ fn run_simd<T: Scalar, O: Op<T>>(op: &O, init: O::Acc, run: &[T], index: usize) 
 
 /// `acc[k] = fold(acc[k], row[k], index)`: one row streamed into a block.
 #[inline(always)]
-fn fold_row<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], row: &[T], index: usize) {
+pub(crate) fn fold_row<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], row: &[T], index: usize) {
     if O::SIMD_ROWS {
         row_simd(op, acc, row, index)
     } else {
