@@ -147,7 +147,7 @@ export type Shaped<R> = R extends { min: infer A extends NumericArray; max: infe
  * wrote one): a scalar unless `axis` lists axes, float64 with `dtype:
  * "float64"`, the caller's `out`, `{ data, shape }` with `keepdims`. */
 export type CallResult<F extends Family, T extends NumericArray, O> = O extends { out: infer A extends NumericArray }
-  ? O extends { keepdims: true }
+  ? O extends { keepdims: true } | { by: object }
     ? NdArrayLike<A>
     : A
   : Shape<O extends { dtype: 'float64' } ? (F extends 'sum' ? 'float' : F) : F, T, O>;
