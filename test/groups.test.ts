@@ -105,12 +105,12 @@ test('monthly climatology: mean by month along time, sync and async, both backen
 test('by: empty groups follow the op\'s rule; labels, axes and options are checked once with coded errors', () => {
   const x = { data: new Int32Array([5, 1, 4, 2, 3, 9]), shape: [2, 3] };
   const by = [0, 2, 0];
-  assert.deepEqual(api.sum(x, { axis: 1, by }), { data: new BigInt64Array([9n, 0n, 1n, 5n, 0n, 9n]), shape: [2, 3] });
-  assert.deepEqual(api.prod(x, { axis: 1, by, groups: 4 }), { data: new BigInt64Array([20n, 1n, 1n, 1n, 6n, 1n, 9n, 1n]), shape: [2, 4] });
+  assert.deepEqual(api.sum(x, { axis: 1, by }), { data: new BigInt64Array([9n, 0n, 1n, 11n, 0n, 3n]), shape: [2, 3] });
+  assert.deepEqual(api.prod(x, { axis: 1, by, groups: 4 }), { data: new BigInt64Array([20n, 1n, 1n, 1n, 18n, 1n, 3n, 1n]), shape: [2, 4] });
   assert.deepEqual(api.all(x, { axis: 1, by: [-1, -1, 0] }), { data: new Uint8Array([1, 1]), shape: [2, 1] });
   const mean = api.mean(x, { axis: 1, by }) as { data: Float64Array };
   assert.ok(Number.isNaN(mean.data[1]));
-  assert.deepEqual(api.max(x, { axis: 1, by, initial: -7 }), { data: new Int32Array([5, -7, 1, 3, -7, 9]), shape: [2, 3] });
+  assert.deepEqual(api.max(x, { axis: 1, by, initial: -7 }), { data: new Int32Array([5, -7, 1, 9, -7, 3]), shape: [2, 3] });
   const code = (name: string, c: string, re?: RegExp) => (e: Error & { code: string }) => e.name === name && e.code === c && (!re || re.test(e.message));
   assert.throws(() => api.max(x, { axis: 1, by }), code('RangeError', 'ERR_NDREDUCE_ZERO_SIZE', /group 1/));
   assert.throws(() => api.argmin(x, { axis: 1, by, backend: 'js' }), code('RangeError', 'ERR_NDREDUCE_ZERO_SIZE', /group 1/));
@@ -126,5 +126,5 @@ test('by: empty groups follow the op\'s rule; labels, axes and options are check
   assert.throws(() => api.max(x, { axis: 1, by: [0, 0, 0], strategy: 'serial' }), code('RangeError', 'ERR_NDREDUCE_BAD_OPTION'));
   // The labels are read once: a later change does not reach the call.
   const live = new Int32Array([0, 1, 0]);
-  assert.deepEqual(api.sum(x, { axis: 1, by: live, groups: 2 }), { data: new BigInt64Array([9n, 1n, 5n, 3n]), shape: [2, 2] });
+  assert.deepEqual(api.sum(x, { axis: 1, by: live, groups: 2 }), { data: new BigInt64Array([9n, 1n, 11n, 3n]), shape: [2, 2] });
 });
