@@ -79,6 +79,8 @@ impl Labels {
     }
 }
 
+/// Runs of equal labels shorter than this are folded element by element.
+const SHORT_RUN: usize = 32;
 /// Bytes of one task's accumulators in the row order: they stay in L2.
 const ROW_ACC_BYTES: usize = 1 << 18;
 
@@ -235,7 +237,9 @@ impl<T: Scalar, O: Op<T>> Task<'_, T, O> {
             acc.fill(op.init());
             let (at, out) = locate(kept, p, self.offset);
             for &(s, e, g) in &self.labels.runs {
-                if self.along == 1 {
+                // A short run costs more through the run kernel (its lanes'
+                // set-up and merge) than element by element.
+                if self.along == 1 && e - s >= SHORT_RUN {
                     let start = self.index(at, s);
                     acc[g] = fold_run(op, acc[g], &data[start..start + (e - s)], s);
                 } else {
@@ -314,9 +318,8 @@ impl<T: Scalar> Source<T> for Grouped<'_, '_, T> {
         fold_groups(&self.view, self.axis, self.labels, op, r.threads, cancel)
     }
 
-    #[inline(always)]
-    fn count_at(&self, k: usize) -> Option<f64> {
-        Some(self.labels.counts[(k / self.inner) % self.labels.groups])
+    fn group_counts(&self) -> Option<(usize, &[f64])> {
+        Some((self.inner, &self.labels.counts))
     }
 }
 

@@ -126,11 +126,11 @@ pub(crate) trait Source<T: Scalar> {
     ) -> Result<Vec<(T, usize)>, Error> {
         self.fold(op, r, cancel)
     }
-    /// How many elements position `k`'s accumulator folded where that
-    /// differs between positions (the groups of a reduction by label);
-    /// `None`: the product of the reduced axes.
-    #[inline(always)]
-    fn count_at(&self, _k: usize) -> Option<f64> {
+    /// Where positions fold different counts of elements (the groups of a
+    /// reduction by label): the count of each group, and how many
+    /// consecutive positions share one (the groups repeat in that order).
+    /// `None`: every position folds the product of the reduced axes.
+    fn group_counts(&self) -> Option<(usize, &[f64])> {
         None
     }
 }
@@ -192,13 +192,22 @@ pub(crate) fn run<T: Typed, S: Source<T>>(
     };
     let count: f64 = r.axes.iter().map(|&a| r.shape[a] as f64).product();
     let ddof = r.ddof;
-    let mean = |s: Vec<T::Wide>| {
-        let mut k = 0;
-        doubles(s, |w| {
-            let n = v.count_at(k).unwrap_or(count);
-            k += 1;
-            T::wide_f64(w) / n
-        })
+    let mean = |s: Vec<T::Wide>| match v.group_counts() {
+        None => doubles(s, |w| T::wide_f64(w) / count),
+        Some((inner, counts)) => {
+            // Position k belongs to group (k / inner) % groups, counted
+            // along without a division per element.
+            let (mut j, mut g) = (0, 0);
+            doubles(s, |w| {
+                let n = counts[g];
+                j += 1;
+                if j == inner {
+                    j = 0;
+                    g = if g + 1 == counts.len() { 0 } else { g + 1 };
+                }
+                T::wide_f64(w) / n
+            })
+        }
     };
     let variance = |m: Vec<Moments>, sqrt: bool| {
         doubles(m, |m| {
