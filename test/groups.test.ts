@@ -102,7 +102,7 @@ test('monthly climatology: mean by month along time, sync and async, both backen
   assert.deepEqual(out, want);
 });
 
-test('by: empty groups follow the op\'s rule; labels, axes and options are checked once with coded errors', () => {
+test('by: empty groups follow the op\'s rule; labels, axes and options are checked once with coded errors', async () => {
   const x = { data: new Int32Array([5, 1, 4, 2, 3, 9]), shape: [2, 3] };
   const by = [0, 2, 0];
   assert.deepEqual(api.sum(x, { axis: 1, by }), { data: new BigInt64Array([9n, 0n, 1n, 11n, 0n, 3n]), shape: [2, 3] });
@@ -124,6 +124,8 @@ test('by: empty groups follow the op\'s rule; labels, axes and options are check
   assert.throws(() => api.sum(x, { axis: 1, groups: 3 }), code('TypeError', 'ERR_NDREDUCE_BAD_OPTION', /goes with options\.by/));
   assert.throws(() => api.minmax(x, { axis: 1, by } as never), code('TypeError', 'ERR_NDREDUCE_BAD_OPTION'));
   assert.throws(() => api.max(x, { axis: 1, by: [0, 0, 0], strategy: 'serial' }), code('RangeError', 'ERR_NDREDUCE_BAD_OPTION'));
+  assert.deepEqual(api.resultShape(x, { axis: 1, by, groups: 5 }), [2, 5]);
+  await assert.rejects(api.reduceFile('x.npy', 'sum', { axis: 1, by } as never), code('TypeError', 'ERR_NDREDUCE_UNKNOWN_OPTION'));
   // The labels are read once: a later change does not reach the call.
   const live = new Int32Array([0, 1, 0]);
   assert.deepEqual(api.sum(x, { axis: 1, by: live, groups: 2 }), { data: new BigInt64Array([9n, 1n, 11n, 3n]), shape: [2, 2] });

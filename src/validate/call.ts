@@ -181,6 +181,7 @@ export function resultShape(x: unknown, options?: unknown): number[] {
 export function keptShapeOf(shape: readonly number[], options?: unknown): number[] {
   const o = readOptions(options, null, SYNC);
   const axes = resolveAxes(o.axis, shape.length);
+  if (o.by) return [...groupingOf('sum', 'resultShape', o.by, o.groups, shape, axes, undefined).shape];
   if (o.keepdims) return shape.map((n, k) => (axes.includes(k) ? 1 : n));
   return shape.filter((_, k) => !axes.includes(k));
 }
