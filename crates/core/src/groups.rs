@@ -14,7 +14,7 @@
 
 use crate::cancel::Cancel;
 use crate::dtype::{Data, Output, Typed};
-use crate::engine::kernels::{fold_row, fold_run};
+use crate::engine::kernels::{fold_row, fold_row4, fold_run};
 use crate::engine::{par_for, DisjointSlice};
 use crate::error::{try_filled, Error};
 use crate::ops::Op;
@@ -34,6 +34,10 @@ pub struct Labels {
     runs: Vec<(usize, usize, usize)>,
     /// Positions per group.
     counts: Vec<f64>,
+    /// Every grouped position, by group then position; group `g`'s are
+    /// `members[starts[g]..starts[g + 1]]`.
+    members: Vec<usize>,
+    starts: Vec<usize>,
 }
 
 impl Labels {
@@ -60,11 +64,25 @@ impl Labels {
                 _ => runs.push((i, i + 1, g)),
             }
         }
+        let mut starts = try_filled(groups + 1, 0usize)?;
+        for g in 0..groups {
+            starts[g + 1] = starts[g] + counts[g] as usize;
+        }
+        let mut next = starts.clone();
+        let mut members = try_filled(starts[groups], 0usize)?;
+        for &(s, e, g) in &runs {
+            for i in s..e {
+                members[next[g]] = i;
+                next[g] += 1;
+            }
+        }
         Ok(Labels {
             len: labels.len(),
             groups,
             runs,
             counts,
+            members,
+            starts,
         })
     }
 
@@ -269,32 +287,63 @@ impl<T: Scalar, O: Op<T>> Task<'_, T, O> {
             let at = at + j0 as isize * col.stride;
             let acc = &mut acc[..g * w];
             acc.fill(op.init());
-            for &(s, e, grp) in &self.labels.runs {
-                let block = &mut acc[grp * w..(grp + 1) * w];
-                if col.stride == 1 {
-                    let row = |i: usize| {
-                        let start = self.index(at, i);
-                        &data[start..start + w]
-                    };
-                    if O::GROUP_ROWS {
-                        // Its own rows in groups, as the engine hands them.
-                        let mut i = s;
-                        while i < e {
-                            let n = (e - i).min(16);
-                            let rows: Vec<&[T]> = (i..i + n).map(row).collect();
-                            op.fold_rows(block, &rows, i);
-                            i += n;
+            if col.stride == 1 && O::ORDER_FREE && !O::GROUP_ROWS {
+                // An order-free op ignores the index: a group's rows four at
+                // a time load and store its block a quarter as often (the
+                // engine's row4 loop), whatever the labels' order.
+                let row = |i: usize| {
+                    let start = self.index(at, i);
+                    &data[start..start + w]
+                };
+                for grp in 0..g {
+                    let block = &mut acc[grp * w..(grp + 1) * w];
+                    let members =
+                        &self.labels.members[self.labels.starts[grp]..self.labels.starts[grp + 1]];
+                    let mut fours = members.chunks_exact(4);
+                    for f in &mut fours {
+                        fold_row4(
+                            op,
+                            block,
+                            [row(f[0]), row(f[1]), row(f[2]), row(f[3])],
+                            f[0],
+                        );
+                    }
+                    for &i in fours.remainder() {
+                        fold_row(op, block, row(i), i);
+                    }
+                }
+            } else {
+                for &(s, e, grp) in &self.labels.runs {
+                    let block = &mut acc[grp * w..(grp + 1) * w];
+                    if col.stride == 1 {
+                        let row = |i: usize| {
+                            let start = self.index(at, i);
+                            &data[start..start + w]
+                        };
+                        if O::GROUP_ROWS {
+                            // Its own rows in groups, as the engine hands them.
+                            let mut i = s;
+                            while i < e {
+                                let n = (e - i).min(16);
+                                let rows: Vec<&[T]> = (i..i + n).map(row).collect();
+                                op.fold_rows(block, &rows, i);
+                                i += n;
+                            }
+                        } else {
+                            for i in s..e {
+                                fold_row(op, block, row(i), i);
+                            }
                         }
                     } else {
                         for i in s..e {
-                            fold_row(op, block, row(i), i);
-                        }
-                    }
-                } else {
-                    for i in s..e {
-                        let start = self.index(at, i) as isize;
-                        for (j, a) in block.iter_mut().enumerate() {
-                            *a = op.fold(*a, data[(start + j as isize * col.stride) as usize], i);
+                            let start = self.index(at, i) as isize;
+                            for (j, a) in block.iter_mut().enumerate() {
+                                *a = op.fold(
+                                    *a,
+                                    data[(start + j as isize * col.stride) as usize],
+                                    i,
+                                );
+                            }
                         }
                     }
                 }

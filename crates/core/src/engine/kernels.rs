@@ -79,7 +79,7 @@ pub(crate) fn fold_row<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], row: &[T
 /// Four rows per pass over the block (rows `index` to `index + 3`), so the
 /// block is loaded and stored a quarter as often as with `fold_row`.
 #[inline(always)]
-fn fold_row4<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], rows: [&[T]; 4], index: usize) {
+pub(crate) fn fold_row4<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], rows: [&[T]; 4], index: usize) {
     if O::SIMD_ROWS {
         row4_simd(op, acc, rows, index)
     } else {
