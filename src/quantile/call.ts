@@ -14,13 +14,15 @@ import { describe, list, MAX_NDIM } from '../validate/read';
 import { readView } from '../validate/view';
 import type { View } from '../validate/view';
 import { METHODS, PICKING } from './spec';
+import { readWeights } from './weights';
+import type { Weights } from './weights';
 import type { QuantileKind, QuantileMethod } from './spec';
 
 const COMMON = ['axis', 'keepdims', 'out', 'threads', 'backend'];
 const MEDIAN_SYNC = entryOf(COMMON, []);
 const MEDIAN_ASYNC = entryOf([...COMMON, 'signal'], []);
-const QUANTILE_SYNC = entryOf(COMMON, ['method']);
-const QUANTILE_ASYNC = entryOf([...COMMON, 'signal'], ['method']);
+const QUANTILE_SYNC = entryOf(COMMON, ['method', 'weights']);
+const QUANTILE_ASYNC = entryOf([...COMMON, 'signal'], ['method', 'weights']);
 
 /** The most quantiles one call takes. */
 const MAX_QS = 1 << 20;
@@ -47,6 +49,8 @@ export interface QuantileCall extends View {
   readonly threads: number;
   readonly backend: Backend;
   readonly signal: AbortSignal | undefined;
+  /** `weights` (inverted_cdf only), read once. */
+  readonly weights: Weights | undefined;
 }
 
 /** `q` (or `p` for percentile, divided by 100 as NumPy does) as numbers in [0, 1]. */
@@ -100,6 +104,7 @@ export function readQuantileCall(kind: QuantileKind, x: unknown, q: unknown, opt
     // gives NaN, which an integer result cannot hold.
     throw ndError(RangeError, CODES.ZERO_SIZE, `zero-size array to reduction operation ${fn} which has no identity${skipNaN ? ` (an integer result cannot be NaN)` : ''}`);
   }
+  const weights = kind === 'median' ? undefined : readWeights(o.extra.weights, method, view.shape, axes, fn);
   const resultCtor = (picks ? view.dtype.ctor : Float64Array) as AnyCtor;
   const keptShape = view.shape.flatMap((n, k) => (axes.includes(k) ? (o.keepdims ? [1] : []) : [n]));
   let out: NumericArray | undefined;
@@ -117,6 +122,6 @@ export function readQuantileCall(kind: QuantileKind, x: unknown, q: unknown, opt
   const { data, dtype, shared, shape, strides, offset, count } = view;
   return {
     data, dtype, shared, shape, strides, offset, count, method, qs, qList, skipNaN: skipNaN && float, axes, kept, keptShape, keepdims: o.keepdims, all, resultCtor, out, outView,
-    threads: o.threads, backend: o.backend, signal: o.signal,
+    threads: o.threads, backend: o.backend, signal: o.signal, weights,
   };
 }

@@ -11,10 +11,12 @@ import { abortError, CODES, ndError } from '../spec/errors';
 import { readQuantileCall } from './call';
 import type { QuantileCall } from './call';
 import { jsQuantile } from './js';
+import { weightedQuantile } from './weights';
 import type { QuantileKind } from './spec';
 
 function compute(c: QuantileCall): NumericArray {
   if (c.kept === 0) return new c.resultCtor(0);
+  if (c.weights) return weightedQuantile(c, c.axes, c.weights, c.qs as Float64Array, c.skipNaN, c.resultCtor, c.kept);
   const layout = pack({ threads: c.threads, shape: c.shape, strides: c.strides, axes: c.axes }, c.offset);
   const native = c.backend === 'native' ? addon() : undefined;
   if (native) return native.quantile(c.data, layout, c.method, c.qs ?? null, c.skipNaN);
@@ -51,7 +53,7 @@ export async function quantileCallAsync(kind: QuantileKind, x: unknown, q: unkno
   const { signal } = c;
   if (signal?.aborted) throw abortError(signal.reason);
   const native = c.backend === 'native' ? addon() : undefined;
-  if (!native || c.count === 0 || c.kept === 0) {
+  if (!native || c.count === 0 || c.kept === 0 || c.weights) {
     await nextTurn();
     if (signal?.aborted) throw abortError(signal.reason);
     return finish(c, compute(c));

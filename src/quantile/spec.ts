@@ -40,6 +40,9 @@ export interface MedianOptions {
 export interface QuantileOptions extends MedianOptions {
   /** One of NumPy's 13 methods; default `'linear'`. */
   method?: QuantileMethod;
+  /** Per position along the one reduced axis, or of x's shape (an array
+   * `{ data, shape }`): with `method: 'inverted_cdf'` only, as NumPy 2. */
+  weights?: ArrayLike<number> | ArrayLike<bigint> | { data: NumericArray; shape: readonly number[] };
 }
 
 export type Async<O> = O & { signal?: AbortSignal };

@@ -21,6 +21,7 @@ import type { Reduction } from '../spec/types';
 import { pack } from '../addon/wire';
 import { readCall } from '../validate/call';
 import { copyView, nextTurn } from './copy';
+import { withInitial } from './groups';
 
 export { copiesInFlight, MAX_COPIES, nextTurn, scratchAlive } from './copy';
 
@@ -70,6 +71,12 @@ export async function reduceAsync(reduction: Reduction, x: unknown, options: unk
     return finish(c, compute(c));
   }
   const native = c.backend === 'native' ? addon() : undefined;
+  if (c.grouping && !native) {
+    // The js backend's grouped path runs on this thread, a turn later.
+    await nextTurn();
+    if (signal?.aborted) throw abortError(signal.reason);
+    return finish(c, compute(c));
+  }
   let data = c.data;
   let offset = c.offset;
   let strides = c.strides;
@@ -83,7 +90,11 @@ export async function reduceAsync(reduction: Reduction, x: unknown, options: unk
   let token: CancelTokenLike;
   let task: Promise<NumericArray>;
   try {
-    if (native) {
+    const g = c.grouping;
+    if (native && g) {
+      token = new native.CancelToken();
+      task = native.reduceGroupedAsync(data, layout, c.op, g.labels, g.groups, token, c.extras).then((raw) => withInitial(c, g, raw as NumericArray));
+    } else if (native) {
       token = new native.CancelToken();
       task = native.reduceAsync(data, layout, c.op, c.schedule, token, c.extras);
     } else {

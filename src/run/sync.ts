@@ -5,6 +5,7 @@ import { addon } from '../addon/load';
 import { jsReduce } from '../backends/js/backend';
 import { wasmMax } from '../backends/article/wasm';
 import type { NumericArray } from '../spec/dtypes';
+import { computeGrouped } from './groups';
 import { emptyWithInitial, finish } from './result';
 import type { Reduction } from '../spec/types';
 import { pack } from '../addon/wire';
@@ -20,6 +21,7 @@ const SMALL_RESULT = 512;
 export function compute(c: Call): NumericArray {
   const empty = emptyWithInitial(c);
   if (empty) return empty;
+  if (c.grouping) return computeGrouped(c, c.grouping);
   if (c.backend === 'wasm') return wasmMax(c);
   const native = c.backend === 'native' ? addon() : undefined;
   if (native) {

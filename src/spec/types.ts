@@ -65,6 +65,12 @@ export interface CommonOptions {
   strategy?: Strategy;
   /** Default `"native"`. */
   backend?: Backend;
+  /** Reduce by label along the one reduced axis: a group per label (0 to
+   * `groups - 1`; negative: no group), one per position along the axis.
+   * The result is `{ data, shape }`, the axis replaced by the groups. */
+  by?: ArrayLike<number> | ArrayLike<bigint>;
+  /** How many groups `by` makes (default: the largest label + 1). */
+  groups?: number;
 }
 
 /** The options only some reductions take (src/spec/ops.ts says which). */
@@ -141,12 +147,12 @@ export type Shaped<R> = R extends { min: infer A extends NumericArray; max: infe
  * wrote one): a scalar unless `axis` lists axes, float64 with `dtype:
  * "float64"`, the caller's `out`, `{ data, shape }` with `keepdims`. */
 export type CallResult<F extends Family, T extends NumericArray, O> = O extends { out: infer A extends NumericArray }
-  ? O extends { keepdims: true }
+  ? O extends { keepdims: true } | { by: object }
     ? NdArrayLike<A>
     : A
   : Shape<O extends { dtype: 'float64' } ? (F extends 'sum' ? 'float' : F) : F, T, O>;
 
-type Shape<F extends Family, T extends NumericArray, O> = O extends { keepdims: true }
+type Shape<F extends Family, T extends NumericArray, O> = O extends { keepdims: true } | { by: object }
   ? Shaped<ResultOf<F, T>>
   : O extends { axis: number | readonly number[] }
     ? ResultOf<F, T>

@@ -13,6 +13,8 @@ import type { OpName, Reduction } from '../spec/ops';
 import type { Backend, Strategy } from '../spec/types';
 import { ASYNC, readOptions, resolveAxes, SYNC } from './options';
 import type { Options } from './options';
+import { groupingOf } from './labels';
+import type { Grouping } from './labels';
 import { bracket, describe, MAX_NDIM } from './read';
 import { cStrides, readView } from './view';
 import type { View } from './view';
@@ -65,6 +67,8 @@ export interface Call extends View {
   readonly schedule: Strategy;
   readonly backend: Backend;
   readonly signal: AbortSignal | undefined;
+  /** `by`: the labels, checked; the result is then `kept` positions of `keptShape`. */
+  readonly grouping: Grouping | undefined;
 }
 
 /** `initial` as a value of `d`: a bigint for the 64-bit integers, a number
@@ -118,8 +122,13 @@ export function callOf(reduction: Reduction, view: View, o: Options, fn: string,
       `options.backend "wasm" computes only max of a 2-D BigInt64Array along one axis (the article's case), not ${reduction} of a ${ndim}-D ${view.dtype.ctor.name} along axes ${bracket(axes)}`,
     );
   }
+  const grouping = o.by === undefined ? undefined : groupingOf(reduction, fn, o.by, o.groups, view.shape, axes, o.initial);
+  if (grouping && (o.strategy !== 'auto' || o.backend === 'wasm')) {
+    throw ndError(RangeError, CODES.BAD_OPTION, `options.by takes the "auto" strategy and the "native" or "js" backend only`);
+  }
   let kept = 1;
   for (let k = 0; k < ndim; k++) if (!axes.includes(k)) kept *= view.shape[k];
+  if (grouping) kept = grouping.kept;
   // Every result element is at most 8 bytes; minmax holds two per position.
   if (kept * 8 * (spec(reduction).family === 'minmax' ? 2 : 1) > MAX_RESULT_BYTES) {
     throw ndError(RangeError, CODES.TOO_LARGE, `a result of ${kept} elements cannot be allocated`);
@@ -152,13 +161,13 @@ export function callOf(reduction: Reduction, view: View, o: Options, fn: string,
   }
   const skip = (ignoreNaN || o.ignoreNaN) && float && takes(reduction, 'ignoreNaN');
   const op = (skip ? `nan${reduction}` : reduction) as OpName;
-  const keptShape = o.keepdims ? view.shape.map((n, k) => (axes.includes(k) ? 1 : n)) : undefined;
-  const all = axes.length === ndim && (o.axis === null || o.axis === undefined) && !o.keepdims && out === undefined;
+  const keptShape = grouping ? grouping.shape : o.keepdims ? view.shape.map((n, k) => (axes.includes(k) ? 1 : n)) : undefined;
+  const all = !grouping && axes.length === ndim && (o.axis === null || o.axis === undefined) && !o.keepdims && out === undefined;
   // One literal of fixed shape (a spread would make a slow dictionary object).
   const { data, dtype, shared, shape, strides, offset, count } = view;
   return {
     data, dtype, shared, shape, strides, offset, count, reduction, op, axes, all, keptShape, kept, resultCtor, out, outView, initial, extras,
-    threads: o.threads, schedule: o.strategy, backend: o.backend, signal: o.signal,
+    threads: o.threads, schedule: o.strategy, backend: o.backend, signal: o.signal, grouping,
   };
 }
 
@@ -172,6 +181,7 @@ export function resultShape(x: unknown, options?: unknown): number[] {
 export function keptShapeOf(shape: readonly number[], options?: unknown): number[] {
   const o = readOptions(options, null, SYNC);
   const axes = resolveAxes(o.axis, shape.length);
+  if (o.by) return [...groupingOf('sum', 'resultShape', o.by, o.groups, shape, axes, undefined).shape];
   if (o.keepdims) return shape.map((n, k) => (axes.includes(k) ? 1 : n));
   return shape.filter((_, k) => !axes.includes(k));
 }

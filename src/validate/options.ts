@@ -8,6 +8,8 @@ import { CODES, ndError } from '../spec/errors';
 import { spec, takersOf, takes } from '../spec/ops';
 import type { OpOption, Reduction } from '../spec/ops';
 import type { Backend, Strategy } from '../spec/types';
+import { readGroups, readLabels } from './labels';
+import type { RawLabels } from './labels';
 import { bracket, describe, entry, integer, list, unreadable } from './read';
 import { unknownOptionHint } from './suggest';
 
@@ -32,6 +34,9 @@ export interface Options {
   readonly strategy: Strategy;
   readonly backend: Backend;
   readonly signal: AbortSignal | undefined;
+  /** `by`: labels along the one reduced axis (copied), and `groups`. */
+  readonly by: RawLabels | undefined;
+  readonly groups: number | undefined;
   /** The entry's own keys (`Entry.extra`), as read: its to check. */
   readonly extra: Readonly<Record<string, unknown>>;
 }
@@ -58,11 +63,13 @@ export const DEFAULTS: Options = {
   strategy: 'auto',
   backend: 'native',
   signal: undefined,
+  by: undefined,
+  groups: undefined,
   extra: Object.freeze({}),
 };
 
 /** Every option key of the in-memory reductions. */
-const OPTION_KEYS = ['axis', 'keepdims', 'out', 'initial', 'ddof', 'dtype', 'ignoreNaN', 'threads', 'strategy', 'backend'];
+const OPTION_KEYS = ['axis', 'keepdims', 'out', 'initial', 'ddof', 'dtype', 'ignoreNaN', 'threads', 'strategy', 'backend', 'by', 'groups'];
 
 /** The reductions' entries, read by name on the hot path. */
 export const SYNC: Entry = { keys: OPTION_KEYS, extra: [], async: false };
@@ -125,7 +132,7 @@ export function readOptions(options: unknown, reduction: Reduction | null, from:
   const async = from.async;
   const o = options as Record<string, unknown>;
   let key = 'axis';
-  let rawAxis, rawKeepdims, rawOut, initial, rawDdof, dtype, rawIgnoreNaN, rawThreads, rawStrategy, rawBackend, rawSignal;
+  let rawAxis, rawKeepdims, rawOut, initial, rawDdof, dtype, rawIgnoreNaN, rawThreads, rawStrategy, rawBackend, rawSignal, rawBy, rawGroups;
   let extra: Record<string, unknown> = DEFAULTS.extra;
   if (from !== SYNC && from !== ASYNC) {
     // Another entry: the keys it takes, each read once; the others stay undefined.
@@ -136,7 +143,7 @@ export function readOptions(options: unknown, reduction: Reduction | null, from:
       throw unreadable('options', key, CODES.BAD_OPTION, cause);
     }
     ({ axis: rawAxis, keepdims: rawKeepdims, out: rawOut, initial, ddof: rawDdof, dtype, ignoreNaN: rawIgnoreNaN } = raw);
-    ({ threads: rawThreads, strategy: rawStrategy, backend: rawBackend, signal: rawSignal } = raw);
+    ({ threads: rawThreads, strategy: rawStrategy, backend: rawBackend, signal: rawSignal, by: rawBy, groups: rawGroups } = raw);
     extra = {};
     for (const k of from.extra) extra[k] = raw[k];
   } else {
@@ -162,6 +169,10 @@ export function readOptions(options: unknown, reduction: Reduction | null, from:
       rawStrategy = o.strategy;
       key = 'backend';
       rawBackend = o.backend;
+      key = 'by';
+      rawBy = o.by;
+      key = 'groups';
+      rawGroups = o.groups;
       key = 'signal';
       if (async) rawSignal = o.signal;
     } catch (cause) {
@@ -215,7 +226,10 @@ export function readOptions(options: unknown, reduction: Reduction | null, from:
     signal = rawSignal;
   }
   const out = rawOut as NumericArray | undefined;
-  return { axis, keepdims, out, initial, ddof: (rawDdof as number | undefined) ?? 0, floatResult: dtype === 'float64', exactInt: dtype === 'int64', ignoreNaN, threads, strategy, backend, signal, extra };
+  const by = readLabels(rawBy);
+  const groups = readGroups(rawGroups);
+  if (groups !== undefined && by === undefined) throw ndError(TypeError, CODES.BAD_OPTION, 'options.groups goes with options.by (the labels)');
+  return { axis, keepdims, out, initial, ddof: (rawDdof as number | undefined) ?? 0, floatResult: dtype === 'float64', exactInt: dtype === 'int64', ignoreNaN, threads, strategy, backend, signal, by, groups, extra };
 }
 
 function axisIndex(a: number, field: string, ndim: number): number {

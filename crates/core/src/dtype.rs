@@ -275,7 +275,7 @@ typed!(f64, F64, "float64", |a: f64, b: f64| a - b, |s: i128| Some(
 
 /// Maps a result to doubles without a second output-sized allocation
 /// failure going unnoticed.
-pub(crate) fn doubles<A>(v: Vec<A>, f: impl Fn(A) -> f64) -> Result<Output, Error> {
+pub(crate) fn doubles<A>(v: Vec<A>, f: impl FnMut(A) -> f64) -> Result<Output, Error> {
     let mut out = Vec::new();
     out.try_reserve_exact(v.len())
         .map_err(|_| Error::TooLarge { elements: v.len() })?;

@@ -14,6 +14,7 @@ pub mod dtype;
 pub mod engine;
 mod error;
 mod floor;
+pub mod groups;
 pub mod jobs;
 pub mod moving;
 pub mod ops;

@@ -126,6 +126,13 @@ pub(crate) trait Source<T: Scalar> {
     ) -> Result<Vec<(T, usize)>, Error> {
         self.fold(op, r, cancel)
     }
+    /// Where positions fold different counts of elements (the groups of a
+    /// reduction by label): the count of each group, and how many
+    /// consecutive positions share one (the groups repeat in that order).
+    /// `None`: every position folds the product of the reduced axes.
+    fn group_counts(&self) -> Option<(usize, &[f64])> {
+        None
+    }
 }
 
 /// A checked view, folded by the engine in one pass.
@@ -185,7 +192,23 @@ pub(crate) fn run<T: Typed, S: Source<T>>(
     };
     let count: f64 = r.axes.iter().map(|&a| r.shape[a] as f64).product();
     let ddof = r.ddof;
-    let mean = |s: Vec<T::Wide>| doubles(s, |w| T::wide_f64(w) / count);
+    let mean = |s: Vec<T::Wide>| match v.group_counts() {
+        None => doubles(s, |w| T::wide_f64(w) / count),
+        Some((inner, counts)) => {
+            // Position k belongs to group (k / inner) % groups, counted
+            // along without a division per element.
+            let (mut j, mut g) = (0, 0);
+            doubles(s, |w| {
+                let n = counts[g];
+                j += 1;
+                if j == inner {
+                    j = 0;
+                    g = if g + 1 == counts.len() { 0 } else { g + 1 };
+                }
+                T::wide_f64(w) / n
+            })
+        }
+    };
     let variance = |m: Vec<Moments>, sqrt: bool| {
         doubles(m, |m| {
             let v = m.variance(ddof);

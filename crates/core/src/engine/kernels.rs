@@ -68,7 +68,7 @@ fn run_simd<T: Scalar, O: Op<T>>(op: &O, init: O::Acc, run: &[T], index: usize) 
 
 /// `acc[k] = fold(acc[k], row[k], index)`: one row streamed into a block.
 #[inline(always)]
-fn fold_row<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], row: &[T], index: usize) {
+pub(crate) fn fold_row<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], row: &[T], index: usize) {
     if O::SIMD_ROWS {
         row_simd(op, acc, row, index)
     } else {
@@ -79,7 +79,7 @@ fn fold_row<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], row: &[T], index: u
 /// Four rows per pass over the block (rows `index` to `index + 3`), so the
 /// block is loaded and stored a quarter as often as with `fold_row`.
 #[inline(always)]
-fn fold_row4<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], rows: [&[T]; 4], index: usize) {
+pub(crate) fn fold_row4<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], rows: [&[T]; 4], index: usize) {
     if O::SIMD_ROWS {
         row4_simd(op, acc, rows, index)
     } else {

@@ -277,7 +277,7 @@ fn fits(len: usize, kept: usize) -> Result<(), Error> {
 /// An output slice that several threads write at once, each at indices no
 /// other thread touches: the article's lock-free wrapper, and the way the
 /// engine hands out disjoint blocks without a parallel iterator per type.
-struct DisjointSlice<'a, T> {
+pub(crate) struct DisjointSlice<'a, T> {
     ptr: *mut T,
     len: usize,
     _borrow: std::marker::PhantomData<&'a mut [T]>,
@@ -289,7 +289,7 @@ struct DisjointSlice<'a, T> {
 unsafe impl<T: Send> Sync for DisjointSlice<'_, T> {}
 
 impl<'a, T> DisjointSlice<'a, T> {
-    fn new(slice: &'a mut [T]) -> Self {
+    pub(crate) fn new(slice: &'a mut [T]) -> Self {
         DisjointSlice {
             ptr: slice.as_mut_ptr(),
             len: slice.len(),
@@ -302,7 +302,7 @@ impl<'a, T> DisjointSlice<'a, T> {
     /// # Safety
     /// No other thread reads or writes `index` while this borrow lives.
     #[inline(always)]
-    unsafe fn write(&self, index: usize, value: T) {
+    pub(crate) unsafe fn write(&self, index: usize, value: T) {
         assert!(index < self.len);
         // SAFETY: `index < len` was just asserted, `ptr` comes from a live
         // `&mut [T]` of length `len`, and the caller gives this thread

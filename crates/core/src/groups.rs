@@ -1,0 +1,422 @@
+//! Reductions by label (`by`): every position along the one reduced axis
+//! belongs to a group (or to none), and each group has its own
+//! accumulators, folded and converted by the ops and the conversions of the
+//! plain reductions (`reductions::run`); only the routing is new here.
+//!
+//! Two loop orders, chosen from the strides:
+//! - rows: where a kept axis is closer in memory than the reduced one (axis
+//!   0 of a C-order array), a block of that axis' columns is folded row by
+//!   row into the block of the row's group, across columns as the engine's
+//!   row loop does, so that it vectorises;
+//! - lanes: where the reduced axis is the closest (the last axis of a
+//!   C-order array), each lane is walked along it, a run of equal labels at
+//!   a time, into the lane's one accumulator per group.
+
+use crate::cancel::Cancel;
+use crate::dtype::{Data, Output, Typed};
+use crate::engine::kernels::{fold_row, fold_row4, fold_run};
+use crate::engine::{par_for, DisjointSlice};
+use crate::error::{try_filled, Error};
+use crate::ops::Op;
+use crate::pool::run_with_threads;
+use crate::reductions::{run, Reduction, Request, Source};
+use crate::scalar::Scalar;
+use crate::view::View;
+use crate::with_dtype;
+
+/// The labels of the positions along the reduced axis, checked, as runs of
+/// equal labels (a negative label's positions belong to no group).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Labels {
+    len: usize,
+    groups: usize,
+    /// `(start, end, group)`, increasing, positions without a group left out.
+    runs: Vec<(usize, usize, usize)>,
+    /// Positions per group.
+    counts: Vec<f64>,
+    /// Every grouped position, by group then position; group `g`'s are
+    /// `members[starts[g]..starts[g + 1]]`.
+    members: Vec<usize>,
+    starts: Vec<usize>,
+}
+
+impl Labels {
+    /// Checks `labels` against `groups`: every label below it; negative
+    /// ones skip their position (flox's rule for missing labels).
+    pub fn new(labels: &[i32], groups: usize) -> Result<Labels, Error> {
+        let mut counts = try_filled(groups, 0.0f64)?;
+        let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+        for (i, &l) in labels.iter().enumerate() {
+            if l < 0 {
+                continue;
+            }
+            let g = l as usize;
+            if g >= groups {
+                return Err(Error::OutOfBounds {
+                    field: "by",
+                    index: i128::from(l),
+                    len: groups,
+                });
+            }
+            counts[g] += 1.0;
+            match runs.last_mut() {
+                Some(last) if last.1 == i && last.2 == g => last.1 = i + 1,
+                _ => runs.push((i, i + 1, g)),
+            }
+        }
+        let mut starts = try_filled(groups + 1, 0usize)?;
+        for g in 0..groups {
+            starts[g + 1] = starts[g] + counts[g] as usize;
+        }
+        let mut next = starts.clone();
+        let mut members = try_filled(starts[groups], 0usize)?;
+        for &(s, e, g) in &runs {
+            for i in s..e {
+                members[next[g]] = i;
+                next[g] += 1;
+            }
+        }
+        Ok(Labels {
+            len: labels.len(),
+            groups,
+            runs,
+            counts,
+            members,
+            starts,
+        })
+    }
+
+    /// How many groups the result holds.
+    pub fn groups(&self) -> usize {
+        self.groups
+    }
+
+    /// How many positions group `g` has.
+    pub fn count(&self, g: usize) -> f64 {
+        self.counts[g]
+    }
+}
+
+/// Runs of equal labels shorter than this are folded element by element.
+const SHORT_RUN: usize = 32;
+/// Bytes of one task's accumulators in the row order: they stay in L2.
+const ROW_ACC_BYTES: usize = 1 << 18;
+
+/// One dimension kept in the result: its length, its stride in the input
+/// and in the result (whose reduced axis is the groups).
+#[derive(Clone, Copy)]
+struct Kept {
+    len: usize,
+    stride: isize,
+    out: usize,
+}
+
+/// Where flat position `p` over `dims` (C order) starts in the input and
+/// in the result.
+fn locate(dims: &[Kept], mut p: usize, offset: isize) -> (isize, usize) {
+    let (mut at, mut out) = (offset, 0);
+    for d in dims.iter().rev() {
+        let i = p % d.len;
+        p /= d.len;
+        at += i as isize * d.stride;
+        out += i * d.out;
+    }
+    (at, out)
+}
+
+/// Folds `view` along `axis` into one accumulator per group and kept
+/// position: the result's shape is the view's with `axis` replaced by the
+/// groups, in C order.
+pub fn fold_groups<T: Scalar, O: Op<T>>(
+    view: &View<T>,
+    axis: usize,
+    labels: &Labels,
+    op: &O,
+    threads: Option<usize>,
+    cancel: &Cancel,
+) -> Result<Vec<O::Acc>, Error> {
+    let (shape, strides) = (view.shape(), view.strides());
+    if axis >= shape.len() || labels.len != shape[axis] {
+        return Err(Error::BadOption {
+            field: "by",
+            value: format!(
+                "{} labels for an axis of length {}",
+                labels.len,
+                shape.get(axis).copied().unwrap_or(0)
+            ),
+        });
+    }
+    let g = labels.groups;
+    let mut out_strides = vec![0usize; shape.len()];
+    let mut total = 1usize;
+    for k in (0..shape.len()).rev() {
+        out_strides[k] = total;
+        let len = if k == axis { g } else { shape[k] };
+        total = total.checked_mul(len).ok_or(Error::TooLarge {
+            elements: usize::MAX,
+        })?;
+    }
+    let mut out = try_filled(total, op.init())?;
+    if total == 0 || labels.runs.is_empty() {
+        return Ok(out);
+    }
+    let kept: Vec<Kept> = (0..shape.len())
+        .filter(|&k| k != axis && shape[k] > 1)
+        .map(|k| Kept {
+            len: shape[k],
+            stride: strides[k],
+            out: out_strides[k],
+        })
+        .collect();
+    let (along, group_stride) = (strides[axis], out_strides[axis]);
+    let inner = (0..kept.len()).min_by_key(|&k| (kept[k].stride.unsigned_abs(), kept.len() - k));
+    let dest = DisjointSlice::new(&mut out);
+    let task = Task {
+        data: view.data(),
+        offset: view.offset() as isize,
+        labels,
+        along,
+        group_stride,
+        op,
+        cancel,
+        dest: &dest,
+    };
+    run_with_threads(threads, || match inner {
+        Some(c) if kept[c].stride.unsigned_abs() <= along.unsigned_abs() => {
+            let mut outer = kept.clone();
+            let col = outer.remove(c);
+            task.rows(&outer, col)
+        }
+        _ => task.lanes(&kept),
+    })??;
+    Ok(out)
+}
+
+/// What every task of one grouped fold shares.
+struct Task<'a, T: Scalar, O: Op<T>> {
+    data: &'a [T],
+    offset: isize,
+    labels: &'a Labels,
+    along: isize,
+    group_stride: usize,
+    op: &'a O,
+    cancel: &'a Cancel,
+    dest: &'a DisjointSlice<'a, O::Acc>,
+}
+
+impl<T: Scalar, O: Op<T>> Task<'_, T, O> {
+    /// `n` pieces of work in tasks, each with its own scratch of `scratch`
+    /// accumulators, reused across its pieces.
+    fn split(
+        &self,
+        n: usize,
+        scratch: usize,
+        piece: &(dyn Fn(usize, &mut [O::Acc]) + Sync),
+    ) -> Result<(), Error> {
+        // About sixteen tasks a thread: enough to balance, and few
+        // allocations of the scratch (a mapping each, when it is large).
+        let per_task = n.div_ceil(16 * rayon::current_num_threads()).max(1);
+        par_for(n.div_ceil(per_task), &|t| {
+            let mut acc = try_filled(scratch, self.op.init())?;
+            for p in t * per_task..((t + 1) * per_task).min(n) {
+                self.cancel.check()?;
+                piece(p, &mut acc);
+            }
+            Ok(())
+        })?;
+        self.cancel.check()
+    }
+
+    /// Input index of element `i` along the reduced axis from `at`.
+    #[inline(always)]
+    fn index(&self, at: isize, i: usize) -> usize {
+        // The view's invariant: every reachable element index is in `data`.
+        (at + i as isize * self.along) as usize
+    }
+
+    /// Writes `acc[g]` (for every group) of a position starting at `out`
+    /// in the result, `step` apart between accumulators of one group.
+    fn write(&self, acc: &[O::Acc], width: usize, out: usize, step: usize) {
+        for g in 0..self.labels.groups {
+            for (j, &a) in acc[g * width..(g + 1) * width].iter().enumerate() {
+                // SAFETY: each task writes the result positions of its own
+                // kept positions (`out` + j * step, for its distinct `j` or
+                // lanes) in every group, and no two tasks share a kept position.
+                unsafe { self.dest.write(out + g * self.group_stride + j * step, a) };
+            }
+        }
+    }
+
+    /// The lane order: each kept position walked along the reduced axis.
+    fn lanes(&self, kept: &[Kept]) -> Result<(), Error> {
+        let positions: usize = kept.iter().map(|d| d.len).product();
+        let (op, data) = (self.op, self.data);
+        self.split(positions, self.labels.groups, &|p, acc| {
+            acc.fill(op.init());
+            let (at, out) = locate(kept, p, self.offset);
+            for &(s, e, g) in &self.labels.runs {
+                // A short run costs more through the run kernel (its lanes'
+                // set-up and merge) than element by element.
+                if self.along == 1 && e - s >= SHORT_RUN {
+                    let start = self.index(at, s);
+                    acc[g] = fold_run(op, acc[g], &data[start..start + (e - s)], s);
+                } else {
+                    for i in s..e {
+                        acc[g] = op.fold(acc[g], data[self.index(at, i)], i);
+                    }
+                }
+            }
+            self.write(acc, 1, out, 0);
+        })
+    }
+
+    /// The row order: blocks of the closest kept axis `col`, each row of
+    /// the block folded into its group's block of accumulators.
+    fn rows(&self, outer: &[Kept], col: Kept) -> Result<(), Error> {
+        let g = self.labels.groups;
+        let acc_bytes = std::mem::size_of::<O::Acc>().max(1) * g;
+        let width = (ROW_ACC_BYTES / acc_bytes).clamp(16, 8192).min(col.len);
+        let blocks = col.len.div_ceil(width);
+        let positions: usize = outer.iter().map(|d| d.len).product::<usize>() * blocks;
+        let (op, data) = (self.op, self.data);
+        self.split(positions, g * width, &|p, acc| {
+            let (q, b) = (p / blocks, p % blocks);
+            let j0 = b * width;
+            let w = width.min(col.len - j0);
+            let (at, out) = locate(outer, q, self.offset);
+            let at = at + j0 as isize * col.stride;
+            let acc = &mut acc[..g * w];
+            acc.fill(op.init());
+            if col.stride == 1 && O::ORDER_FREE && !O::GROUP_ROWS {
+                // An order-free op ignores the index: a group's rows four at
+                // a time load and store its block a quarter as often (the
+                // engine's row4 loop), whatever the labels' order.
+                let row = |i: usize| {
+                    let start = self.index(at, i);
+                    &data[start..start + w]
+                };
+                for grp in 0..g {
+                    let block = &mut acc[grp * w..(grp + 1) * w];
+                    let members =
+                        &self.labels.members[self.labels.starts[grp]..self.labels.starts[grp + 1]];
+                    let mut fours = members.chunks_exact(4);
+                    for f in &mut fours {
+                        fold_row4(
+                            op,
+                            block,
+                            [row(f[0]), row(f[1]), row(f[2]), row(f[3])],
+                            f[0],
+                        );
+                    }
+                    for &i in fours.remainder() {
+                        fold_row(op, block, row(i), i);
+                    }
+                }
+            } else {
+                for &(s, e, grp) in &self.labels.runs {
+                    let block = &mut acc[grp * w..(grp + 1) * w];
+                    if col.stride == 1 {
+                        let row = |i: usize| {
+                            let start = self.index(at, i);
+                            &data[start..start + w]
+                        };
+                        if O::GROUP_ROWS {
+                            // Its own rows in groups, as the engine hands them.
+                            let mut i = s;
+                            while i < e {
+                                let n = (e - i).min(16);
+                                let rows: Vec<&[T]> = (i..i + n).map(row).collect();
+                                op.fold_rows(block, &rows, i);
+                                i += n;
+                            }
+                        } else {
+                            for i in s..e {
+                                fold_row(op, block, row(i), i);
+                            }
+                        }
+                    } else {
+                        for i in s..e {
+                            let start = self.index(at, i) as isize;
+                            for (j, a) in block.iter_mut().enumerate() {
+                                *a = op.fold(
+                                    *a,
+                                    data[(start + j as isize * col.stride) as usize],
+                                    i,
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            self.write(acc, w, out + j0 * col.out, col.out);
+        })
+    }
+}
+
+/// A checked view reduced by label along its one reduced axis.
+struct Grouped<'a, 'l, T> {
+    view: View<'a, T>,
+    axis: usize,
+    labels: &'l Labels,
+    /// The result's elements per step of the groups' axis.
+    inner: usize,
+}
+
+impl<T: Scalar> Source<T> for Grouped<'_, '_, T> {
+    fn fold<O: Op<T>>(&self, op: &O, r: &Request, cancel: &Cancel) -> Result<Vec<O::Acc>, Error> {
+        fold_groups(&self.view, self.axis, self.labels, op, r.threads, cancel)
+    }
+
+    fn group_counts(&self) -> Option<(usize, &[f64])> {
+        Some((self.inner, &self.labels.counts))
+    }
+}
+
+/// Reduces `data` as `request` says (exactly one reduced axis), by the
+/// groups of `labels`: the result's shape is the kept shape with the
+/// reduced axis replaced by the groups, in C order. Empty groups hold what
+/// the op's accumulators start from (its identity for sum, prod, any, all
+/// and countNonzero; NaN for mean, var and std): the caller rejects them
+/// for the ops without identity.
+pub fn reduce_grouped(
+    data: Data,
+    request: &Request,
+    op: Reduction,
+    labels: &Labels,
+    cancel: &Cancel,
+) -> Result<Output, Error> {
+    fn typed<T: Typed>(
+        d: &[T],
+        r: &Request,
+        op: Reduction,
+        labels: &Labels,
+        cancel: &Cancel,
+    ) -> Result<Output, Error> {
+        let &[axis] = &r.axes[..] else {
+            return Err(Error::BadOption {
+                field: "axis",
+                value: format!(
+                    "{} axes (a reduction by label takes exactly one)",
+                    r.axes.len()
+                ),
+            });
+        };
+        let view = View::new(d, &r.shape, &r.strides, r.offset)?;
+        let inner = r.shape[axis + 1..].iter().product();
+        run(
+            &Grouped {
+                view,
+                axis,
+                labels,
+                inner,
+            },
+            r,
+            op,
+            cancel,
+        )
+    }
+    with_dtype!(data, Data, d => typed(d, request, op, labels, cancel))
+}
+
+#[cfg(test)]
+mod tests;
