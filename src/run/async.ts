@@ -21,6 +21,8 @@ import type { Reduction } from '../spec/types';
 import { pack } from '../addon/wire';
 import { readCall } from '../validate/call';
 import { copyView, nextTurn } from './copy';
+import { packMask } from '../validate/mask';
+import { sharedMask } from './mask';
 
 export { copiesInFlight, MAX_COPIES, nextTurn, scratchAlive } from './copy';
 
@@ -70,6 +72,14 @@ export async function reduceAsync(reduction: Reduction, x: unknown, options: unk
     return finish(c, compute(c));
   }
   const native = c.backend === 'native' ? addon() : undefined;
+  // The mask's shared copy is made now, before any await lets the caller
+  // change or detach its buffer.
+  const mask = c.mask && native ? sharedMask(c.mask, c.shape) : undefined;
+  if (c.mask && (!native || typeof native.reduceMaskedAsync !== 'function')) {
+    // The js backend's masked walk runs on this thread, now, while the
+    // memory is as it was checked (no worker reads a mask yet).
+    return finish(c, compute(c));
+  }
   let data = c.data;
   let offset = c.offset;
   let strides = c.strides;
@@ -83,7 +93,11 @@ export async function reduceAsync(reduction: Reduction, x: unknown, options: unk
   let token: CancelTokenLike;
   let task: Promise<NumericArray>;
   try {
-    if (native) {
+    if (native && c.mask) {
+      token = new native.CancelToken();
+      const m = mask as NonNullable<typeof mask>;
+      task = native.reduceMaskedAsync(data, layout, c.op, c.extras, m.data, packMask(m), c.initial !== undefined, token);
+    } else if (native) {
       token = new native.CancelToken();
       task = native.reduceAsync(data, layout, c.op, c.schedule, token, c.extras);
     } else {

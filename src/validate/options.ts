@@ -32,6 +32,8 @@ export interface Options {
   readonly strategy: Strategy;
   readonly backend: Backend;
   readonly signal: AbortSignal | undefined;
+  /** `where` as given: a mask, read against the view (mask.ts). */
+  readonly where: unknown;
   /** The entry's own keys (`Entry.extra`), as read: its to check. */
   readonly extra: Readonly<Record<string, unknown>>;
 }
@@ -58,21 +60,24 @@ export const DEFAULTS: Options = {
   strategy: 'auto',
   backend: 'native',
   signal: undefined,
+  where: undefined,
   extra: Object.freeze({}),
 };
 
 /** Every option key of the in-memory reductions. */
 const OPTION_KEYS = ['axis', 'keepdims', 'out', 'initial', 'ddof', 'dtype', 'ignoreNaN', 'threads', 'strategy', 'backend'];
 
-/** The reductions' entries, read by name on the hot path. */
-export const SYNC: Entry = { keys: OPTION_KEYS, extra: [], async: false };
-export const ASYNC: Entry = { keys: [...OPTION_KEYS, 'signal'], extra: [], async: true };
+/** The reductions' entries, read by name on the hot path; only the
+ * in-memory reductions take a `where` mask. */
+export const SYNC: Entry = { keys: [...OPTION_KEYS, 'where'], extra: [], async: false };
+export const ASYNC: Entry = { keys: [...OPTION_KEYS, 'where', 'signal'], extra: [], async: true };
 
 /** Another entry's options: `keys` of the reductions' it takes, plus its own `extra` ones. */
 export const entryOf = (keys: readonly string[], extra: readonly string[]): Entry => ({ keys: [...keys, ...extra], extra, async: keys.includes('signal') });
 
-/** Every key the reductions take, the async ones' `signal` included. */
-export const REDUCE_KEYS: readonly string[] = ASYNC.keys;
+/** Every key the reductions take, the async ones' `signal` included
+ * (not `where`, which only arrays in memory take). */
+export const REDUCE_KEYS: readonly string[] = [...OPTION_KEYS, 'signal'];
 const DTYPE_CHOICES = ['float64', 'int64'] as const;
 
 const choices = (xs: readonly string[]) => xs.map((s) => `"${s}"`).join(', ');
@@ -125,7 +130,7 @@ export function readOptions(options: unknown, reduction: Reduction | null, from:
   const async = from.async;
   const o = options as Record<string, unknown>;
   let key = 'axis';
-  let rawAxis, rawKeepdims, rawOut, initial, rawDdof, dtype, rawIgnoreNaN, rawThreads, rawStrategy, rawBackend, rawSignal;
+  let rawAxis, rawKeepdims, rawOut, initial, rawDdof, dtype, rawIgnoreNaN, rawThreads, rawStrategy, rawBackend, rawSignal, where;
   let extra: Record<string, unknown> = DEFAULTS.extra;
   if (from !== SYNC && from !== ASYNC) {
     // Another entry: the keys it takes, each read once; the others stay undefined.
@@ -162,6 +167,8 @@ export function readOptions(options: unknown, reduction: Reduction | null, from:
       rawStrategy = o.strategy;
       key = 'backend';
       rawBackend = o.backend;
+      key = 'where';
+      where = o.where;
       key = 'signal';
       if (async) rawSignal = o.signal;
     } catch (cause) {
@@ -215,7 +222,7 @@ export function readOptions(options: unknown, reduction: Reduction | null, from:
     signal = rawSignal;
   }
   const out = rawOut as NumericArray | undefined;
-  return { axis, keepdims, out, initial, ddof: (rawDdof as number | undefined) ?? 0, floatResult: dtype === 'float64', exactInt: dtype === 'int64', ignoreNaN, threads, strategy, backend, signal, extra };
+  return { axis, keepdims, out, initial, ddof: (rawDdof as number | undefined) ?? 0, floatResult: dtype === 'float64', exactInt: dtype === 'int64', ignoreNaN, threads, strategy, backend, signal, where, extra };
 }
 
 function axisIndex(a: number, field: string, ndim: number): number {

@@ -15,6 +15,7 @@ pub mod engine;
 mod error;
 mod floor;
 pub mod jobs;
+pub mod masked;
 pub mod moving;
 pub mod ops;
 pub mod plan;

@@ -4,6 +4,7 @@
 
 mod array;
 mod errors;
+mod masked;
 mod moving;
 mod quantile;
 mod stream;
