@@ -18,6 +18,7 @@ import type { BenchOptions } from './options';
 import { duckdbSubject } from './peers/duckdb';
 import { numpySubject } from './peers/numpy';
 import { movingRows } from './moving';
+import { whereRows } from './where';
 import { polarsSubject } from './peers/polars';
 import { Progress } from './progress';
 import { chartSpec, html, renderSvg } from './report';
@@ -207,6 +208,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   if (skipped.length) say(`\n${skipped.map((s) => `${s.impl}: skipped: ${s.reason}`).join('\n')}`);
   if (notes.length || extra.length) say(`\n${[...notes, ...extra].join('\n')}`);
   say(`\n${movingRows(rows, cols, o.repeat, failures)}\n`);
+  say(`\n${whereRows(rows, cols, o.repeat, failures)}\n`);
   say(`load average ${m.loadavg_start.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end`);
 
   const machineEnd = { ...m, loadavg_end: os.loadavg()[0] };

@@ -53,7 +53,16 @@ fn an_all_ones_mask_gives_the_unmasked_result() {
             let masked =
                 reduce_masked(Data::F64(&data), &r, Data::U8(&ones), &layout, op, false, &NEVER)
                     .unwrap();
-            assert_eq!(plain, masked, "{op:?} over {axes:?}");
+            match (&plain, &masked) {
+                // Variance folds in another order (one element at a time):
+                // the same to rounding.
+                (Output::F64(p), Output::F64(m)) if op == Reduction::Var => {
+                    for (a, b) in p.iter().zip(m) {
+                        assert!((a - b).abs() <= 1e-12 * a.abs(), "{op:?} over {axes:?}: {a} {b}");
+                    }
+                }
+                _ => assert_eq!(plain, masked, "{op:?} over {axes:?}"),
+            }
         }
     }
 }
