@@ -20,6 +20,9 @@ use crate::view::{View, MAX_DIMS};
 /// Elements per block of keep flags: 4 KiB, which stays in L1 beside the
 /// accumulators of the same block.
 const BLOCK: usize = 4096;
+/// Independent accumulators along a contiguous lane, for the ops that may
+/// fold in any order.
+const CHAINS: usize = 4;
 
 /// A mask read as keep flags, whatever its element type: an entry that
 /// is not zero keeps its element (NaN keeps, -0.0 does not: NumPy's bool).
@@ -228,7 +231,25 @@ pub(crate) fn fold_masked<T: Scalar, O: Op<T>>(
                 let mo = m0 + base.m + lane.m + j as isize * inner.sm;
                 let keep = &mut keep[..n];
                 mask.flags.fill(mo, inner.sm, keep);
-                if inner.sx == 1 {
+                if inner.sx == 1 && O::ORDER_FREE {
+                    // Four independent chains, merged at the end: one chain
+                    // waits on every fold (a compensated add, a compare).
+                    let run = &data[xo as usize..xo as usize + n];
+                    let mut chains = [(op.init(), 0u64); CHAINS];
+                    let (xs, fs) = (run.chunks_exact(CHAINS), keep.chunks_exact(CHAINS));
+                    let (xt, ft) = (xs.remainder(), fs.remainder());
+                    for (cx, cf) in xs.zip(fs) {
+                        for l in 0..CHAINS {
+                            chains[l] = keep_or(op, chains[l], cx[l], r, cf[l]);
+                        }
+                    }
+                    for (&v, &f) in xt.iter().zip(ft) {
+                        (acc, count) = keep_or(op, (acc, count), v, r, f);
+                    }
+                    for c in chains {
+                        (acc, count) = (op.merge(acc, c.0), count + c.1);
+                    }
+                } else if inner.sx == 1 {
                     let run = &data[xo as usize..xo as usize + n];
                     for (k, (&v, &f)) in run.iter().zip(keep.iter()).enumerate() {
                         (acc, count) = keep_or(op, (acc, count), v, r + k, f);
