@@ -104,9 +104,9 @@ test('where: bad masks are coded errors naming options.where', () => {
     [{ get data() { throw new Error('boom'); }, shape: [3] }, { code: 'ERR_NDREDUCE_BAD_ARRAY', message: /options\.where/ }],
   ];
   for (const backend of BACKENDS) {
-    for (const [where, error] of bad) {
-      assert.throws(() => api.sum(x, { axis: 1, where, backend } as never), error, `${backend} ${JSON.stringify(where)}`);
-    }
+    bad.forEach(([where, error], k) => {
+      assert.throws(() => api.sum(x, { axis: 1, where, backend } as never), error, `${backend} mask ${k}`);
+    });
   }
   assert.throws(() => api.max({ data: new BigInt64Array(6), shape: [2, 3] }, { axis: 0, where: new Uint8Array(6), strategy: 'serial' }), { name: 'TypeError', code: 'ERR_NDREDUCE_BAD_OPTION' });
 });
@@ -114,7 +114,6 @@ test('where: bad masks are coded errors naming options.where', () => {
 test('where: options.where is read once, and async rejects what sync throws', async () => {
   let reads = 0;
   const options = {
-    axis: 0,
     get where() {
       reads++;
       return new Uint8Array([1, 0, 1]);
