@@ -70,6 +70,8 @@ struct Masked<'a, T> {
     x: View<'a, T>,
     flags: &'a dyn KeepFlags,
     layout: &'a MaskLayout,
+    /// The rules below read the counts (else a row loop may skip them).
+    counted: bool,
     counts: Mutex<Vec<u64>>,
 }
 
@@ -80,7 +82,7 @@ impl<T: Scalar> Source<T> for Masked<'_, T> {
             strides: &self.layout.strides,
             offset: self.layout.offset,
         };
-        let (acc, counts) = fold_masked(&self.x, mask, &r.axes, op, r.threads, cancel)?;
+        let (acc, counts) = fold_masked(&self.x, mask, &r.axes, op, self.counted, r.threads, cancel)?;
         *self.counts.lock().unwrap_or_else(|e| e.into_inner()) = counts;
         Ok(acc)
     }
@@ -120,7 +122,9 @@ pub fn reduce_masked(
         };
         with_dtype!(mask, Data, m => {
             let mv = View::new(m, &r.shape, &layout.strides, layout.offset).map_err(named)?;
-            let src = Masked { x, flags: &mv, layout, counts: Mutex::new(Vec::new()) };
+            let plain_mean = op == Reduction::Mean || (op == Reduction::NanMean && !T::IS_FLOAT);
+            let counted = plain_mean || no_identity(op).is_some();
+            let src = Masked { x, flags: &mv, layout, counted, counts: Mutex::new(Vec::new()) };
             apply(&src, r, op, empty_ok, cancel)
         })
     }

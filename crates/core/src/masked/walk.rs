@@ -112,25 +112,32 @@ impl<'d> Odometer<'d> {
     }
 }
 
-/// `state` with `x` folded in where `flag` (0 or 1) is 1, else `state`.
+/// `acc` with `x` folded in where `flag` (0 or 1) is 1, else `acc`.
 /// The fold is computed either way (every op's fold is a pure function of
 /// its arguments) and the flag selects: a mask of mixed flags would
 /// otherwise mispredict a branch on about every other element.
 #[inline(always)]
-fn keep_or<T: Scalar, O: Op<T>>(op: &O, state: (O::Acc, u64), x: T, index: usize, flag: u8) -> (O::Acc, u64) {
-    let folded = op.fold(state.0, x, index);
-    (if flag != 0 { folded } else { state.0 }, state.1 + flag as u64)
+fn keep_or<T: Scalar, O: Op<T>>(op: &O, acc: O::Acc, x: T, index: usize, flag: u8) -> O::Acc {
+    let folded = op.fold(acc, x, index);
+    if flag != 0 {
+        folded
+    } else {
+        acc
+    }
 }
 
 /// Folds the elements of `x` that `mask` keeps over `axes` (sorted,
 /// unique) with `op`: one accumulator and one count of kept elements per
 /// kept position, kept axes in C order. The op sees each kept element with
 /// its flat C-order index over the reduced axes, as without a mask.
+/// Without `counted` the counts of the row loops stay 0 (the ops whose
+/// rules do not read them skip that work).
 pub(crate) fn fold_masked<T: Scalar, O: Op<T>>(
     x: &View<T>,
     mask: MaskRef,
     axes: &[usize],
     op: &O,
+    counted: bool,
     threads: Option<usize>,
     cancel: &Cancel,
 ) -> Result<(Vec<O::Acc>, Vec<u64>), Error> {
@@ -186,25 +193,38 @@ pub(crate) fn fold_masked<T: Scalar, O: Op<T>>(
         let end = p0 + part.len();
         let mut p = p0;
         if rows {
+            // The segment's state in two plain arrays while its rows stream
+            // in: `acc[c] = keep ? fold(acc[c], row[c]) : acc[c]` over a
+            // contiguous block vectorises, a tuple per column does not.
+            let mut accs = vec![op.init(); BLOCK];
+            let mut counts = vec![0u64; BLOCK];
             while p < end {
                 // A segment of one kept row, at most a block long.
                 let n = (col.len - p % col.len).min(end - p).min(BLOCK);
                 let base = Odometer::at(&kept, p);
                 let mut red = Odometer::at(&reduced, r0);
                 let seg = &mut part[p - p0..p - p0 + n];
-                let keep = &mut keep[..n];
+                let (keep, accs, counts) = (&mut keep[..n], &mut accs[..n], &mut counts[..n]);
+                for ((a, c), s) in accs.iter_mut().zip(counts.iter_mut()).zip(seg.iter()) {
+                    (*a, *c) = *s;
+                }
                 for r in r0..r1 {
                     let (xo, mo) = (x0 + base.x + red.x, m0 + base.m + red.m);
                     mask.flags.fill(mo, col.sm, keep);
                     if col.sx == 1 {
                         let row = &data[xo as usize..xo as usize + n];
-                        for ((s, &v), &f) in seg.iter_mut().zip(row).zip(keep.iter()) {
-                            *s = keep_or(op, *s, v, r, f);
+                        for ((a, &v), &f) in accs.iter_mut().zip(row).zip(keep.iter()) {
+                            *a = keep_or(op, *a, v, r, f);
                         }
                     } else {
-                        for (k, (s, &f)) in seg.iter_mut().zip(keep.iter()).enumerate() {
+                        for (k, (a, &f)) in accs.iter_mut().zip(keep.iter()).enumerate() {
                             let v = data[(xo + k as isize * col.sx) as usize];
-                            *s = keep_or(op, *s, v, r, f);
+                            *a = keep_or(op, *a, v, r, f);
+                        }
+                    }
+                    if counted {
+                        for (c, &f) in counts.iter_mut().zip(keep.iter()) {
+                            *c += f as u64;
                         }
                     }
                     red.advance();
@@ -215,6 +235,9 @@ pub(crate) fn fold_masked<T: Scalar, O: Op<T>>(
                         }
                         since = 0;
                     }
+                }
+                for ((a, c), s) in accs.iter().zip(counts.iter()).zip(seg.iter_mut()) {
+                    *s = (*a, *c);
                 }
                 p += n;
             }
@@ -240,11 +263,11 @@ pub(crate) fn fold_masked<T: Scalar, O: Op<T>>(
                     let (xt, ft) = (xs.remainder(), fs.remainder());
                     for (cx, cf) in xs.zip(fs) {
                         for l in 0..CHAINS {
-                            chains[l] = keep_or(op, chains[l], cx[l], r, cf[l]);
+                            chains[l] = (keep_or(op, chains[l].0, cx[l], r, cf[l]), chains[l].1 + cf[l] as u64);
                         }
                     }
                     for (&v, &f) in xt.iter().zip(ft) {
-                        (acc, count) = keep_or(op, (acc, count), v, r, f);
+                        (acc, count) = (keep_or(op, acc, v, r, f), count + f as u64);
                     }
                     for c in chains {
                         (acc, count) = (op.merge(acc, c.0), count + c.1);
@@ -252,12 +275,12 @@ pub(crate) fn fold_masked<T: Scalar, O: Op<T>>(
                 } else if inner.sx == 1 {
                     let run = &data[xo as usize..xo as usize + n];
                     for (k, (&v, &f)) in run.iter().zip(keep.iter()).enumerate() {
-                        (acc, count) = keep_or(op, (acc, count), v, r + k, f);
+                        (acc, count) = (keep_or(op, acc, v, r + k, f), count + f as u64);
                     }
                 } else {
                     for (k, &f) in keep.iter().enumerate() {
                         let v = data[(xo + k as isize * inner.sx) as usize];
-                        (acc, count) = keep_or(op, (acc, count), v, r + k, f);
+                        (acc, count) = (keep_or(op, acc, v, r + k, f), count + f as u64);
                     }
                 }
                 r += n;
