@@ -82,7 +82,8 @@ impl<T: Scalar> Source<T> for Masked<'_, T> {
             strides: &self.layout.strides,
             offset: self.layout.offset,
         };
-        let (acc, counts) = fold_masked(&self.x, mask, &r.axes, op, self.counted, r.threads, cancel)?;
+        let (acc, counts) =
+            fold_masked(&self.x, mask, &r.axes, op, self.counted, r.threads, cancel)?;
         *self.counts.lock().unwrap_or_else(|e| e.into_inner()) = counts;
         Ok(acc)
     }

@@ -30,7 +30,9 @@ fn values(n: usize, seed: u64) -> Vec<f64> {
     let mut s = seed;
     (0..n)
         .map(|_| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((s >> 33) % 17) as f64 - 8.0
         })
         .collect()
@@ -47,18 +49,41 @@ fn an_all_ones_mask_gives_the_unmasked_result() {
     };
     for axes in [&[0usize][..], &[1], &[2], &[0, 2], &[0, 1, 2]] {
         let r = request(&shape, &c_strides(&shape), 0, axes);
-        for op in ["min", "max", "sum", "prod", "mean", "var", "argmin", "argmax", "ptp", "any", "all", "countNonzero"] {
+        for op in [
+            "min",
+            "max",
+            "sum",
+            "prod",
+            "mean",
+            "var",
+            "argmin",
+            "argmax",
+            "ptp",
+            "any",
+            "all",
+            "countNonzero",
+        ] {
             let op: Reduction = op.parse().unwrap();
             let plain = reduce_data(Data::F64(&data), &r, op, &NEVER).unwrap();
-            let masked =
-                reduce_masked(Data::F64(&data), &r, Data::U8(&ones), &layout, op, false, &NEVER)
-                    .unwrap();
+            let masked = reduce_masked(
+                Data::F64(&data),
+                &r,
+                Data::U8(&ones),
+                &layout,
+                op,
+                false,
+                &NEVER,
+            )
+            .unwrap();
             match (&plain, &masked) {
                 // Variance folds in another order (one element at a time):
                 // the same to rounding.
                 (Output::F64(p), Output::F64(m)) if op == Reduction::Var => {
                     for (a, b) in p.iter().zip(m) {
-                        assert!((a - b).abs() <= 1e-12 * a.abs(), "{op:?} over {axes:?}: {a} {b}");
+                        assert!(
+                            (a - b).abs() <= 1e-12 * a.abs(),
+                            "{op:?} over {axes:?}: {a} {b}"
+                        );
                     }
                 }
                 _ => assert_eq!(plain, masked, "{op:?} over {axes:?}"),
@@ -73,16 +98,32 @@ fn a_mask_equals_the_reduction_of_the_kept_elements() {
     // transpose-like layout [50, 4] (rows), with a mask broadcast along
     // axis 0 from a [1, 50] f32 row in reverse order.
     let data = values(200, 7);
-    let row: Vec<f32> = (0..50).map(|k| if k % 3 == 0 { 0.0 } else { -0.5 }).collect();
+    let row: Vec<f32> = (0..50)
+        .map(|k| if k % 3 == 0 { 0.0 } else { -0.5 })
+        .collect();
     let kept: Vec<usize> = (0..50).rev().filter(|&k| k % 3 != 0).collect();
     let r = request(&[4, 50], &[50, 1], 0, &[1]);
     let layout = MaskLayout {
         strides: smallvec::smallvec![0, -1],
         offset: 49,
     };
-    let got = reduce_masked(Data::F64(&data), &r, Data::F32(&row), &layout, Reduction::Sum, false, &NEVER).unwrap();
+    let got = reduce_masked(
+        Data::F64(&data),
+        &r,
+        Data::F32(&row),
+        &layout,
+        Reduction::Sum,
+        false,
+        &NEVER,
+    )
+    .unwrap();
     let want: Vec<f64> = (0..4)
-        .map(|i| (0..50).filter(|&j| kept.contains(&(49 - j))).map(|j| data[i * 50 + j]).sum())
+        .map(|i| {
+            (0..50)
+                .filter(|&j| kept.contains(&(49 - j)))
+                .map(|j| data[i * 50 + j])
+                .sum()
+        })
         .collect();
     assert_eq!(got, Output::F64(want));
     // The same data seen as [50, 4] with strides [1, 50], reduced along axis 0.
@@ -91,7 +132,16 @@ fn a_mask_equals_the_reduction_of_the_kept_elements() {
         strides: smallvec::smallvec![-1, 0],
         offset: 49,
     };
-    let got = reduce_masked(Data::F64(&data), &r, Data::F32(&row), &layout, Reduction::ArgMax, false, &NEVER).unwrap();
+    let got = reduce_masked(
+        Data::F64(&data),
+        &r,
+        Data::F32(&row),
+        &layout,
+        Reduction::ArgMax,
+        false,
+        &NEVER,
+    )
+    .unwrap();
     let want: Vec<f64> = (0..4)
         .map(|i| {
             let mut best: Option<(f64, usize)> = None;
@@ -116,15 +166,40 @@ fn empty_lanes_follow_each_reductions_rule() {
         offset: 0,
     };
     let go = |op: &str, empty_ok| {
-        reduce_masked(Data::F64(&data), &r, Data::U8(&mask), &layout, op.parse().unwrap(), empty_ok, &NEVER)
+        reduce_masked(
+            Data::F64(&data),
+            &r,
+            Data::U8(&mask),
+            &layout,
+            op.parse().unwrap(),
+            empty_ok,
+            &NEVER,
+        )
     };
-    assert_eq!(go("max", false), Err(Error::EmptyLane { op: "maximum", index: 1 }));
-    assert_eq!(go("argmin", false), Err(Error::EmptyLane { op: "argmin", index: 1 }));
-    assert_eq!(go("max", true), Ok(Output::F64(vec![2.0, f64::NEG_INFINITY])));
+    assert_eq!(
+        go("max", false),
+        Err(Error::EmptyLane {
+            op: "maximum",
+            index: 1
+        })
+    );
+    assert_eq!(
+        go("argmin", false),
+        Err(Error::EmptyLane {
+            op: "argmin",
+            index: 1
+        })
+    );
+    assert_eq!(
+        go("max", true),
+        Ok(Output::F64(vec![2.0, f64::NEG_INFINITY]))
+    );
     assert_eq!(go("sum", false), Ok(Output::F64(vec![3.0, 0.0])));
     assert_eq!(go("prod", false), Ok(Output::F64(vec![2.0, 1.0])));
     assert_eq!(go("all", false), Ok(Output::U8(vec![1, 1])));
-    let Ok(Output::F64(mean)) = go("mean", false) else { panic!() };
+    let Ok(Output::F64(mean)) = go("mean", false) else {
+        panic!()
+    };
     assert_eq!(mean[0], 1.5);
     assert!(mean[1].is_nan());
 }
@@ -136,10 +211,22 @@ fn long_masked_views_split_across_threads_as_one_pass_would() {
     let data = values(2 * n, 3);
     let mask: Vec<i16> = (0..2 * n).map(|k| (k % 5 == 1) as i16).collect();
     let strides = c_strides(&[2, n]);
-    let layout = MaskLayout { strides: strides.clone(), offset: 0 };
+    let layout = MaskLayout {
+        strides: strides.clone(),
+        offset: 0,
+    };
     for axes in [&[0usize][..], &[1], &[0, 1]] {
         let r = request(&[2, n], &strides, 0, axes);
-        let got = reduce_masked(Data::F64(&data), &r, Data::I16(&mask), &layout, Reduction::CountNonzero, false, &NEVER).unwrap();
+        let got = reduce_masked(
+            Data::F64(&data),
+            &r,
+            Data::I16(&mask),
+            &layout,
+            Reduction::CountNonzero,
+            false,
+            &NEVER,
+        )
+        .unwrap();
         let Output::F64(got) = got else { panic!() };
         let total: f64 = got.iter().sum();
         let want = (0..2 * n).filter(|&k| k % 5 == 1 && data[k] != 0.0).count();

@@ -166,7 +166,11 @@ pub(crate) fn fold_masked<T: Scalar, O: Op<T>>(
             }
         }
     }
-    if shape.iter().enumerate().any(|(k, &n)| n == 0 && !axes.contains(&k)) {
+    if shape
+        .iter()
+        .enumerate()
+        .any(|(k, &n)| n == 0 && !axes.contains(&k))
+    {
         out_len = 0;
     }
     let mut state = try_filled(out_len, (op.init(), 0u64))?;
@@ -196,6 +200,9 @@ pub(crate) fn fold_masked<T: Scalar, O: Op<T>>(
             // The segment's state in two plain arrays while its rows stream
             // in: `acc[c] = keep ? fold(acc[c], row[c]) : acc[c]` over a
             // contiguous block vectorises, a tuple per column does not.
+            // On the heap: a block of the widest accumulators is 200 KiB,
+            // a tenth of a worker thread's stack.
+            #[allow(clippy::useless_vec)]
             let mut accs = vec![op.init(); BLOCK];
             let mut counts = vec![0u64; BLOCK];
             while p < end {
@@ -263,7 +270,10 @@ pub(crate) fn fold_masked<T: Scalar, O: Op<T>>(
                     let (xt, ft) = (xs.remainder(), fs.remainder());
                     for (cx, cf) in xs.zip(fs) {
                         for l in 0..CHAINS {
-                            chains[l] = (keep_or(op, chains[l].0, cx[l], r, cf[l]), chains[l].1 + cf[l] as u64);
+                            chains[l] = (
+                                keep_or(op, chains[l].0, cx[l], r, cf[l]),
+                                chains[l].1 + cf[l] as u64,
+                            );
                         }
                     }
                     for (&v, &f) in xt.iter().zip(ft) {
