@@ -19,6 +19,7 @@ import { duckdbSubject } from './peers/duckdb';
 import { numpySubject } from './peers/numpy';
 import { movingRows } from './moving';
 import { groupRows } from './groups';
+import { whereRows } from './where';
 import { polarsSubject } from './peers/polars';
 import { Progress } from './progress';
 import { chartSpec, html, renderSvg } from './report';
@@ -209,6 +210,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   if (notes.length || extra.length) say(`\n${[...notes, ...extra].join('\n')}`);
   say(`\n${movingRows(rows, cols, o.repeat, failures)}\n`);
   say(`\n${groupRows(rows, cols, o.repeat, failures)}\n`);
+  say(`\n${whereRows(rows, cols, o.repeat, failures)}\n`);
   say(`load average ${m.loadavg_start.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end`);
 
   const machineEnd = { ...m, loadavg_end: os.loadavg()[0] };

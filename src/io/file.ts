@@ -31,7 +31,7 @@ export interface FileProgress {
   bytesTotal: number;
 }
 
-export interface ReduceFileOptions extends AsyncReduceOptions {
+export interface ReduceFileOptions extends Omit<AsyncReduceOptions, 'where'> {
   /** Called as the reduction advances (about every 50 ms), with increasing
    * `bytesDone`, and once at the end with `bytesDone === bytesTotal`. */
   onProgress?: (progress: FileProgress) => void;

@@ -22,6 +22,8 @@ import { pack } from '../addon/wire';
 import { readCall } from '../validate/call';
 import { copyView, nextTurn } from './copy';
 import { withInitial } from './groups';
+import { packMask } from '../validate/mask';
+import { sharedMask } from './mask';
 
 export { copiesInFlight, MAX_COPIES, nextTurn, scratchAlive } from './copy';
 
@@ -77,6 +79,14 @@ export async function reduceAsync(reduction: Reduction, x: unknown, options: unk
     if (signal?.aborted) throw abortError(signal.reason);
     return finish(c, compute(c));
   }
+  // The mask's shared copy is made now, before any await lets the caller
+  // change or detach its buffer.
+  const mask = c.mask && native ? sharedMask(c.mask, c.shape) : undefined;
+  if (c.mask && !native) {
+    // The js backend's masked walk runs on this thread, now, while the
+    // memory is as it was checked (no worker reads a mask yet).
+    return finish(c, compute(c));
+  }
   let data = c.data;
   let offset = c.offset;
   let strides = c.strides;
@@ -94,6 +104,10 @@ export async function reduceAsync(reduction: Reduction, x: unknown, options: unk
     if (native && g) {
       token = new native.CancelToken();
       task = native.reduceGroupedAsync(data, layout, c.op, g.labels, g.groups, token, c.extras).then((raw) => withInitial(c, g, raw as NumericArray));
+    } else if (native && c.mask) {
+      token = new native.CancelToken();
+      const m = mask as NonNullable<typeof mask>;
+      task = native.reduceMaskedAsync(data, layout, c.op, c.extras, m.data, packMask(m), c.initial !== undefined, token);
     } else if (native) {
       token = new native.CancelToken();
       task = native.reduceAsync(data, layout, c.op, c.schedule, token, c.extras);

@@ -9,6 +9,8 @@ import { computeGrouped } from './groups';
 import { emptyWithInitial, finish } from './result';
 import type { Reduction } from '../spec/types';
 import { pack } from '../addon/wire';
+import { ndReduceMasked } from '../backends/js/masked';
+import { packMask } from '../validate/mask';
 import { readCall } from '../validate/call';
 import type { Call } from '../validate/call';
 
@@ -24,6 +26,14 @@ export function compute(c: Call): NumericArray {
   if (c.grouping) return computeGrouped(c, c.grouping);
   if (c.backend === 'wasm') return wasmMax(c);
   const native = c.backend === 'native' ? addon() : undefined;
+  if (c.mask) {
+    // A lane that keeps nothing takes `initial` (folded in by finish) when there is one.
+    const layout = pack(c, c.offset, true);
+    const emptyOk = c.initial !== undefined;
+    // An addon built before `where` existed has no reduceMasked: the js backend's.
+    if (native && typeof native.reduceMasked === 'function') return native.reduceMasked(c.data, layout, c.op, c.extras, c.mask.data, packMask(c.mask), emptyOk);
+    return ndReduceMasked(c.data, layout, c.op, c.extras, c.mask.data, packMask(c.mask), emptyOk);
+  }
   if (native) {
     // The addon writes into the caller's `out` (no result buffer at all),
     // or into a small result made here: a typed array built by V8's own

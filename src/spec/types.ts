@@ -71,6 +71,10 @@ export interface CommonOptions {
   by?: ArrayLike<number> | ArrayLike<bigint>;
   /** How many groups `by` makes (default: the largest label + 1). */
   groups?: number;
+  /** A mask broadcast against x: only the elements where it is not zero
+   * are reduced (an array of any dtype, a typed array of x's length, or a
+   * nested list of booleans). */
+  where?: ArrayInput | NestedList<boolean>;
 }
 
 /** The options only some reductions take (src/spec/ops.ts says which). */

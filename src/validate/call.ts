@@ -15,6 +15,8 @@ import { ASYNC, readOptions, resolveAxes, SYNC } from './options';
 import type { Options } from './options';
 import { groupingOf } from './labels';
 import type { Grouping } from './labels';
+import { readMask } from './mask';
+import type { Mask } from './mask';
 import { bracket, describe, MAX_NDIM } from './read';
 import { cStrides, readView } from './view';
 import type { View } from './view';
@@ -69,6 +71,8 @@ export interface Call extends View {
   readonly signal: AbortSignal | undefined;
   /** `by`: the labels, checked; the result is then `kept` positions of `keptShape`. */
   readonly grouping: Grouping | undefined;
+  /** `options.where`, checked and broadcast over x's axes. */
+  readonly mask: Mask | undefined;
 }
 
 /** `initial` as a value of `d`: a bigint for the 64-bit integers, a number
@@ -92,8 +96,10 @@ function initialOf(raw: number | bigint, d: Dtype): number | bigint {
  * in hints); throws before any work. */
 export function readCall(reduction: Reduction, x: unknown, options: unknown, fn: string, ignoreNaN = false, async = false): Call {
   const o = readOptions(options, reduction, async ? ASYNC : SYNC);
-  const view = readView(x, fn, ZERO_TO_MAX, async || o.backend !== 'native' || addon() === undefined);
-  return callOf(reduction, view, o, fn, ignoreNaN);
+  const rewrap = async || o.backend !== 'native' || addon() === undefined;
+  const view = readView(x, fn, ZERO_TO_MAX, rewrap);
+  const mask = o.where === undefined ? undefined : readMask(o.where, view, fn, rewrap);
+  return callOf(reduction, view, o, fn, ignoreNaN, mask);
 }
 
 /** The view of an array that is not in memory (a file's): its dtype and
@@ -105,9 +111,13 @@ export function fileView(dtype: Dtype, shape: readonly number[]): View {
 }
 
 /** Everything a call needs from its checked options and view. */
-export function callOf(reduction: Reduction, view: View, o: Options, fn: string, ignoreNaN: boolean): Call {
+export function callOf(reduction: Reduction, view: View, o: Options, fn: string, ignoreNaN: boolean, mask?: Mask): Call {
   const ndim = view.shape.length;
   const axes = resolveAxes(o.axis, ndim);
+  if (mask && (o.strategy !== 'auto' || o.backend === 'wasm')) {
+    const what = o.backend === 'wasm' ? 'options.backend "wasm"' : `options.strategy "${o.strategy}"`;
+    throw ndError(TypeError, CODES.BAD_OPTION, `${what} (the article's kernels) takes no options.where; leave it out, or use the default "auto" and "native"`);
+  }
   if (o.strategy !== 'auto' && (ndim !== 2 || axes.length !== 1)) {
     throw ndError(
       RangeError,
@@ -121,6 +131,10 @@ export function callOf(reduction: Reduction, view: View, o: Options, fn: string,
       CODES.BAD_OPTION,
       `options.backend "wasm" computes only max of a 2-D BigInt64Array along one axis (the article's case), not ${reduction} of a ${ndim}-D ${view.dtype.ctor.name} along axes ${bracket(axes)}`,
     );
+  }
+  if (mask && o.by !== undefined) {
+    // Each alone is checked against NumPy; together they are not built yet.
+    throw ndError(TypeError, CODES.BAD_OPTION, `${fn}: options.where and options.by do not combine yet; reduce the masked groups one at a time, or mask with NaN and ignoreNaN`);
   }
   const grouping = o.by === undefined ? undefined : groupingOf(reduction, fn, o.by, o.groups, view.shape, axes, o.initial);
   if (grouping && (o.strategy !== 'auto' || o.backend === 'wasm')) {
@@ -167,7 +181,7 @@ export function callOf(reduction: Reduction, view: View, o: Options, fn: string,
   const { data, dtype, shared, shape, strides, offset, count } = view;
   return {
     data, dtype, shared, shape, strides, offset, count, reduction, op, axes, all, keptShape, kept, resultCtor, out, outView, initial, extras,
-    threads: o.threads, schedule: o.strategy, backend: o.backend, signal: o.signal, grouping,
+    threads: o.threads, schedule: o.strategy, backend: o.backend, signal: o.signal, grouping, mask,
   };
 }
 

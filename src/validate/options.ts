@@ -37,6 +37,8 @@ export interface Options {
   /** `by`: labels along the one reduced axis (copied), and `groups`. */
   readonly by: RawLabels | undefined;
   readonly groups: number | undefined;
+  /** `where` as given: a mask, read against the view (mask.ts). */
+  readonly where: unknown;
   /** The entry's own keys (`Entry.extra`), as read: its to check. */
   readonly extra: Readonly<Record<string, unknown>>;
 }
@@ -65,21 +67,24 @@ export const DEFAULTS: Options = {
   signal: undefined,
   by: undefined,
   groups: undefined,
+  where: undefined,
   extra: Object.freeze({}),
 };
 
 /** Every option key of the in-memory reductions. */
 const OPTION_KEYS = ['axis', 'keepdims', 'out', 'initial', 'ddof', 'dtype', 'ignoreNaN', 'threads', 'strategy', 'backend', 'by', 'groups'];
 
-/** The reductions' entries, read by name on the hot path. */
-export const SYNC: Entry = { keys: OPTION_KEYS, extra: [], async: false };
-export const ASYNC: Entry = { keys: [...OPTION_KEYS, 'signal'], extra: [], async: true };
+/** The reductions' entries, read by name on the hot path; only the
+ * in-memory reductions take a `where` mask. */
+export const SYNC: Entry = { keys: [...OPTION_KEYS, 'where'], extra: [], async: false };
+export const ASYNC: Entry = { keys: [...OPTION_KEYS, 'where', 'signal'], extra: [], async: true };
 
 /** Another entry's options: `keys` of the reductions' it takes, plus its own `extra` ones. */
 export const entryOf = (keys: readonly string[], extra: readonly string[]): Entry => ({ keys: [...keys, ...extra], extra, async: keys.includes('signal') });
 
-/** Every key the reductions take, the async ones' `signal` included. */
-export const REDUCE_KEYS: readonly string[] = ASYNC.keys;
+/** Every key the reductions take, the async ones' `signal` included
+ * (not `where`, which only arrays in memory take). */
+export const REDUCE_KEYS: readonly string[] = [...OPTION_KEYS, 'signal'];
 const DTYPE_CHOICES = ['float64', 'int64'] as const;
 
 const choices = (xs: readonly string[]) => xs.map((s) => `"${s}"`).join(', ');
@@ -132,7 +137,7 @@ export function readOptions(options: unknown, reduction: Reduction | null, from:
   const async = from.async;
   const o = options as Record<string, unknown>;
   let key = 'axis';
-  let rawAxis, rawKeepdims, rawOut, initial, rawDdof, dtype, rawIgnoreNaN, rawThreads, rawStrategy, rawBackend, rawSignal, rawBy, rawGroups;
+  let rawAxis, rawKeepdims, rawOut, initial, rawDdof, dtype, rawIgnoreNaN, rawThreads, rawStrategy, rawBackend, rawSignal, rawBy, rawGroups, where;
   let extra: Record<string, unknown> = DEFAULTS.extra;
   if (from !== SYNC && from !== ASYNC) {
     // Another entry: the keys it takes, each read once; the others stay undefined.
@@ -173,6 +178,8 @@ export function readOptions(options: unknown, reduction: Reduction | null, from:
       rawBy = o.by;
       key = 'groups';
       rawGroups = o.groups;
+      key = 'where';
+      where = o.where;
       key = 'signal';
       if (async) rawSignal = o.signal;
     } catch (cause) {
@@ -229,7 +236,7 @@ export function readOptions(options: unknown, reduction: Reduction | null, from:
   const by = readLabels(rawBy);
   const groups = readGroups(rawGroups);
   if (groups !== undefined && by === undefined) throw ndError(TypeError, CODES.BAD_OPTION, 'options.groups goes with options.by (the labels)');
-  return { axis, keepdims, out, initial, ddof: (rawDdof as number | undefined) ?? 0, floatResult: dtype === 'float64', exactInt: dtype === 'int64', ignoreNaN, threads, strategy, backend, signal, by, groups, extra };
+  return { axis, keepdims, out, initial, ddof: (rawDdof as number | undefined) ?? 0, floatResult: dtype === 'float64', exactInt: dtype === 'int64', ignoreNaN, threads, strategy, backend, signal, by, groups, where, extra };
 }
 
 function axisIndex(a: number, field: string, ndim: number): number {

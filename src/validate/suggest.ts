@@ -42,7 +42,7 @@ const FOREIGN: Record<string, { ours: string; note?: string }> = {
 
 /** Names that have no counterpart yet: what to say instead of a guess. */
 const UNSUPPORTED: Record<string, string> = {
-  where: "NumPy's where mask is not supported yet",
+  where: 'a where mask is taken by the reductions of arrays in memory (max, sum, ...), not here',
 };
 
 const fold = (name: string) => name.toLowerCase().replace(/_/g, '');

@@ -74,9 +74,9 @@ export interface View {
 }
 
 
-function notAnArray(x: unknown): Error {
+function notAnArray(x: unknown, name: string): Error {
   const what = 'an object { data, shape } (data: a typed array such as Float64Array; shape: the length of each axis), a typed array or a list of numbers';
-  return ndError(TypeError, CODES.BAD_ARRAY, `x must be ${what}, got ${describe(x)}`);
+  return ndError(TypeError, CODES.BAD_ARRAY, `${name} must be ${what}, got ${describe(x)}`);
 }
 
 /** A bare typed array: a 1-D view of all of it, read in place. */
@@ -91,24 +91,26 @@ function wholeArray(typed: NumericArray, dtype: Dtype, rewrap: boolean): View {
 /** Checks a user's N-d array; the result addresses only elements of its
  * `data`. Reductions take 0 to 64 axes (`Partial` chunks at least one);
  * `.npy` files may have more.
- * A bare typed array is 1-D; a (nested) list is copied (lists.ts). */
-export function readView(x: unknown, _fn = 'max', [minNdim, maxNdim] = [1, MAX_NDIM], rewrap = true): View {
-  if (x === null || typeof x !== 'object') throw notAnArray(x);
+ * A bare typed array is 1-D; a (nested) list is copied (lists.ts).
+ * `name` names the array in messages (`options.where` for a mask, whose
+ * lists may also hold booleans). */
+export function readView(x: unknown, _fn = 'max', [minNdim, maxNdim] = [1, MAX_NDIM], rewrap = true, name = 'x'): View {
+  if (x === null || typeof x !== 'object') throw notAnArray(x, name);
   const tag = typedArrayTag(x);
   const bare = tag === undefined ? undefined : dtypeOf(x);
   if (bare) return wholeArray(x as NumericArray, bare, rewrap);
   if (isArray(x)) {
-    const { data, shape } = listArray(x);
+    const { data, shape } = listArray(x, name, name !== 'x');
     const dtype = dtypeOf(data) as Dtype;
     return { data, dtype, shared: false, shape, strides: cStrides(shape), offset: 0, count: lengthOf(data) };
   }
-  if (tag !== undefined) throw notAnArray(x);
+  if (tag !== undefined) throw notAnArray(x, name);
   // The fields read by name, each once (a keyed read costs a small call
   // several times as much); `key` names one whose getter throws.
   const o = x as Record<string, unknown>;
   let key = 'data';
   let raw, rawShape, rawStrides, rawOffset;
-  let stridesField = 'x.strides';
+  let stridesField = `${name}.strides`;
   try {
     raw = o.data;
     key = 'shape';
@@ -118,30 +120,30 @@ export function readView(x: unknown, _fn = 'max', [minNdim, maxNdim] = [1, MAX_N
     if (rawStrides === undefined) {
       key = 'stride';
       rawStrides = o.stride;
-      if (rawStrides !== undefined) stridesField = 'x.stride';
+      if (rawStrides !== undefined) stridesField = `${name}.stride`;
     }
     key = 'offset';
     rawOffset = o.offset;
   } catch (cause) {
-    throw unreadable('x', key, CODES.BAD_ARRAY, cause);
+    throw unreadable(name, key, CODES.BAD_ARRAY, cause);
   }
   const dtype = dtypeOf(raw);
   if (!dtype) {
     const hint = isArray(raw) ? ' (make one: Float64Array.from(list))' : '';
-    throw ndError(TypeError, CODES.BAD_ARRAY, `x.data must be a numeric typed array (${DTYPE_NAMES}), got ${describe(raw)}${hint}`);
+    throw ndError(TypeError, CODES.BAD_ARRAY, `${name}.data must be a numeric typed array (${DTYPE_NAMES}), got ${describe(raw)}${hint}`);
   }
-  const shape = list(rawShape, 'x.shape', CODES.BAD_ARRAY, maxNdim, 0);
-  if (shape.length < minNdim) throw ndError(RangeError, CODES.BAD_ARRAY, 'x.shape must have at least 1 entry, got []');
+  const shape = list(rawShape, `${name}.shape`, CODES.BAD_ARRAY, maxNdim, 0);
+  if (shape.length < minNdim) throw ndError(RangeError, CODES.BAD_ARRAY, `${name}.shape must have at least 1 entry, got []`);
   let strides: number[];
   if (rawStrides === undefined) strides = cStrides(shape);
   else {
     const entries = list(rawStrides, stridesField, CODES.BAD_ARRAY, maxNdim);
     if (entries.length !== shape.length) {
-      throw ndError(RangeError, CODES.BAD_ARRAY, `${stridesField} must have ${shape.length} entries, one per axis of x.shape, got ${entries.length}`);
+      throw ndError(RangeError, CODES.BAD_ARRAY, `${stridesField} must have ${shape.length} entries, one per axis of ${name}.shape, got ${entries.length}`);
     }
     strides = entries.map((v, k) => entry(v, stridesField, k, -Number.MAX_SAFE_INTEGER));
   }
-  const offset = rawOffset === undefined ? 0 : integer(rawOffset, 'x.offset', 0);
+  const offset = rawOffset === undefined ? 0 : integer(rawOffset, `${name}.offset`, 0);
   // The memory, last: nothing the caller wrote runs after these reads.
   const typed = raw as NumericArray;
   const buffer = bufferOf(typed);
@@ -156,7 +158,7 @@ export function readView(x: unknown, _fn = 'max', [minNdim, maxNdim] = [1, MAX_N
   let count = 1;
   for (const d of shape) count *= d;
   if (count > Number.MAX_SAFE_INTEGER) {
-    throw ndError(RangeError, CODES.SHAPE_OVERFLOW, `x.shape ${bracket(shape)} has more than 2^53 - 1 elements`);
+    throw ndError(RangeError, CODES.SHAPE_OVERFLOW, `${name}.shape ${bracket(shape)} has more than 2^53 - 1 elements`);
   }
   // A plain { data, shape } is a reshape of all of data, as NumPy's
   // reshape is: a data of another length is almost always a wrong shape,
@@ -165,21 +167,21 @@ export function readView(x: unknown, _fn = 'max', [minNdim, maxNdim] = [1, MAX_N
   const plain = rawStrides === undefined && rawOffset === undefined;
   if (plain) {
     if (count !== len) {
-      throw ndError(TypeError, CODES.BAD_ARRAY, `x.shape ${bracket(shape)} needs ${count} element${count === 1 ? '' : 's'}; x.data has ${len}`);
+      throw ndError(TypeError, CODES.BAD_ARRAY, `${name}.shape ${bracket(shape)} needs ${count} element${count === 1 ? '' : 's'}; ${name}.data has ${len}`);
     }
     return { data, dtype, shared: isSharedArrayBuffer(buffer), shape, strides, offset, count };
   }
   if (count === 0) {
-    if (offset > len) throw ndError(RangeError, CODES.OUT_OF_BOUNDS, `x.offset ${offset} is past the end of data (length ${len})`);
+    if (offset > len) throw ndError(RangeError, CODES.OUT_OF_BOUNDS, `${name}.offset ${offset} is past the end of data (length ${len})`);
   } else {
-    if (offset >= len) throw ndError(RangeError, CODES.OUT_OF_BOUNDS, `x.offset ${offset} is outside data (length ${len})`);
+    if (offset >= len) throw ndError(RangeError, CODES.OUT_OF_BOUNDS, `${name}.offset ${offset} is outside data (length ${len})`);
     const [low, high] = addressRange(offset, shape, strides);
     if (low < 0) {
       throw ndError(RangeError, CODES.OUT_OF_BOUNDS, `${stridesField} ${bracket(strides)} with offset ${offset} reaches element ${low}, before the start of data`);
     }
     if (high >= len) {
       // Strides are named only when the caller gave them.
-      const layout = rawStrides === undefined ? `x.shape ${bracket(shape)} with x.offset ${offset}` : `${stridesField} ${bracket(strides)} with shape ${bracket(shape)} and offset ${offset}`;
+      const layout = rawStrides === undefined ? `${name}.shape ${bracket(shape)} with ${name}.offset ${offset}` : `${stridesField} ${bracket(strides)} with shape ${bracket(shape)} and offset ${offset}`;
       throw ndError(RangeError, CODES.OUT_OF_BOUNDS, `${layout} reaches element ${high}, past the end of data (length ${len})`);
     }
   }

@@ -27,6 +27,9 @@ pub enum Error {
     },
     /// A reduction without identity over an empty axis (NumPy's wording).
     ZeroSize { op: &'static str },
+    /// A reduction without identity over a lane where `where` keeps no
+    /// element (NumPy's wording, and the first such output position).
+    EmptyLane { op: &'static str, index: usize },
     /// An option with a value that is not one of its choices.
     BadOption { field: &'static str, value: String },
     /// An integer sum that does not fit the documented result type.
@@ -86,6 +89,10 @@ impl fmt::Display for Error {
                 f,
                 "zero-size array to reduction operation {op} which has no identity"
             ),
+            Error::EmptyLane { op, index } => write!(
+                f,
+                "zero-size array to reduction operation {op} which has no identity: options.where keeps no element at output index {index}"
+            ),
             Error::BadOption { field, value } => write!(f, "{field} is invalid: {value}"),
             Error::Overflow { op, index, target } => {
                 write!(f, "{op} at output index {index} does not fit {target}")
@@ -134,6 +141,7 @@ codes! {
     Error::ShapeOverflow { .. } => "ERR_NDREDUCE_SHAPE_OVERFLOW",
     Error::OutOfBounds { .. } => "ERR_NDREDUCE_OUT_OF_BOUNDS",
     Error::ZeroSize { .. } => "ERR_NDREDUCE_ZERO_SIZE",
+    Error::EmptyLane { .. } => "ERR_NDREDUCE_ZERO_SIZE",
     Error::BadOption { .. } => "ERR_NDREDUCE_BAD_OPTION",
     Error::Overflow { .. } => "ERR_NDREDUCE_OVERFLOW",
     Error::AllNan { .. } => "ERR_NDREDUCE_ALL_NAN",

@@ -16,6 +16,7 @@ mod error;
 mod floor;
 pub mod groups;
 pub mod jobs;
+pub mod masked;
 pub mod moving;
 pub mod ops;
 pub mod plan;

@@ -5,6 +5,7 @@
 mod array;
 mod errors;
 mod groups;
+mod masked;
 mod moving;
 mod quantile;
 mod stream;

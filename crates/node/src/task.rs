@@ -122,14 +122,24 @@ fn max_jobs() -> usize {
 
 /// A reference that keeps an input alive until the job settles; left
 /// (not released) when the environment is torn down first, which frees it.
-pub(crate) struct Keep(ManuallyDrop<UnknownRef>);
+pub(crate) struct Keep(ManuallyDrop<UnknownRef>, Option<ManuallyDrop<UnknownRef>>);
 
 impl Keep {
     pub(crate) fn new(value: &Unknown) -> Result<Self> {
-        Ok(Keep(ManuallyDrop::new(value.create_ref()?)))
+        Ok(Keep(ManuallyDrop::new(value.create_ref()?), None))
+    }
+
+    /// Keeps a second input too (a `where` mask beside its data).
+    pub(crate) fn and(mut self, value: &Unknown) -> Result<Self> {
+        self.1 = Some(ManuallyDrop::new(value.create_ref()?));
+        Ok(self)
     }
 
     fn release(mut self, env: &Env) -> Result<()> {
+        if let Some(mut second) = self.1.take() {
+            // SAFETY: taken once, here, out of the Option.
+            unsafe { ManuallyDrop::take(&mut second) }.unref(env)?;
+        }
         // SAFETY: taken once, here, and `self` is consumed.
         unsafe { ManuallyDrop::take(&mut self.0) }.unref(env)
     }

@@ -27,6 +27,8 @@ export interface Context {
   /** Integer sum/prod as float64 (`dtype: "float64"`). */
   readonly floatResult: boolean;
   readonly ddof: number;
+  /** Elements a `where` mask kept per output position (`reduced` each without one). */
+  readonly counts?: Float64Array;
 }
 
 const num = (v: number | bigint) => (typeof v === 'bigint' ? Number(v) : v);
@@ -252,11 +254,11 @@ export function reduceWith(base: Base, c: Context, go: (run: Run) => void): Nume
         const carry = new Float64Array(count);
         const seen = base === 'mean' && skipNaN ? new Float64Array(count) : undefined;
         go(compensatedRun(data, sum, carry, skipNaN, seen));
-        for (let o = 0; o < count; o++) sum[o] = total(sum[o], carry[o]) / (base === 'sum' ? 1 : seen ? seen[o] : c.reduced);
+        for (let o = 0; o < count; o++) sum[o] = total(sum[o], carry[o]) / (base === 'sum' ? 1 : seen ? seen[o] : c.counts ? c.counts[o] : c.reduced);
         return sum;
       }
       const sums = integerSums(c, go);
-      if (base === 'mean' || c.floatResult) return Float64Array.from({ length: count }, (_, o) => Number(sums.at(o)) / (base === 'mean' ? c.reduced : 1));
+      if (base === 'mean' || c.floatResult) return Float64Array.from({ length: count }, (_, o) => Number(sums.at(o)) / (base === 'mean' ? (c.counts ? c.counts[o] : c.reduced) : 1));
       return exactIntegers(dtype, 'sum', sums.at, count);
     }
     case 'var':

@@ -1,0 +1,168 @@
+//! `where`: every reduction over only the elements a mask keeps. The
+//! mask is any numeric view over the data's shape (its broadcast axes
+//! stride 0), read with the data in one pass; nothing is copied. The
+//! accumulators become results by the same rules as without a mask
+//! (`reductions::run`); what a mask changes is the number of elements
+//! per lane, which this module applies: `mean` divides by it, and a lane
+//! that keeps nothing is an error for the reductions without identity.
+
+mod walk;
+
+use std::sync::Mutex;
+
+use crate::cancel::Cancel;
+use crate::dtype::{Data, Output, Typed};
+use crate::error::Error;
+use crate::ops::{Op, Sum};
+use crate::reductions::{run, Reduction, Request, Source};
+use crate::scalar::Scalar;
+use crate::view::{Axes, View};
+use crate::with_dtype;
+
+use walk::{fold_masked, KeepFlags, MaskRef};
+
+/// Where a mask lies over the data's shape: its strides (0 on broadcast
+/// axes) and offset, in elements of the mask's own data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MaskLayout {
+    pub strides: Axes<isize>,
+    pub offset: usize,
+}
+
+impl MaskLayout {
+    /// Reads `[offset, strides..]` (one stride per axis of the data's
+    /// `ndim` axes); the view is checked against the mask's data later.
+    pub fn unpack(packed: &[f64], ndim: usize) -> Result<MaskLayout, Error> {
+        if packed.len() != 1 + ndim {
+            return Err(Error::BadOption {
+                field: "where",
+                value: format!("a layout of {} numbers for {ndim} axes", packed.len()),
+            });
+        }
+        let offset = crate::count_from_f64("where.offset", packed[0])?;
+        let strides = packed[1..]
+            .iter()
+            .map(|&s| crate::integer_from_f64("where.strides", s).map(|s| s as isize))
+            .collect::<Result<Axes<isize>, Error>>()?;
+        Ok(MaskLayout { strides, offset })
+    }
+}
+
+/// NumPy's name in the empty-lane error for the reductions without an
+/// identity; `None` for those whose empty lane has a value.
+fn no_identity(op: Reduction) -> Option<&'static str> {
+    use Reduction::*;
+    Some(match op {
+        Min | NanMin => "minimum",
+        Max | NanMax | Ptp => "maximum",
+        MinMax | NanMinMax => "minimum",
+        ArgMin => "argmin",
+        ArgMax => "argmax",
+        NanArgMin => "nanargmin",
+        NanArgMax => "nanargmax",
+        _ => return None,
+    })
+}
+
+/// The data and its mask, folded together; the counts of the last fold
+/// are kept for the rules above.
+struct Masked<'a, T> {
+    x: View<'a, T>,
+    flags: &'a dyn KeepFlags,
+    layout: &'a MaskLayout,
+    /// The rules below read the counts (else a row loop may skip them).
+    counted: bool,
+    counts: Mutex<Vec<u64>>,
+}
+
+impl<T: Scalar> Source<T> for Masked<'_, T> {
+    fn fold<O: Op<T>>(&self, op: &O, r: &Request, cancel: &Cancel) -> Result<Vec<O::Acc>, Error> {
+        let mask = MaskRef {
+            flags: self.flags,
+            strides: &self.layout.strides,
+            offset: self.layout.offset,
+        };
+        let (acc, counts) =
+            fold_masked(&self.x, mask, &r.axes, op, self.counted, r.threads, cancel)?;
+        *self.counts.lock().unwrap_or_else(|e| e.into_inner()) = counts;
+        Ok(acc)
+    }
+}
+
+/// Reduces the elements of `data` (laid out as `request` says) that `mask`
+/// keeps: an entry that is not zero keeps the element at its position.
+/// With `empty_ok` (an `initial` will be folded in by the caller) a lane
+/// that keeps nothing gives the op's start value instead of an error.
+pub fn reduce_masked(
+    data: Data,
+    request: &Request,
+    mask: Data,
+    layout: &MaskLayout,
+    op: Reduction,
+    empty_ok: bool,
+    cancel: &Cancel,
+) -> Result<Output, Error> {
+    fn typed<T: Typed>(
+        d: &[T],
+        r: &Request,
+        mask: Data,
+        layout: &MaskLayout,
+        op: Reduction,
+        empty_ok: bool,
+        cancel: &Cancel,
+    ) -> Result<Output, Error> {
+        let x = View::new(d, &r.shape, &r.strides, r.offset)?;
+        // The mask's view is checked against its own data like any view.
+        let named = |e: Error| match e {
+            Error::OutOfBounds { index, len, .. } => Error::OutOfBounds {
+                field: "where",
+                index,
+                len,
+            },
+            e => e,
+        };
+        with_dtype!(mask, Data, m => {
+            let mv = View::new(m, &r.shape, &layout.strides, layout.offset).map_err(named)?;
+            let plain_mean = op == Reduction::Mean || (op == Reduction::NanMean && !T::IS_FLOAT);
+            let counted = plain_mean || no_identity(op).is_some();
+            let src = Masked { x, flags: &mv, layout, counted, counts: Mutex::new(Vec::new()) };
+            apply(&src, r, op, empty_ok, cancel)
+        })
+    }
+    with_dtype!(data, Data, d => typed(d, request, mask, layout, op, empty_ok, cancel))
+}
+
+fn apply<T: Typed>(
+    src: &Masked<T>,
+    r: &Request,
+    op: Reduction,
+    empty_ok: bool,
+    cancel: &Cancel,
+) -> Result<Output, Error> {
+    let counts = || std::mem::take(&mut *src.counts.lock().unwrap_or_else(|e| e.into_inner()));
+    let plain_mean = op == Reduction::Mean || (op == Reduction::NanMean && !T::IS_FLOAT);
+    if plain_mean {
+        // A lane's mean divides by what it kept (none: 0 / 0, NaN).
+        let sums = src.fold(&Sum::<false>, r, cancel)?;
+        let n = counts();
+        return Ok(Output::F64(
+            sums.into_iter()
+                .zip(n)
+                .map(|(s, n)| T::wide_f64(s) / n as f64)
+                .collect(),
+        ));
+    }
+    let result = run(src, r, op, cancel);
+    if matches!(result, Err(Error::Aborted)) || empty_ok {
+        return result;
+    }
+    if let Some(name) = no_identity(op) {
+        if let Some(index) = counts().iter().position(|&n| n == 0) {
+            return Err(Error::EmptyLane { op: name, index });
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests;
