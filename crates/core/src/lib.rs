@@ -10,6 +10,7 @@
 //! ```
 
 mod cancel;
+pub mod codec;
 pub mod dtype;
 pub mod engine;
 mod error;
@@ -21,9 +22,9 @@ pub mod plan;
 mod pool;
 pub mod quantile;
 pub mod reductions;
-pub mod state;
 mod request;
 mod scalar;
+pub mod state;
 pub mod stream;
 mod view;
 
