@@ -22,9 +22,9 @@ pub mod plan;
 mod pool;
 pub mod quantile;
 pub mod reductions;
+pub mod state;
 mod request;
 mod scalar;
-pub mod state;
 pub mod stream;
 mod view;
 

@@ -103,11 +103,7 @@ fn pool(threads: usize) -> Result<Arc<ThreadPool>, Error> {
 }
 
 fn touch(pool: &Arc<ThreadPool>) {
-    if let Some(c) = lock()
-        .cached
-        .iter_mut()
-        .find(|c| Arc::ptr_eq(&c.pool, pool))
-    {
+    if let Some(c) = lock().cached.iter_mut().find(|c| Arc::ptr_eq(&c.pool, pool)) {
         c.last_used = Instant::now();
     }
 }

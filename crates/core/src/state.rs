@@ -168,15 +168,7 @@ mod tests {
         let mut state = vec![0.0; 5 * cols];
         for chunk in whole.chunks(5 * cols) {
             let r = request(&[chunk.len() / cols, cols], &[0]);
-            fold_state(
-                Data::F64(chunk),
-                &r,
-                StateKind::Moments,
-                false,
-                &mut state,
-                &NEVER,
-            )
-            .unwrap();
+            fold_state(Data::F64(chunk), &r, StateKind::Moments, false, &mut state, &NEVER).unwrap();
         }
         for j in 0..cols {
             let column: Vec<f64> = (0..rows).map(|i| whole[i * cols + j]).collect();
@@ -189,15 +181,7 @@ mod tests {
         let mut sums = vec![0.0; 2 * cols];
         for chunk in whole.chunks(4 * cols) {
             let r = request(&[chunk.len() / cols, cols], &[0]);
-            fold_state(
-                Data::F64(chunk),
-                &r,
-                StateKind::Sum,
-                false,
-                &mut sums,
-                &NEVER,
-            )
-            .unwrap();
+            fold_state(Data::F64(chunk), &r, StateKind::Sum, false, &mut sums, &NEVER).unwrap();
         }
         for j in 0..cols {
             let exact: f64 = (0..rows).map(|i| whole[i * cols + j]).sum();
@@ -210,14 +194,7 @@ mod tests {
         let data = [1.0f64, 2.0, 3.0, 4.0];
         let r = request(&[2, 2], &[0]);
         let mut short = vec![0.0; 5];
-        let e = fold_state(
-            Data::F64(&data),
-            &r,
-            StateKind::Moments,
-            false,
-            &mut short,
-            &NEVER,
-        );
+        let e = fold_state(Data::F64(&data), &r, StateKind::Moments, false, &mut short, &NEVER);
         assert!(matches!(e, Err(Error::BadArray { field: "state", .. })));
         let ints = [1i32, 2, 3, 4];
         let mut s = vec![0.0; 4];

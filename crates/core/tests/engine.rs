@@ -8,9 +8,7 @@ use ndreduce_core::ops::{
     ArgMax, ArgMin, CountNonzero, Max, Min, MinMax, Moments, NanArgMax, NanMax, Op, Prod, Sum,
     Truth, Var, NO_INDEX,
 };
-use ndreduce_core::reductions::{
-    reduce_data, reduce_data_into, Data, Dest, Output, Reduction, Request,
-};
+use ndreduce_core::reductions::{reduce_data, reduce_data_into, Data, Dest, Output, Reduction, Request};
 use ndreduce_core::{Cancel, Error, Scalar, View, NEVER};
 use proptest::prelude::{prop_assert_eq, proptest, ProptestConfig, Strategy as _};
 
@@ -490,23 +488,10 @@ fn results_written_into_a_callers_slice_equal_the_allocated_ones() {
     let data: Vec<f64> = (0..60).map(|i| ((i * 37) % 23) as f64 - 7.5).collect();
     for axes in [vec![0], vec![1], vec![0, 2], vec![]] {
         let mut r = request(&[3, 4, 5], &axes);
-        let kept: usize = (0..3)
-            .filter(|a| !axes.contains(a))
-            .map(|a| r.shape[a])
-            .product();
-        for schedule in [
-            Schedule::Auto,
-            Schedule::Serial,
-            Schedule::Mutex,
-            Schedule::Lockfree,
-        ] {
+        let kept: usize = (0..3).filter(|a| !axes.contains(a)).map(|a| r.shape[a]).product();
+        for schedule in [Schedule::Auto, Schedule::Serial, Schedule::Mutex, Schedule::Lockfree] {
             r.schedule = schedule;
-            for op in [
-                Reduction::Max,
-                Reduction::NanMin,
-                Reduction::Sum,
-                Reduction::Std,
-            ] {
+            for op in [Reduction::Max, Reduction::NanMin, Reduction::Sum, Reduction::Std] {
                 let want = reduce_data(Data::F64(&data), &r, op, &NEVER);
                 let mut out = vec![f64::NAN; kept];
                 let got = reduce_data_into(Data::F64(&data), &r, op, &NEVER, Dest::F64(&mut out));
@@ -536,13 +521,7 @@ fn results_written_into_a_callers_slice_equal_the_allocated_ones() {
     }
     let mut sum = vec![0.0f64; 19];
     assert!(matches!(
-        reduce_data_into(
-            Data::F64(&data),
-            &r,
-            Reduction::Sum,
-            &NEVER,
-            Dest::F64(&mut sum)
-        ),
+        reduce_data_into(Data::F64(&data), &r, Reduction::Sum, &NEVER, Dest::F64(&mut sum)),
         Err(Error::BadArray { field: "out", .. })
     ));
 }

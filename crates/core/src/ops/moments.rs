@@ -234,20 +234,8 @@ struct Soa<'a> {
 fn merge_sums(m: &mut Soa, c: &[f64], n: &[f64], all: Option<f64>, s1: &[f64], s2: &[f64]) {
     let w = c.len();
     let (n, s1, s2) = (&n[..w], &s1[..w], &s2[..w]);
-    let (mn, mm, ml, mq, mr) = (
-        &mut *m.n,
-        &mut *m.mean,
-        &mut *m.low,
-        &mut *m.m2,
-        &mut *m.m2_low,
-    );
-    let (mn, mm, ml, mq, mr) = (
-        &mut mn[..w],
-        &mut mm[..w],
-        &mut ml[..w],
-        &mut mq[..w],
-        &mut mr[..w],
-    );
+    let (mn, mm, ml, mq, mr) = (&mut *m.n, &mut *m.mean, &mut *m.low, &mut *m.m2, &mut *m.m2_low);
+    let (mn, mm, ml, mq, mr) = (&mut mn[..w], &mut mm[..w], &mut ml[..w], &mut mq[..w], &mut mr[..w]);
     for k in 0..w {
         let nb = all.unwrap_or(n[k]);
         // Moments::about(c, nb, s1, s2).
@@ -272,34 +260,10 @@ fn merge_sums(m: &mut Soa, c: &[f64], n: &[f64], all: Option<f64>, s1: &[f64], s
         let (q, e2) = two_sum(q, d * d * (na * nb / nt));
         let (none, fresh) = (nb == 0.0, na == 0.0);
         mn[k] = nt;
-        mm[k] = if none {
-            mm[k]
-        } else if fresh {
-            bm
-        } else {
-            mean
-        };
-        ml[k] = if none {
-            ml[k]
-        } else if fresh {
-            bl
-        } else {
-            ml[k] + err
-        };
-        mq[k] = if none {
-            mq[k]
-        } else if fresh {
-            bq
-        } else {
-            q
-        };
-        mr[k] = if none {
-            mr[k]
-        } else if fresh {
-            0.0
-        } else {
-            mr[k] + e1 + e2
-        };
+        mm[k] = if none { mm[k] } else if fresh { bm } else { mean };
+        ml[k] = if none { ml[k] } else if fresh { bl } else { ml[k] + err };
+        mq[k] = if none { mq[k] } else if fresh { bq } else { q };
+        mr[k] = if none { mr[k] } else if fresh { 0.0 } else { mr[k] + e1 + e2 };
     }
 }
 
@@ -443,8 +407,7 @@ impl<T: Scalar, const SKIP_NAN: bool> Op<T> for Var<SKIP_NAN> {
             };
             let (c, n, s1, s2) = (next(), next(), next(), next());
             for (k, a) in acc.iter().enumerate() {
-                (m.n[k], m.mean[k], m.low[k], m.m2[k], m.m2_low[k]) =
-                    (a.n, a.mean, a.low, a.m2, a.m2_low);
+                (m.n[k], m.mean[k], m.low[k], m.m2[k], m.m2_low[k]) = (a.n, a.mean, a.low, a.m2, a.m2_low);
             }
             // Groups of GROUP rows, then as many as merged so far (up to
             // eight times GROUP), so that n_b <= n_a past the first group
@@ -480,11 +443,7 @@ impl<T: Scalar, const SKIP_NAN: bool> Op<T> for Var<SKIP_NAN> {
                 s2.fill(0.0);
                 group_about::<T, SKIP_NAN>(group, c, n, s1, s2);
                 // Without NaN skipping every element counts (`n` untouched).
-                let all = if SKIP_NAN {
-                    None
-                } else {
-                    Some(group.len() as f64)
-                };
+                let all = if SKIP_NAN { None } else { Some(group.len() as f64) };
                 merge_sums(&mut m, c, n, all, s1, s2);
             }
             for (k, a) in acc.iter_mut().enumerate() {

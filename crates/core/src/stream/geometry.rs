@@ -104,19 +104,12 @@ impl Geometry {
     pub(super) fn chunk(&self, k: usize) -> Chunk {
         let (rest, run) = (k / self.runs, k % self.runs);
         let from = run * self.rows;
-        self.piece(
-            rest,
-            from,
-            self.rows.min(self.shape[self.order[self.split]] - from),
-        )
+        self.piece(rest, from, self.rows.min(self.shape[self.order[self.split]] - from))
     }
 
     /// Index tuples of the axes slower than the split one.
     pub(super) fn tuples(&self) -> usize {
-        self.order[..self.split]
-            .iter()
-            .map(|&a| self.shape[a])
-            .product()
+        self.order[..self.split].iter().map(|&a| self.shape[a]).product()
     }
 
     /// The piece of tuple `rest` (of the axes slower than the split one)

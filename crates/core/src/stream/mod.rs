@@ -153,13 +153,7 @@ impl<T: Plain> FileSource<'_, T> {
                 let local = cancel
                     .check()
                     .and_then(|()| {
-                        read_elements(
-                            &self.file,
-                            &self.at.path,
-                            &mut buf[..c.len],
-                            from,
-                            self.at.bools,
-                        )
+                        read_elements(&self.file, &self.at.path, &mut buf[..c.len], from, self.at.bools)
                     })
                     .and_then(|()| View::new(&buf[..c.len], &c.shape, &g.strides, 0))
                     .and_then(|view| reduce(&view, &r.axes, op, Schedule::Auto, None, cancel))
@@ -227,10 +221,7 @@ impl<T: Plain> FileSource<'_, T> {
         let s = g.split;
         let across = g.shape[s];
         crate::pool::check_threads(r.threads)?;
-        let wanted = r
-            .threads
-            .unwrap_or_else(crate::pool::default_threads)
-            .max(1);
+        let wanted = r.threads.unwrap_or_else(crate::pool::default_threads).max(1);
         // Bands of at most a window, and at least one per worker.
         let width = g.rows.min(across.div_ceil(wanted)).max(1);
         let bands = across.div_ceil(width);
@@ -240,8 +231,7 @@ impl<T: Plain> FileSource<'_, T> {
         let buffers = (0..workers)
             .map(|_| try_filled(width * inner, T::NIL).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
-        let owned: Vec<Mutex<&mut [O::Acc]>> =
-            out.chunks_mut(width * inner).map(Mutex::new).collect();
+        let owned: Vec<Mutex<&mut [O::Acc]>> = out.chunks_mut(width * inner).map(Mutex::new).collect();
         let failed: Mutex<Option<Error>> = Mutex::new(None);
         let size = std::mem::size_of::<T>();
         let tuples = g.tuples();
@@ -260,13 +250,7 @@ impl<T: Plain> FileSource<'_, T> {
                     let step = cancel
                         .check()
                         .and_then(|()| {
-                            read_elements(
-                                &self.file,
-                                &self.at.path,
-                                &mut buf[..c.len],
-                                from,
-                                self.at.bools,
-                            )
+                            read_elements(&self.file, &self.at.path, &mut buf[..c.len], from, self.at.bools)
                         })
                         .and_then(|()| View::new(&buf[..c.len], &c.shape, &g.strides, 0))
                         .and_then(|view| fold_into(&view, &r.axes, op, None, cancel, &mut band));
@@ -275,8 +259,7 @@ impl<T: Plain> FileSource<'_, T> {
                         f.get_or_insert(e);
                         return;
                     }
-                    self.progress
-                        .fetch_add((c.len * size) as u64, Ordering::Relaxed);
+                    self.progress.fetch_add((c.len * size) as u64, Ordering::Relaxed);
                     // As in `drive`: let a woken thread (Node's) run.
                     std::thread::yield_now();
                 }

@@ -265,16 +265,7 @@ fn an_opened_file_that_is_not_regular_is_refused_before_any_read() {
         bools: false,
     };
     let r = request(&[4], false, &[0]);
-    let err = reduce_opened(
-        &opened,
-        &at,
-        &r,
-        Reduction::Sum,
-        16,
-        &AtomicU64::new(0),
-        &NEVER,
-    )
-    .unwrap_err();
+    let err = reduce_opened(&opened, &at, &r, Reduction::Sum, 16, &AtomicU64::new(0), &NEVER).unwrap_err();
     assert!(err.to_string().contains("not a regular file"), "{err}");
 }
 
