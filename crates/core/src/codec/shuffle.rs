@@ -7,6 +7,12 @@
 pub(super) fn unshuffle(typesize: usize, src: &[u8], dst: &mut [u8]) {
     let n = src.len() / typesize;
     let whole = n * typesize;
+    match typesize {
+        2 => return unshuffle_fixed::<2>(src, dst, n),
+        4 => return unshuffle_fixed::<4>(src, dst, n),
+        8 => return unshuffle_fixed::<8>(src, dst, n),
+        _ => {}
+    }
     for (i, stream) in src[..whole].chunks_exact(n).enumerate() {
         for (j, &byte) in stream.iter().enumerate() {
             dst[j * typesize + i] = byte;
@@ -50,6 +56,21 @@ pub(super) fn bitunshuffle(typesize: usize, src: &[u8], dst: &mut [u8]) {
                 dst[(8 * g + k) * typesize + j] = (t >> (8 * k)) as u8;
             }
         }
+    }
+    dst[whole..].copy_from_slice(&src[whole..]);
+}
+
+/// [`unshuffle`] for a size known at compile time: one element written
+/// whole per step (several times faster than the general loop).
+fn unshuffle_fixed<const T: usize>(src: &[u8], dst: &mut [u8], n: usize) {
+    let whole = n * T;
+    let streams: [&[u8]; T] = std::array::from_fn(|i| &src[i * n..(i + 1) * n]);
+    for (j, out) in dst[..whole].chunks_exact_mut(T).enumerate() {
+        let mut e = [0u8; T];
+        for (b, s) in e.iter_mut().zip(&streams) {
+            *b = s[j];
+        }
+        out.copy_from_slice(&e);
     }
     dst[whole..].copy_from_slice(&src[whole..]);
 }

@@ -100,6 +100,23 @@ fn bitunshuffle_matches_the_definition() {
 }
 
 #[test]
+fn unshuffle_of_each_size_matches_the_general_loop() {
+    for typesize in 1..=9 {
+        let src: Vec<u8> = (0..typesize * 13 + 5).map(|i| (i * 31 + 7) as u8).collect();
+        let n = src.len() / typesize;
+        let mut want = src.clone();
+        for j in 0..n {
+            for i in 0..typesize {
+                want[j * typesize + i] = src[i * n + j];
+            }
+        }
+        let mut got = vec![0u8; src.len()];
+        unshuffle(typesize, &src, &mut got);
+        assert_eq!(got, want, "typesize {typesize}");
+    }
+}
+
+#[test]
 fn unshuffle_keeps_trailing_bytes() {
     let src = [0, 2, 1, 3, 9];
     let mut dst = [0u8; 5];
