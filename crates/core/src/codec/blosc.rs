@@ -178,8 +178,10 @@ pub(super) fn decode(src: &[u8], expected: usize) -> Result<Vec<u8>, Error> {
             ));
         }
         let neblock = bsize / nstreams;
-        let shuffled = (flags & DOSHUFFLE != 0 && typesize > 1)
-            || (flags & DOBITSHUFFLE != 0 && bsize >= typesize);
+        // c-blosc's rule: the byte shuffle wins where both flags are set.
+        let byte_shuffled = flags & DOSHUFFLE != 0 && typesize > 1;
+        let bit_shuffled = !byte_shuffled && flags & DOBITSHUFFLE != 0 && bsize >= typesize;
+        let shuffled = byte_shuffled || bit_shuffled;
         let target: &mut [u8] = if shuffled { &mut tmp[..bsize] } else { dst };
         let mut at = start;
         for part in target.chunks_mut(neblock) {
@@ -191,7 +193,7 @@ pub(super) fn decode(src: &[u8], expected: usize) -> Result<Vec<u8>, Error> {
                 continue;
             }
             let len = len as usize;
-            let body = src.get(at..at + len).ok_or_else(|| {
+            let body = src.get(at..at.saturating_add(len)).ok_or_else(|| {
                 corrupt(
                     "blosc",
                     format!("block {b}: a stream of {len} bytes at {at} passes the frame's end"),
@@ -206,7 +208,7 @@ pub(super) fn decode(src: &[u8], expected: usize) -> Result<Vec<u8>, Error> {
         }
         if shuffled {
             let from = &tmp[..bsize];
-            if flags & DOSHUFFLE != 0 {
+            if byte_shuffled {
                 unshuffle(typesize, from, dst);
             } else {
                 bitunshuffle(typesize, from, dst);
