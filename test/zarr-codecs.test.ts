@@ -105,6 +105,7 @@ test('native decoding: the addon refuses hostile bytes with a code, and names wh
   const blosclz = new Uint8Array(32);
   blosclz.set([2, 1, 0x01, 8]);
   new DataView(blosclz.buffer).setUint32(4, 64, true);
+  new DataView(blosclz.buffer).setUint32(8, 64, true);
   await assert.rejects(native.decodeChunkAsync(blosclz, 'blosc', 64, 0), (e: Error & { code?: string }) => e.code === CODES.CODEC_UNSUPPORTED);
   assert.throws(() => native.decodeChunkAsync(new Uint8Array(1), 'brotli' as 'zstd', 1, 0), (e: Error & { code?: string }) => e.code === CODES.BAD_OPTION);
 });

@@ -107,7 +107,11 @@ export async function nativeReader(array: ZarrArrayLike): Promise<NativeRead | u
     try {
       out = await native.decodeChunkAsync(bytes, codec, size * itemsize, swap ? itemsize : 0);
     } catch (cause) {
-      if ((cause as { code?: string })?.code === CODES.CODEC_UNSUPPORTED) return ctx.codec.decode(bytes);
+      if ((cause as { code?: string })?.code === CODES.CODEC_UNSUPPORTED) {
+        const chunk = await ctx.codec.decode(bytes);
+        if ((chunk.data as ArrayLike<unknown>).length === size) return chunk;
+        cause = new Error(`zarrita's codecs decoded ${(chunk.data as ArrayLike<unknown>).length} elements, expected ${size}`);
+      }
       throw ndError(Error, CODES.CODEC, `Zarr chunk ${keyOf(coords)} could not be decoded: ${(cause as Error)?.message}`, cause);
     }
     // A typed array's view must start at a multiple of its element size.

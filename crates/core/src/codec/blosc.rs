@@ -101,9 +101,9 @@ pub(super) fn decode(src: &[u8], expected: usize) -> Result<Vec<u8>, Error> {
     }
     let (version, flags, typesize) = (src[0], src[2], src[3] as usize);
     if version == 0 || version > 2 {
-        return Err(Error::CodecUnsupported {
-            what: format!("blosc frame format version {version}"),
-        });
+        // numcodecs writes format 2 (c-blosc 1.x); anything else is not a
+        // v1 frame at all.
+        return Err(corrupt("blosc", format!("frame format version {version}")));
     }
     let nbytes = u32_at(src, 4)? as usize;
     let blocksize = u32_at(src, 8)? as usize;

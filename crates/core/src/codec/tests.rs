@@ -87,7 +87,7 @@ fn bitunshuffle_matches_the_definition() {
     for e in 0..n {
         for j in 0..typesize {
             for b in 0..8 {
-                if elems[e * typesize + j] >> b & 1 == 1 {
+                if (elems[e * typesize + j] >> b) & 1 == 1 {
                     let k = (8 * j + b) * n + e;
                     shuffled[k / 8] |= 1 << (k % 8);
                 }
