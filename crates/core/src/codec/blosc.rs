@@ -171,7 +171,7 @@ pub(super) fn decode(src: &[u8], expected: usize) -> Result<Vec<u8>, Error> {
         } else {
             1
         };
-        if bsize % nstreams != 0 {
+        if !bsize.is_multiple_of(nstreams) {
             return Err(corrupt(
                 "blosc",
                 format!("block of {bsize} bytes does not split into {nstreams} streams"),

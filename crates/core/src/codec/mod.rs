@@ -100,7 +100,7 @@ pub fn decode(src: &[u8], codec: Codec, expected: usize, swap: usize) -> Result<
         Codec::Blosc => blosc::decode(src, expected)?,
     };
     if swap > 1 {
-        if expected % swap != 0 {
+        if !expected.is_multiple_of(swap) {
             return Err(corrupt(
                 "bytes",
                 format!("{expected} bytes are not whole elements of {swap} bytes"),

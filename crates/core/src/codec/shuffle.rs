@@ -37,7 +37,7 @@ fn transpose8(x: u64) -> u64 {
 /// `(8j + b) * n + e` of `src`, counting bits from the least significant.
 pub(super) fn bitunshuffle(typesize: usize, src: &[u8], dst: &mut [u8]) {
     let n = src.len() / typesize;
-    if n % 8 != 0 {
+    if !n.is_multiple_of(8) {
         dst.copy_from_slice(src);
         return;
     }
