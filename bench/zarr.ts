@@ -16,9 +16,9 @@ export const ZARR_USAGE = `Usage: ndreduce bench --zarr SIZE [options]
 
 Times reduceZarr(max, axis 0) on a float64 Zarr v3 array of SIZE bytes
 (e.g. 256M, 2G), with 16 MB chunks, written once by Python's zarr, beside
-zarrita decoding every chunk (no reduction), the same reduction over HTTP
-from a local server, and zarr-python + NumPy
-reducing it chunk by chunk.
+zarrita decoding every chunk (no reduction), our decoders decoding every
+chunk, reduceZarr with zarrita's codecs, the same reduction over HTTP from
+a local server, and zarr-python + NumPy reducing it chunk by chunk.
 
   --codec C        zstd (level 1, the default) or blosc-lz4 (with shuffle)
   --concurrency N  chunks in flight (default 8, reduceZarr's default)
@@ -81,9 +81,11 @@ const server = http.createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
 `;
 
-/** A row in a child node process: 'reduce' or 'decode'. */
+/** A row in a child node process: 'reduce', 'decode' (zarrita's codecs)
+ * or 'native' (our decoders, through the reader reduceZarr uses). */
 function childScript(row: string, dir: string, concurrency: number): string {
   const api = JSON.stringify(path.join(__dirname, '..', 'src', 'index.js'));
+  const source = JSON.stringify(path.join(__dirname, '..', 'src', 'zarr', 'source.js'));
   return `
 const api = require(${api});
 (async () => {
@@ -92,6 +94,26 @@ const api = require(${api});
   if (${JSON.stringify(row)} === 'reduce') {
     const r = await api.reduceZarr(${JSON.stringify(dir)}, 'max', { axis: 0, concurrency: ${concurrency} });
     check = r.reduce((a, b) => a + b, 0);
+  } else if (${JSON.stringify(row)} === 'reduce-zarrita') {
+    // An opened array without zarrita's internals: reduceZarr decodes it
+    // with zarrita's codecs, as it did before the native decoders.
+    const zarr = await import('zarrita');
+    const { default: FileSystemStore } = await import('@zarrita/storage/fs');
+    const arr = await zarr.open(zarr.root(new FileSystemStore(${JSON.stringify(dir)})), { kind: 'array' });
+    const plain = { shape: arr.shape, chunks: arr.chunks, dtype: arr.dtype, getChunk: (c, o) => arr.getChunk(c, o) };
+    const r = await api.reduceZarr(plain, 'max', { axis: 0, concurrency: ${concurrency} });
+    check = r.reduce((a, b) => a + b, 0);
+  } else if (${JSON.stringify(row)} === 'native') {
+    const { openZarr, readChunk } = require(${source});
+    const opened = await openZarr(${JSON.stringify(dir)});
+    if (!opened.native) throw new Error('no native decoder for this array');
+    const n = Math.ceil(opened.array.shape[0] / opened.array.chunks[0]);
+    const signal = new AbortController().signal;
+    let next = 0;
+    check = 0;
+    await Promise.all(Array.from({ length: ${concurrency} }, async () => {
+      while (next < n) { const c = await readChunk(opened, [next++, 0], signal); check += c.data.length; }
+    }));
   } else {
     const zarr = await import('zarrita');
     const { default: FileSystemStore } = await import('@zarrita/storage/fs');
@@ -149,6 +171,8 @@ export async function zarrBench(argv: string[]): Promise<number> {
   };
   best('zarrita decode only', () => runRow(process.execPath, ['-e', childScript('decode', dir, concurrency)]));
   best('reduceZarr max axis 0', () => runRow(process.execPath, ['-e', childScript('reduce', dir, concurrency)]));
+  best('native decode only', () => runRow(process.execPath, ['-e', childScript('native', dir, concurrency)]));
+  best('reduceZarr, zarrita\'s codecs', () => runRow(process.execPath, ['-e', childScript('reduce-zarrita', dir, concurrency)]));
   // The same reduction over HTTP from a local server.
   const server = spawn(process.execPath, ['-e', SERVER, path.dirname(dir)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve, reject) => {
@@ -175,8 +199,10 @@ export async function zarrBench(argv: string[]): Promise<number> {
   for (const r of rowsOut) {
     process.stdout.write(`${r.name.padEnd(38)} ${r.ms.toFixed(0).padStart(9)} ${((data / 2 ** 20) / (r.ms / 1000)).toFixed(0).padStart(7)} ${(r.ms / decode).toFixed(2).padStart(8)} ${r.rssMb.toFixed(0).padStart(12)}\n`);
   }
-  process.stdout.write(`local HTTP / file system: ${(rowsOut[2].ms / rowsOut[1].ms).toFixed(2)}x\n`);
-  if (python) process.stdout.write(`zarr-python / reduceZarr: ${(rowsOut[3].ms / rowsOut[1].ms).toFixed(2)}x\n`);
+  process.stdout.write(`reduceZarr / native decode only: ${(rowsOut[1].ms / rowsOut[2].ms).toFixed(2)}x\n`);
+  process.stdout.write(`reduceZarr with zarrita's codecs / native: ${(rowsOut[3].ms / rowsOut[1].ms).toFixed(2)}x\n`);
+  process.stdout.write(`local HTTP / file system: ${(rowsOut[4].ms / rowsOut[1].ms).toFixed(2)}x\n`);
+  if (python) process.stdout.write(`zarr-python / reduceZarr: ${(rowsOut[5].ms / rowsOut[1].ms).toFixed(2)}x\n`);
   process.stdout.write(`load average ${load0.map((x) => x.toFixed(2)).join(' ')} at the start, ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end; ${os.cpus().length} CPUs\n`);
   return 0;
 }

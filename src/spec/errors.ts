@@ -41,6 +41,13 @@ export const CODES = {
   /** A chunked store (Zarr) could not be read: no array there, or a chunk
    * that failed to load, named by its key (Error). */
   STORE: 'ERR_NDREDUCE_STORE',
+  /** A Zarr chunk whose compressed bytes do not decode to the chunk's
+   * length (corrupt or truncated), named by its key (RangeError from the
+   * addon; Error naming the chunk from reduceZarr). */
+  CODEC: 'ERR_NDREDUCE_CODEC',
+  /** A chunk compressed in a way the addon does not decode; reduceZarr
+   * then decodes it with zarrita's codecs, so users do not see it. */
+  CODEC_UNSUPPORTED: 'ERR_NDREDUCE_CODEC_UNSUPPORTED',
   /** The signal was aborted (Error named AbortError). */
   ABORT: 'ABORT_ERR',
 } as const;

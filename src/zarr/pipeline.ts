@@ -82,7 +82,9 @@ export async function foldGrid(grid: Grid, read: ChunkReader, op: PartialOp, o: 
     const settled = await Promise.allSettled(workers.map((w) => w.catch((e) => (inner.abort(e), Promise.reject(e)))));
     if (o.signal?.aborted) throw abortError(o.signal.reason);
     const failed = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
-    if (failed) throw failed.reason;
+    // The first error aborted the others, which reject with AbortErrors
+    // that may come first in worker order: the cause is what counts.
+    if (failed) throw inner.signal.aborted ? inner.signal.reason : failed.reason;
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
   }

@@ -7,6 +7,8 @@ import { describe } from '../validate/read';
 import { loadFileStore, loadZarrita } from './load';
 import type { ZarrArrayLike } from './load';
 import type { ChunkData } from './grid';
+import { nativeReader } from './native';
+import type { NativeRead } from './native';
 
 /** Where a Zarr array is: a directory or http(s) URL of the array itself,
  * `{ store, path }` for an array inside a group, or an opened zarrita array. */
@@ -23,6 +25,8 @@ export interface Opened {
   keyOf(coords: number[]): string;
   /** A string naming the source in a shard descriptor, or undefined for an opened array. */
   where: { store: string; path: string } | undefined;
+  /** The addon's decoder of this array's chunks, where it carries the codecs. */
+  native: NativeRead | undefined;
 }
 
 function isArrayLike(x: unknown): x is ZarrArrayLike {
@@ -54,7 +58,7 @@ export async function openZarr(source: unknown): Promise<Opened> {
   if (!DTYPES.includes(array.dtype)) {
     throw ndError(TypeError, CODES.BAD_ARRAY, `Zarr dtype ${array.dtype} is not one ndreduce reduces (${DTYPES.join(', ')})`);
   }
-  return { array, keyOf: keyEncoder(array), where };
+  return { array, keyOf: keyEncoder(array), where, native: await nativeReader(array) };
 }
 
 /** zarrita keeps its chunk key encoder in a context under a symbol; the
@@ -69,9 +73,10 @@ function keyEncoder(array: ZarrArrayLike): (coords: number[]) => string {
 /** Chunk `coords`, decoded (fill_value where the store has no such key). */
 export async function readChunk(opened: Opened, coords: number[], signal: AbortSignal): Promise<ChunkData> {
   try {
-    return await opened.array.getChunk(coords, { signal });
+    return await (opened.native ? opened.native(coords, signal, opened.keyOf) : opened.array.getChunk(coords, { signal }));
   } catch (cause) {
     if (signal.aborted) throw abortError(signal.reason);
+    if ((cause as { code?: string })?.code === CODES.CODEC) throw cause;
     throw ndError(Error, CODES.STORE, `Zarr chunk ${opened.keyOf(coords)} could not be read: ${(cause as Error)?.message}`, cause);
   }
 }

@@ -54,6 +54,14 @@ pub enum Error {
     /// A .npy file that cannot be read as its header says (it shrank while
     /// being read, or the operating system refused it).
     File { message: String },
+    /// A compressed chunk that does not decode to its expected length.
+    Codec {
+        codec: &'static str,
+        message: String,
+    },
+    /// A chunk compressed in a way the core does not decode (callers fall
+    /// back to another decoder).
+    CodecUnsupported { what: String },
 }
 
 impl Error {
@@ -111,6 +119,8 @@ impl fmt::Display for Error {
             ),
             Error::Panicked(msg) => write!(f, "internal error in a kernel: {msg}"),
             Error::File { message } => write!(f, "npy: {message}"),
+            Error::Codec { codec, message } => write!(f, "corrupt {codec} data: {message}"),
+            Error::CodecUnsupported { what } => write!(f, "{what} is not decoded natively"),
         }
     }
 }
@@ -151,6 +161,8 @@ codes! {
     Error::NotShared => "ERR_NDREDUCE_NOT_SHARED",
     Error::Panicked(_) => "ERR_NDREDUCE_PANIC",
     Error::File { .. } => "ERR_NDREDUCE_BAD_NPY",
+    Error::Codec { .. } => "ERR_NDREDUCE_CODEC",
+    Error::CodecUnsupported { .. } => "ERR_NDREDUCE_CODEC_UNSUPPORTED",
 }
 
 /// A vector of `n` copies of `value`, or [`Error::TooLarge`]. A failed

@@ -10,6 +10,7 @@
 //! ```
 
 mod cancel;
+pub mod codec;
 pub mod dtype;
 pub mod engine;
 mod error;

@@ -3,6 +3,7 @@
 //! lives here.
 
 mod array;
+mod codec;
 mod errors;
 mod groups;
 mod masked;

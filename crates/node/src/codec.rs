@@ -1,0 +1,45 @@
+//! `decodeChunkAsync`: one compressed Zarr chunk decoded by the core
+//! (`ndreduce_core::codec`) on a job thread, so that several chunks decode
+//! at once and none on the JavaScript thread.
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi::Env;
+use napi_derive::napi;
+use ndreduce_core::codec::{decode, Codec};
+use ndreduce_core::dtype::Output;
+use ndreduce_core::{count_from_f64, Cancel, Error as CoreError};
+
+use crate::array::Js;
+use crate::errors::{guard, to_js};
+use crate::task::spawn;
+
+/// Decodes `bytes` (compressed with `codec`) to exactly `expected` bytes,
+/// reversing each `swap`-byte element when `swap` > 1 (big-endian data).
+/// The bytes are copied before this returns, so the caller's buffer may
+/// change at once; the promise resolves to a new Uint8Array.
+#[napi(js_name = "decodeChunkAsync", ts_return_type = "Promise<Uint8Array>")]
+pub fn decode_chunk_async<'env>(
+    env: &'env Env,
+    bytes: &[u8],
+    #[napi(ts_arg_type = "'raw' | 'gzip' | 'zlib' | 'zstd' | 'lz4' | 'blosc'")] codec: String,
+    expected: f64,
+    swap: f64,
+) -> Result<Object<'env>> {
+    let checked = guard(|| {
+        let codec: Codec = codec.parse()?;
+        let expected = count_from_f64("expected", expected)?;
+        let swap = count_from_f64("swap", swap)?;
+        let mut src = Vec::new();
+        src.try_reserve_exact(bytes.len())
+            .map_err(|_| CoreError::TooLarge { elements: bytes.len() })?;
+        src.extend_from_slice(bytes);
+        Ok((codec, expected, swap, src))
+    });
+    let (codec, expected, swap, src) = checked.map_err(|e| to_js(env, &e))?;
+    let cancel = Arc::new(Cancel::new());
+    spawn(env, &cancel, None, move || {
+        decode(&src, codec, expected, swap).map(|v| Js(Output::U8(v)))
+    })
+}

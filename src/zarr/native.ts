@@ -1,0 +1,121 @@
+// Chunks decoded by the addon (crates/core/src/codec) on its job threads,
+// for the codec chains it carries: [transpose] → bytes (either endianness)
+// → at most one of gzip, zlib, zstd, lz4 or blosc, in Zarr v3 (also inside
+// a shard) and the same as v2 order/dtype/compressor. zarrita still finds
+// the chunk's bytes (stores, keys, shard indexes) and says what a missing
+// chunk holds; any other chain, and a blosc frame whose inner compressor
+// the core lacks (blosclz, snappy), is decoded by zarrita's codecs.
+import { addon } from '../addon/load';
+import { CODES, ndError } from '../spec/errors';
+import type { ChunkData } from './grid';
+import type { ZarrArrayLike } from './load';
+
+type Codec = 'raw' | 'gzip' | 'zlib' | 'zstd' | 'lz4' | 'blosc';
+
+/** Compressor names, v3 and numcodecs' (v2, and v3 files zarr-python
+ * writes with numcodecs' codecs), to the core's. */
+const COMPRESSORS: Record<string, Codec> = {
+  gzip: 'gzip', zlib: 'zlib', zstd: 'zstd', blosc: 'blosc', lz4: 'lz4',
+  'numcodecs.gzip': 'gzip', 'numcodecs.zlib': 'zlib', 'numcodecs.zstd': 'zstd', 'numcodecs.blosc': 'blosc', 'numcodecs.lz4': 'lz4',
+};
+
+const ITEMSIZE: Record<string, number> = { int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, float32: 4, float64: 8 };
+
+interface Context {
+  kind: 'regular' | 'sharded';
+  chunkShape: number[];
+  fillValue: unknown;
+  TypedArray: new (...args: unknown[]) => ArrayLike<unknown> & { fill(v: unknown): unknown };
+  getStrides(shape: number[]): number[];
+  getChunkBytes(coords: number[], options: { signal?: AbortSignal }): Promise<Uint8Array | undefined>;
+  codec: { decode(bytes: Uint8Array): Promise<ChunkData> };
+}
+
+interface Meta { codecs?: { name: string; configuration?: Record<string, unknown> }[] }
+interface MetaV2 { order?: string; filters?: unknown[] | null; compressor?: { id: string } | null; dtype?: string }
+
+interface Chain { codec: Codec; swap: boolean }
+
+/** The chain of a v3 codec list, or undefined where the core lacks a step. */
+function chainV3(codecs: Meta['codecs']): Chain | undefined {
+  if (!Array.isArray(codecs)) return undefined;
+  const shard = codecs.find((c) => c.name === 'sharding_indexed');
+  if (shard) return codecs.length === 1 ? chainV3(shard.configuration?.codecs as Meta['codecs']) : undefined;
+  let i = 0;
+  if (codecs[i]?.name === 'transpose') i++;
+  const bytes = codecs[i++];
+  if (bytes?.name !== 'bytes') return undefined;
+  const swap = bytes.configuration?.endian === 'big';
+  if (i === codecs.length) return { codec: 'raw', swap };
+  const codec = COMPRESSORS[codecs[i++]?.name];
+  return codec && i === codecs.length ? { codec, swap } : undefined;
+}
+
+function chainV2(m: MetaV2): Chain | undefined {
+  if (m.filters && m.filters.length > 0) return undefined;
+  if (typeof m.dtype !== 'string' || !/^[<>|][iuf][1248]$/.test(m.dtype)) return undefined;
+  if (!m.compressor) return { codec: 'raw', swap: m.dtype[0] === '>' };
+  const codec = COMPRESSORS[m.compressor.id];
+  return codec && { codec, swap: m.dtype[0] === '>' };
+}
+
+async function readJson(store: { get(key: string): Promise<Uint8Array | undefined> }, key: string): Promise<unknown> {
+  const bytes = await store.get(key);
+  return bytes && JSON.parse(new TextDecoder().decode(bytes));
+}
+
+export type NativeRead = (coords: number[], signal: AbortSignal, keyOf: (c: number[]) => string) => Promise<ChunkData>;
+
+/** A reader that decodes `array`'s chunks natively, or undefined where
+ * zarrita's codecs must (no addon, a chain the core lacks, a zarrita
+ * whose internals differ from what is read here). */
+export async function nativeReader(array: ZarrArrayLike): Promise<NativeRead | undefined> {
+  const native = addon();
+  if (!native || typeof native.decodeChunkAsync !== 'function') return undefined;
+  const sym = Object.getOwnPropertySymbols(array).find((s) => s.description === 'zarrita.context');
+  const ctx = sym ? (array as unknown as Record<symbol, Context | undefined>)[sym] : undefined;
+  const store = (array as unknown as { store?: { get?: unknown } }).store;
+  if (!ctx || typeof ctx.getChunkBytes !== 'function' || typeof store?.get !== 'function') return undefined;
+  const base = !array.path || array.path === '/' ? '' : array.path.replace(/\/$/, '');
+  let chain: Chain | undefined;
+  try {
+    const get = store as { get(key: string): Promise<Uint8Array | undefined> };
+    const v3 = (await readJson(get, `${base}/zarr.json`)) as Meta | undefined;
+    if (v3) chain = chainV3(v3.codecs);
+    else {
+      const v2 = (await readJson(get, `${base}/.zarray`)) as MetaV2 | undefined;
+      chain = v2 && chainV2(v2);
+    }
+  } catch {
+    return undefined;
+  }
+  const itemsize = ITEMSIZE[array.dtype];
+  if (!chain || !itemsize) return undefined;
+  const { codec, swap } = chain;
+  const shape = ctx.chunkShape;
+  const size = shape.reduce((a, b) => a * b, 1);
+  const stride = ctx.getStrides(shape);
+  const Ctor = ctx.TypedArray;
+  return async (coords, signal, keyOf) => {
+    const bytes = await ctx.getChunkBytes(coords, { signal });
+    if (!bytes) {
+      const data = new Ctor(size);
+      data.fill(ctx.fillValue);
+      return { data, shape, stride };
+    }
+    let out: Uint8Array;
+    try {
+      out = await native.decodeChunkAsync(bytes, codec, size * itemsize, swap ? itemsize : 0);
+    } catch (cause) {
+      if ((cause as { code?: string })?.code === CODES.CODEC_UNSUPPORTED) {
+        const chunk = await ctx.codec.decode(bytes);
+        if ((chunk.data as ArrayLike<unknown>).length === size) return chunk;
+        cause = new Error(`zarrita's codecs decoded ${(chunk.data as ArrayLike<unknown>).length} elements, expected ${size}`);
+      }
+      throw ndError(Error, CODES.CODEC, `Zarr chunk ${keyOf(coords)} could not be decoded: ${(cause as Error)?.message}`, cause);
+    }
+    // A typed array's view must start at a multiple of its element size.
+    if (out.byteOffset % itemsize !== 0) out = out.slice();
+    return { data: new Ctor(out.buffer, out.byteOffset, size), shape, stride };
+  };
+}

@@ -1,0 +1,111 @@
+// The native decoders of Zarr chunks (crates/core/src/codec, used by
+// src/zarr/native.ts): every chunk of arrays written by Python's zarr
+// decodes to what zarrita's codecs give, reduceZarr equals NumPy, chains
+// the core lacks fall back to zarrita, and corrupt chunks are clean
+// errors naming the chunk (checked in a child process).
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { CODES, reduceZarr } from '../src/index';
+import { addon } from '../src/addon/load';
+import { openZarr, readChunk } from '../src/zarr/source';
+import { CODEC_FIXTURES, CODEC_WRITE } from './zarr-codecs-fixtures';
+import { python, REFERENCE, skipZarr } from './zarr-fixtures';
+
+const CHILD = path.join(__dirname, 'zarr-codecs-child.js');
+
+let dir: string | undefined;
+function fixtures(): string {
+  if (dir) return dir;
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ndreduce-codecs-'));
+  python(CODEC_WRITE, [dir]);
+  return dir;
+}
+process.on('exit', () => dir && fs.rmSync(dir, { recursive: true, force: true }));
+
+function* coordsOf(shape: readonly number[], chunks: readonly number[]): Generator<number[]> {
+  const n = shape.map((s, k) => Math.ceil(s / chunks[k]));
+  const c = n.map(() => 0);
+  for (;;) {
+    yield [...c];
+    let k = c.length - 1;
+    while (k >= 0 && ++c[k] === n[k]) c[k--] = 0;
+    if (k < 0) return;
+  }
+}
+
+test('native decoding: every chunk equals zarrita\'s decoding, for each codec and the fallbacks', { skip: skipZarr || !addon() }, async () => {
+  const root = fixtures();
+  for (const { name, native } of CODEC_FIXTURES) {
+    const opened = await openZarr(path.join(root, name));
+    assert.equal(opened.native !== undefined, native, `${name}: native path`);
+    const a = opened.array;
+    for (const c of coordsOf(a.shape, a.chunks)) {
+      const ours = await readChunk(opened, c, new AbortController().signal);
+      const theirs = await a.getChunk(c);
+      assert.deepEqual(ours.shape, theirs.shape, `${name} ${c}`);
+      assert.deepEqual(ours.stride, theirs.stride, `${name} ${c}`);
+      assert.deepEqual(ours.data, theirs.data, `${name} chunk ${c}`);
+    }
+  }
+});
+
+test('native decoding: reduceZarr equals NumPy for each codec', { skip: skipZarr }, async () => {
+  const root = fixtures();
+  const jobs = CODEC_FIXTURES.flatMap(({ name }) => [
+    { name, op: 'max', axis: 0, ddof: 0 },
+    { name, op: 'sum', axis: null, ddof: 0 },
+    { name, op: 'argmin', axis: 1, ddof: 0 },
+  ]);
+  const refs = JSON.parse(python(REFERENCE, [root], JSON.stringify(jobs))) as { value: string[] }[];
+  for (const [i, j] of jobs.entries()) {
+    const got = await reduceZarr(path.join(root, j.name), j.op as 'max', { axis: j.axis, concurrency: 3 });
+    const flat = ArrayBuffer.isView(got) ? Array.from(got as unknown as ArrayLike<number | bigint>) : [got];
+    const want = refs[i].value;
+    assert.equal(flat.length, want.length, `${j.name} ${j.op}`);
+    flat.forEach((v, k) => {
+      if (typeof v === 'bigint') assert.equal(v, BigInt(want[k]), `${j.name} ${j.op} [${k}]`);
+      else assert.ok(Math.abs(Number(v) - Number(want[k])) <= 1e-9 * Math.max(1, Math.abs(Number(want[k]))), `${j.name} ${j.op} [${k}]: ${v} vs ${want[k]}`);
+    });
+  }
+});
+
+test('native decoding: corrupt and truncated chunks are errors naming the chunk, in a child process', { skip: skipZarr || !addon() }, () => {
+  const root = fixtures();
+  const cases: [string, string, (b: Buffer) => Buffer][] = [
+    ['zstd', 'c/1/0', (b) => b.subarray(0, b.length >> 1)],
+    ['gzip', 'c/0/1', (b) => Buffer.from(b.map((x, i) => (i > 20 ? x ^ 0x5a : x)))],
+    ['blosc-lz4-shuffle', '1.1', (b) => b.subarray(0, 40)],
+    ['blosc-zstd-bitshuffle', 'c/2/1', () => Buffer.alloc(64, 0xff)],
+    ['lz4', '0.1', (b) => Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0x7f]), b.subarray(4)])],
+    ['zlib', '2.0', () => Buffer.alloc(0)],
+  ];
+  for (const [name, key, spoil] of cases) {
+    const copy = fs.mkdtempSync(path.join(root, `bad-${name}-`));
+    fs.cpSync(path.join(root, name), copy, { recursive: true });
+    const file = path.join(copy, ...key.split('/'));
+    fs.writeFileSync(file, spoil(fs.readFileSync(file)));
+    const r = spawnSync(process.execPath, [CHILD, copy], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, `${name}: child exited ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
+    const out = JSON.parse(r.stdout) as { code?: string; message?: string };
+    assert.equal(out.code, CODES.CODEC, `${name}: ${out.message}`);
+    assert.ok(out.message?.includes(key), `${name}: the message names ${key}: ${out.message}`);
+  }
+});
+
+test('native decoding: the addon refuses hostile bytes with a code, and names what it does not carry', { skip: !addon() }, async () => {
+  const native = addon()!;
+  await assert.rejects(native.decodeChunkAsync(new Uint8Array([1, 2, 3]), 'zstd', 64, 0), (e: Error & { code?: string }) => e.code === CODES.CODEC);
+  await assert.rejects(native.decodeChunkAsync(new Uint8Array(8), 'raw', 2 ** 52, 0), (e: Error & { code?: string }) => e.code === CODES.CODEC);
+  // A blosc header naming blosclz (compressor code 0, shuffle on).
+  const blosclz = new Uint8Array(32);
+  blosclz.set([2, 1, 0x01, 8]);
+  new DataView(blosclz.buffer).setUint32(4, 64, true);
+  new DataView(blosclz.buffer).setUint32(8, 64, true);
+  await assert.rejects(native.decodeChunkAsync(blosclz, 'blosc', 64, 0), (e: Error & { code?: string }) => e.code === CODES.CODEC_UNSUPPORTED);
+  assert.throws(() => native.decodeChunkAsync(new Uint8Array(1), 'brotli' as 'zstd', 1, 0), (e: Error & { code?: string }) => e.code === CODES.BAD_OPTION);
+});
