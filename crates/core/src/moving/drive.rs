@@ -2,12 +2,16 @@
 //! axes other than `axis`) split into tasks run by rayon.
 //!
 //! When the window's axis is not the fastest in memory (axis 0 of a
-//! C-order array), a task advances a group of neighbouring lanes a row at
-//! a time, each with its own state, so that every row it reads is a run
-//! of nearby elements instead of one element per lane far apart. When the
-//! axis is the fastest (a row of a C-order array, or `arr.T`'s columns),
-//! a task walks a few lanes in lockstep. Few long lanes split into pieces that overlap
-//! by `window - 1` elements (a piece's warm-up), so that every core works.
+//! C-order array), a task advances a group of neighbouring lanes a block
+//! of rows at a time, each lane with its own state, so that the rows it
+//! reads are runs of nearby elements, still in cache for the next lane,
+//! instead of one element per lane far apart. When the axis is the fastest
+//! (a row of a C-order array, or `arr.T`'s columns), a task walks a few
+//! lanes, a long block of positions each. Few long lanes split into pieces
+//! that overlap by `window - 1` elements (a piece's warm-up), so that every
+//! core works. Every output is written once, by its task: the result is
+//! not pre-filled (that was a serial pass over the whole output, and its
+//! page faults, before any parallel work).
 
 use std::mem::MaybeUninit;
 
