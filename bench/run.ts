@@ -18,6 +18,7 @@ import type { BenchOptions } from './options';
 import { duckdbSubject } from './peers/duckdb';
 import { numpySubject } from './peers/numpy';
 import { movingRows } from './moving';
+import { moveFileBench } from './move-file';
 import { polarsSubject } from './peers/polars';
 import { Progress } from './progress';
 import { chartSpec, html, renderSvg } from './report';
@@ -69,6 +70,7 @@ function subjects(o: BenchOptions, elements: number): Subject[] {
 }
 
 export async function benchCommand(argv: string[]): Promise<number> {
+  if (argv.some((a) => a === '--move-file' || a.startsWith('--move-file='))) return moveFileBench(argv);
   if (argv.some((a) => a === '--file' || a.startsWith('--file='))) return fileBench(argv);
   if (argv.some((a) => a === '--zarr' || a.startsWith('--zarr='))) return zarrBench(argv);
   if (argv.includes('--async-copy')) return asyncCopyCommand(argv);
