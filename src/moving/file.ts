@@ -66,6 +66,53 @@ async function writeFully(h: fs.promises.FileHandle, bytes: Uint8Array, at: numb
   }
 }
 
+/** A promise whose rejection is handled even while nobody awaits it yet. */
+function observed<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
+/** One block: `rows` fresh rows of `Q` elements starting at element
+ * `readAt` of the file's data (that is also where its output goes), after
+ * `kept` rows carried from the previous block; `shape` is the array the
+ * kernel sees ([k, N, Q] for whole slabs, [kept + rows, Q] along N). */
+interface Block {
+  readAt: number;
+  kept: number;
+  rows: number;
+  shape: number[];
+  freshBytes(item: number): number;
+}
+
+const blockBytesOf = (b: Block, N: number, Q: number, item: number) =>
+  (b.shape.length === 3 ? b.shape[0] * N * Q : (b.kept + b.rows) * Q) * item;
+
+/** The blocks of a C-order (P, N, Q) file, window `w` along N: whole
+ * slabs when one fits in `blockBytes`, else rows of one slab carrying the
+ * last `w - 1` rows (only rows of the same slab: a slab's first block
+ * starts fresh). */
+function planBlocks(P: number, N: number, Q: number, w: number, item: number, blockBytes: number): Block[] {
+  const blocks: Block[] = [];
+  const slab = N * Q;
+  if (slab * item <= blockBytes) {
+    const per = Math.max(1, Math.floor(blockBytes / (slab * item)));
+    for (let p = 0; p < P; p += per) {
+      const k = Math.min(per, P - p);
+      blocks.push({ readAt: p * slab, kept: 0, rows: k * N, shape: [k, N, Q], freshBytes: (i) => k * slab * i });
+    }
+    return blocks;
+  }
+  const B = Math.max(w, Math.floor(blockBytes / (Q * item)));
+  for (let p = 0; p < P; p++) {
+    for (let n0 = 0; n0 < N; n0 += B) {
+      const rows = Math.min(B, N - n0);
+      const kept = Math.min(w - 1, n0);
+      blocks.push({ readAt: (p * N + n0) * Q, kept, rows, shape: [kept + rows, Q], freshBytes: (i) => rows * Q * i });
+    }
+  }
+  return blocks;
+}
+
 /** Computes `op` (`'moveMean'`, ... see MOVING_NAMES) with `window` along
  * `options.axis` of the array in the .npy file `input` (any dtype,
  * C or Fortran order, any size) and writes the float64 result, of the same
@@ -128,48 +175,40 @@ export async function moveFile(input: string, output: string, op: MovingName, wi
         });
         return (r as { data: Float64Array }).data;
       };
-      const tell = (n: number) => {
-        done += n;
-        report?.({ bytesDone: done, bytesTotal: total });
+      const blocks = header.count > 0 ? planBlocks(P, N, Q, w, item, blockBytes) : [];
+      const size = blocks.reduce((m, b) => Math.max(m, blockBytesOf(b, N, Q, item)), 0);
+      // Two input buffers: the next block is read (its carried rows copied
+      // from this one) while this one is computed, and a block's output is
+      // written while the next is computed.
+      const bufs = [0, 1].map(() => new Uint8Array(new SharedArrayBuffer(size)));
+      const inputOf = (k: number) => bufs[k % 2].subarray(0, blockBytesOf(blocks[k], N, Q, item));
+      const read = (k: number, prev: Uint8Array | undefined) => {
+        const b = blocks[k];
+        const bytes = inputOf(k);
+        const keptBytes = b.kept * Q * item;
+        if (keptBytes > 0 && prev) bytes.set(prev.subarray(prev.length - keptBytes));
+        return observed(readFully(src, input, bytes.subarray(keptBytes), header.dataStart + b.readAt * item, signal));
       };
-      if (header.count > 0) {
-        const slab = N * Q;
-        if (slab * item <= blockBytes) {
-          // Whole slabs, as many as a block holds.
-          const per = Math.max(1, Math.floor(blockBytes / (slab * item)));
-          const buf = new Uint8Array(new SharedArrayBuffer(Math.min(per, P) * slab * item));
-          for (let p = 0; p < P; p += per) {
-            const k = Math.min(per, P - p);
-            const bytes = buf.subarray(0, k * slab * item);
-            await readFully(src, input, bytes, header.dataStart + p * slab * item, signal);
-            const out = await compute(bytes, 1, [k, N, Q]);
-            await writeFully(dst, new Uint8Array(out.buffer, out.byteOffset, out.byteLength), head.length + p * slab * 8);
-            tell(bytes.length);
-          }
-        } else {
-          // One slab at a time, along N, carrying window - 1 rows.
-          const carry = w - 1;
-          const rowBytes = Q * item;
-          const B = Math.max(w, Math.floor(blockBytes / rowBytes));
-          const buf = new Uint8Array(new SharedArrayBuffer((carry + B) * rowBytes));
-          for (let p = 0; p < P; p++) {
-            let kept = 0;
-            for (let n0 = 0; n0 < N; ) {
-              const b = Math.min(B, N - n0);
-              const bytes = buf.subarray(0, (kept + b) * rowBytes);
-              await readFully(src, input, bytes.subarray(kept * rowBytes), header.dataStart + (p * N + n0) * rowBytes, signal);
-              const out = await compute(bytes, 0, [kept + b, Q]);
-              const fresh = out.subarray(kept * Q);
-              await writeFully(dst, new Uint8Array(fresh.buffer, fresh.byteOffset, fresh.byteLength), head.length + (p * N + n0) * Q * 8);
-              tell(b * rowBytes);
-              n0 += b;
-              // The next block's first rows: this one's last `carry` rows.
-              const next = Math.min(carry, kept + b);
-              buf.copyWithin(0, (kept + b - next) * rowBytes, (kept + b) * rowBytes);
-              kept = next;
-            }
-          }
+      let reading = blocks.length ? read(0, undefined) : undefined;
+      let writing: Promise<void> | undefined;
+      try {
+        for (let k = 0; k < blocks.length; k++) {
+          const b = blocks[k];
+          await reading;
+          reading = undefined;
+          const bytes = inputOf(k);
+          const computing = observed(compute(bytes, b.shape.length === 3 ? 1 : 0, b.shape));
+          if (k + 1 < blocks.length) reading = read(k + 1, bytes);
+          const out = (await computing).subarray(b.kept * Q);
+          await writing;
+          writing = observed(writeFully(dst, new Uint8Array(out.buffer, out.byteOffset, out.byteLength), head.length + b.readAt * 8));
+          done += b.freshBytes(item);
+          report?.({ bytesDone: done, bytesTotal: total });
         }
+        await writing;
+      } finally {
+        // Nothing of ours is left in flight on a handle about to close.
+        await Promise.allSettled([reading, writing]);
       }
       const after = await src.handle.stat();
       if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
