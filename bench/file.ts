@@ -32,7 +32,7 @@ mmap_mode='r' path.
   --cold           drop the page cache before every timed run (root only)
 `;
 
-function parseSize(s: string): number {
+export function parseSize(s: string): number {
   const m = /^(\d+(?:\.\d+)?)([kmgt]?)i?b?$/i.exec(s);
   if (!m) throw new UsageError(`--file must be a size such as 512M or 4G, got ${JSON.stringify(s)}`);
   const scale = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[m[2].toLowerCase() as '' | 'k'];
@@ -42,7 +42,7 @@ function parseSize(s: string): number {
 const COLUMNS = 1024;
 
 /** The file (written when missing or of another size). */
-function ensureFile(dir: string, bytes: number, cols: number, say: (s: string) => void): { p: string; rows: number; dataBytes: number } {
+export function ensureFile(dir: string, bytes: number, cols: number, say: (s: string) => void): { p: string; rows: number; dataBytes: number } {
   const rows = Math.max(1, Math.floor(bytes / (8 * cols)));
   const p = path.join(dir, `ndreduce-bench-${rows}x${cols}-f8.npy`);
   const head = headerBytes('<f8', false, [rows, cols]);

@@ -20,6 +20,7 @@ import { numpySubject } from './peers/numpy';
 import { movingRows } from './moving';
 import { groupRows } from './groups';
 import { whereRows } from './where';
+import { moveFileBench } from './move-file';
 import { polarsSubject } from './peers/polars';
 import { Progress } from './progress';
 import { chartSpec, html, renderSvg } from './report';
@@ -71,6 +72,7 @@ function subjects(o: BenchOptions, elements: number): Subject[] {
 }
 
 export async function benchCommand(argv: string[]): Promise<number> {
+  if (argv.some((a) => a === '--move-file' || a.startsWith('--move-file='))) return moveFileBench(argv);
   if (argv.some((a) => a === '--file' || a.startsWith('--file='))) return fileBench(argv);
   if (argv.some((a) => a === '--zarr' || a.startsWith('--zarr='))) return zarrBench(argv);
   if (argv.includes('--async-copy')) return asyncCopyCommand(argv);

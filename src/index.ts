@@ -252,3 +252,5 @@ export {
   MOVING_NAMES,
 } from './moving/index';
 export type { MoveAsyncOptions, MoveOptions, MoveResult, MoveVarAsyncOptions, MoveVarOptions, MovingName } from './moving/index';
+export { moveFile } from './moving/file';
+export type { MoveFileOptions } from './moving/file';

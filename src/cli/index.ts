@@ -3,6 +3,7 @@
 // needs nothing but the library itself. The benchmark is a development
 // tool of the repository (`npm run bench`), not part of the package; its
 // dispatcher (bench/cli.ts) reuses `runCli` with its own commands added.
+import { MOVE_COMMANDS } from './move';
 import { REDUCE_COMMANDS } from './reduce';
 import { UsageError } from './usage';
 import type { Command } from './usage';
@@ -22,7 +23,7 @@ function usage(commands: Record<string, Command>): string {
 
 /** Runs one command line; resolves to the exit code. */
 async function runCli(argv: string[], extra: Record<string, Command> = {}): Promise<number> {
-  const commands: Record<string, Command> = { ...extra, ...REDUCE_COMMANDS };
+  const commands: Record<string, Command> = { ...extra, ...REDUCE_COMMANDS, ...MOVE_COMMANDS };
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage(commands));

@@ -25,11 +25,10 @@ export function shouldStream(path: string, op: string): boolean {
 
 const seconds = (s: number) => (s >= 60 ? `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}` : `${s.toFixed(0)}s`);
 
-/** reduceFile with a progress bar on a TTY and SIGINT as abort; also the
- * result's shape (the in-memory `resultShape` of the file's array). */
-export async function streamFile(path: string, op: string, options: object): Promise<{ result: unknown; shape: number[] }> {
-  const header = await api.readNpyHeader(path);
-  const shape = keptShapeOf(header.shape, options);
+/** A progress bar on stderr when it is a terminal (throughput and ETA),
+ * and SIGINT as an abort of `signal`'s controller, until `done()`: for
+ * every command that streams a file. */
+export function progressBar(): { onProgress?: (p: api.FileProgress) => void; signal: AbortSignal; done: () => void } {
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
@@ -45,11 +44,23 @@ export async function streamFile(path: string, op: string, options: object): Pro
       `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${((100 * bytesDone) / Math.max(bytesTotal, 1)).toFixed(0).padStart(3)}%  ${(bytesDone / 1e9).toFixed(2)}/${(bytesTotal / 1e9).toFixed(2)} GB  ${(rate / 1e9).toFixed(2)} GB/s  ETA ${seconds(eta)}  `,
     );
   };
-  try {
-    const result = await api.reduceFile(path, op as OpName, { ...options, signal: controller.signal, ...(tty ? { onProgress } : {}) });
-    return { result, shape };
-  } finally {
+  const done = () => {
     process.removeListener('SIGINT', onSigint);
     if (tty) process.stderr.write('\r\x1b[K');
+  };
+  return { ...(tty ? { onProgress } : {}), signal: controller.signal, done };
+}
+
+/** reduceFile with a progress bar on a TTY and SIGINT as abort; also the
+ * result's shape (the in-memory `resultShape` of the file's array). */
+export async function streamFile(path: string, op: string, options: object): Promise<{ result: unknown; shape: number[] }> {
+  const header = await api.readNpyHeader(path);
+  const shape = keptShapeOf(header.shape, options);
+  const bar = progressBar();
+  try {
+    const result = await api.reduceFile(path, op as OpName, { ...options, signal: bar.signal, ...(bar.onProgress ? { onProgress: bar.onProgress } : {}) });
+    return { result, shape };
+  } finally {
+    bar.done();
   }
 }

@@ -62,7 +62,7 @@ const HEADER_READ_LIMIT = 1 << 20;
 
 /** `promise`, or an AbortError as soon as `signal` aborts; `late` then
  * disposes of what the promise still brings (a handle to close). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, late?: (value: T) => unknown): Promise<T> {
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, late?: (value: T) => unknown): Promise<T> {
   if (!signal) return promise;
   if (signal.aborted) {
     promise.then(late, () => {});
@@ -91,12 +91,12 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, late
 
 /** An open .npy file: one descriptor, checked to be a regular file
  * before any read, from which both the header and the data are read. */
-interface OpenFile {
+export interface OpenFile {
   handle: fs.promises.FileHandle;
   size: number;
 }
 
-async function openRegular(path: string, signal: AbortSignal | undefined): Promise<OpenFile> {
+export async function openRegular(path: string, signal: AbortSignal | undefined): Promise<OpenFile> {
   if (signal?.aborted) throw abortError(signal.reason);
   const handle = await abortable(fs.promises.open(path, OPEN_FLAGS), signal, (h) => h.close().catch(() => {}));
   try {
@@ -114,7 +114,7 @@ async function openRegular(path: string, signal: AbortSignal | undefined): Promi
 
 /** Reads up to `n` bytes from `at` of the open file, stopping early at its
  * end; `signal` is looked at between reads. */
-async function readAt(file: OpenFile, at: number, n: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
+export async function readAt(file: OpenFile, at: number, n: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
   const bytes = new Uint8Array(Math.max(0, Math.min(n, file.size - at)));
   let done = 0;
   while (done < bytes.length) {
@@ -126,7 +126,7 @@ async function readAt(file: OpenFile, at: number, n: number, signal: AbortSignal
   return bytes.subarray(0, done);
 }
 
-async function readHeader(file: OpenFile, signal: AbortSignal | undefined): Promise<NpyHeader> {
+export async function readHeader(file: OpenFile, signal: AbortSignal | undefined): Promise<NpyHeader> {
   const first = await readAt(file, 0, 12, signal);
   const end = npyHeaderEnd(first);
   const bytes = end === undefined || end > HEADER_READ_LIMIT ? first : await readAt(file, 0, end, signal);

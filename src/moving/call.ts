@@ -37,32 +37,49 @@ export interface MoveCall extends View {
   readonly signal: AbortSignal | undefined;
 }
 
-/** Reads and checks one call of `op`; throws before any work. */
-export function readMoveCall(op: MovingName, x: unknown, window: unknown, options: unknown, async: boolean): MoveCall {
-  const takesDdof = MOVING[op].ddof;
-  const entry = takesDdof ? (async ? ENTRIES.ddofAsync : ENTRIES.ddof) : async ? ENTRIES.plainAsync : ENTRIES.plain;
-  const o = readOptions(options, null, entry);
-  if (o.backend === 'wasm') throw ndError(RangeError, CODES.BAD_OPTION, `options.backend "wasm" computes only the article's max; ${op} takes "native" or "js"`);
-  if (o.axis === null || (o.axis !== undefined && typeof o.axis !== 'number')) {
-    throw ndError(TypeError, CODES.BAD_OPTION, `options.axis of ${op} must be one integer (the window slides along one axis), got ${describe(o.axis)}`);
+/** The options entry of `op`: `ddof` only where it applies, `signal` for
+ * the async twins, and `more` keys of a caller's own (moveFile's). */
+export function moveEntry(op: MovingName, async: boolean, more: readonly string[] = []): ReturnType<typeof entryOf> {
+  if (more.length === 0) {
+    const ddof = MOVING[op].ddof;
+    return ddof ? (async ? ENTRIES.ddofAsync : ENTRIES.ddof) : async ? ENTRIES.plainAsync : ENTRIES.plain;
   }
-  const bare = typedArrayTag(x) !== undefined;
-  const flatList = isArray(x);
-  const view = readView(x, op, [1, MAX_NDIM], async || o.backend !== 'native' || addon() === undefined);
-  const ndim = view.shape.length;
-  const rawAxis = o.axis ?? -1;
-  if (rawAxis < -ndim || rawAxis >= ndim) {
-    throw ndError(RangeError, CODES.BAD_OPTION, `options.axis ${rawAxis} is out of range for a ${ndim}-D array (expected ${-ndim} to ${ndim - 1})`);
+  return entryOf([...COMMON.filter((k) => k !== 'out' && k !== 'backend'), ...(MOVING[op].ddof ? ['ddof'] : []), ...(async ? ['signal'] : [])], ['minCount', ...more]);
+}
+
+/** The window rules, for an array of `shape`: `axis` (one integer, default
+ * -1), `window` (1 to the axis' length) and `minCount` (1 to the window,
+ * default the window). */
+export function readWindow(op: MovingName, shape: readonly number[], rawAxis: unknown, window: unknown, rawMinCount: unknown): { axis: number; window: number; minCount: number } {
+  if (rawAxis === null || (rawAxis !== undefined && typeof rawAxis !== 'number')) {
+    throw ndError(TypeError, CODES.BAD_OPTION, `options.axis of ${op} must be one integer (the window slides along one axis), got ${describe(rawAxis)}`);
   }
-  const axis = rawAxis < 0 ? rawAxis + ndim : rawAxis;
-  const n = view.shape[axis];
+  const ndim = shape.length;
+  const a = (rawAxis as number | undefined) ?? -1;
+  if (a < -ndim || a >= ndim) {
+    throw ndError(RangeError, CODES.BAD_OPTION, `options.axis ${a} is out of range for a ${ndim}-D array (expected ${-ndim} to ${ndim - 1})`);
+  }
+  const axis = a < 0 ? a + ndim : a;
+  const n = shape[axis];
   const w = integer(window, 'window', 1, CODES.BAD_OPTION);
   if (w > n) throw ndError(RangeError, CODES.BAD_OPTION, `window ${w} is longer than axis ${axis} (${n} elements); it must be 1 to ${n}`);
   let minCount = w;
-  if (o.extra.minCount !== undefined) {
-    minCount = integer(o.extra.minCount, 'options.minCount', 1, CODES.BAD_OPTION);
+  if (rawMinCount !== undefined) {
+    minCount = integer(rawMinCount, 'options.minCount', 1, CODES.BAD_OPTION);
     if (minCount > w) throw ndError(RangeError, CODES.BAD_OPTION, `options.minCount ${minCount} is more than the window (${w})`);
   }
+  return { axis, window: w, minCount };
+}
+
+/** Reads and checks one call of `op`; throws before any work. */
+export function readMoveCall(op: MovingName, x: unknown, window: unknown, options: unknown, async: boolean): MoveCall {
+  const o = readOptions(options, null, moveEntry(op, async));
+  if (o.backend === 'wasm') throw ndError(RangeError, CODES.BAD_OPTION, `options.backend "wasm" computes only the article's max; ${op} takes "native" or "js"`);
+  if (o.axis === null || (o.axis !== undefined && typeof o.axis !== 'number')) readWindow(op, [], o.axis, window, undefined);
+  const bare = typedArrayTag(x) !== undefined;
+  const flatList = isArray(x);
+  const view = readView(x, op, [1, MAX_NDIM], async || o.backend !== 'native' || addon() === undefined);
+  const { axis, window: w, minCount } = readWindow(op, view.shape, o.axis, window, o.extra.minCount);
   let outView: Float64Array | undefined;
   const out = o.out as NumericArray | undefined;
   if (out !== undefined) {
@@ -73,7 +90,7 @@ export function readMoveCall(op: MovingName, x: unknown, window: unknown, option
     }
     outView = new Float64Array(bufferOf(out), byteOffsetOf(out), length);
   }
-  const shaped = !(bare || (flatList && ndim === 1));
+  const shaped = !(bare || (flatList && view.shape.length === 1));
   const { data, dtype, shared, shape, strides, offset, count } = view;
   return {
     data, dtype, shared, shape, strides, offset, count, op, axis, window: w, minCount, ddof: o.ddof, shaped,

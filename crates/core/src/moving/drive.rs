@@ -2,12 +2,18 @@
 //! axes other than `axis`) split into tasks run by rayon.
 //!
 //! When the window's axis is not the fastest in memory (axis 0 of a
-//! C-order array), a task advances a group of neighbouring lanes a row at
-//! a time, each with its own state, so that every row it reads is a run
-//! of nearby elements instead of one element per lane far apart. When the
-//! axis is the fastest (a row of a C-order array, or `arr.T`'s columns),
-//! a task walks a few lanes in lockstep. Few long lanes split into pieces that overlap
-//! by `window - 1` elements (a piece's warm-up), so that every core works.
+//! C-order array), a task advances a group of neighbouring lanes a block
+//! of rows at a time, each lane with its own state, so that the rows it
+//! reads are runs of nearby elements, still in cache for the next lane,
+//! instead of one element per lane far apart. When the axis is the fastest
+//! (a row of a C-order array, or `arr.T`'s columns), a task walks a few
+//! lanes, a long block of positions each. Few long lanes split into pieces
+//! that overlap by `window - 1` elements (a piece's warm-up), so that every
+//! core works. Every output is written once, by its task: the result is
+//! not pre-filled (that was a serial pass over the whole output, and its
+//! page faults, before any parallel work).
+
+use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
@@ -25,8 +31,11 @@ const GROUP: usize = 256;
 const INTERLEAVE: usize = 4;
 /// A piece shorter than this is not worth its warm-up and scheduling.
 const MIN_PIECE: usize = 16_384;
-/// Positions between two looks at the cancel flag.
-const CANCEL_EVERY: usize = 1 << 16;
+/// Positions a lane runs in one go: few rows when lanes are strided (the
+/// group's rows must stay in cache for the next lane), many when each
+/// lane is contiguous. The cancel flag is looked at between blocks.
+const BLOCK_STRIDED: usize = 32;
+const BLOCK_CONTIGUOUS: usize = 2048;
 
 /// The caller's output, written by tasks at disjoint positions.
 struct Output {
@@ -36,26 +45,33 @@ struct Output {
 
 // SAFETY: tasks write through `Output` only at positions no other task
 // writes (see `write`), and `drive` keeps the borrowed slice alive and
-// unread until every task has returned.
+// unread until every task has returned. The slice may be uninitialised
+// memory: it is only written, never read, here.
 unsafe impl Sync for Output {}
 
 impl Output {
     /// Writes `out[i]`. Each (lane, position) pair maps to one `i`
     /// (`lane_out + t * inner`, an injective map), and the tasks
     /// partition the pairs, so no two writes, from any threads, share an
-    /// index; the bound is checked.
+    /// index. The bound holds by construction: with `lane_out = (l /
+    /// inner) * n * inner + l % inner`, `l < lanes` and `t < n`, the
+    /// largest `i` is `lanes * n - 1 = len - 1` (`len == lanes * n`, as
+    /// `drive` asserts once). It is only debug-checked in this hot loop.
     #[inline(always)]
     fn write(&self, i: usize, v: f64) {
-        assert!(i < self.len);
-        // SAFETY: `i` is in bounds (checked just now) of the slice `drive`
+        debug_assert!(i < self.len);
+        // SAFETY: `i < len` (the bound above) for the slice `drive`
         // borrows mutably for the whole parallel loop, and no other task
         // reads or writes index `i` (the partition above).
-        unsafe { *self.ptr.add(i) = v }
+        unsafe { self.ptr.add(i).write(v) }
     }
 }
 
 /// Runs kernel `k` with window `window` along `axis` of `v`, writing the
-/// C-order result to `out` (`out.len() == v.len()`, checked by the caller).
+/// C-order result to `out` (`out.len() == v.len()`, asserted). On `Ok`
+/// every element of `out` has been written exactly once, in parallel, so
+/// `out` may start uninitialised (no serial pre-fill of the result); on an
+/// error (a cancel) some may not have been.
 pub(crate) fn drive<T: Scalar, K: Kernel>(
     v: &View<T>,
     axis: usize,
@@ -63,8 +79,9 @@ pub(crate) fn drive<T: Scalar, K: Kernel>(
     k: &K,
     threads: usize,
     cancel: &Cancel,
-    out: &mut [f64],
+    out: &mut [MaybeUninit<f64>],
 ) -> Result<(), Error> {
+    assert_eq!(out.len(), v.len());
     let shape = v.shape();
     let strides = v.strides();
     let n = shape[axis];
@@ -90,6 +107,11 @@ pub(crate) fn drive<T: Scalar, K: Kernel>(
     } else {
         INTERLEAVE
     };
+    let block = if group == GROUP {
+        BLOCK_STRIDED
+    } else {
+        BLOCK_CONTIGUOUS
+    };
     let groups = lanes.div_ceil(group);
     let wanted = 4 * threads.max(1);
     let pieces = if groups >= wanted {
@@ -103,7 +125,7 @@ pub(crate) fn drive<T: Scalar, K: Kernel>(
     let data = v.data();
     let offset = v.offset() as isize;
     let dest = Output {
-        ptr: out.as_mut_ptr(),
+        ptr: out.as_mut_ptr().cast::<f64>(),
         len: out.len(),
     };
     let base_of = |mut l: usize| {
@@ -128,19 +150,31 @@ pub(crate) fn drive<T: Scalar, K: Kernel>(
             .map(|l| (l / inner) * n * inner + l % inner)
             .collect();
         let mut states: Vec<K::State> = bases.iter().map(|_| k.state(n, warm)).collect();
-        for t in warm..t1 {
-            if t % CANCEL_EVERY == 0 && cancel.is_cancelled() {
+        // Time blocks: each lane runs a whole block in a tight loop with
+        // its state in registers (no per-position walk over the group's
+        // states), and the block's rows stay in cache from one lane to its
+        // neighbour, which reads the same cache lines when lanes are
+        // adjacent in memory.
+        let mut t = warm;
+        while t < t1 {
+            if cancel.is_cancelled() {
                 return;
             }
+            let end = (t + block).min(t1);
+            let (quiet, loud) = (t..end.min(t0).max(t), t0.max(t)..end);
             for ((state, &base), &o) in states.iter_mut().zip(&bases).zip(&outs) {
                 // The view's invariant puts every `base + u * step`,
-                // u < n, inside `data`.
+                // u < n, inside `data`; the index stays checked.
                 let x = |u: usize| data[(base + u as isize * step) as usize].to_f64();
-                let y = k.step(state, &x, t);
-                if t >= t0 {
-                    dest.write(o + t * inner, y);
+                for u in quiet.clone() {
+                    k.step(state, &x, u);
+                }
+                for u in loud.clone() {
+                    let y = k.step(state, &x, u);
+                    dest.write(o + u * inner, y);
                 }
             }
+            t = end;
         }
     };
     (0..tasks)

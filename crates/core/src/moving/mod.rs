@@ -14,7 +14,9 @@ mod tests;
 
 use crate::cancel::Cancel;
 use crate::dtype::Data;
-use crate::error::{try_filled, Error};
+use std::mem::MaybeUninit;
+
+use crate::error::Error;
 use crate::pool::run_with_threads;
 use crate::request::{count_from_f64, integer_from_f64};
 use crate::scalar::Scalar;
@@ -176,14 +178,14 @@ fn run<T: Scalar>(
     r: &MoveRequest,
     op: Moving,
     cancel: &Cancel,
-    out: &mut [f64],
+    out: &mut [MaybeUninit<f64>],
 ) -> Result<(), Error> {
     fn go<T: Scalar, K: Kernel>(
         v: &View<T>,
         r: &MoveRequest,
         k: K,
         c: &Cancel,
-        out: &mut [f64],
+        out: &mut [MaybeUninit<f64>],
     ) -> Result<(), Error> {
         run_with_threads(r.threads, || {
             drive::drive(
@@ -216,21 +218,22 @@ fn run<T: Scalar>(
     }
 }
 
-/// Computes `op` of `data` as `r` says into `out`, C order, which must
-/// hold one float64 per element of the view.
-pub fn move_data_into(
+/// Computes `op` of `data` as `r` says into `out` (maybe uninitialised),
+/// C order, one float64 per element of the view; on `Ok` all of `out` is
+/// written.
+fn move_uninit(
     data: Data,
     r: &MoveRequest,
     op: Moving,
     cancel: &Cancel,
-    out: &mut [f64],
+    out: &mut [MaybeUninit<f64>],
 ) -> Result<(), Error> {
     fn typed<T: Scalar>(
         d: &[T],
         r: &MoveRequest,
         op: Moving,
         c: &Cancel,
-        out: &mut [f64],
+        out: &mut [MaybeUninit<f64>],
     ) -> Result<(), Error> {
         r.check()?;
         let v = View::new(d, &r.shape, &r.strides, r.offset)?;
@@ -245,7 +248,25 @@ pub fn move_data_into(
     with_dtype!(data, Data, d => typed(d, r, op, cancel, out))
 }
 
-/// [`move_data_into`] into a new vector.
+/// Computes `op` of `data` as `r` says into `out`, C order, which must
+/// hold one float64 per element of the view.
+pub fn move_data_into(
+    data: Data,
+    r: &MoveRequest,
+    op: Moving,
+    cancel: &Cancel,
+    out: &mut [f64],
+) -> Result<(), Error> {
+    let len = out.len();
+    // SAFETY: `MaybeUninit<f64>` has `f64`'s layout, and the callee only
+    // ever writes initialised f64 values through this view, so `out` stays
+    // initialised whatever it does.
+    let out = unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<MaybeUninit<f64>>(), len) };
+    move_uninit(data, r, op, cancel, out)
+}
+
+/// [`move_data_into`] into a new vector, which is not pre-filled: the
+/// tasks write each element once, in parallel.
 pub fn move_data(
     data: Data,
     r: &MoveRequest,
@@ -259,7 +280,13 @@ pub fn move_data(
         .ok_or(Error::ShapeOverflow {
             shape: r.shape.to_vec(),
         })?;
-    let mut out = try_filled(count, 0.0)?;
-    move_data_into(data, r, op, cancel, &mut out)?;
+    let mut out: Vec<f64> = Vec::new();
+    out.try_reserve_exact(count)
+        .map_err(|_| Error::TooLarge { elements: count })?;
+    move_uninit(data, r, op, cancel, &mut out.spare_capacity_mut()[..count])?;
+    // SAFETY: the capacity is at least `count` (reserved above), and
+    // `move_uninit` returned `Ok`, so it wrote all of the first `count`
+    // elements.
+    unsafe { out.set_len(count) };
     Ok(out)
 }
