@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { reduceFile } from '../src/io/file';
-import { headerBytes } from '../src/io/npy';
+import { headerBytes } from '../src/io/npy-header';
 import { UsageError } from '../src/cli/usage';
 import { worstDelay } from './eventloop';
 

@@ -49,7 +49,8 @@ export { reduceColumns, maxColumns, minColumns, sumColumns, meanColumns } from '
 export type { ArrowTableLike, ColumnResult } from './merge/arrow';
 export { wasmAlloc, wasmCopy, WasmInt64Array2D } from './backends/article/wasm';
 export { loadNpy, saveNpy, parseNpy, encodeNpy } from './io/npy';
-export type { NpyArray, NpyInput, NpyReadOptions, NpyTypedArray } from './io/npy';
+export type { NpyArray, NpyInput, NpyReadOptions } from './io/npy';
+export type { NpyTypedArray } from './io/npy-header';
 export { reduceFile, readNpyHeader, FILE_REDUCTIONS } from './io/file';
 export type { FileProgress, ReduceFileOptions } from './io/file';
 export { Partial, PARTIAL_OPS } from './merge/partial';

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { reduceFile, saveNpy, sum } from '../src/index';
-import { headerBytes } from '../src/io/npy';
+import { headerBytes } from '../src/io/npy-header';
 
 const INDEX = path.join(__dirname, '..', 'src', 'index.js');
 const posix = process.platform !== 'win32';

@@ -10,8 +10,9 @@ import * as path from 'node:path';
 
 import { FILE_REDUCTIONS, reduceFile } from '../src/io/file';
 import { reduce } from '../src/run/sync';
-import { headerBytes, loadNpy, saveNpy } from '../src/io/npy';
-import type { NpyTypedArray } from '../src/io/npy';
+import { loadNpy, saveNpy } from '../src/io/npy';
+import { headerBytes } from '../src/io/npy-header';
+import type { NpyTypedArray } from '../src/io/npy-header';
 import type { Reduction } from '../src/spec/types';
 import type { ReduceFileOptions } from '../src/io/file';
 

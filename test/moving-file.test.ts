@@ -10,7 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import * as api from '../src/index';
-import { contiguousStrides, loadNpy, saveNpy } from '../src/io/npy';
+import { loadNpy, saveNpy } from '../src/io/npy';
+import { contiguousStrides } from '../src/io/npy-header';
 import type { NpyArray } from '../src/io/npy';
 
 const CLI = path.join(__dirname, '..', 'src', 'cli', 'index.js');

@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { encodeNpy, parseNpy, loadNpy, saveNpy } from '../src/io/npy';
-import type { NpyArray, NpyInput, NpyTypedArray } from '../src/io/npy';
+import type { NpyArray, NpyInput } from '../src/io/npy';
+import type { NpyTypedArray } from '../src/io/npy-header';
 import { max } from '../src/index';
 import { referenceMax } from './oracle';
 

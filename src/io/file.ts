@@ -20,8 +20,9 @@ import { callOf, fileView } from '../validate/call';
 import { entryOf, readExpect, readOptions, REDUCE_KEYS } from '../validate/options';
 import { describe } from '../validate/read';
 import { readView } from '../validate/view';
-import { contiguousStrides, npyHeaderEnd, parseNpy, parseNpyHeader } from './npy';
-import type { NpyHeader } from './npy';
+import { parseNpy } from './npy';
+import { contiguousStrides, npyHeaderEnd, parseNpyHeader } from './npy-header';
+import type { NpyHeader } from './npy-header';
 
 type FileDtype = Parameters<Addon['reduceFileAsync']>[3];
 

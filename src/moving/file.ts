@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import type { FileProgress } from '../io/file';
 import { abortable, openRegular, readHeader } from '../io/file';
 import type { OpenFile } from '../io/file';
-import { headerBytes } from '../io/npy';
+import { headerBytes } from '../io/npy-header';
 import { abortError, CODES, ndError } from '../spec/errors';
 import { readOptions } from '../validate/options';
 import { describe, integer } from '../validate/read';

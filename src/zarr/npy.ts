@@ -3,7 +3,7 @@
 // file, so that a shard is a byte range a worker reads by itself.
 import * as fs from 'node:fs';
 
-import { contiguousStrides } from '../io/npy';
+import { contiguousStrides } from '../io/npy-header';
 import { abortError, CODES, ndError } from '../spec/errors';
 import type { ChunkData } from './grid';
 
