@@ -43,10 +43,11 @@ struct Output {
     len: usize,
 }
 
+// The slice may be uninitialised memory: it is only written, never read,
+// here.
 // SAFETY: tasks write through `Output` only at positions no other task
 // writes (see `write`), and `drive` keeps the borrowed slice alive and
-// unread until every task has returned. The slice may be uninitialised
-// memory: it is only written, never read, here.
+// unread until every task has returned.
 unsafe impl Sync for Output {}
 
 impl Output {
