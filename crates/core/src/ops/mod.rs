@@ -4,12 +4,13 @@
 
 mod extremes;
 mod moments;
+mod moments_kernels;
 
 pub use extremes::{
     ArgMax, ArgMin, Max, Min, MinMax, NanArgMax, NanArgMin, NanMax, NanMin, NO_INDEX,
 };
 pub use moments::{Moments, Var};
-pub(crate) use moments::{with_empty_block, Soa};
+pub(crate) use moments_kernels::{with_empty_block, Soa};
 
 use crate::scalar::Scalar;
 

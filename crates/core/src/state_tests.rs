@@ -1,0 +1,106 @@
+//! Tests of `state`: chunks folded in place equal one-shot results, and bad states are refused.
+
+use super::*;
+use crate::engine::Schedule;
+use crate::NEVER;
+
+fn request(shape: &[usize], axes: &[usize]) -> Request {
+    let mut strides = vec![1isize; shape.len()];
+    for k in (0..shape.len().saturating_sub(1)).rev() {
+        strides[k] = strides[k + 1] * shape[k + 1] as isize;
+    }
+    Request {
+        shape: shape.iter().copied().collect(),
+        strides: strides.into_iter().collect(),
+        offset: 0,
+        axes: axes.iter().copied().collect(),
+        threads: None,
+        schedule: Schedule::Auto,
+        ddof: 0.0,
+        float_result: false,
+    }
+}
+
+#[test]
+fn chunks_folded_into_a_state_equal_the_whole() {
+    let whole: Vec<f64> = (0..60).map(|i| ((i * 37) % 11) as f64 + 1e6).collect();
+    let (rows, cols) = (20, 3);
+    // In place (rows of contiguous columns) and through the engine (the
+    // transposed chunk), which must agree.
+    let mut state = vec![0.0; 5 * cols];
+    let mut through = vec![0.0; 5 * cols];
+    for chunk in whole.chunks(5 * cols) {
+        let r = request(&[chunk.len() / cols, cols], &[0]);
+        fold_state(Data::F64(chunk), &r, StateKind::Moments, false, &mut state, &NEVER).unwrap();
+        let mut t = request(&[cols, chunk.len() / cols], &[1]);
+        t.strides = [1, cols as isize].into_iter().collect();
+        fold_state(Data::F64(chunk), &t, StateKind::Moments, false, &mut through, &NEVER).unwrap();
+    }
+    for j in 0..cols {
+        let column: Vec<f64> = (0..rows).map(|i| whole[i * cols + j]).collect();
+        let mean = column.iter().sum::<f64>() / rows as f64;
+        let m2: f64 = column.iter().map(|x| (x - mean) * (x - mean)).sum();
+        for s in [&state, &through] {
+            assert_eq!(s[j], rows as f64);
+            assert!((s[cols + j] + s[3 * cols + j] - mean).abs() <= 1e-9);
+            assert!((s[2 * cols + j] + s[4 * cols + j] - m2).abs() <= 1e-6 * m2.max(1.0));
+        }
+    }
+    let mut sums = vec![0.0; 2 * cols];
+    for chunk in whole.chunks(4 * cols) {
+        let r = request(&[chunk.len() / cols, cols], &[0]);
+        fold_state(Data::F64(chunk), &r, StateKind::Sum, false, &mut sums, &NEVER).unwrap();
+    }
+    for j in 0..cols {
+        let exact: f64 = (0..rows).map(|i| whole[i * cols + j]).sum();
+        assert_eq!(sums[2 * j] + sums[2 * j + 1], exact);
+    }
+}
+
+#[test]
+fn variance_by_block_equals_the_engines() {
+    use crate::engine::reduce;
+    // Wide enough for several blocks and threads; a NaN for nanvar.
+    let (rows, cols) = (37, 3 * ROW_BLOCK + 5);
+    let mut data: Vec<f64> = (0..rows * cols).map(|i| ((i * 7919) % 1009) as f64 * 0.25 + 1e6).collect();
+    data[5 * cols + 7] = f64::NAN;
+    let v = View::contiguous(&data, &[rows, cols]).unwrap();
+    for skip in [false, true] {
+        let mut r = request(&[rows, cols], &[0]);
+        r.ddof = 1.0;
+        let got = variance_of_rows(&v, &r, skip, true, &NEVER).unwrap().unwrap();
+        let want = if skip {
+            reduce(&v, &[0], &Var::<true>, Schedule::Auto, None, &NEVER)
+        } else {
+            reduce(&v, &[0], &Var::<false>, Schedule::Auto, None, &NEVER)
+        }
+        .unwrap();
+        for (k, (g, m)) in got.iter().zip(&want).enumerate() {
+            let w = m.variance(1.0).sqrt();
+            assert!(
+                (g - w).abs() <= 1e-12 * w || (g.is_nan() && w.is_nan()),
+                "skip {skip}, column {k}: {g} vs {w}"
+            );
+        }
+        assert_eq!(got[7].is_nan(), !skip);
+    }
+    // Columns of the transposed view are rows over contiguous columns;
+    // its rows are not, and are left to the engine.
+    let t = v.transposed();
+    assert!(variance_of_rows(&t, &request(&[cols, rows], &[1]), false, false, &NEVER).unwrap().is_some());
+    assert!(variance_of_rows(&t, &request(&[cols, rows], &[0]), false, false, &NEVER).unwrap().is_none());
+}
+
+#[test]
+fn a_state_of_the_wrong_length_or_kind_is_refused() {
+    let data = [1.0f64, 2.0, 3.0, 4.0];
+    let r = request(&[2, 2], &[0]);
+    let mut short = vec![0.0; 5];
+    let e = fold_state(Data::F64(&data), &r, StateKind::Moments, false, &mut short, &NEVER);
+    assert!(matches!(e, Err(Error::BadArray { field: "state", .. })));
+    let ints = [1i32, 2, 3, 4];
+    let mut s = vec![0.0; 4];
+    let e = fold_state(Data::I32(&ints), &r, StateKind::Sum, false, &mut s, &NEVER);
+    assert!(matches!(e, Err(Error::BadOption { field: "state", .. })));
+    assert!("median".parse::<StateKind>().is_err());
+}
