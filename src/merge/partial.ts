@@ -274,9 +274,14 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
         break;
       case 'moments': {
         const inner = this.keptShape.reduce((a, b) => a * b, 1);
-        next.n = Float64Array.from({ length: global.length * inner }, (_, k) => counts[Math.floor(k / (inner || 1))]);
-        next.mean = run('mean');
-        if (this.reduction !== 'mean') next.m2 = (run('var') as Float64Array).map((v, k) => v * (next.n as Float64Array)[k]);
+        const count = new Float64Array(global.length * inner);
+        counts.forEach((c, j) => count.fill(c, j * inner, (j + 1) * inner));
+        ((next.n = count), (next.mean = run('mean')));
+        if (this.reduction !== 'mean') {
+          const m2 = run('var') as Float64Array;
+          for (let k = 0; k < m2.length; k++) m2[k] *= count[k];
+          next.m2 = m2;
+        }
         break;
       }
       default:
