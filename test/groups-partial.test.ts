@@ -93,8 +93,9 @@ test('a grouped Partial equals the one-shot by call over ops, dtypes, axes and c
     for (const shape of SHAPES) {
       const x = array(dtype, shape);
       for (const labels of LABEL_SETS) {
-        // A 1-D array may leave the axis out (all its axes: one).
-        const options = { axis: shape.length === 1 && labels.groups ? null : 0, ...labels };
+        // A 1-D array may leave the axis out (all its axes: one); axis 0
+        // may be written from the end.
+        const options = { axis: labels.groups ? (shape.length === 1 ? null : -shape.length) : 0, ...labels };
         for (const op of OPS) {
           const want = outcome(() => oneShot(x, op, options));
           const tolerance = toleranceOf(op, dtype);
@@ -146,6 +147,16 @@ test('reduceChunks and reduceFile with by equal the one-shot call', async () => 
         same(await reduceFile(fortran, op, { axis: 0, by: [0, 1, 0] }).catch((e: { code: string }) => e.code), outcome(() => oneShot(xt, op, { axis: 0, by: [0, 1, 0] })), `reduceFile ${op} ${dtype} Fortran order`, tolerance);
       }
     }
+    // Streaming: progress up to the total, the signal, labels checked first.
+    const file = path.join(folder, 'float64.npy');
+    const seen: number[] = [];
+    const r = await reduceFile(file, 'sum', { axis: 0, by: [0, 1, 0, 1, 0, 1, 2], windowBytes: 48, onProgress: (p) => seen.push(p.bytesDone) });
+    assert.deepEqual(r.shape, [3, 3]);
+    assert.deepEqual(seen, [48, 96, 144, 168]);
+    const stop = new AbortController();
+    stop.abort();
+    await assert.rejects(reduceFile(file, 'sum', { axis: 0, by: [0, 1, 0, 1, 0, 1, 2], signal: stop.signal }), { name: 'AbortError' });
+    await assert.rejects(reduceFile(file, 'sum', { axis: 0, by: [0, 1] }), { ...BAD, name: 'RangeError', message: /2 labels; axis 0 has length 7/ });
   } finally {
     fs.rmSync(folder, { recursive: true, force: true });
   }
