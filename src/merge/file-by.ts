@@ -3,16 +3,16 @@
 // memory stays at the result plus one block. Any other grouped call (by
 // along another axis, a Fortran-order or bool file, options a Partial does
 // not take) reads the whole file and makes the one-shot call.
-import { compute } from '../run/sync';
+import { parseNpy } from '../io/npy';
+import type { NpyHeader } from '../io/npy-header';
 import { finish } from '../run/result';
+import { compute } from '../run/sync';
 import type { NumericArray } from '../spec/dtypes';
 import { CODES, ndError } from '../spec/errors';
 import { callOf } from '../validate/call';
 import type { Call } from '../validate/call';
 import type { Options } from '../validate/options';
 import { readView } from '../validate/view';
-import { parseNpy } from '../io/npy';
-import type { NpyHeader } from '../io/npy-header';
 import { Partial, PARTIAL_OPS } from './partial';
 import type { PartialOp } from './partial';
 
