@@ -247,6 +247,25 @@ test('bytes: grouped partials write version 3, others still version 2, and both 
   assert.throws(() => Partial.fromBytes(lying), { ...BAD, name: 'RangeError', message: /label 0 is 7/ });
   // Cut short: refused by the checksum.
   assert.throws(() => Partial.fromBytes(grouped.subarray(0, grouped.length - 8)), BAD);
+  // Any byte changed and resealed: a coded error, or a partial that
+  // reduces, merges and writes itself without a crash.
+  let seed = 7;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  for (const op of ['max', 'mean', 'argmax', 'sum'] as const) {
+    const honest = new Partial(op, { axis: 0, by: [0, 1, 1, 0], groups: 2 }).push(array('float64', [4, 2])).toBytes();
+    for (let k = 0; k < 150; k++) {
+      const b = honest.slice();
+      b[16 + rand(b.length - 16)] ^= 1 << rand(8);
+      new DataView(b.buffer).setUint32(12, zlib.crc32(b.subarray(16)) >>> 0, true);
+      try {
+        const p = Partial.fromBytes(b);
+        p.toBytes();
+        p.result();
+      } catch (e) {
+        assert.match(String((e as { code?: string }).code), /^ERR_NDREDUCE_/, `${op} byte flip ${k}: ${String(e)}`);
+      }
+    }
+  }
 });
 
 test('hostile labels, options and merges are coded errors', async () => {
