@@ -65,9 +65,9 @@ test('version-1 bytes still load and give their results; their rows have no plac
   assert.deepEqual(Array.from(merged.result() as Float64Array), [0, 3, 4]);
   assert.throws(() => Partial.fromBytes(v1('argmax')).push(r1), { ...CODE, message: /version-1 bytes/ });
   // A future version says so.
-  const v3 = v1('sum');
-  v3[7] = 0x33;
-  assert.throws(() => Partial.fromBytes(v3), { name: 'RangeError', ...CODE, message: /format version 3 is not supported/ });
+  const v4 = v1('sum');
+  v4[7] = 0x34;
+  assert.throws(() => Partial.fromBytes(v4), { name: 'RangeError', ...CODE, message: /format version 4 is not supported/ });
 });
 
 test('start, axis and ddof travel in the bytes', () => {

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { addon } from '../addon/load';
 import type { Addon, CancelTokenLike } from '../addon/load';
 import { pack } from '../addon/wire';
+import { reduceFileBy } from '../merge/file-by';
 import { emptyWithInitial, finish } from '../run/result';
 import { compute } from '../run/sync';
 import { DTYPES } from '../spec/dtypes';
@@ -47,8 +48,7 @@ export interface ReduceFileOptions extends Omit<AsyncReduceOptions, 'where'> {
 export const FILE_REDUCTIONS: readonly OpName[] = OP_NAMES;
 
 /** reduceFile's options: the async reductions', and its own. */
-// `by` (reductions by label) does not stream yet: an unknown option here.
-const FILE_ENTRY = entryOf(REDUCE_KEYS.filter((k) => k !== 'by' && k !== 'groups'), ['onProgress', 'windowBytes', 'expect']);
+const FILE_ENTRY = entryOf(REDUCE_KEYS, ['onProgress', 'windowBytes', 'expect']);
 
 const POLL_MS = 50;
 
@@ -182,7 +182,7 @@ export async function reduceFile(path: string, op: string, options?: ReduceFileO
     file.handle.close().catch(() => {});
   };
   try {
-    return await reduceOpen(file, path, name, o, onProgress as ((progress: FileProgress) => void) | undefined, windowBytes as number | undefined, close, expect);
+    return await reduceOpen(file, path, { ...name, op }, o, onProgress as ((progress: FileProgress) => void) | undefined, windowBytes as number | undefined, close, expect);
   } finally {
     close();
   }
@@ -191,13 +191,14 @@ export async function reduceFile(path: string, op: string, options?: ReduceFileO
 async function reduceOpen(
   file: OpenFile,
   path: string,
-  { reduction, skipNaN }: NonNullable<ReturnType<typeof parseOpName>>,
+  name: NonNullable<ReturnType<typeof parseOpName>> & { op: string },
   o: ReturnType<typeof readOptions>,
   report: ((progress: FileProgress) => void) | undefined,
   windowBytes: number | undefined,
   close: () => void,
   expect: ReturnType<typeof readExpect>,
 ): Promise<unknown> {
+  const { reduction, skipNaN } = name;
   const header = await readHeader(file, o.signal);
   const dtype = DTYPES.find((d) => d.ctor === (header.ctor as unknown)) as Dtype;
   if (expect !== undefined && expect !== dtype.ctor) {
@@ -206,6 +207,7 @@ async function reduceOpen(
   const c = callOf(reduction, fileView(dtype, header.shape), o, 'reduceFile', skipNaN);
   const { signal } = c;
   if (signal?.aborted) throw abortError(signal.reason);
+  if (c.grouping) return reduceFileBy(c, name.op, skipNaN, o, header, (at, n) => readAt(file, at, n, signal), report, windowBytes);
   const empty = emptyWithInitial(c);
   if (empty) return finish(c, empty);
   const native = addon();

@@ -13,7 +13,11 @@
 // then, from the next multiple of 8, each field's values in that order, each
 // padded with zeros to 8 bytes; nothing after. `axis` is the option as
 // given, `spans` the rows [from, to) the partial holds, `cursor` the row its
-// next push starts at. Version 1 (`NDRPART1`, read only) had no CRC, no
+// next push starts at. Version 3 (written for a partial with `by` only, so
+// that readers of version 2 still read every other partial) is version 2
+// with two more header keys, `groups` and `labels` (how many), the fields
+// laid out [groups, ...keptShape], and after the last field the labels as
+// int32, padded to 8 bytes. Version 1 (`NDRPART1`, read only) had no CRC, no
 // `axis`, `start`, `cursor` or `spans` (rows whose place is unknown).
 import * as zlib from 'node:zlib';
 
@@ -41,10 +45,13 @@ export interface PartialState {
   keptShape: number[];
   rows: number;
   fields: Record<string, Field>;
+  /** `by`: the labels of the whole axis 0 and the number of groups. */
+  grouping?: { labels: Int32Array; groups: number };
 }
 
 const MAGIC = 'NDRPART';
 const VERSION = 2;
+const GROUPED_VERSION = 3;
 /** A header holds at most 64 axes and five fields: far below this. */
 const MAX_JSON = 1 << 16;
 const pad8 = (n: number) => Math.ceil(n / 8) * 8;
@@ -135,16 +142,19 @@ export function encodePartial(s: PartialState): Uint8Array {
     const d = DTYPES.find((t) => v instanceof t.ctor && t.name !== 'uint8c') ?? DTYPES.find((t) => t.name === 'uint8')!;
     return [d.name, new Uint8Array(v.buffer, v.byteOffset, v.byteLength)] as const;
   });
+  const g = s.grouping;
   const head = {
     op: s.op, axis: s.axis, ddof: s.ddof, start: s.start, cursor: s.cursor, spans: s.spans,
     dtype: s.dtype, ndim: s.ndim, axes: s.axes, keptShape: s.keptShape, rows: s.rows,
     fields: names.map((name, k) => [name, typed[k][0], typed[k][1].length]),
+    ...(g ? { groups: g.groups, labels: g.labels.length } : {}),
   };
+  if (g) typed.push(['int32', new Uint8Array(g.labels.buffer, g.labels.byteOffset, g.labels.byteLength)]);
   const json = new TextEncoder().encode(JSON.stringify(head));
   let size = pad8(16 + json.length);
   for (const [, bytes] of typed) size += pad8(bytes.length);
   const out = new Uint8Array(size);
-  out.set(new TextEncoder().encode(`${MAGIC}${VERSION}`));
+  out.set(new TextEncoder().encode(`${MAGIC}${g ? GROUPED_VERSION : VERSION}`));
   const dv = new DataView(out.buffer);
   dv.setUint32(8, json.length, true);
   out.set(json, 16);
@@ -178,12 +188,12 @@ export function decodePartial(input: unknown): PartialState {
   const bytes = new Uint8Array(bufferOf(u), byteOffsetOf(u), lengthOf(u)).slice();
   if (bytes.length < 12 || String.fromCharCode(...bytes.subarray(0, 7)) !== MAGIC) throw fail('not a partial (the magic NDRPART is missing)');
   const version = bytes[7] - 0x30;
-  if (version !== 1 && version !== 2) throw fail(`format version ${String.fromCharCode(bytes[7])} is not supported (1 and 2 are; a newer ndreduce wrote it?)`, RangeError);
+  if (version !== 1 && version !== 2 && version !== 3) throw fail(`format version ${String.fromCharCode(bytes[7])} is not supported (1 to 3 are; a newer ndreduce wrote it?)`, RangeError);
   const dv = new DataView(bytes.buffer);
   const length = dv.getUint32(8, true);
   const jsonAt = version === 1 ? 12 : 16;
   if (length > MAX_JSON || jsonAt + length > bytes.length) throw fail(`the header claims ${length} bytes, of ${bytes.length - jsonAt} after the preamble (at most ${MAX_JSON})`, RangeError);
-  if (version === 2 && crc32(bytes.subarray(16)) !== dv.getUint32(12, true)) throw fail('the checksum does not match: the bytes were changed or cut short', RangeError);
+  if (version >= 2 && crc32(bytes.subarray(16)) !== dv.getUint32(12, true)) throw fail('the checksum does not match: the bytes were changed or cut short', RangeError);
   let head: unknown;
   try {
     head = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(jsonAt, jsonAt + length)), (key, value) => {
@@ -196,6 +206,7 @@ export function decodePartial(input: unknown): PartialState {
   if (head === null || typeof head !== 'object' || Array.isArray(head)) throw fail('the header is not a JSON object');
   const h = head as Record<string, unknown>;
   const keys = version === 1 ? ['op', 'dtype', 'ndim', 'axes', 'keptShape', 'rows', 'ddof', 'fields'] : ['op', 'axis', 'ddof', 'start', 'cursor', 'spans', 'dtype', 'ndim', 'axes', 'keptShape', 'rows', 'fields'];
+  if (version === 3) keys.push('groups', 'labels');
   const optional = version === 1 ? ['all'] : [];
   for (const k of Object.keys(h)) if (!keys.includes(k) && !optional.includes(k)) throw fail(`unknown header key ${JSON.stringify(k)}`);
   for (const k of keys) if (!(k in h)) throw fail(`the header has no ${k}`);
@@ -213,7 +224,7 @@ export function decodePartial(input: unknown): PartialState {
   let start = 0;
   let cursor = rows;
   let spans: PartialState['spans'] = null;
-  if (version === 2) {
+  if (version >= 2) {
     if (h.axis === null || isInt(h.axis, -MAX_NDIM)) axis = h.axis as null | number;
     else if (Array.isArray(h.axis) && h.axis.length >= 1 && h.axis.length <= MAX_NDIM && h.axis.every((a) => isInt(a, -MAX_NDIM))) axis = h.axis as number[];
     else throw fail(`axis ${JSON.stringify(h.axis)} is not null, an axis or a list of axes`);
@@ -233,6 +244,15 @@ export function decodePartial(input: unknown): PartialState {
   const fieldsRaw = h.fields;
   if (!Array.isArray(fieldsRaw) || fieldsRaw.length > 5) throw fail('fields must be a list of at most 5 entries');
 
+  let groups = 1;
+  let labelCount = 0;
+  if (version === 3) {
+    if (!isInt(h.groups) || !isInt(h.labels) || h.groups > 2 ** 31 - 1 || h.labels > 2 ** 31 - 1) throw fail(`groups ${JSON.stringify(h.groups)} and labels ${JSON.stringify(h.labels)} must be counts below 2^31`, RangeError);
+    const count = h.labels;
+    if (spans === null || cursor > count || spans.some(([, to]) => to > count)) throw fail(`the rows held run past the ${count} labels`, RangeError);
+    if (spec(name.reduction).family === 'minmax') throw fail(`${h.op} does not take by`);
+    ((groups = h.groups), (labelCount = count));
+  }
   const state: PartialState = { op: h.op as string, axis, ddof: h.ddof, start, cursor, spans, dtype: null, ndim: 0, axes: [], keptShape: [], rows: 0, fields: Object.create(null) };
   if (dtype === null) {
     // No chunk yet: nothing else may be set.
@@ -240,6 +260,7 @@ export function decodePartial(input: unknown): PartialState {
     if (h.ndim !== 0 || !emptyList(h.axes) || !emptyList(h.keptShape) || rows !== 0 || fieldsRaw.length !== 0 || (spans !== null && spans.length !== 0) || cursor !== start) {
       throw fail('a partial without a dtype holds no rows, axes, shape or fields');
     }
+    if (version === 3) return { ...state, grouping: readLabelSection(bytes, pad8(jsonAt + length), labelCount, groups) };
     if (version === 1 && axis !== null && (axis as number[]).length === 0) throw fail('a version-1 partial without chunks and with an axis does not say which axis; make a new Partial', RangeError);
     return state;
   }
@@ -252,7 +273,8 @@ export function decodePartial(input: unknown): PartialState {
   }
   const keptShape = intList(h.keptShape, 'keptShape');
   if (keptShape.length !== ndim - axes.length) throw fail(`keptShape ${JSON.stringify(keptShape)} must have ${ndim - axes.length} entries (${ndim} axes, ${axes.length} reduced)`, RangeError);
-  let kept = 1;
+  if (version === 3 && axes.length !== 1) throw fail(`a partial by label reduces axis 0 only, not axes ${JSON.stringify(axes)}`, RangeError);
+  let kept = groups;
   for (const d of keptShape) kept *= d;
   if (!Number.isSafeInteger(kept)) throw fail(`keptShape ${JSON.stringify(keptShape)} has more than 2^53 - 1 positions`, RangeError);
 
@@ -277,12 +299,26 @@ export function decodePartial(input: unknown): PartialState {
     at += pad8(n);
   }
   for (const f of expected) if (!f.optional && !seen.has(f.name)) throw fail(`field ${f.name} of ${h.op} is missing`);
+  let grouping: PartialState['grouping'];
+  if (version === 3) {
+    grouping = readLabelSection(bytes, at, labelCount, groups);
+    at += pad8(labelCount * 4);
+  }
   if (at !== bytes.length) throw fail(`${bytes.length - at} bytes follow the last field`, RangeError);
   if (rows === 0) {
     // Only empty chunks so far: no values to hold.
     if (seen.size !== 0) throw fail('a partial of 0 rows holds no fields', RangeError);
   } else if (seen.size === 0) throw fail(`a partial of ${rows} rows has no fields`, RangeError);
-  return { ...state, dtype: dtype as string, ndim, axes, keptShape, rows };
+  return { ...state, dtype: dtype as string, ndim, axes, keptShape, rows, ...(grouping ? { grouping } : {}) };
+}
+
+/** Version 3's labels: `count` int32 at `at`, each -1 or a group below `groups`. */
+function readLabelSection(bytes: Uint8Array, at: number, count: number, groups: number): { labels: Int32Array; groups: number } {
+  if (at + pad8(count * 4) !== bytes.length) throw fail(`the ${count} labels do not end the bytes`, RangeError);
+  const labels = new Int32Array(bytes.buffer, at, count);
+  const k = labels.findIndex((l) => l < -1 || l >= groups);
+  if (k >= 0) throw fail(`label ${k} is ${labels[k]}, not -1 or a group below ${groups}`, RangeError);
+  return { labels, groups };
 }
 
 function readSpans(v: unknown, rows: number): [number, number][] | null {

@@ -12,7 +12,7 @@ import { Partial } from './partial';
 import type { PartialOp, PartialOptions } from './partial';
 
 /** The options of `reduceChunks`: a Partial's, and `signal`. */
-const CHUNKS_ENTRY = entryOf(['axis', 'ddof', 'signal'], ['start']);
+const CHUNKS_ENTRY = entryOf(['axis', 'ddof', 'signal', 'by', 'groups'], ['start']);
 
 /** Reduces the chunks of an (async) iterable, each the next rows of the
  * whole array along axis 0, with a `Partial`; `signal` stops it between chunks. */
@@ -30,7 +30,14 @@ export async function reduceChunks<N extends PartialOp, C, const O extends Parti
   const o = readOptions(options, parseOpName(op)?.reduction ?? null, CHUNKS_ENTRY);
   const signal = o.signal;
   // The options were read once; the Partial gets the values, not the object.
-  const p = new Partial(op, { axis: o.axis ?? null, ...(o.ddof !== 0 ? { ddof: o.ddof } : {}), ...(o.extra.start !== undefined ? { start: o.extra.start as number } : {}) });
+  const start = o.extra.start as number | undefined;
+  const p = new Partial(op, {
+    axis: o.axis ?? null,
+    ...(o.ddof !== 0 ? { ddof: o.ddof } : {}),
+    ...(start !== undefined ? { start } : {}),
+    // The labels as read, our own copy: read again by the Partial, not the caller's.
+    ...(o.by !== undefined ? { by: o.by.labels, ...(o.groups !== undefined ? { groups: o.groups } : {}) } : {}),
+  });
   if (signal?.aborted) throw abortError(signal.reason);
   const it = (typeof asyncIt === 'function' ? asyncIt.call(chunks) : (syncIt as () => unknown).call(chunks)) as Iterator<unknown> | AsyncIterator<unknown>;
   if (it === null || typeof it !== 'object' || typeof it.next !== 'function') {
@@ -66,6 +73,10 @@ export async function reduceChunks<N extends PartialOp, C, const O extends Parti
     }
   }
   if (signal?.aborted) throw abortError(signal.reason);
+  // `by` labels every row from `start` to its end, as the one-shot call's.
+  if (o.by !== undefined && (start ?? 0) + p.length !== o.by.labels.length) {
+    throw ndError(RangeError, CODES.BAD_OPTION, `reduceChunks: options.by has ${o.by.labels.length} labels; the chunks gave ${p.length} rows from row ${start ?? 0} (one label per row)`);
+  }
   return p.result() as OpResult<N, ChunkDataOf<C>, O>;
 }
 

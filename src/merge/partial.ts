@@ -27,12 +27,15 @@ import type { ChunkDataOf, OpResult } from '../spec/types';
 import { callOf } from '../validate/call';
 import { DEFAULTS, entryOf, readOptions, readShared, resolveAxes } from '../validate/options';
 import type { Options } from '../validate/options';
+import { groupingOf } from '../validate/labels';
 import { describe } from '../validate/read';
 import { readView } from '../validate/view';
 import type { View } from '../validate/view';
 import { decodePartial, encodePartial } from './bytes';
 import type { Field, PartialState } from './bytes';
 import { combineFields } from './fields';
+import { emptyFields, foldGroup, groupedResult, localLabels, seenOf } from './grouped';
+import type { GroupLabels } from './grouped';
 import { NativeState } from './state';
 
 /** Merges whose NaN-skipping twin merges the same way (a moments or arg
@@ -48,7 +51,7 @@ export const PARTIAL_OPS: readonly OpName[] = OP_NAMES.filter((name) => {
 export type PartialOp = OpName;
 
 /** The options of `new Partial` and of `reduceChunks`. */
-const PARTIAL_ENTRY = entryOf(['axis', 'ddof', 'threads'], ['start']);
+const PARTIAL_ENTRY = entryOf(['axis', 'ddof', 'threads', 'by', 'groups'], ['start']);
 
 export interface PartialOptions {
   /** The reduced axes of the whole array (default all); axis 0, along
@@ -62,6 +65,11 @@ export interface PartialOptions {
   /** The whole array's row (axis-0 index) of this partial's first chunk,
    * for the global indices of argmin/argmax (default 0). */
   start?: number;
+  /** Labels of the whole array's axis 0, the one reduced axis (as the
+   * one-shot `by`): a chunk of rows [from, to) takes labels [from, to). */
+  by?: ArrayLike<number> | ArrayLike<bigint>;
+  /** How many groups `by` makes (default: the largest label + 1). */
+  groups?: number;
 }
 
 const bad = (message: string) => ndError(RangeError, CODES.BAD_OPTION, message);
@@ -73,8 +81,8 @@ function startOf(raw: unknown): number {
 }
 
 /** `r` of a checked view along `axes` (a list: typed-array results). */
-function reduceView(r: Reduction, view: View, axes: readonly number[], skipNaN: boolean, threads: number, out?: Float64Array): unknown {
-  const c = callOf(r, view, { ...DEFAULTS, axis: axes, out, threads }, 'Partial.push', skipNaN);
+function reduceView(r: Reduction, view: View, axes: readonly number[], skipNaN: boolean, threads: number, out?: Float64Array, by?: Options['by']): unknown {
+  const c = callOf(r, view, { ...DEFAULTS, axis: axes, out, threads, by, groups: by?.span }, 'Partial.push', skipNaN);
   return finish(c, compute(c));
 }
 
@@ -104,6 +112,9 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
   private keptShape: number[] = [];
   private rows = 0;
   private fields: Record<string, Field> = {};
+  /** `by`: the labels of the whole axis 0, and rows held per group. */
+  private grouping: GroupLabels | undefined;
+  private seen: Float64Array = new Float64Array(0);
 
   constructor(op: N, options?: O & PartialOptions) {
     const name = parseOpName(op);
@@ -119,6 +130,14 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     this.threads = o.threads;
     this.start = startOf(o.extra.start);
     this.cursor = this.start;
+    if (o.by !== undefined) {
+      // The labels and the op checked now (minmax refused, a label past
+      // `groups`); the axes and empty groups at the first chunk, as the
+      // one-shot call does (`initial` 0 only defers the empty-group check).
+      groupingOf(name.reduction, 'Partial', o.by, o.groups, [o.by.labels.length], [0], 0);
+      this.grouping = { labels: o.by.labels, groups: o.groups ?? o.by.span };
+      this.seen = new Float64Array(this.grouping.groups);
+    }
     // Duplicates as written; those through negative axes are found at the
     // first chunk, once ndim is known.
     const listed = Array.isArray(this.axisOption) ? (this.axisOption as number[]) : [];
@@ -134,6 +153,8 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
   private setup(dtype: string, shape: readonly number[]): void {
     const axes = resolveAxes(this.axisOption, shape.length);
     if (axes[0] !== 0) throw bad(`a Partial takes chunks along axis 0, which must be reduced: options.axis is ${describe(this.axisOption)}`);
+    const g = this.grouping;
+    if (g) groupingOf(this.reduction, 'Partial.push', { labels: g.labels, span: g.groups }, g.groups, [g.labels.length, ...shape.slice(1)], axes, undefined);
     this.dtype = dtype;
     this.ndim = shape.length;
     this.axes = axes;
@@ -152,6 +173,9 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     }
     const n = view.shape[0];
     const from = this.cursor;
+    if (this.grouping && from + n > this.grouping.labels.length) {
+      throw bad(`Partial.push: rows [${from}, ${from + n}) run past the ${this.grouping.labels.length} labels of options.by (one per row of the whole array)`);
+    }
     if (n > 0) this.claim(from, from + n, 'Partial.push');
     this.cursor = from + n;
     // No rows: nothing to fold (a reduction of it alone would be empty,
@@ -172,6 +196,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
   /** Folds a chunk whose first row is row `from` of the whole array. */
   private fold(view: View, from: number): this {
     const n = view.shape[0];
+    if (this.grouping) return this.foldGrouped(view, from);
     const run = (r: Reduction, out?: Float64Array) => reduceView(r, view, this.axes, this.skipNaN, this.threads, out);
     const next: Record<string, Field> = {};
     switch (this.kind) {
@@ -218,6 +243,67 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     this.combine(next);
     this.rows += n;
     return this;
+  }
+
+  /** A chunk by its labels: one grouped reduction per field over the
+   * groups the chunk holds, each group then folded into its own. */
+  private foldGrouped(view: View, from: number): this {
+    const g = this.grouping!;
+    const n = view.shape[0];
+    const { by, global, counts } = localLabels(g.labels.subarray(from, from + n));
+    const run = (r: Reduction) => (reduceView(r, view, this.axes, this.skipNaN, this.threads, undefined, by) as { data: Field }).data;
+    const next: Record<string, Field> = {};
+    switch (this.kind) {
+      case 'extreme':
+      case 'count':
+        next.values = run(this.reduction);
+        break;
+      case 'flag':
+        next.flag = run(this.reduction);
+        break;
+      case 'sum': {
+        const s = run(this.reduction);
+        if (s instanceof Float64Array) ((next.sum = s), (next.comp = new Float64Array(s.length)));
+        else next.sum = Array.from(s as BigInt64Array);
+        break;
+      }
+      case 'arg':
+        next.value = run(this.lower() ? 'min' : 'max');
+        // Positions along axis 0 of the chunk: rows of the whole array.
+        next.index = (run(this.reduction) as Float64Array).map((i) => i + from);
+        break;
+      case 'moments': {
+        const inner = this.keptShape.reduce((a, b) => a * b, 1);
+        const count = new Float64Array(global.length * inner);
+        counts.forEach((c, j) => count.fill(c, j * inner, (j + 1) * inner));
+        ((next.n = count), (next.mean = run('mean')));
+        if (this.reduction !== 'mean') {
+          const m2 = run('var') as Float64Array;
+          for (let k = 0; k < m2.length; k++) m2[k] *= count[k];
+          next.m2 = m2;
+        }
+        break;
+      }
+      default:
+        // minmax: refused by the constructor, as the one-shot `by` refuses it.
+        throw bad(`options.by does not apply to ${this.op}`);
+    }
+    this.foldGroups(next, global, counts);
+    this.rows += n;
+    return this;
+  }
+
+  /** Folds fields laid out [groups.length, inner] into groups `groups`. */
+  private foldGroups(b: Record<string, Field>, groups: ArrayLike<number>, counts: ArrayLike<number>): void {
+    const inner = this.keptShape.reduce((a, c) => a * c, 1);
+    if (Object.keys(this.fields).length === 0) this.fields = emptyFields(b, this.kind, this.reduction === 'all', this.seen.length * inner);
+    const rule = { lower: this.lower(), any: this.reduction === 'any', skipNaN: this.skipNaN };
+    for (let j = 0; j < groups.length; j++) {
+      const g = groups[j];
+      if (counts[j] === 0) continue;
+      foldGroup(this.kind, rule, this.fields, g, b, j, inner, this.seen[g] === 0);
+      this.seen[g] += counts[j];
+    }
   }
 
   /** Adds rows [from, to) to the spans held, refusing any row held already
@@ -303,6 +389,11 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     if (!(other instanceof Partial) || other.op !== this.op) throw bad(`Partial.merge: needs a Partial of ${this.op}, got ${other instanceof Partial ? `one of ${other.op}` : describe(other)}`);
     if (other === this) throw bad('Partial.merge: a partial cannot merge itself (its rows would count twice)');
     if (other.ddof !== this.ddof) throw bad(`Partial.merge: partials with ddof ${this.ddof} and ${other.ddof} do not merge`);
+    const [g, h] = [this.grouping, other.grouping];
+    if (!g !== !h) throw bad(`Partial.merge: a partial by label (options.by) and one without do not merge`);
+    if (g && h && (g.groups !== h.groups || g.labels.length !== h.labels.length || g.labels.some((l, k) => l !== h.labels[k]))) {
+      throw bad(`Partial.merge: partials by different labels (options.by and options.groups) do not merge`);
+    }
     if (other.axisAll !== this.axisAll || (this.dtype === undefined && other.dtype === undefined && JSON.stringify(other.axisOption) !== JSON.stringify(this.axisOption))) {
       throw bad(`Partial.merge: partials over axis ${describe(this.axisOption)} and ${describe(other.axisOption)} do not merge`);
     }
@@ -331,7 +422,8 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     }
     if (this.spans !== null && other.spans !== null) for (const [from, to] of other.spans) this.claim(from, to, 'Partial.merge');
     else this.spans = null;
-    if (Object.keys(other.fields).length > 0) this.combine(other.fields);
+    if (g && Object.keys(other.fields).length > 0) this.foldGroups(other.fields, Array.from(other.seen.keys()), other.seen);
+    else if (Object.keys(other.fields).length > 0) this.combine(other.fields);
     this.rows += other.rows;
     return this;
   }
@@ -362,7 +454,17 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     this.settle();
     if (this.dtype === undefined || (this.rows === 0 && !this.onlyEmpty)) throw ndError(RangeError, CODES.ZERO_SIZE, `${this.op} of a Partial that holds no rows`);
     const f = this.fields;
-    const scalar = (v: unknown) => (this.axisAll ? (v as ArrayLike<unknown>)[0] : v);
+    if (this.grouping) {
+      const flat = this.kind === 'flag' ? (f.flag as Uint8Array).slice() : this.flatValue(f, (v) => v);
+      return groupedResult(this.reduction, flat as NumericArray, this.seen, this.keptShape);
+    }
+    return this.flatValue(f, (v) => (this.axisAll ? (v as ArrayLike<unknown>)[0] : v));
+  }
+
+  /** The values of fields `f`, through `scalar` (the first value of a
+   * reduction over every axis). */
+  private flatValue(f: Record<string, Field>, scalar: (v: unknown) => unknown): unknown {
+    const dtype = this.dtype!;
     switch (this.kind) {
       case 'extreme':
       case 'count':
@@ -373,7 +475,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
         return this.axisAll ? { min: scalar(f.min), max: scalar(f.max) } : { min: f.min, max: f.max };
       case 'sum': {
         if (!Array.isArray(f.sum)) return scalar((f.sum as Float64Array).map((s, k) => s + (f.comp as Float64Array)[k]));
-        const signed = this.dtype.startsWith('int');
+        const signed = dtype.startsWith('int');
         const [lo, hi] = signed ? [-(2n ** 63n), 2n ** 63n - 1n] : [0n, 2n ** 64n - 1n];
         const at = f.sum.findIndex((s) => s < lo || s > hi);
         if (at >= 0) throw ndError(RangeError, CODES.OVERFLOW, `sum at output index ${at} does not fit ${signed ? 'int64' : 'uint64'}`);
@@ -401,6 +503,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
       op: this.op, axis: this.axisOption === undefined ? null : (this.axisOption as PartialState['axis']), ddof: this.ddof,
       start: this.start, cursor: this.cursor, spans: this.spans, dtype: this.dtype ?? null,
       ndim: this.ndim, axes: this.axes, keptShape: this.keptShape, rows: this.rows, fields: this.fields,
+      ...(this.grouping ? { grouping: this.grouping } : {}),
     });
   }
 
@@ -413,6 +516,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
       axis: s.axis,
       ...(s.ddof !== 0 ? { ddof: s.ddof } : {}),
       start: s.start,
+      ...(s.grouping ? { by: s.grouping.labels, groups: s.grouping.groups } : {}),
     });
     p.cursor = s.cursor;
     p.spans = s.spans;
@@ -430,6 +534,11 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     p.keptShape = s.keptShape;
     p.rows = s.rows;
     p.fields = s.fields;
+    if (p.grouping) {
+      p.seen = seenOf(p.grouping, s.spans!);
+      // Group merges write the low words in place: they must exist.
+      if (p.kind === 'moments') p.fields = emptyFields(p.fields, 'moments', false, 0, p.fields);
+    }
     return p;
   }
 }

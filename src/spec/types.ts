@@ -158,7 +158,14 @@ export type CallResult<F extends Family, T extends NumericArray, O> = O extends 
 
 type Shape<F extends Family, T extends NumericArray, O> = O extends { keepdims: true } | { by: object }
   ? Shaped<ResultOf<F, T>>
-  : O extends { axis: number | readonly number[] }
+  : // Options whose `by` is known only at run time (a Partial from bytes): either.
+    'by' extends keyof O
+    ? O extends { by?: undefined }
+      ? Unshaped<F, T, O>
+      : Unshaped<F, T, O> | Shaped<ResultOf<F, T>>
+    : Unshaped<F, T, O>;
+
+type Unshaped<F extends Family, T extends NumericArray, O> = O extends { axis: number | readonly number[] }
     ? ResultOf<F, T>
     : // (`{ axis?: null }` would be a weak type, which no object without `axis` extends)
       'axis' extends keyof O
