@@ -34,7 +34,7 @@ import type { View } from '../validate/view';
 import { decodePartial, encodePartial } from './bytes';
 import type { Field, PartialState } from './bytes';
 import { combineFields } from './fields';
-import { emptyFields, foldGroup, groupedResult, localLabels, seenOf } from './grouped';
+import { emptyFields, foldGroup, groupedFields, groupedResult, localLabels, seenOf } from './grouped';
 import type { GroupLabels } from './grouped';
 import { NativeState } from './state';
 
@@ -252,42 +252,10 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     const n = view.shape[0];
     const { by, global, counts } = localLabels(g.labels.subarray(from, from + n));
     const run = (r: Reduction) => (reduceView(r, view, this.axes, this.skipNaN, this.threads, undefined, by) as { data: Field }).data;
-    const next: Record<string, Field> = {};
-    switch (this.kind) {
-      case 'extreme':
-      case 'count':
-        next.values = run(this.reduction);
-        break;
-      case 'flag':
-        next.flag = run(this.reduction);
-        break;
-      case 'sum': {
-        const s = run(this.reduction);
-        if (s instanceof Float64Array) ((next.sum = s), (next.comp = new Float64Array(s.length)));
-        else next.sum = Array.from(s as BigInt64Array);
-        break;
-      }
-      case 'arg':
-        next.value = run(this.lower() ? 'min' : 'max');
-        // Positions along axis 0 of the chunk: rows of the whole array.
-        next.index = (run(this.reduction) as Float64Array).map((i) => i + from);
-        break;
-      case 'moments': {
-        const inner = this.keptShape.reduce((a, b) => a * b, 1);
-        const count = new Float64Array(global.length * inner);
-        counts.forEach((c, j) => count.fill(c, j * inner, (j + 1) * inner));
-        ((next.n = count), (next.mean = run('mean')));
-        if (this.reduction !== 'mean') {
-          const m2 = run('var') as Float64Array;
-          for (let k = 0; k < m2.length; k++) m2[k] *= count[k];
-          next.m2 = m2;
-        }
-        break;
-      }
-      default:
-        // minmax: refused by the constructor, as the one-shot `by` refuses it.
-        throw bad(`options.by does not apply to ${this.op}`);
-    }
+    const inner = this.keptShape.reduce((a, b) => a * b, 1);
+    const next = groupedFields(this.kind, this.reduction, this.lower(), run, from, inner, counts);
+    // minmax: refused by the constructor, as the one-shot `by` refuses it.
+    if (next === undefined) throw bad(`options.by does not apply to ${this.op}`);
     this.foldGroups(next, global, counts);
     this.rows += n;
     return this;
