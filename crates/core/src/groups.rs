@@ -12,6 +12,8 @@
 //!   C-order array), each lane is walked along it, a run of equal labels at
 //!   a time, into the lane's one accumulator per group.
 
+use std::mem::MaybeUninit;
+
 use crate::cancel::Cancel;
 use crate::dtype::{Data, Output, Typed};
 use crate::engine::kernels::{fold_row, fold_row4, fold_run};
@@ -156,10 +158,16 @@ pub fn fold_groups<T: Scalar, O: Op<T>>(
             elements: usize::MAX,
         })?;
     }
-    let mut out = try_filled(total, op.init())?;
     if total == 0 || labels.runs.is_empty() {
-        return Ok(out);
+        return try_filled(total, op.init());
     }
+    // Left uninitialised: the tasks write every position once, in
+    // parallel, where filling it first would be a serial pass over a
+    // result `groups` times the plain one's size.
+    let mut out: Vec<MaybeUninit<O::Acc>> = Vec::new();
+    out.try_reserve_exact(total)
+        .map_err(|_| Error::TooLarge { elements: total })?;
+    out.resize_with(total, MaybeUninit::uninit);
     let kept: Vec<Kept> = (0..shape.len())
         .filter(|&k| k != axis && shape[k] > 1)
         .map(|k| Kept {
@@ -189,7 +197,15 @@ pub fn fold_groups<T: Scalar, O: Op<T>>(
         }
         _ => task.lanes(&kept),
     })??;
-    Ok(out)
+    // SAFETY: both orders hand every kept position to exactly one piece,
+    // and a piece writes all its positions in every group (`Task::write`),
+    // so all `total` elements are written once the split returned `Ok` (a
+    // cancel or an error returned above); `MaybeUninit<A>` has `A`'s
+    // layout, and the vector's pointer, length and capacity are kept.
+    Ok(unsafe {
+        let mut out = std::mem::ManuallyDrop::new(out);
+        Vec::from_raw_parts(out.as_mut_ptr().cast::<O::Acc>(), out.len(), out.capacity())
+    })
 }
 
 /// What every task of one grouped fold shares.
@@ -201,7 +217,7 @@ struct Task<'a, T: Scalar, O: Op<T>> {
     group_stride: usize,
     op: &'a O,
     cancel: &'a Cancel,
-    dest: &'a DisjointSlice<'a, O::Acc>,
+    dest: &'a DisjointSlice<'a, MaybeUninit<O::Acc>>,
 }
 
 impl<T: Scalar, O: Op<T>> Task<'_, T, O> {
@@ -242,7 +258,10 @@ impl<T: Scalar, O: Op<T>> Task<'_, T, O> {
                 // SAFETY: each task writes the result positions of its own
                 // kept positions (`out` + j * step, for its distinct `j` or
                 // lanes) in every group, and no two tasks share a kept position.
-                unsafe { self.dest.write(out + g * self.group_stride + j * step, a) };
+                unsafe {
+                    self.dest
+                        .write(out + g * self.group_stride + j * step, MaybeUninit::new(a))
+                };
             }
         }
     }
