@@ -324,6 +324,12 @@ pub(crate) fn no_identity(op: Reduction) -> Option<&'static str> {
     })
 }
 
+/// A `mean` that divides a plain sum by the count of its lane (integers'
+/// `nanmean` is their `mean`; floats' folds its own count of non-NaN elements).
+pub(crate) fn plain_mean<T: Scalar>(op: Reduction) -> bool {
+    op == Reduction::Mean || (op == Reduction::NanMean && !T::IS_FLOAT)
+}
+
 /// The rule for lanes that fold no element (a mask that keeps nothing of
 /// a lane, an empty group): an error at the first one, for the reductions
 /// without an identity. `empty`: whether each lane, in result order, is.

@@ -15,7 +15,7 @@ use crate::cancel::Cancel;
 use crate::dtype::{Data, Output, Typed};
 use crate::error::Error;
 use crate::ops::{Op, Sum};
-use crate::reductions::{empty_lanes, no_identity, run, Reduction, Request, Source};
+use crate::reductions::{empty_lanes, no_identity, plain_mean, run, Reduction, Request, Source};
 use crate::scalar::Scalar;
 use crate::view::{Axes, View};
 use crate::with_dtype;
@@ -179,12 +179,6 @@ fn apply<T: Typed>(
     }
     empty_lanes(op, counts().iter().map(|&n| n == 0))?;
     result
-}
-
-/// A `mean` that divides a plain sum by the kept count (integers' `nanmean`
-/// is their `mean`; floats' folds its own count of non-NaN elements).
-fn plain_mean<T: Scalar>(op: Reduction) -> bool {
-    op == Reduction::Mean || (op == Reduction::NanMean && !T::IS_FLOAT)
 }
 
 #[cfg(test)]

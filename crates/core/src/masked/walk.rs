@@ -297,9 +297,9 @@ pub(super) fn walk<T: Scalar>(
                 }
                 let mut rows: [&[T]; 4] = [&[]; 4];
                 let mut rest = &mut scratch[..];
-                for i in 0..k {
+                for (i, row) in rows[..k].iter_mut().enumerate() {
                     let (mine, later) = std::mem::take(&mut rest).split_at_mut(n);
-                    rows[i] = values(
+                    *row = values(
                         data,
                         at[i],
                         col.sx,
