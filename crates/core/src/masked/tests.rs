@@ -288,7 +288,8 @@ fn the_neutral_element_stands_for_dropped_elements_in_both_orders() {
                 Output::U8(v) => v.into_iter().map(f64::from).collect(),
                 _ => panic!("unexpected output"),
             };
-            for lane in 0..lanes {
+            assert_eq!(got.len(), lanes);
+            for (lane, &g) in got.iter().enumerate() {
                 let kept: Vec<f64> = (0..len)
                     .map(|k| if axis == 0 { at(k, lane) } else { at(lane, k) })
                     .filter(|e| e.1)
@@ -303,7 +304,6 @@ fn the_neutral_element_stands_for_dropped_elements_in_both_orders() {
                     Output::U8(v) => f64::from(v[0]),
                     _ => panic!("unexpected output"),
                 };
-                let g = got[lane];
                 let same = g.to_bits() == want.to_bits()
                     || (g.is_nan() && want.is_nan())
                     || (g - want).abs() <= 1e-12 * want.abs();
