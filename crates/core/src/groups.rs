@@ -12,14 +12,16 @@
 //!   C-order array), each lane is walked along it, a run of equal labels at
 //!   a time, into the lane's one accumulator per group.
 
+use std::mem::MaybeUninit;
+
 use crate::cancel::Cancel;
 use crate::dtype::{Data, Output, Typed};
 use crate::engine::kernels::{fold_row, fold_row4, fold_run};
 use crate::engine::{par_for, DisjointSlice};
 use crate::error::{try_filled, Error};
-use crate::ops::Op;
+use crate::ops::{CountSum, Op, Sum};
 use crate::pool::run_with_threads;
-use crate::reductions::{run, Reduction, Request, Source};
+use crate::reductions::{plain_mean, run, Reduction, Request, Source};
 use crate::scalar::Scalar;
 use crate::view::View;
 use crate::with_dtype;
@@ -135,6 +137,21 @@ pub fn fold_groups<T: Scalar, O: Op<T>>(
     threads: Option<usize>,
     cancel: &Cancel,
 ) -> Result<Vec<O::Acc>, Error> {
+    fold_groups_with(view, axis, labels, op, threads, cancel, &|a, _| a)
+}
+
+/// [`fold_groups`], each accumulator written as `finish(acc, group)`: a
+/// result that is not the accumulators (a mean) is converted by the tasks
+/// that fold it, in parallel, and the accumulators are never stored whole.
+fn fold_groups_with<T: Scalar, O: Op<T>, R: Copy + Send + Sync>(
+    view: &View<T>,
+    axis: usize,
+    labels: &Labels,
+    op: &O,
+    threads: Option<usize>,
+    cancel: &Cancel,
+    finish: &(impl Fn(O::Acc, usize) -> R + Sync),
+) -> Result<Vec<R>, Error> {
     let (shape, strides) = (view.shape(), view.strides());
     if axis >= shape.len() || labels.len != shape[axis] {
         return Err(Error::BadOption {
@@ -156,10 +173,22 @@ pub fn fold_groups<T: Scalar, O: Op<T>>(
             elements: usize::MAX,
         })?;
     }
-    let mut out = try_filled(total, op.init())?;
+    let (along, group_stride) = (strides[axis], out_strides[axis]);
     if total == 0 || labels.runs.is_empty() {
-        return Ok(out);
+        let mut empty = Vec::new();
+        empty
+            .try_reserve_exact(total)
+            .map_err(|_| Error::TooLarge { elements: total })?;
+        empty.extend((0..total).map(|k| finish(op.init(), k / group_stride % g)));
+        return Ok(empty);
     }
+    // Left uninitialised: the tasks write every position once, in
+    // parallel, where filling it first would be a serial pass over a
+    // result `groups` times the plain one's size.
+    let mut out: Vec<MaybeUninit<R>> = Vec::new();
+    out.try_reserve_exact(total)
+        .map_err(|_| Error::TooLarge { elements: total })?;
+    out.resize_with(total, MaybeUninit::uninit);
     let kept: Vec<Kept> = (0..shape.len())
         .filter(|&k| k != axis && shape[k] > 1)
         .map(|k| Kept {
@@ -168,7 +197,6 @@ pub fn fold_groups<T: Scalar, O: Op<T>>(
             out: out_strides[k],
         })
         .collect();
-    let (along, group_stride) = (strides[axis], out_strides[axis]);
     let inner = (0..kept.len()).min_by_key(|&k| (kept[k].stride.unsigned_abs(), kept.len() - k));
     let dest = DisjointSlice::new(&mut out);
     let task = Task {
@@ -180,6 +208,7 @@ pub fn fold_groups<T: Scalar, O: Op<T>>(
         op,
         cancel,
         dest: &dest,
+        finish,
     };
     run_with_threads(threads, || match inner {
         Some(c) if kept[c].stride.unsigned_abs() <= along.unsigned_abs() => {
@@ -189,11 +218,19 @@ pub fn fold_groups<T: Scalar, O: Op<T>>(
         }
         _ => task.lanes(&kept),
     })??;
-    Ok(out)
+    // SAFETY: both orders hand every kept position to exactly one piece,
+    // and a piece writes all its positions in every group (`Task::write`),
+    // so all `total` elements are written once the split returned `Ok` (a
+    // cancel or an error returned above); `MaybeUninit<A>` has `A`'s
+    // layout, and the vector's pointer, length and capacity are kept.
+    Ok(unsafe {
+        let mut out = std::mem::ManuallyDrop::new(out);
+        Vec::from_raw_parts(out.as_mut_ptr().cast::<R>(), out.len(), out.capacity())
+    })
 }
 
 /// What every task of one grouped fold shares.
-struct Task<'a, T: Scalar, O: Op<T>> {
+struct Task<'a, T: Scalar, O: Op<T>, R, F> {
     data: &'a [T],
     offset: isize,
     labels: &'a Labels,
@@ -201,10 +238,11 @@ struct Task<'a, T: Scalar, O: Op<T>> {
     group_stride: usize,
     op: &'a O,
     cancel: &'a Cancel,
-    dest: &'a DisjointSlice<'a, O::Acc>,
+    dest: &'a DisjointSlice<'a, MaybeUninit<R>>,
+    finish: &'a F,
 }
 
-impl<T: Scalar, O: Op<T>> Task<'_, T, O> {
+impl<T: Scalar, O: Op<T>, R: Copy + Send, F: Fn(O::Acc, usize) -> R + Sync> Task<'_, T, O, R, F> {
     /// `n` pieces of work in tasks, each with its own scratch of `scratch`
     /// accumulators, reused across its pieces.
     fn split(
@@ -242,7 +280,11 @@ impl<T: Scalar, O: Op<T>> Task<'_, T, O> {
                 // SAFETY: each task writes the result positions of its own
                 // kept positions (`out` + j * step, for its distinct `j` or
                 // lanes) in every group, and no two tasks share a kept position.
-                unsafe { self.dest.write(out + g * self.group_stride + j * step, a) };
+                unsafe {
+                    let value = MaybeUninit::new((self.finish)(a, g));
+                    self.dest
+                        .write(out + g * self.group_stride + j * step, value)
+                };
             }
         }
     }
@@ -402,6 +444,18 @@ pub fn reduce_grouped(
             });
         };
         let view = View::new(d, &r.shape, &r.strides, r.offset)?;
+        // A mean divides by its group's count as the tasks write it.
+        let (t, counts) = (r.threads, &labels.counts);
+        if plain_mean::<T>(op) {
+            let finish = |s, g: usize| T::wide_f64(s) / counts[g];
+            let means = fold_groups_with(&view, axis, labels, &Sum::<false>, t, cancel, &finish);
+            return means.map(Output::F64);
+        }
+        if T::IS_FLOAT && op == Reduction::NanMean {
+            let finish = |(s, n), _| T::wide_f64(s) / n as f64;
+            let means = fold_groups_with(&view, axis, labels, &CountSum, t, cancel, &finish);
+            return means.map(Output::F64);
+        }
         let inner = r.shape[axis + 1..].iter().product();
         run(
             &Grouped {

@@ -307,6 +307,42 @@ pub(crate) fn run<T: Typed, S: Source<T>>(
     named::<T, _>(result, op)
 }
 
+/// NumPy's name in the error for a lane that folds no element, for the
+/// reductions without an identity; `None` where an empty lane has a value
+/// (the op's start: 0 for `sum`, NaN for `mean`, ...).
+pub(crate) fn no_identity(op: Reduction) -> Option<&'static str> {
+    use Reduction::*;
+    Some(match op {
+        Min | NanMin => "minimum",
+        Max | NanMax | Ptp => "maximum",
+        MinMax | NanMinMax => "minimum",
+        ArgMin => "argmin",
+        ArgMax => "argmax",
+        NanArgMin => "nanargmin",
+        NanArgMax => "nanargmax",
+        _ => return None,
+    })
+}
+
+/// A `mean` that divides a plain sum by the count of its lane (integers'
+/// `nanmean` is their `mean`; floats' folds its own count of non-NaN elements).
+pub(crate) fn plain_mean<T: Scalar>(op: Reduction) -> bool {
+    op == Reduction::Mean || (op == Reduction::NanMean && !T::IS_FLOAT)
+}
+
+/// The rule for lanes that fold no element (a mask that keeps nothing of
+/// a lane, an empty group): an error at the first one, for the reductions
+/// without an identity. `empty`: whether each lane, in result order, is.
+pub(crate) fn empty_lanes(
+    op: Reduction,
+    mut empty: impl Iterator<Item = bool>,
+) -> Result<(), Error> {
+    match (no_identity(op), empty.position(|e| e)) {
+        (Some(name), Some(index)) => Err(Error::EmptyLane { op: name, index }),
+        _ => Ok(()),
+    }
+}
+
 /// The empty-axis error under `op`'s own name: on integers a NaN-skipping
 /// op runs as its plain twin, whose error would name the plain op.
 fn named<T: Scalar, A>(result: Result<A, Error>, op: Reduction) -> Result<A, Error> {

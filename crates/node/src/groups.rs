@@ -2,12 +2,36 @@
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+use ndreduce_core::dtype::{Data, Output};
 use ndreduce_core::groups::{reduce_grouped, Labels};
-use ndreduce_core::NEVER;
+use ndreduce_core::reductions::{Reduction, Request};
+use ndreduce_core::{Cancel, Error as CoreError};
 
-use crate::array::{raw_array, Held, Js};
-use crate::errors::{guard, to_js};
-use crate::task::{spawn, CancelToken, Keep};
+use crate::array::Js;
+use crate::inputs::{call_async, call_sync};
+use crate::task::CancelToken;
+
+/// A grouped call's arguments, checked (the labels copied).
+type Args = (Request, Reduction, Labels);
+
+fn args(
+    layout: &[f64],
+    op: &str,
+    extras: Option<&crate::Extras>,
+    labels: &[i32],
+    groups: u32,
+) -> std::result::Result<Args, CoreError> {
+    let (req, op) = crate::request(layout, op, "auto", extras)?;
+    Ok((req, op, Labels::new(labels, groups as usize)?))
+}
+
+fn work(
+    (req, op, labels): &Args,
+    arrays: &[Data],
+    cancel: &Cancel,
+) -> std::result::Result<Output, CoreError> {
+    reduce_grouped(arrays[0], req, *op, labels, cancel)
+}
 
 /// `reduce` by label along the layout's one reduced axis: `labels` (one per
 /// position along it, below `groups`; negative: no group) route each
@@ -26,17 +50,12 @@ pub fn reduce_grouped_sync(
     groups: u32,
     extras: Option<crate::Extras>,
 ) -> Result<Js> {
-    guard(|| {
-        let (req, op) = crate::request(layout, op.as_str(), "auto", extras.as_ref())?;
-        let labels = Labels::new(labels, groups as usize)?;
-        let raw = raw_array(&env, &data, "data")?;
-        // SAFETY: no JavaScript runs during this synchronous call, so the
-        // array's memory cannot be detached, shrunk or freed before it returns.
-        let data = unsafe { crate::array::data(&raw)? };
-        reduce_grouped(data, &req, op, &labels, &NEVER)
-    })
-    .map(Js)
-    .map_err(|e| to_js(&env, &e))
+    call_sync(
+        &env,
+        &[(&data, "data")],
+        || args(layout, op.as_str(), extras.as_ref(), labels, groups),
+        work,
+    )
 }
 
 /// `reduceGrouped` on a job thread, over a SharedArrayBuffer only; the
@@ -56,18 +75,11 @@ pub fn reduce_grouped_async<'env>(
     token: &CancelToken,
     extras: Option<crate::Extras>,
 ) -> Result<Object<'env>> {
-    let checked = guard(|| {
-        let (req, op) = crate::request(layout, op.as_str(), "auto", extras.as_ref())?;
-        let labels = Labels::new(labels, groups as usize)?;
-        let held = Held::new(env, raw_array(env, &data, "data")?)?;
-        Ok((req, op, labels, held))
-    });
-    let (req, op, labels, held) = checked.map_err(|e| to_js(env, &e))?;
-    let cancel = token.flag.clone();
-    let flag = cancel.clone();
-    spawn(env, &cancel, Some(Keep::new(&data)?), move || {
-        // SAFETY: `held` is a SharedArrayBuffer view (`Held::new`), kept
-        // alive by the reference `spawn` releases only after this returns.
-        reduce_grouped(unsafe { held.data()? }, &req, op, &labels, &flag).map(Js)
-    })
+    call_async(
+        env,
+        &[(&data, "data")],
+        token,
+        || args(layout, op.as_str(), extras.as_ref(), labels, groups),
+        work,
+    )
 }

@@ -6,6 +6,7 @@ mod array;
 mod codec;
 mod errors;
 mod groups;
+mod inputs;
 mod masked;
 mod moving;
 mod quantile;

@@ -3,12 +3,38 @@
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+use ndreduce_core::dtype::{Data, Output};
 use ndreduce_core::masked::{reduce_masked, MaskLayout};
-use ndreduce_core::NEVER;
+use ndreduce_core::reductions::{Reduction, Request};
+use ndreduce_core::{Cancel, Error as CoreError};
 
-use crate::array::{raw_array, Held, Js};
-use crate::errors::{guard, to_js};
-use crate::task::{spawn, CancelToken, Keep};
+use crate::array::Js;
+use crate::inputs::{call_async, call_sync};
+use crate::task::CancelToken;
+
+/// A masked call's arguments, checked: the request, the op, where the
+/// mask lies and whether an empty lane is allowed.
+type Args = (Request, Reduction, MaskLayout, bool);
+
+fn args(
+    layout: &[f64],
+    op: &str,
+    extras: Option<&crate::Extras>,
+    mask_layout: &[f64],
+    empty_ok: bool,
+) -> std::result::Result<Args, CoreError> {
+    let (req, op) = crate::request(layout, op, "auto", extras)?;
+    let ml = MaskLayout::unpack(mask_layout, req.shape.len())?;
+    Ok((req, op, ml, empty_ok))
+}
+
+fn work(
+    (req, op, ml, empty_ok): &Args,
+    arrays: &[Data],
+    cancel: &Cancel,
+) -> std::result::Result<Output, CoreError> {
+    reduce_masked(arrays[0], req, arrays[1], ml, *op, *empty_ok, cancel)
+}
 
 /// `reduce` of the elements that `mask` keeps (an entry that is not zero
 /// keeps the element at its position). `maskLayout` is `[offset,
@@ -30,19 +56,13 @@ pub fn reduce_masked_sync(
     mask_layout: &[f64],
     empty_ok: bool,
 ) -> Result<Js> {
-    guard(|| {
-        let (req, op) = crate::request(layout, op.as_str(), "auto", extras.as_ref())?;
-        let ml = MaskLayout::unpack(mask_layout, req.shape.len())?;
-        let raw = raw_array(&env, &data, "data")?;
-        let raw_mask = raw_array(&env, &mask, "where")?;
-        // SAFETY: no JavaScript runs during this synchronous call, so
-        // neither array's memory can be detached, shrunk or freed before
-        // it returns; both are only read.
-        let (d, m) = unsafe { (crate::array::data(&raw)?, crate::array::data(&raw_mask)?) };
-        reduce_masked(d, &req, m, &ml, op, empty_ok, &NEVER)
-    })
-    .map(Js)
-    .map_err(|e| to_js(&env, &e))
+    let arrays = [(&data, "data"), (&mask, "where")];
+    call_sync(
+        &env,
+        &arrays,
+        || args(layout, op.as_str(), extras.as_ref(), mask_layout, empty_ok),
+        work,
+    )
 }
 
 /// `reduceMasked` on a job thread; data and mask over SharedArrayBuffers.
@@ -62,21 +82,12 @@ pub fn reduce_masked_async<'env>(
     empty_ok: bool,
     token: &CancelToken,
 ) -> Result<Object<'env>> {
-    let checked = guard(|| {
-        let (req, op) = crate::request(layout, op.as_str(), "auto", extras.as_ref())?;
-        let ml = MaskLayout::unpack(mask_layout, req.shape.len())?;
-        let held = Held::new(env, raw_array(env, &data, "data")?)?;
-        let held_mask = Held::new(env, raw_array(env, &mask, "where")?)?;
-        Ok((req, op, ml, held, held_mask))
-    });
-    let (req, op, ml, held, held_mask) = checked.map_err(|e| to_js(env, &e))?;
-    let cancel = token.flag.clone();
-    let flag = cancel.clone();
-    let keep = Keep::new(&data)?.and(&mask)?;
-    spawn(env, &cancel, Some(keep), move || {
-        // SAFETY: both are SharedArrayBuffer views (`Held::new`), kept
-        // alive by the references `spawn` releases only after this returns.
-        let (d, m) = unsafe { (held.data()?, held_mask.data()?) };
-        reduce_masked(d, &req, m, &ml, op, empty_ok, &flag).map(Js)
-    })
+    let arrays = [(&data, "data"), (&mask, "where")];
+    call_async(
+        env,
+        &arrays,
+        token,
+        || args(layout, op.as_str(), extras.as_ref(), mask_layout, empty_ok),
+        work,
+    )
 }

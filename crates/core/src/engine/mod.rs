@@ -315,7 +315,7 @@ impl<'a, T> DisjointSlice<'a, T> {
     /// # Safety
     /// No other reference to this block is alive while the result is.
     #[allow(clippy::mut_from_ref)]
-    unsafe fn chunk(&self, b: usize, size: usize) -> &mut [T] {
+    pub(crate) unsafe fn chunk(&self, b: usize, size: usize) -> &mut [T] {
         let start = b.saturating_mul(size);
         assert!(start < self.len);
         let len = size.min(self.len - start);

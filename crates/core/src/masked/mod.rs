@@ -6,6 +6,7 @@
 //! per lane, which this module applies: `mean` divides by it, and a lane
 //! that keeps nothing is an error for the reductions without identity.
 
+mod fold;
 mod walk;
 
 use std::sync::Mutex;
@@ -14,12 +15,13 @@ use crate::cancel::Cancel;
 use crate::dtype::{Data, Output, Typed};
 use crate::error::Error;
 use crate::ops::{Op, Sum};
-use crate::reductions::{run, Reduction, Request, Source};
+use crate::reductions::{empty_lanes, no_identity, plain_mean, run, Reduction, Request, Source};
 use crate::scalar::Scalar;
 use crate::view::{Axes, View};
 use crate::with_dtype;
 
-use walk::{fold_masked, KeepFlags, MaskRef};
+use fold::fold_masked;
+use walk::{KeepFlags, MaskRef};
 
 /// Where a mask lies over the data's shape: its strides (0 on broadcast
 /// axes) and offset, in elements of the mask's own data.
@@ -48,18 +50,22 @@ impl MaskLayout {
     }
 }
 
-/// NumPy's name in the empty-lane error for the reductions without an
-/// identity; `None` for those whose empty lane has a value.
-fn no_identity(op: Reduction) -> Option<&'static str> {
+/// An element that changes no accumulator of `op`'s fold on `T`, where
+/// there is one: the mask's dropped elements become it, and the engine's
+/// own block kernels fold the blocks. `None`: every element is selected
+/// by its flag (the arg ops, whose index counts, and the moments).
+fn neutral<T: Scalar>(op: Reduction) -> Option<T> {
     use Reduction::*;
     Some(match op {
-        Min | NanMin => "minimum",
-        Max | NanMax | Ptp => "maximum",
-        MinMax | NanMinMax => "minimum",
-        ArgMin => "argmin",
-        ArgMax => "argmax",
-        NanArgMin => "nanargmin",
-        NanArgMax => "nanargmax",
+        Sum | NanSum | Mean | Any | CountNonzero => T::NIL,
+        // `all`: any non-zero value; NaN: skipped by the NaN-skipping twins.
+        All => T::HIGHEST,
+        NanMean if T::IS_FLOAT => T::nan_or(T::NIL),
+        NanMean => T::NIL,
+        Max => T::LOWEST,
+        Min => T::HIGHEST,
+        NanMax => T::nan_or(T::LOWEST),
+        NanMin => T::nan_or(T::HIGHEST),
         _ => return None,
     })
 }
@@ -70,7 +76,9 @@ struct Masked<'a, T> {
     x: View<'a, T>,
     flags: &'a dyn KeepFlags,
     layout: &'a MaskLayout,
-    /// The rules below read the counts (else a row loop may skip them).
+    /// Stands for the dropped elements, where `op` has one (`neutral`).
+    neutral: Option<T>,
+    /// The rules below read the counts (else the walk skips them).
     counted: bool,
     counts: Mutex<Vec<u64>>,
 }
@@ -82,8 +90,16 @@ impl<T: Scalar> Source<T> for Masked<'_, T> {
             strides: &self.layout.strides,
             offset: self.layout.offset,
         };
-        let (acc, counts) =
-            fold_masked(&self.x, mask, &r.axes, op, self.counted, r.threads, cancel)?;
+        let (acc, counts) = fold_masked(
+            &self.x,
+            mask,
+            &r.axes,
+            op,
+            self.neutral,
+            self.counted,
+            r.threads,
+            cancel,
+        )?;
         *self.counts.lock().unwrap_or_else(|e| e.into_inner()) = counts;
         Ok(acc)
     }
@@ -123,9 +139,15 @@ pub fn reduce_masked(
         };
         with_dtype!(mask, Data, m => {
             let mv = View::new(m, &r.shape, &layout.strides, layout.offset).map_err(named)?;
-            let plain_mean = op == Reduction::Mean || (op == Reduction::NanMean && !T::IS_FLOAT);
-            let counted = plain_mean || no_identity(op).is_some();
-            let src = Masked { x, flags: &mv, layout, counted, counts: Mutex::new(Vec::new()) };
+            let counted = plain_mean::<T>(op) || no_identity(op).is_some();
+            let src = Masked {
+                x,
+                flags: &mv,
+                layout,
+                neutral: neutral::<T>(op),
+                counted,
+                counts: Mutex::new(Vec::new()),
+            };
             apply(&src, r, op, empty_ok, cancel)
         })
     }
@@ -140,8 +162,7 @@ fn apply<T: Typed>(
     cancel: &Cancel,
 ) -> Result<Output, Error> {
     let counts = || std::mem::take(&mut *src.counts.lock().unwrap_or_else(|e| e.into_inner()));
-    let plain_mean = op == Reduction::Mean || (op == Reduction::NanMean && !T::IS_FLOAT);
-    if plain_mean {
+    if plain_mean::<T>(op) {
         // A lane's mean divides by what it kept (none: 0 / 0, NaN).
         let sums = src.fold(&Sum::<false>, r, cancel)?;
         let n = counts();
@@ -156,11 +177,7 @@ fn apply<T: Typed>(
     if matches!(result, Err(Error::Aborted)) || empty_ok {
         return result;
     }
-    if let Some(name) = no_identity(op) {
-        if let Some(index) = counts().iter().position(|&n| n == 0) {
-            return Err(Error::EmptyLane { op: name, index });
-        }
-    }
+    empty_lanes(op, counts().iter().map(|&n| n == 0))?;
     result
 }
 

@@ -233,3 +233,82 @@ fn long_masked_views_split_across_threads_as_one_pass_would() {
         assert_eq!(total, want as f64, "{axes:?}");
     }
 }
+
+#[test]
+fn the_neutral_element_stands_for_dropped_elements_in_both_orders() {
+    // NaN, both zeros and both infinities among the values, a mask of
+    // mixed flags: each lane equals the plain reduction of its kept
+    // elements, gathered by hand, for every op that folds blocks with a
+    // neutral element, along both axes of a [6, 37] view with a stride of 2.
+    let (rows, cols) = (6usize, 37usize);
+    let specials = [f64::NAN, 0.0, -0.0, f64::INFINITY, f64::NEG_INFINITY];
+    let data: Vec<f64> = values(2 * rows * cols, 11)
+        .into_iter()
+        .enumerate()
+        .map(|(k, v)| if k % 7 == 3 { specials[(k / 7) % 5] } else { v })
+        .collect();
+    let mask: Vec<u8> = (0..rows * cols).map(|k| (k * 5 % 3 != 0) as u8).collect();
+    let (xs, ms) = ([2 * cols as isize, 2], [cols as isize, 1]);
+    let layout = MaskLayout {
+        strides: ms[..].into(),
+        offset: 0,
+    };
+    let at = |i: usize, j: usize| (data[i * 2 * cols + 2 * j], mask[i * cols + j] != 0);
+    let ops = [
+        "max",
+        "min",
+        "nanmax",
+        "nanmin",
+        "sum",
+        "nansum",
+        "mean",
+        "nanmean",
+        "any",
+        "all",
+        "countNonzero",
+    ];
+    for axis in [0usize, 1] {
+        let r = request(&[rows, cols], &xs, 0, &[axis]);
+        let lanes = if axis == 0 { cols } else { rows };
+        let len = if axis == 0 { rows } else { cols };
+        for op in ops {
+            let op: Reduction = op.parse().unwrap();
+            let got = reduce_masked(
+                Data::F64(&data),
+                &r,
+                Data::U8(&mask),
+                &layout,
+                op,
+                true,
+                &NEVER,
+            )
+            .unwrap();
+            let got = match got {
+                Output::F64(v) => v,
+                Output::U8(v) => v.into_iter().map(f64::from).collect(),
+                _ => panic!("unexpected output"),
+            };
+            assert_eq!(got.len(), lanes);
+            for (lane, &g) in got.iter().enumerate() {
+                let kept: Vec<f64> = (0..len)
+                    .map(|k| if axis == 0 { at(k, lane) } else { at(lane, k) })
+                    .filter(|e| e.1)
+                    .map(|e| e.0)
+                    .collect();
+                if kept.is_empty() {
+                    continue;
+                }
+                let one = request(&[kept.len()], &[1], 0, &[0]);
+                let want = match reduce_data(Data::F64(&kept), &one, op, &NEVER).unwrap() {
+                    Output::F64(v) => v[0],
+                    Output::U8(v) => f64::from(v[0]),
+                    _ => panic!("unexpected output"),
+                };
+                let same = g.to_bits() == want.to_bits()
+                    || (g.is_nan() && want.is_nan())
+                    || (g - want).abs() <= 1e-12 * want.abs();
+                assert!(same, "{op:?} axis {axis} lane {lane}: {g} vs {want}");
+            }
+        }
+    }
+}
