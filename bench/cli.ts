@@ -9,6 +9,7 @@ import { dtypesCommand } from './dtypes-command';
 import { quantileCommand } from './quantile';
 import { groupsCommand } from './groups';
 import { whereCommand } from './where';
+import { movingCommand } from './moving';
 
 const BENCH_COMMANDS: Record<string, Command> = {
   bench: { summary: 'time every implementation of the column max against the memory floor', run: benchCommand },
@@ -16,6 +17,7 @@ const BENCH_COMMANDS: Record<string, Command> = {
   'bench-quantile': { summary: 'median and quantiles of 100 x 1,000,000 float64 next to NumPy and bottleneck', run: quantileCommand },
   'bench-groups': { summary: 'mean by label (12 groups) of 100 x 1,000,000 float64 next to the plain mean and NumPy', run: groupsCommand },
   'bench-where': { summary: 'masked sum and max (options.where) of 100 x 1,000,000 float64 next to the unmasked calls and NumPy', run: whereCommand },
+  'bench-moving': { summary: 'the moving windows (moveMean, moveStd, moveMax, moveMedian) of 100 x 1,000,000 float64 next to bottleneck', run: movingCommand },
 };
 
 main(process.argv.slice(2), BENCH_COMMANDS);

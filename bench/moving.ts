@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { loadNpy } from '../src/io/npy';
 import { moveMax, moveMean, moveMedian, moveStd } from '../src/index';
 import type { MoveResult } from '../src/index';
+import { UsageError } from '../src/cli/index';
 
 interface Task {
   name: string;
@@ -102,4 +103,24 @@ export function movingRows(rows: number, cols: number, repeat: number, failures:
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function flag(argv: string[], name: string, fallback: number): number {
+  const at = argv.indexOf(name);
+  if (at < 0) return fallback;
+  const v = Number(argv[at + 1]);
+  if (!Number.isInteger(v) || v < 1) throw new UsageError(`${name} expects a positive integer, not ${argv[at + 1]}`);
+  return v;
+}
+
+/** `bench-moving`: the moving rows alone, by default at the issue's shape. */
+export async function movingCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) {
+    process.stdout.write('ndreduce bench-moving [--rows 100] [--cols 1000000] [--repeat 3]\n');
+    return 0;
+  }
+  const failures: string[] = [];
+  process.stdout.write(`${movingRows(flag(argv, '--rows', 100), flag(argv, '--cols', 1_000_000), flag(argv, '--repeat', 3), failures)}\n`);
+  for (const f of failures) process.stderr.write(`${f}\n`);
+  return failures.length > 0 ? 1 : 0;
 }
