@@ -2,7 +2,7 @@
 // function per merge kind of the op table, shared by pushes, merges and
 // settled native states (src/merge/partial.ts).
 import type { NumericArray } from '../spec/dtypes';
-import type { MergeKind } from '../spec/ops';
+import type { MergeKind, Reduction } from '../spec/ops';
 import type { Field } from './bytes';
 
 /** How extremes compare: the lower wins (min, argmin), NaN is skipped
@@ -129,4 +129,47 @@ function mergeMoments(a: Record<string, Field>, b: Record<string, Field>): void 
     }
     na[k] = n;
   }
+}
+
+/** A chunk's fields for a merge of `kind`, laid out [counts.length, inner]
+ * (groups of a chunk by label, or one: the plain partial's), from `run`,
+ * the chunk's one-shot reduction by op; `shift` moves its arg indices to
+ * the whole array's. `undefined` for minmax by label, which `by` refuses. */
+export function chunkFields(kind: MergeKind, reduction: Reduction, lower: boolean, run: (r: Reduction) => unknown, shift: number, inner: number, counts: readonly number[], grouped: boolean): Record<string, Field> | undefined {
+  const next: Record<string, Field> = {};
+  switch (kind) {
+    case 'extreme':
+    case 'count':
+      next.values = run(reduction) as Field;
+      break;
+    case 'flag':
+      next.flag = run(reduction) as Field;
+      break;
+    case 'minmax':
+      if (grouped) return undefined;
+      ({ min: next.min, max: next.max } = run(reduction) as { min: Field; max: Field });
+      break;
+    case 'sum': {
+      const s = run(reduction);
+      if (s instanceof Float64Array) ((next.sum = s), (next.comp = new Float64Array(s.length)));
+      else next.sum = Array.from(s as BigInt64Array);
+      break;
+    }
+    case 'arg':
+      next.value = run(lower ? 'min' : 'max') as Field;
+      next.index = (run(reduction) as Float64Array).map((i) => i + shift);
+      break;
+    case 'moments': {
+      const count = new Float64Array(counts.length * inner);
+      counts.forEach((c, j) => count.fill(c, j * inner, (j + 1) * inner));
+      ((next.n = count), (next.mean = run('mean') as Field));
+      if (reduction !== 'mean') {
+        const m2 = run('var') as Float64Array;
+        for (let k = 0; k < m2.length; k++) m2[k] *= count[k];
+        next.m2 = m2;
+      }
+      break;
+    }
+  }
+  return next;
 }

@@ -43,48 +43,6 @@ export function localLabels(labels: Int32Array): { by: RawLabels; global: number
   return { by: { labels: local, span: global.length }, global, counts };
 }
 
-/** The fields of a chunk's groups (laid out [groups, inner]) for a merge
- * of `kind`, from `run`, the chunk's one-shot grouped reduction by op;
- * `from` is the chunk's first row along axis 0. `undefined` for minmax,
- * which `by` refuses. */
-export function groupedFields(kind: MergeKind, reduction: Reduction, lower: boolean, run: (r: Reduction) => Field, from: number, inner: number, counts: readonly number[]): Record<string, Field> | undefined {
-  const next: Record<string, Field> = {};
-  switch (kind) {
-    case 'extreme':
-    case 'count':
-      next.values = run(reduction);
-      break;
-    case 'flag':
-      next.flag = run(reduction);
-      break;
-    case 'sum': {
-      const s = run(reduction);
-      if (s instanceof Float64Array) ((next.sum = s), (next.comp = new Float64Array(s.length)));
-      else next.sum = Array.from(s as BigInt64Array);
-      break;
-    }
-    case 'arg':
-      next.value = run(lower ? 'min' : 'max');
-      // Positions along axis 0 of the chunk: rows of the whole array.
-      next.index = (run(reduction) as Float64Array).map((i) => i + from);
-      break;
-    case 'moments': {
-      const count = new Float64Array(counts.length * inner);
-      counts.forEach((c, j) => count.fill(c, j * inner, (j + 1) * inner));
-      ((next.n = count), (next.mean = run('mean')));
-      if (reduction !== 'mean') {
-        const m2 = run('var') as Float64Array;
-        for (let k = 0; k < m2.length; k++) m2[k] *= count[k];
-        next.m2 = m2;
-      }
-      break;
-    }
-    default:
-      return undefined;
-  }
-  return next;
-}
-
 /** Fresh state for `groups` groups of `inner` positions, of the types of a
  * chunk's fields; zero is every merge's empty state but `all`'s (one), and
  * moments keep their low words so that merges can write them. */

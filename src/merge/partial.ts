@@ -33,9 +33,12 @@ import { readView } from '../validate/view';
 import type { View } from '../validate/view';
 import { decodePartial, encodePartial } from './bytes';
 import type { Field, PartialState } from './bytes';
-import { combineFields } from './fields';
-import { emptyFields, foldGroup, groupedFields, groupedResult, localLabels, seenOf } from './grouped';
+import { chunkFields, combineFields } from './fields';
+import { emptyFields, foldGroup, groupedResult, localLabels, seenOf } from './grouped';
 import type { GroupLabels } from './grouped';
+import { claimRows } from './spans';
+import { valueOf } from './value';
+import type { HeldFields } from './value';
 import { NativeState } from './state';
 
 /** Merges whose NaN-skipping twin merges the same way (a moments or arg
@@ -81,8 +84,8 @@ function startOf(raw: unknown): number {
 }
 
 /** `r` of a checked view along `axes` (a list: typed-array results). */
-function reduceView(r: Reduction, view: View, axes: readonly number[], skipNaN: boolean, threads: number, out?: Float64Array, by?: Options['by']): unknown {
-  const c = callOf(r, view, { ...DEFAULTS, axis: axes, out, threads, by, groups: by?.span }, 'Partial.push', skipNaN);
+function reduceView(r: Reduction, view: View, axes: readonly number[], skipNaN: boolean, threads: number, by?: Options['by']): unknown {
+  const c = callOf(r, view, { ...DEFAULTS, axis: axes, threads, by, groups: by?.span }, 'Partial.push', skipNaN);
   return finish(c, compute(c));
 }
 
@@ -197,49 +200,18 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
   private fold(view: View, from: number): this {
     const n = view.shape[0];
     if (this.grouping) return this.foldGrouped(view, from);
-    const run = (r: Reduction, out?: Float64Array) => reduceView(r, view, this.axes, this.skipNaN, this.threads, out);
-    const next: Record<string, Field> = {};
-    switch (this.kind) {
-      case 'extreme':
-      case 'count':
-        next.values = run(this.reduction) as Field;
-        break;
-      case 'flag':
-        next.flag = run(this.reduction) as Field;
-        break;
-      case 'minmax':
-        ({ min: next.min, max: next.max } = run(this.reduction) as { min: Field; max: Field });
-        break;
-      case 'sum': {
-        const s = run(this.reduction);
-        if (s instanceof Float64Array) ((next.sum = s), (next.comp = new Float64Array(s.length)));
-        else next.sum = Array.from(s as BigInt64Array);
-        break;
-      }
-      case 'arg': {
-        next.value = run(this.lower() ? 'min' : 'max') as Field;
-        const local = run(this.reduction) as Float64Array;
-        // Axis 0 is the first reduced axis: a flat C-order index over the
-        // reduced axes moves by `inner` per row.
-        const inner = this.axes.slice(1).reduce((a, k) => a * view.shape[k], 1);
-        const shift = from * inner;
-        next.index = local.map((i) => i + shift);
-        break;
-      }
-      case 'moments': {
-        const reduced = this.axes.reduce((a, k) => a * view.shape[k], 1);
-        const kept = this.keptShape.reduce((a, b) => a * b, 1);
-        if (!this.foldInto(view, kept, reduced)) {
-          // Without the addon: the chunk's means (and variances), merged
-          // here; the buffers are reused from push to push.
-          const mean = run('mean', this.scratch('mean', kept)) as Float64Array;
-          const variance = this.reduction === 'mean' ? undefined : (run('var', this.scratch('var', kept)) as Float64Array);
-          this.addMoments(reduced, mean, variance);
-        }
-        this.rows += n;
-        return this;
-      }
+    const kept = this.keptShape.reduce((a, b) => a * b, 1);
+    const reduced = this.axes.reduce((a, k) => a * view.shape[k], 1);
+    // Moments of any dtype and a float mean: folded into the addon's state.
+    if (this.kind === 'moments' && this.foldInto(view, kept, reduced)) {
+      this.rows += n;
+      return this;
     }
+    const run = (r: Reduction) => reduceView(r, view, this.axes, this.skipNaN, this.threads);
+    // Axis 0 is the first reduced axis: a flat C-order index over the
+    // reduced axes moves by the product of the others per row.
+    const shift = from * this.axes.slice(1).reduce((a, k) => a * view.shape[k], 1);
+    const next = chunkFields(this.kind, this.reduction, this.lower(), run, shift, kept, [reduced], false)!;
     this.combine(next);
     this.rows += n;
     return this;
@@ -251,9 +223,9 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     const g = this.grouping!;
     const n = view.shape[0];
     const { by, global, counts } = localLabels(g.labels.subarray(from, from + n));
-    const run = (r: Reduction) => (reduceView(r, view, this.axes, this.skipNaN, this.threads, undefined, by) as { data: Field }).data;
+    const run = (r: Reduction) => (reduceView(r, view, this.axes, this.skipNaN, this.threads, by) as { data: Field }).data;
     const inner = this.keptShape.reduce((a, b) => a * b, 1);
-    const next = groupedFields(this.kind, this.reduction, this.lower(), run, from, inner, counts);
+    const next = chunkFields(this.kind, this.reduction, this.lower(), run, from, inner, counts, true);
     // minmax: refused by the constructor, as the one-shot `by` refuses it.
     if (next === undefined) throw bad(`options.by does not apply to ${this.op}`);
     this.foldGroups(next, global, counts);
@@ -274,31 +246,12 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     }
   }
 
-  /** Adds rows [from, to) to the spans held, refusing any row held already
-   * (counted twice, or two indices for one row). */
+  /** Adds rows [from, to) to the spans held (spans.ts). */
   private claim(from: number, to: number, where: string, dryRun = false): void {
-    if (this.spans === null) {
-      if (this.kind === 'arg') throw bad(`${where}: this partial came from version-1 bytes, which do not say which rows it holds; push into a new Partial with options.start and merge`);
-      return;
-    }
-    const s = this.spans;
-    let k = 0;
-    while (k < s.length && s[k][1] < from) k++;
-    // Spans k.. that start at or before `to` touch or overlap [from, to).
-    let end = k;
-    let lo = from;
-    let hi = to;
-    for (; end < s.length && s[end][0] <= to; end++) {
-      if (s[end][0] < to && from < s[end][1]) {
-        throw bad(`${where}: rows [${from}, ${to}) overlap rows [${s[end][0]}, ${s[end][1]}) already held (give each partial its first row as options.start)`);
-      }
-      lo = Math.min(lo, s[end][0]);
-      hi = Math.max(hi, s[end][1]);
-    }
-    if (!dryRun) s.splice(k, end - k, [lo, hi]);
+    if (this.spans !== null) return claimRows(this.spans, from, to, where, dryRun);
+    if (this.kind === 'arg') throw bad(`${where}: this partial came from version-1 bytes, which do not say which rows it holds; push into a new Partial with options.start and merge`);
   }
 
-  private buffers = new Map<string, Float64Array>();
   /** Accumulators the addon folds chunks into (moments of any dtype, or
    * the compensated sums of a float mean), not yet in `fields`. */
   private state: NativeState | undefined;
@@ -325,23 +278,6 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     if (!st) return;
     this.state = undefined;
     this.combine(st.fields());
-  }
-
-
-
-  /** A float64 buffer of `length` for a chunk's `name` result, reused. */
-  private scratch(name: string, length: number): Float64Array {
-    let b = this.buffers.get(name);
-    if (b?.length !== length) this.buffers.set(name, (b = new Float64Array(length)));
-    return b;
-  }
-
-  /** Merges a chunk's moments (`count` values per position, their means
-   * and variances; no variance for a mean) into the state. */
-  private addMoments(count: number, mean: Float64Array, variance: Float64Array | undefined): void {
-    const next: Record<string, Field> = { n: new Float64Array(mean.length).fill(count), mean };
-    if (variance) next.m2 = variance.map((v) => v * count);
-    this.combine(next);
   }
 
   /** min, argmin: the lower value wins. */
@@ -423,45 +359,14 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     if (this.dtype === undefined || (this.rows === 0 && !this.onlyEmpty)) throw ndError(RangeError, CODES.ZERO_SIZE, `${this.op} of a Partial that holds no rows`);
     const f = this.fields;
     if (this.grouping) {
-      const flat = this.kind === 'flag' ? (f.flag as Uint8Array).slice() : this.flatValue(f, (v) => v);
+      const flat = this.kind === 'flag' ? (f.flag as Uint8Array).slice() : valueOf(this.fieldsOf(), false);
       return groupedResult(this.reduction, flat as NumericArray, this.seen, this.keptShape);
     }
-    return this.flatValue(f, (v) => (this.axisAll ? (v as ArrayLike<unknown>)[0] : v));
+    return valueOf(this.fieldsOf(), this.axisAll);
   }
 
-  /** The values of fields `f`, through `scalar` (the first value of a
-   * reduction over every axis). */
-  private flatValue(f: Record<string, Field>, scalar: (v: unknown) => unknown): unknown {
-    const dtype = this.dtype!;
-    switch (this.kind) {
-      case 'extreme':
-      case 'count':
-        return scalar(f.values);
-      case 'flag':
-        return this.axisAll ? (f.flag as Uint8Array)[0] === 1 : (f.flag as Uint8Array).slice();
-      case 'minmax':
-        return this.axisAll ? { min: scalar(f.min), max: scalar(f.max) } : { min: f.min, max: f.max };
-      case 'sum': {
-        if (!Array.isArray(f.sum)) return scalar((f.sum as Float64Array).map((s, k) => s + (f.comp as Float64Array)[k]));
-        const signed = dtype.startsWith('int');
-        const [lo, hi] = signed ? [-(2n ** 63n), 2n ** 63n - 1n] : [0n, 2n ** 64n - 1n];
-        const at = f.sum.findIndex((s) => s < lo || s > hi);
-        if (at >= 0) throw ndError(RangeError, CODES.OVERFLOW, `sum at output index ${at} does not fit ${signed ? 'int64' : 'uint64'}`);
-        return scalar(signed ? BigInt64Array.from(f.sum) : BigUint64Array.from(f.sum));
-      }
-      case 'arg':
-        return scalar(f.index);
-      default: {
-        const [mean, low] = [f.mean as Float64Array, f.meanLow as Float64Array | undefined];
-        if (this.reduction === 'mean') return scalar(low ? mean.map((m, k) => m + low[k]) : mean.slice());
-        const n = f.n as Float64Array;
-        const m2Low = f.m2Low as Float64Array | undefined;
-        // An infinite M2 (an overflow) stays infinite; its low word is NaN.
-        const m2 = (k: number) => (m2Low && Number.isFinite(f.m2[k]) ? (f.m2[k] as number) + m2Low[k] : (f.m2[k] as number));
-        const v = (f.m2 as Float64Array).map((_, k) => (n[k] - this.ddof > 0 ? m2(k) / (n[k] - this.ddof) : NaN));
-        return scalar(this.reduction === 'std' ? v.map(Math.sqrt) : v);
-      }
-    }
+  private fieldsOf(): HeldFields {
+    return { kind: this.kind, reduction: this.reduction, dtype: this.dtype!, ddof: this.ddof, fields: this.fields };
   }
 
   /** The partial as bytes (the format: bytes.ts). */

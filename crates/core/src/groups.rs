@@ -417,9 +417,8 @@ impl<T: Scalar> Source<T> for Grouped<'_, '_, T> {
 /// Reduces `data` as `request` says (exactly one reduced axis), by the
 /// groups of `labels`: the result's shape is the kept shape with the
 /// reduced axis replaced by the groups, in C order. Empty groups hold what
-/// the op's accumulators start from (its identity for sum, prod, any, all
-/// and countNonzero; NaN for mean, var and std): the caller rejects them
-/// for the ops without identity.
+/// the op's accumulators start from (its identity where it has one, NaN
+/// for the moments): the caller rejects them for the ops without identity.
 pub fn reduce_grouped(
     data: Data,
     request: &Request,

@@ -12,8 +12,10 @@ use crate::ops::{
     NanArgMin, NanMax, NanMin, Op, Prod, Sum, Truth, Var,
 };
 use crate::scalar::Scalar;
-use crate::view::{Axes, View};
+use crate::view::View;
 use crate::with_dtype;
+
+pub use crate::request::Request;
 
 /// The reductions, by the names bindings pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,23 +93,6 @@ impl std::str::FromStr for Reduction {
                 }
             })
     }
-}
-
-/// Where the data is and how to reduce it: the plain numbers of a
-/// request, before the view is checked against the data.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Request {
-    pub shape: Axes<usize>,
-    pub strides: Axes<isize>,
-    pub offset: usize,
-    /// Sorted, unique, below `shape.len()`.
-    pub axes: Axes<usize>,
-    pub threads: Option<usize>,
-    pub schedule: Schedule,
-    /// Degrees of freedom subtracted by `var`/`std` (NumPy's `ddof`).
-    pub ddof: f64,
-    /// Integer `sum`/`prod` as float64 instead of exact 64-bit integers.
-    pub float_result: bool,
 }
 
 /// Where a reduction's accumulators come from: a view in memory folded by

@@ -1,12 +1,29 @@
-//! Unpacks the numbers a binding receives into a [`Request`]. JavaScript
-//! passes them as doubles; each must be an exact integer in its range.
+//! A [`Request`], and its unpacking from the numbers a binding receives:
+//! JavaScript passes them as doubles, and each must be an exact integer in
+//! its range.
 
 use crate::engine::Schedule;
 use crate::error::Error;
 use crate::plan::check_axes;
 use crate::pool::{check_threads, MAX_THREADS};
-use crate::reductions::Request;
 use crate::view::{Axes, MAX_DIMS};
+
+/// Where the data is and how to reduce it: the plain numbers of a
+/// request, before the view is checked against the data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    pub shape: Axes<usize>,
+    pub strides: Axes<isize>,
+    pub offset: usize,
+    /// Sorted, unique, below `shape.len()`.
+    pub axes: Axes<usize>,
+    pub threads: Option<usize>,
+    pub schedule: Schedule,
+    /// Degrees of freedom subtracted by `var`/`std` (NumPy's `ddof`).
+    pub ddof: f64,
+    /// Integer `sum`/`prod` as float64 instead of exact 64-bit integers.
+    pub float_result: bool,
+}
 
 /// Largest integer a JavaScript number holds exactly (2^53 - 1).
 pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;

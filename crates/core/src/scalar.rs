@@ -9,7 +9,7 @@ pub trait Scalar: Copy + Send + Sync + PartialOrd + 'static {
     const HIGHEST: Self;
     /// Floats need NaN rules and hand-laned loops; integers need neither.
     const IS_FLOAT: bool = false;
-    /// Zero of the element type (`any`, `all` and `countNonzero` compare with it).
+    /// Zero of the element type (the flag and count ops compare with it).
     const NIL: Self;
     /// The sum accumulator: `i128` for integers (no sum of fewer than 2^64
     /// int64 values can overflow it), a compensated [`Comp`] for floats.
