@@ -19,7 +19,7 @@ import { python, skipZarr, WRITE } from './zarr-fixtures';
 const OPS: OpName[] = ['max', 'nanmin', 'argmax', 'argmin', 'sum', 'nansum', 'mean', 'var', 'std', 'any', 'all', 'countNonzero'];
 const ROUNDED = new Set(['mean', 'var', 'std', 'sum', 'nansum']);
 
-type Grouped = { data: ArrayLike<unknown>; shape: number[] };
+type Grouped = { data: ArrayLike<unknown>; shape: readonly number[] };
 
 /** A grouped result with its groups (at `axis`) moved to the front: a
  * grouped Partial's layout. */

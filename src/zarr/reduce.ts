@@ -5,7 +5,9 @@ import type { PartialOp } from '../merge/partial';
 import { reduce } from '../run/sync';
 import { CODES, ndError } from '../spec/errors';
 import { parseOpName, spec } from '../spec/ops';
+import type { NumericArray } from '../spec/dtypes';
 import type { OpName, Reduction } from '../spec/ops';
+import type { OpResult } from '../spec/types';
 import { entryOf, readOptions, resolveAxes } from '../validate/options';
 import type { Options } from '../validate/options';
 import { groupingOf } from '../validate/labels';
@@ -149,6 +151,7 @@ export function finishResult(p: Partial, o: Options, grid: Grid, integer: boolea
  * @example
  * await reduceZarr('data.zarr', 'max', { axis: 0 }); // one max per column
  */
+export async function reduceZarr<N extends OpName, const O extends ReduceZarrOptions = {}>(source: ZarrSource, op: N, options?: O & ReduceZarrOptions): Promise<OpResult<N, NumericArray, O>>;
 export async function reduceZarr(source: ZarrSource, op: OpName, options?: ReduceZarrOptions): Promise<unknown> {
   const preliminary = parseOpName(op);
   const o = readOptions(options, preliminary?.reduction ?? null, ZARR_ENTRY);
