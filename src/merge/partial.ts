@@ -91,6 +91,10 @@ function reduceView(r: Reduction, view: View, axes: readonly number[], skipNaN: 
  * chunks share them: a copy and a check per chunk would cost the labels'
  * length each time, and merges compare shared labels by identity. */
 export let sharedLabelsPartial: (op: PartialOp, options: PartialOptions, grouping: GroupLabels) => Partial;
+/** For the same grid: a partial's state as its bytes carry it, without the
+ * bytes (a grouped partial's would copy and check its labels each time);
+ * read-only, its fields are the partial's own. */
+export let partialState: (p: Partial) => PartialState;
 
 /** One reduction's mergeable state over the chunks pushed so far. */
 /** `O`: the options as written (a literal type), which fix the result's
@@ -132,6 +136,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
       p.labelsChecked = true;
       return p;
     };
+    partialState = (p) => p.snapshot();
   }
 
   constructor(op: N, options?: O & PartialOptions) {
@@ -484,13 +489,18 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
 
   /** The partial as bytes (the format: bytes.ts). */
   toBytes(): Uint8Array {
+    return encodePartial(this.snapshot());
+  }
+
+  /** What the bytes carry; the fields are this partial's own, not copies. */
+  private snapshot(): PartialState {
     this.settle();
-    return encodePartial({
+    return {
       op: this.op, axis: this.axisOption === undefined ? null : (this.axisOption as PartialState['axis']), ddof: this.ddof,
       start: this.start, cursor: this.cursor, spans: this.spans, dtype: this.dtype ?? null,
       ndim: this.ndim, axes: this.axes, keptShape: this.keptShape, rows: this.rows, fields: this.fields,
       ...(this.grouping ? { grouping: this.grouping } : {}),
-    });
+    };
   }
 
   /** A partial from `toBytes()` output (of this or another process, of

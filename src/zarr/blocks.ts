@@ -8,7 +8,7 @@
 import { decodePartial, encodePartial } from '../merge/bytes';
 import type { Field, PartialState } from '../merge/bytes';
 import type { GroupLabels } from '../merge/grouped';
-import { Partial, sharedLabelsPartial } from '../merge/partial';
+import { Partial, partialState, sharedLabelsPartial } from '../merge/partial';
 import type { PartialOp } from '../merge/partial';
 import type { ChunkTask, Grid } from './grid';
 
@@ -51,8 +51,8 @@ export function chunkPartial(op: PartialOp, grid: Grid, task: ChunkTask, view: o
 
 /** Lays the groups' partials (each over its block of the kept shape) into
  * one partial over the whole kept shape; a grouped partial's fields are
- * [groups, ...block], laid into [groups, ...kept]. Each block's state is
- * read and let go in turn. */
+ * [groups, ...block], laid into [groups, ...kept]. The blocks' states are
+ * read in place, not through bytes (which would copy a grouped one's labels). */
 export function assemble(grid: Grid, groups: Partial[], firstTasks: ChunkTask[]): Partial {
   if (groups.length === 1 && grid.groups === 1) return groups[0];
   const r = grid.reduced;
@@ -63,7 +63,7 @@ export function assemble(grid: Grid, groups: Partial[], firstTasks: ChunkTask[])
   let lead = 1;
   const fields: Record<string, Field> = {};
   groups.forEach((p, g) => {
-    const s = decodePartial(p.toBytes());
+    const s = partialState(p);
     if (s0 === undefined) {
       s0 = s;
       lead = s.grouping ? s.grouping.groups : 1;
