@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { all, any, argmax, argmaxAsync, countNonzero, loadNpy, max, maxAsync, maxColumns, mean, meanColumns, min, minmax, nanmax, parseNpy, Partial, prod, reduceChunks, reduceColumns, reduceFile, saveNpy, std, sum, sumAsync } from '../src/index';
+import { all, any, argmax, argmaxAsync, countNonzero, loadNpy, max, maxAsync, maxColumns, mean, meanColumns, min, minmax, nanmax, parseNpy, Partial, prod, reduceChunks, reduceColumns, reduceFile, reduceZarr, saveNpy, std, sum, sumAsync } from '../src/index';
 import type { NdArrayLike } from '../src/index';
 
 const f32 = { data: new Float32Array([1, 4, 3, 2]), shape: [2, 2] };
@@ -126,8 +126,16 @@ export function refusedByTypes(t: import('../src/merge/arrow').ArrowTableLike): 
   void reduceFile('x.npy', 'maximum');
   const file: Promise<number | Float64Array | NdArrayLike<Float64Array>> = reduceFile('x.npy', 'nanmean');
   const part: number | Float64Array | NdArrayLike<Float64Array> = new Partial('std').result();
+  // reduceZarr's results by op and options, as reduceFile's: by label, { data, shape }.
+  const zarrMean: Promise<NdArrayLike<Float64Array>> = reduceZarr('x.zarr', 'mean', { axis: 0, by: [0, 1, 0] });
+  const zarrArg: Promise<number> = reduceZarr('x.zarr', 'argmax');
+  // @ts-expect-error by labels give { data, shape }, not an array
+  const zarrFlat: Promise<Float64Array> = reduceZarr('x.zarr', 'mean', { axis: 0, by: [0, 1, 0] });
   void file;
   void part;
+  void zarrMean;
+  void zarrArg;
+  void zarrFlat;
   // Column results are typed per op.
   const price: number | bigint | null = maxColumns(t).price;
   const avg: number = meanColumns(t).price;

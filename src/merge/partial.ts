@@ -89,6 +89,16 @@ function reduceView(r: Reduction, view: View, axes: readonly number[], skipNaN: 
   return finish(c, compute(c));
 }
 
+/** For the Zarr grid (src/zarr/blocks.ts), not exported by the package: a
+ * Partial over labels checked once for a whole region. The partials of its
+ * chunks share them: a copy and a check per chunk would cost the labels'
+ * length each time, and merges compare shared labels by identity. */
+export let sharedLabelsPartial: (op: PartialOp, options: PartialOptions, grouping: GroupLabels) => Partial;
+/** For the same grid: a partial's state as its bytes carry it, without the
+ * bytes (a grouped partial's would copy and check its labels each time);
+ * read-only, its fields are the partial's own. */
+export let partialState: (p: Partial) => PartialState;
+
 /** One reduction's mergeable state over the chunks pushed so far. */
 /** `O`: the options as written (a literal type), which fix the result's
  * kind (`axis: 0` gives arrays, none a scalar); unknown axes (a partial
@@ -118,6 +128,19 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
   /** `by`: the labels of the whole axis 0, and rows held per group. */
   private grouping: GroupLabels | undefined;
   private seen: Float64Array = new Float64Array(0);
+  /** `grouping` was checked against the whole array by the caller. */
+  private labelsChecked = false;
+
+  static {
+    sharedLabelsPartial = (op, options, grouping) => {
+      const p = new Partial(op, options);
+      p.grouping = grouping;
+      p.seen = new Float64Array(grouping.groups);
+      p.labelsChecked = true;
+      return p;
+    };
+    partialState = (p) => p.snapshot();
+  }
 
   constructor(op: N, options?: O & PartialOptions) {
     const name = parseOpName(op);
@@ -157,7 +180,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     const axes = resolveAxes(this.axisOption, shape.length);
     if (axes[0] !== 0) throw bad(`a Partial takes chunks along axis 0, which must be reduced: options.axis is ${describe(this.axisOption)}`);
     const g = this.grouping;
-    if (g) groupingOf(this.reduction, 'Partial.push', { labels: g.labels, span: g.groups }, g.groups, [g.labels.length, ...shape.slice(1)], axes, undefined);
+    if (g && !this.labelsChecked) groupingOf(this.reduction, 'Partial.push', { labels: g.labels, span: g.groups }, g.groups, [g.labels.length, ...shape.slice(1)], axes, undefined);
     this.dtype = dtype;
     this.ndim = shape.length;
     this.axes = axes;
@@ -295,7 +318,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     if (other.ddof !== this.ddof) throw bad(`Partial.merge: partials with ddof ${this.ddof} and ${other.ddof} do not merge`);
     const [g, h] = [this.grouping, other.grouping];
     if (!g !== !h) throw bad(`Partial.merge: a partial by label (options.by) and one without do not merge`);
-    if (g && h && (g.groups !== h.groups || g.labels.length !== h.labels.length || g.labels.some((l, k) => l !== h.labels[k]))) {
+    if (g && h && (g.groups !== h.groups || g.labels.length !== h.labels.length || (g.labels !== h.labels && g.labels.some((l, k) => l !== h.labels[k])))) {
       throw bad(`Partial.merge: partials by different labels (options.by and options.groups) do not merge`);
     }
     if (other.axisAll !== this.axisAll || (this.dtype === undefined && other.dtype === undefined && JSON.stringify(other.axisOption) !== JSON.stringify(this.axisOption))) {
@@ -371,13 +394,18 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
 
   /** The partial as bytes (the format: bytes.ts). */
   toBytes(): Uint8Array {
+    return encodePartial(this.snapshot());
+  }
+
+  /** What the bytes carry; the fields are this partial's own, not copies. */
+  private snapshot(): PartialState {
     this.settle();
-    return encodePartial({
+    return {
       op: this.op, axis: this.axisOption === undefined ? null : (this.axisOption as PartialState['axis']), ddof: this.ddof,
       start: this.start, cursor: this.cursor, spans: this.spans, dtype: this.dtype ?? null,
       ndim: this.ndim, axes: this.axes, keptShape: this.keptShape, rows: this.rows, fields: this.fields,
       ...(this.grouping ? { grouping: this.grouping } : {}),
-    });
+    };
   }
 
   /** A partial from `toBytes()` output (of this or another process, of

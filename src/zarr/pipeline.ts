@@ -4,6 +4,7 @@
 // once its partial is made, so at most `concurrency` decoded chunks are
 // alive; finished partials wait for their turn in a window of twice that.
 import { abortError } from '../spec/errors';
+import type { GroupLabels } from '../merge/grouped';
 import type { Partial, PartialOp } from '../merge/partial';
 import { assemble, chunkPartial } from './blocks';
 import type { ChunkData, ChunkTask, Grid } from './grid';
@@ -23,6 +24,8 @@ export interface FoldOptions {
   concurrency: number;
   signal: AbortSignal | undefined;
   onProgress: ((p: Progress) => void) | undefined;
+  /** `by`, checked against the region: the grid then has one reduced axis. */
+  labels?: GroupLabels;
 }
 
 export type ChunkReader = (task: ChunkTask, signal: AbortSignal) => Promise<ChunkData>;
@@ -73,7 +76,7 @@ export async function foldGrid(grid: Grid, read: ChunkReader, op: PartialOp, o: 
       const chunk = await read(task, inner.signal);
       if (inner.signal.aborted) return;
       bytes += (chunk.data as { byteLength?: number }).byteLength ?? 0;
-      done.set(i, chunkPartial(op, grid, task, viewOf(chunk, task, grid.perm), o.ddof, o.threads, o.arg));
+      done.set(i, chunkPartial(op, grid, task, viewOf(chunk, task, grid.perm), o.ddof, o.threads, o.arg, o.labels));
       drain();
     }
   };

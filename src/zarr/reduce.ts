@@ -5,9 +5,12 @@ import type { PartialOp } from '../merge/partial';
 import { reduce } from '../run/sync';
 import { CODES, ndError } from '../spec/errors';
 import { parseOpName, spec } from '../spec/ops';
+import type { NumericArray } from '../spec/dtypes';
 import type { OpName, Reduction } from '../spec/ops';
+import type { OpResult } from '../spec/types';
 import { entryOf, readOptions, resolveAxes } from '../validate/options';
 import type { Options } from '../validate/options';
+import { groupingOf } from '../validate/labels';
 import { describe } from '../validate/read';
 import type { Grid } from './grid';
 import { gridOf } from './grid';
@@ -34,6 +37,11 @@ export interface ReduceZarrOptions {
   /** Chunks fetched and decoded at once (default 8). */
   concurrency?: number;
   onProgress?: (p: Progress) => void;
+  /** Labels of the region's positions along the one reduced axis (as the
+   * one-shot `by`): position 0 is the region's first along that axis. */
+  by?: ArrayLike<number> | ArrayLike<bigint>;
+  /** How many groups `by` makes (default: the largest label + 1). */
+  groups?: number;
 }
 
 const CTORS: Record<string, new (n: number) => unknown> = {
@@ -41,7 +49,7 @@ const CTORS: Record<string, new (n: number) => unknown> = {
   uint32: Uint32Array, uint64: BigUint64Array, float32: Float32Array, float64: Float64Array,
 };
 
-const ZARR_ENTRY = entryOf(['axis', 'keepdims', 'ddof', 'dtype', 'ignoreNaN', 'threads', 'signal'], ['region', 'concurrency', 'onProgress']);
+const ZARR_ENTRY = entryOf(['axis', 'keepdims', 'ddof', 'dtype', 'ignoreNaN', 'threads', 'signal', 'by', 'groups'], ['region', 'concurrency', 'onProgress']);
 export const DEFAULT_CONCURRENCY = 8;
 
 const bad = (message: string, Class: typeof TypeError = RangeError) => ndError(Class, CODES.BAD_OPTION, message);
@@ -94,10 +102,34 @@ async function loadRegion(opened: Opened, region: [number, number][]): Promise<{
   return { data: new Ctor(0), shape };
 }
 
+/** A grouped result laid out [groups, ...kept] (a grouped partial's) with
+ * the groups moved to `axis` of `shape`, where the one-shot call puts them. */
+function groupsAt(value: { data: ArrayLike<unknown>; shape: number[] }, axis: number): { data: ArrayLike<unknown>; shape: number[] } {
+  const [groups, ...kept] = value.shape;
+  const shape = [...kept.slice(0, axis), groups, ...kept.slice(axis)];
+  if (axis === 0) return value;
+  const outer = kept.slice(0, axis).reduce((a, b) => a * b, 1);
+  const inner = kept.slice(axis).reduce((a, b) => a * b, 1);
+  const from = value.data as unknown as unknown[];
+  const data = new (from.constructor as new (n: number) => unknown[])(from.length);
+  for (let g = 0; g < groups; g++) {
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) data[(o * groups + g) * inner + i] = from[(g * outer + o) * inner + i];
+    }
+  }
+  return { data: data as unknown as ArrayLike<unknown>, shape };
+}
+
 /** The result of a whole partial as the in-memory reduction gives it. */
 export function finishResult(p: Partial, o: Options, grid: Grid, integer: boolean, reduction: Reduction): unknown {
   let value = p.result() as unknown;
-  if (o.floatResult && integer && spec(reduction).merge === 'sum') {
+  const floatSum = o.floatResult && integer && spec(reduction).merge === 'sum';
+  if (o.by !== undefined) {
+    const g = value as { data: ArrayLike<unknown>; shape: number[] };
+    const data = floatSum ? Float64Array.from(g.data as BigInt64Array, Number) : g.data;
+    return groupsAt({ data, shape: g.shape }, grid.perm[0]);
+  }
+  if (floatSum) {
     value = typeof value === 'bigint' ? Number(value) : Float64Array.from(value as BigInt64Array, Number);
   }
   if (!o.keepdims) return value;
@@ -114,10 +146,12 @@ export function finishResult(p: Partial, o: Options, grid: Grid, integer: boolea
  * and codecs), each reduced by the engine to a `Partial`, and the partials
  * merged in chunk order. The result is what the in-memory reduction of the
  * loaded array (or `region`) gives; missing chunks read as `fill_value`.
+ * `by` labels the region's positions along the one reduced axis.
  *
  * @example
  * await reduceZarr('data.zarr', 'max', { axis: 0 }); // one max per column
  */
+export async function reduceZarr<N extends OpName, const O extends ReduceZarrOptions = {}>(source: ZarrSource, op: N, options?: O & ReduceZarrOptions): Promise<OpResult<N, NumericArray, O>>;
 export async function reduceZarr(source: ZarrSource, op: OpName, options?: ReduceZarrOptions): Promise<unknown> {
   const preliminary = parseOpName(op);
   const o = readOptions(options, preliminary?.reduction ?? null, ZARR_ENTRY);
@@ -129,14 +163,20 @@ export async function reduceZarr(source: ZarrSource, op: OpName, options?: Reduc
   const region = readRegion(o.extra.region, a.shape);
   const axes = resolveAxes(o.axis, a.shape.length);
   const size = region.reduce((n, [x, y]) => n * (y - x), 1);
+  // `by` against the region, before any chunk is read: one reduced axis,
+  // a label per position along it, no empty group for max and its kin.
+  const labels = o.by && groupingOf(reduction, 'reduceZarr', o.by, o.groups, region.map(([x, y]) => y - x), axes, undefined);
   if (a.shape.length === 0 || size === 0) {
     // Nothing to split: the in-memory reduction decides (NumPy's empty rules).
     const x = await loadRegion(opened, region);
-    const keep = { axis: o.axis, keepdims: o.keepdims, ...(o.ddof !== 0 ? { ddof: o.ddof } : {}), ...(o.floatResult ? { dtype: 'float64' } : {}) };
+    const keep = {
+      axis: o.axis, keepdims: o.keepdims, ...(o.ddof !== 0 ? { ddof: o.ddof } : {}), ...(o.floatResult ? { dtype: 'float64' } : {}),
+      ...(labels ? { by: labels.labels, groups: labels.groups } : {}),
+    };
     return reduce(reduction, x, keep, 'reduceZarr', skipNaN);
   }
   const grid = gridOf(a.shape, a.chunks, region, axes);
-  grid.scalar = axes.length === a.shape.length && !o.keepdims;
+  grid.scalar = !labels && axes.length === a.shape.length && !o.keepdims;
   const p = await foldGrid(grid, (task, signal) => readChunk(opened, task.coords, signal), name, {
     ddof: o.ddof,
     threads: o.threads,
@@ -144,6 +184,7 @@ export async function reduceZarr(source: ZarrSource, op: OpName, options?: Reduc
     concurrency,
     signal: o.signal,
     onProgress,
+    ...(labels ? { labels: { labels: labels.labels, groups: labels.groups } } : {}),
   });
   return finishResult(p, o, grid, !a.dtype.startsWith('float'), reduction);
 }

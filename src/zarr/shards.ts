@@ -10,6 +10,7 @@ import { CODES, ndError } from '../spec/errors';
 import { spec } from '../spec/ops';
 import type { OpName } from '../spec/ops';
 import { entryOf, readOptions, resolveAxes } from '../validate/options';
+import { groupingOf } from '../validate/labels';
 import { describe } from '../validate/read';
 import { partialAxis } from './blocks';
 import { gridOf } from './grid';
@@ -65,7 +66,7 @@ export interface PlanOptions {
 }
 
 const PLAN_ENTRY = entryOf(['axis'], ['parts', 'region', 'slab']);
-const SHARD_ENTRY = entryOf(['ddof', 'ignoreNaN', 'threads', 'signal'], ['concurrency']);
+const SHARD_ENTRY = entryOf(['ddof', 'ignoreNaN', 'threads', 'signal', 'by', 'groups'], ['concurrency']);
 const bad = (message: string, Class: typeof TypeError = RangeError) => ndError(Class, CODES.BAD_OPTION, message);
 
 function count(raw: unknown, field: string, fallback: number): number {
@@ -128,6 +129,11 @@ export interface ShardOptions {
   threads?: number;
   signal?: AbortSignal;
   concurrency?: number;
+  /** Labels of the plan's region along its one reduced axis (as
+   * reduceZarr's `by`); every shard of a plan takes the same. */
+  by?: ArrayLike<number> | ArrayLike<bigint>;
+  /** How many groups `by` makes (default: the largest label + 1). */
+  groups?: number;
 }
 
 /** The `Partial` of one shard from `planShards`: merge the partials of
@@ -151,6 +157,13 @@ export async function reduceShard(shard: ShardDescriptor, op: OpName, options?: 
     grid = gridOf(shard.shape, shard.chunks, shard.region, shard.axes, { axis: shard.split, range: shard.range });
     read = (task, signal) => readChunk(opened, task.coords, signal);
   }
-  if (grid.tasks.length === 0) return new Partial(name, { axis: partialAxis(grid), ...(o.ddof !== 0 ? { ddof: o.ddof } : {}) }) as Partial;
-  return foldGrid(grid, read, name, { ddof: o.ddof, threads: o.threads, arg: spec(reduction).merge === 'arg', concurrency, signal: o.signal, onProgress: undefined });
+  // `by` against the plan's whole region (not the shard's part), so that
+  // every shard refuses what the one-machine call would.
+  const labels = o.by && groupingOf(reduction, 'reduceShard', o.by, o.groups, grid.region.map(([x, y]) => y - x), shard.axes, undefined);
+  if (labels) grid.scalar = false;
+  const by = labels && { labels: labels.labels, groups: labels.groups };
+  if (grid.tasks.length === 0) {
+    return new Partial(name, { axis: partialAxis(grid), ...(o.ddof !== 0 ? { ddof: o.ddof } : {}), ...(by ? { by: by.labels, groups: by.groups } : {}) }) as Partial;
+  }
+  return foldGrid(grid, read, name, { ddof: o.ddof, threads: o.threads, arg: spec(reduction).merge === 'arg', concurrency, signal: o.signal, onProgress: undefined, ...(by ? { labels: by } : {}) });
 }
