@@ -101,8 +101,9 @@ fn bitunshuffle_matches_the_definition() {
 
 #[test]
 fn unshuffle_of_each_size_matches_the_general_loop() {
-    for typesize in 1..=9 {
-        let src: Vec<u8> = (0..typesize * 13 + 5).map(|i| (i * 31 + 7) as u8).collect();
+    // Counts below, at and past the SIMD loop's 16 elements per step.
+    for (typesize, elements) in (1..=9).flat_map(|t| [0, 1, 13, 15, 16, 17, 33, 100, 1000].map(|e| (t, e))) {
+        let src: Vec<u8> = (0..typesize * elements + (typesize - 1).min(5)).map(|i| (i * 31 + 7) as u8).collect();
         let n = src.len() / typesize;
         let mut want = src.clone();
         for j in 0..n {
@@ -112,7 +113,7 @@ fn unshuffle_of_each_size_matches_the_general_loop() {
         }
         let mut got = vec![0u8; src.len()];
         unshuffle(typesize, &src, &mut got);
-        assert_eq!(got, want, "typesize {typesize}");
+        assert_eq!(got, want, "typesize {typesize}, {elements} elements");
     }
 }
 
