@@ -234,7 +234,6 @@ test('where on the quantile family matches NumPy over dtypes, methods, masks, ax
         }
       }
     }
-    console.log(`compared ${compared}, emptied ${emptied}`);
     assert.ok(compared > 5000 && emptied > 100, `only ${compared} comparisons, ${emptied} empty-lane errors`);
   } finally {
     fs.rmSync(folder, { recursive: true, force: true });
