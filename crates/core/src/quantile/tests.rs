@@ -158,6 +158,9 @@ fn picking_methods_keep_the_element_type_and_many_axes_work() {
     .is_err());
 }
 
+/// A mask of a test: its data, its layout and which (row, column) it keeps.
+type TestMask<'a> = (Data<'a>, &'a MaskLayout, &'a dyn Fn(usize, usize) -> bool);
+
 /// The elements of each lane of a 2-D view reduced along `axis` that
 /// `keep(row, column)` keeps, NaN dropped, sorted; in the kept axis' order.
 fn kept_lanes(
@@ -225,7 +228,7 @@ fn the_masked_gather_reads_the_mask_through_its_own_strides() {
             strides: [0, -1].into_iter().collect(),
             offset: s1 - 1,
         };
-        let masks: [(Data, &MaskLayout, &dyn Fn(usize, usize) -> bool); 2] = [
+        let masks: [TestMask; 2] = [
             (Data::U8(&bytes), &u8_layout, &u8_keep),
             (Data::F32(&row), &f32_layout, &f32_keep),
         ];
