@@ -1,5 +1,6 @@
 //! The lane driver: each kept position's lane is copied into per-thread
-//! scratch (the caller's data is only read), then order statistics are
+//! scratch (the caller's data is only read; with a `where` mask, only the
+//! elements it keeps, tested as they are read), then order statistics are
 //! selected in place there. Lanes run in parallel, a block of neighbouring
 //! lanes at a time: when the reduced axis is strided, a block's lanes are
 //! gathered together, one row of the block per reduced position, so that
