@@ -24,10 +24,11 @@ import * as path from 'node:path';
 
 import * as api from '../src/index';
 import { saveNpy } from '../src/index';
-import type { Axis, NumericArray } from '../src/index';
+import type { Axis } from '../src/index';
 import { DTYPES } from '../src/spec/dtypes';
 import type { Dtype } from '../src/spec/dtypes';
 import { METHODS } from '../src/quantile/spec';
+import { flat, same, values } from './quantile-cases';
 
 const PYTHON = process.env.PYTHON ?? 'python3';
 
@@ -80,23 +81,6 @@ const EMPTY: Case[] = [
   { name: 'empty 0x3', shape: [0, 3], size: 0 },
   { name: 'empty 3x0', shape: [3, 0], size: 0 },
 ];
-
-/** Small values with many ties; floats with fractions, NaN, and (float64) infinities. */
-function values(d: Dtype, n: number, seed: number, allNaNRow = -1, rowLength = 1): NumericArray {
-  const out = new d.ctor(n) as unknown as { [i: number]: number | bigint };
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    let v: number;
-    if (d.kind === 'float') {
-      if (i % 11 === 5 || Math.floor(i / rowLength) === allNaNRow) v = NaN;
-      else if (d.name === 'float64' && i % 17 === 9) v = i % 2 ? Infinity : -Infinity;
-      else v = d.name === 'float64' ? (s / 2 ** 32) * 200 - 100 : Math.fround(((s % 400) - 200) / 8);
-    } else v = d.kind === 'uint' ? s % 50 : (s % 50) - 25;
-    out[i] = d.big ? BigInt(v) : v;
-  }
-  return out as unknown as NumericArray;
-}
 
 function axesFor(ndim: number): Axis[] {
   const out: Axis[] = [0, -1, null];
@@ -160,24 +144,6 @@ function call(job: Job, backend: string): { value?: unknown; error?: unknown } {
   } catch (error) {
     return { error };
   }
-}
-
-function flat(value: unknown): { values: unknown[]; shape: number[] | undefined } {
-  if (ArrayBuffer.isView(value)) return { values: Array.from(value as unknown as ArrayLike<unknown>), shape: undefined };
-  if (value !== null && typeof value === 'object' && 'data' in value) {
-    const v = value as { data: ArrayLike<unknown>; shape: number[] };
-    return { values: Array.from(v.data), shape: v.shape };
-  }
-  return { values: [value], shape: [] };
-}
-
-function same(got: unknown, want: string, where: string, loose: boolean): void {
-  if (typeof got === 'bigint') return assert.equal(got.toString(), want, where);
-  const w = want === 'inf' ? Infinity : want === '-inf' ? -Infinity : Number(want);
-  const g = got as number;
-  if (Number.isNaN(w)) return assert.ok(Number.isNaN(g), `${where}: got ${g}, want NaN`);
-  if (loose && Number.isFinite(w)) return assert.ok(Math.abs(g - w) <= 1e-6 * Math.max(1, Math.abs(w)), `${where}: got ${g}, want ${w}`);
-  assert.ok(g === w, `${where}: got ${g}, want ${want}`);
 }
 
 test('the quantile family matches NumPy over dtypes, methods, axes, keepdims and both backends', () => {

@@ -1,6 +1,7 @@
 // The quantile family's public functions: median, quantile and percentile,
-// their NaN-skipping twins, and an `*Async` twin of each. Each is one line
-// over the checked call (call.ts) and its run (run.ts).
+// their NaN-skipping twins, and an `*Async` twin of each (all take a
+// `where` mask). Each is one line over the checked call (call.ts) and its
+// run (run.ts).
 import type { NumericArray } from '../spec/dtypes';
 import type { ArrayInput, CallResult, DataOf, NdArrayLike, ResultOf } from '../spec/types';
 import { quantileCall, quantileCallAsync } from './run';

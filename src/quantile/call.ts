@@ -9,6 +9,8 @@ import { bufferOf, byteOffsetOf, dtypeOf, lengthOf } from '../spec/dtypes';
 import type { AnyCtor, Dtype, NumericArray } from '../spec/dtypes';
 import { CODES, ndError } from '../spec/errors';
 import type { Backend } from '../spec/types';
+import { readMask } from '../validate/mask';
+import type { Mask } from '../validate/mask';
 import { entryOf, readOptions, resolveAxes } from '../validate/options';
 import { describe, list, MAX_NDIM } from '../validate/read';
 import { readView } from '../validate/view';
@@ -19,10 +21,10 @@ import type { Weights } from './weights';
 import type { QuantileKind, QuantileMethod } from './spec';
 
 const COMMON = ['axis', 'keepdims', 'out', 'threads', 'backend'];
-const MEDIAN_SYNC = entryOf(COMMON, []);
-const MEDIAN_ASYNC = entryOf([...COMMON, 'signal'], []);
-const QUANTILE_SYNC = entryOf(COMMON, ['method', 'weights']);
-const QUANTILE_ASYNC = entryOf([...COMMON, 'signal'], ['method', 'weights']);
+const MEDIAN_SYNC = entryOf(COMMON, ['where']);
+const MEDIAN_ASYNC = entryOf([...COMMON, 'signal'], ['where']);
+const QUANTILE_SYNC = entryOf(COMMON, ['method', 'weights', 'where']);
+const QUANTILE_ASYNC = entryOf([...COMMON, 'signal'], ['method', 'weights', 'where']);
 
 /** The most quantiles one call takes. */
 const MAX_QS = 1 << 20;
@@ -51,6 +53,8 @@ export interface QuantileCall extends View {
   readonly signal: AbortSignal | undefined;
   /** `weights` (inverted_cdf only), read once. */
   readonly weights: Weights | undefined;
+  /** `where`, read once by the reductions' mask reader. */
+  readonly mask: Mask | undefined;
 }
 
 /** `q` (or `p` for percentile, divided by 100 as NumPy does) as numbers in [0, 1]. */
@@ -86,7 +90,9 @@ export function readQuantileCall(kind: QuantileKind, x: unknown, q: unknown, opt
   const { qs, qList } = kind === 'median' ? { qs: undefined, qList: false } : readQs(q, kind === 'percentile');
   const method = kind === 'median' ? 'median' : readMethod(o.extra.method);
   if (o.backend === 'wasm') throw ndError(RangeError, CODES.BAD_OPTION, `options.backend "wasm" computes only max of a 2-D BigInt64Array, not ${fn}`);
-  const view = readView(x, fn, [0, MAX_NDIM], async || o.backend !== 'native' || addon() === undefined);
+  const rewrap = async || o.backend !== 'native' || addon() === undefined;
+  const view = readView(x, fn, [0, MAX_NDIM], rewrap);
+  const mask = o.extra.where === undefined ? undefined : readMask(o.extra.where, view, fn, rewrap);
   const ndim = view.shape.length;
   const axes = resolveAxes(o.axis, ndim);
   let kept = 1;
@@ -122,6 +128,6 @@ export function readQuantileCall(kind: QuantileKind, x: unknown, q: unknown, opt
   const { data, dtype, shared, shape, strides, offset, count } = view;
   return {
     data, dtype, shared, shape, strides, offset, count, method, qs, qList, skipNaN: skipNaN && float, axes, kept, keptShape, keepdims: o.keepdims, all, resultCtor, out, outView,
-    threads: o.threads, backend: o.backend, signal: o.signal, weights,
+    threads: o.threads, backend: o.backend, signal: o.signal, weights, mask,
   };
 }

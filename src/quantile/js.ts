@@ -1,9 +1,11 @@
 // The js backend of the quantile family: the obvious version (each lane
-// gathered and sorted), with NumPy's index rules written out a second
-// time; the addon selects instead of sorting, and the differential test
+// gathered, only what a `where` mask keeps, and sorted), with NumPy's
+// index rules written out a second time; the addon selects instead of sorting, and the differential test
 // holds both to NumPy.
 import { unpack } from '../addon/wire';
 import type { NumericArray } from '../spec/dtypes';
+import { CODES, ndError } from '../spec/errors';
+import type { Mask } from '../validate/mask';
 import type { QuantileMethod } from './spec';
 
 type Pick = { take: number } | { below: number; above: number; gamma: number };
@@ -83,43 +85,60 @@ export function lerp(a: number, b: number, t: number): number {
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
 
-/** The lanes' order statistics as the addon's `quantile` returns them (q-major). */
-export function jsQuantile(data: NumericArray, layout: Float64Array, method: QuantileMethod | 'median', qs: Float64Array | undefined, skipNaN: boolean): NumericArray {
+/** The message of a lane that `where` left empty where the result cannot be NaN (the addon's `EmptyLane`). */
+export const emptyLane = (index: number) =>
+  ndError(RangeError, CODES.ZERO_SIZE, `zero-size array to reduction operation quantile which has no identity: options.where keeps no element at output index ${index}`);
+
+/** Whether a mask entry keeps its element: not zero (NaN keeps, -0 does not). */
+export const keeps = (entry: number | bigint) => entry !== 0 && entry !== 0n;
+
+/** The lanes' order statistics as the addon's `quantile` returns them
+ * (q-major); with `mask`, of the elements it keeps only. */
+export function jsQuantile(data: NumericArray, layout: Float64Array, method: QuantileMethod | 'median', qs: Float64Array | undefined, skipNaN: boolean, mask?: Mask): NumericArray {
   const { offset, shape, strides, axes } = unpack(layout);
-  const keptDims = shape.map((n, k) => [n, strides[k]]).filter((_, k) => !axes.includes(k));
-  const reducedDims = shape.map((n, k) => [n, strides[k]]).filter((_, k) => axes.includes(k));
+  const dims = shape.map((n, k) => [n, strides[k], mask ? mask.strides[k] : 0]);
+  const keptDims = dims.filter((_, k) => !axes.includes(k));
+  const reducedDims = dims.filter((_, k) => axes.includes(k));
   const lanes = keptDims.reduce((p, [n]) => p * n, 1);
   const len = reducedDims.reduce((p, [n]) => p * n, 1);
   const ctor = data.constructor as new (n: number) => NumericArray;
   const picks = method !== 'median' && 'take' in pick(method, 1, 0);
+  const integer = !(data instanceof Float64Array || data instanceof Float32Array);
   const nq = qs?.length ?? 1;
   const out: NumericArray = picks ? new ctor(lanes * nq) : new Float64Array(lanes * nq);
   const values = data as unknown as ArrayLike<number | bigint>;
+  const flags = mask?.data as unknown as ArrayLike<number | bigint> | undefined;
   const lane = new ctor(len) as unknown as { [i: number]: number | bigint; subarray(a: number, b: number): { sort(): unknown; [i: number]: number | bigint } };
   const offsets: number[] = [];
-  const walk = (d: number, at: number) => {
-    if (d === reducedDims.length) return void offsets.push(at);
-    for (let i = 0; i < reducedDims[d][0]; i++) walk(d + 1, at + i * reducedDims[d][1]);
+  const maskOffsets: number[] = [];
+  const walk = (d: number, at: number, mAt: number) => {
+    if (d === reducedDims.length) return void (offsets.push(at), maskOffsets.push(mAt));
+    for (let i = 0; i < reducedDims[d][0]; i++) walk(d + 1, at + i * reducedDims[d][1], mAt + i * reducedDims[d][2]);
   };
-  walk(0, 0);
+  walk(0, 0, 0);
   const target = out as unknown as { [i: number]: number | bigint };
   for (let l = 0; l < lanes; l++) {
     let base = offset;
+    let maskBase = mask?.offset ?? 0;
     let rest = l;
     for (let d = keptDims.length - 1; d >= 0; d--) {
-      base += (rest % keptDims[d][0]) * keptDims[d][1];
+      const i = rest % keptDims[d][0];
+      base += i * keptDims[d][1];
+      maskBase += i * keptDims[d][2];
       rest = Math.floor(rest / keptDims[d][0]);
     }
     let m = 0;
     let nan = false;
-    for (const at of offsets) {
-      const v = values[base + at];
+    for (let k = 0; k < offsets.length; k++) {
+      if (flags && !keeps(flags[maskBase + maskOffsets[k]])) continue;
+      const v = values[base + offsets[k]];
       if (v !== v) {
         nan = true;
         if (skipNaN) continue;
       }
       lane[m++] = v;
     }
+    if (m === 0 && picks && integer) throw emptyLane(l);
     const sorted = lane.subarray(0, m);
     const empty = m === 0 || (nan && !skipNaN);
     if (!empty) sorted.sort();

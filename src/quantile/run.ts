@@ -1,9 +1,12 @@
 // Running a checked quantile call: the addon (its selection kernels) or
-// the js backend, on this thread or off it, and the raw q-major result
-// shaped into what the public function returns.
+// the js backend, on this thread or off it, with or without a `where`
+// mask, and the raw q-major result shaped into what the public function
+// returns.
 import { addon } from '../addon/load';
 import { pack } from '../addon/wire';
 import { copyView, nextTurn } from '../run/copy';
+import { sharedMask } from '../run/mask';
+import { packMask } from '../validate/mask';
 import { watched } from '../run/async';
 import { copyInto, lengthOf } from '../spec/dtypes';
 import type { NumericArray } from '../spec/dtypes';
@@ -16,11 +19,16 @@ import type { QuantileKind } from './spec';
 
 function compute(c: QuantileCall): NumericArray {
   if (c.kept === 0) return new c.resultCtor(0);
-  if (c.weights) return weightedQuantile(c, c.axes, c.weights, c.qs as Float64Array, c.skipNaN, c.resultCtor, c.kept);
+  const { mask } = c;
+  if (c.weights) return weightedQuantile(c, c.axes, c.weights, c.qs as Float64Array, c.skipNaN, c.resultCtor, c.kept, mask);
   const layout = pack({ threads: c.threads, shape: c.shape, strides: c.strides, axes: c.axes }, c.offset);
   const native = c.backend === 'native' ? addon() : undefined;
-  if (native) return native.quantile(c.data, layout, c.method, c.qs ?? null, c.skipNaN);
-  return jsQuantile(c.data, layout, c.method, c.qs, c.skipNaN);
+  // An addon built before the family took `where` has no quantileMasked: the js backend's.
+  if (native && mask && typeof native.quantileMasked === 'function') {
+    return native.quantileMasked(c.data, layout, c.method, c.qs ?? null, c.skipNaN, mask.data, packMask(mask));
+  }
+  if (native && !mask) return native.quantile(c.data, layout, c.method, c.qs ?? null, c.skipNaN);
+  return jsQuantile(c.data, layout, c.method, c.qs, c.skipNaN, mask);
 }
 
 /** The public result of a call from its raw (q-major) result. */
@@ -49,11 +57,14 @@ export function quantileCall(kind: QuantileKind, x: unknown, q: unknown, options
  * SharedArrayBuffer (input on another buffer is copied first, as for every
  * async reduction); the js backend runs on this thread after one turn. */
 export async function quantileCallAsync(kind: QuantileKind, x: unknown, q: unknown, options: unknown, fn: string, skipNaN: boolean): Promise<unknown> {
-  const c = readQuantileCall(kind, x, q, options, fn, skipNaN, true);
-  const { signal } = c;
+  const read = readQuantileCall(kind, x, q, options, fn, skipNaN, true);
+  const { signal } = read;
   if (signal?.aborted) throw abortError(signal.reason);
+  // The mask is copied now (unless shared), before any await lets the
+  // caller change or detach its buffer; every path below reads the copy.
+  const c = read.mask ? { ...read, mask: sharedMask(read.mask, read.shape) } : read;
   const native = c.backend === 'native' ? addon() : undefined;
-  if (!native || c.count === 0 || c.kept === 0 || c.weights) {
+  if (!native || c.count === 0 || c.kept === 0 || c.weights || (c.mask && typeof native.quantileMaskedAsync !== 'function')) {
     await nextTurn();
     if (signal?.aborted) throw abortError(signal.reason);
     return finish(c, compute(c));
@@ -69,7 +80,10 @@ export async function quantileCallAsync(kind: QuantileKind, x: unknown, q: unkno
   const token = new native.CancelToken();
   let task: Promise<NumericArray>;
   try {
-    task = native.quantileAsync(data, layout, c.method, c.qs ?? null, c.skipNaN, token);
+    const m = c.mask;
+    task = m
+      ? native.quantileMaskedAsync(data, layout, c.method, c.qs ?? null, c.skipNaN, m.data, packMask(m), token)
+      : native.quantileAsync(data, layout, c.method, c.qs ?? null, c.skipNaN, token);
   } catch (e) {
     release?.();
     throw e;

@@ -2,7 +2,7 @@
 // them pick an element of the lane (result in the input's own class)
 // rather than interpolate (float64), and the public option types.
 import type { NumericArray } from '../spec/dtypes';
-import type { Axis, Backend } from '../spec/types';
+import type { ArrayInput, Axis, Backend, NestedList } from '../spec/types';
 
 /** NumPy's quantile methods, NumPy's order (crates/core/src/quantile/method.rs has the same list). */
 export const METHODS = [
@@ -35,6 +35,9 @@ export interface MedianOptions {
   out?: NumericArray;
   threads?: number;
   backend?: Exclude<Backend, 'wasm'>;
+  /** A mask broadcast against x, as the reductions take it: only the
+   * elements where it is not zero are in their lanes. */
+  where?: ArrayInput | NestedList<boolean>;
 }
 
 export interface QuantileOptions extends MedianOptions {

@@ -4,7 +4,9 @@
 // gives the cdf; leading zeros of the cdf count as -1 (so that q = 0
 // skips zero-weight values); the result is the first value whose cdf is at
 // least q (the last value past it). NaN propagates (`quantile`) or is
-// dropped with its weight (`nanquantile`, an empty lane then NaN). Weights
+// dropped with its weight (`nanquantile`, an empty lane then NaN), as is an
+// element that a `where` mask drops (a lane left empty: NaN for a float
+// result, a RangeError for an integer one). Weights
 // are finite and non-negative, and not all zero in a lane (NumPy raises).
 //
 // One implementation for both backends: it sorts each lane (n log n)
@@ -13,7 +15,9 @@ import type { AnyCtor, NumericArray } from '../spec/dtypes';
 import { dtypeOf, lengthOf } from '../spec/dtypes';
 import { CODES, ndError } from '../spec/errors';
 import { describe, isArray, read } from '../validate/read';
+import type { Mask } from '../validate/mask';
 import { readView } from '../validate/view';
+import { emptyLane, keeps } from './js';
 
 /** Weights read once: per position along the one reduced axis, or per element of x (C order). */
 export interface Weights {
@@ -92,9 +96,12 @@ export function weightedQuantile(
   skipNaN: boolean,
   resultCtor: AnyCtor,
   kept: number,
+  mask?: Mask,
 ): NumericArray {
   const { shape, strides } = view;
   const data = view.data as unknown as ArrayLike<number | bigint>;
+  const flags = mask?.data as unknown as ArrayLike<number | bigint> | undefined;
+  const integer = resultCtor !== Float64Array && resultCtor !== Float32Array;
   const keptAxes = shape.map((_, k) => k).filter((k) => !axes.includes(k));
   const cStride = new Array<number>(shape.length);
   for (let k = shape.length - 1, s = 1; k >= 0; k--) {
@@ -109,18 +116,21 @@ export function weightedQuantile(
   for (let p = 0; p < kept; p++) {
     let base = view.offset;
     let cBase = 0;
+    let mBase = mask?.offset ?? 0;
     for (let j = keptAxes.length - 1, rest = p; j >= 0; j--) {
       const a = keptAxes[j];
       const i = rest % shape[a];
       rest = Math.floor(rest / shape[a]);
       base += i * strides[a];
       cBase += i * cStride[a];
+      if (mask) mBase += i * mask.strides[a];
     }
     let n = 0;
     let nan = false;
     for (let r = 0; r < lane; r++) {
       let at = base;
       let cAt = cBase;
+      let mAt = mBase;
       let along = 0;
       for (let j = axes.length - 1, rest = r; j >= 0; j--) {
         const a = axes[j];
@@ -128,8 +138,11 @@ export function weightedQuantile(
         rest = Math.floor(rest / shape[a]);
         at += i * strides[a];
         cAt += i * cStride[a];
+        if (mask) mAt += i * mask.strides[a];
         if (a === w.axis) along = i;
       }
+      // A masked-out element is dropped with its weight.
+      if (flags && !keeps(flags[mAt])) continue;
       const v = data[at];
       if (v !== v) {
         nan = true;
@@ -139,6 +152,7 @@ export function weightedQuantile(
       wts[n] = w.axis < 0 ? w.values[cAt] : w.values[along];
       n++;
     }
+    if (n === 0 && integer) throw emptyLane(p);
     if ((nan && !skipNaN) || n === 0) {
       for (let q = 0; q < qs.length; q++) out[q * kept + p] = NaN;
       continue;

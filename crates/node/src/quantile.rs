@@ -1,14 +1,18 @@
-//! `quantile` and `quantileAsync`: the order statistics of
+//! `quantile` and `quantileAsync` (and their `where` forms,
+//! `quantileMasked` and `quantileMaskedAsync`): the order statistics of
 //! `ndreduce_core::quantile`, arguments converted and errors mapped.
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use ndreduce_core::quantile::{quantile_data, Method, Statistic};
+use ndreduce_core::dtype::{Data, Output};
+use ndreduce_core::masked::MaskLayout;
+use ndreduce_core::quantile::{quantile_data, quantile_masked, Method, Statistic};
 use ndreduce_core::reductions::Request;
-use ndreduce_core::{Schedule, NEVER};
+use ndreduce_core::{Cancel, Error as CoreError, Schedule, NEVER};
 
 use crate::array::{raw_array, Held, Js};
 use crate::errors::{guard, to_js};
+use crate::inputs::{call_async, call_sync};
 use crate::task::{spawn, CancelToken, Keep};
 
 /// `"median"`, or a quantile method with its `qs`.
@@ -90,4 +94,83 @@ pub fn quantile_async<'env>(
         // alive by the reference `spawn` releases only after this returns.
         quantile_data(unsafe { held.data()? }, &req, &stat, skip_nan, &flag).map(Js)
     })
+}
+
+/// A masked call's checked arguments: the request, the statistic, where
+/// the mask lies and whether NaN is skipped.
+type MaskedArgs = (Request, Statistic, MaskLayout, bool);
+
+fn masked_args(
+    layout: &[f64],
+    method: &str,
+    qs: Option<&[f64]>,
+    mask_layout: &[f64],
+    skip_nan: bool,
+) -> std::result::Result<MaskedArgs, CoreError> {
+    let req = Request::unpack(layout, Schedule::Auto)?;
+    let stat = statistic(method, qs)?;
+    let ml = MaskLayout::unpack(mask_layout, req.shape.len())?;
+    Ok((req, stat, ml, skip_nan))
+}
+
+fn masked_work(
+    (req, stat, ml, skip_nan): &MaskedArgs,
+    arrays: &[Data],
+    cancel: &Cancel,
+) -> std::result::Result<Output, CoreError> {
+    quantile_masked(arrays[0], req, stat, *skip_nan, arrays[1], ml, cancel)
+}
+
+/// `quantile` of the elements that `mask` keeps (an entry that is not
+/// zero keeps the element at its position). `maskLayout` is `[offset,
+/// strides..]` over the data's shape, broadcast axes with stride 0.
+#[napi(
+    js_name = "quantileMasked",
+    ts_return_type = "Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array"
+)]
+#[allow(clippy::too_many_arguments)]
+pub fn quantile_masked_sync(
+    env: Env,
+    #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
+    layout: &[f64],
+    #[napi(ts_arg_type = "string")] method: crate::array::Name,
+    qs: Option<&[f64]>,
+    skip_nan: bool,
+    #[napi(ts_arg_type = "ArrayBufferView")] mask: Unknown,
+    mask_layout: &[f64],
+) -> Result<Js> {
+    let arrays = [(&data, "data"), (&mask, "where")];
+    call_sync(
+        &env,
+        &arrays,
+        || masked_args(layout, method.as_str(), qs, mask_layout, skip_nan),
+        masked_work,
+    )
+}
+
+/// `quantileMasked` on a job thread; data and mask over SharedArrayBuffers.
+#[napi(
+    js_name = "quantileMaskedAsync",
+    ts_return_type = "Promise<Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array>"
+)]
+#[allow(clippy::too_many_arguments)]
+pub fn quantile_masked_async<'env>(
+    env: &'env Env,
+    #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
+    layout: &[f64],
+    #[napi(ts_arg_type = "string")] method: crate::array::Name,
+    qs: Option<&[f64]>,
+    skip_nan: bool,
+    #[napi(ts_arg_type = "ArrayBufferView")] mask: Unknown,
+    mask_layout: &[f64],
+    token: &CancelToken,
+) -> Result<Object<'env>> {
+    let arrays = [(&data, "data"), (&mask, "where")];
+    call_async(
+        env,
+        &arrays,
+        token,
+        || masked_args(layout, method.as_str(), qs, mask_layout, skip_nan),
+        masked_work,
+    )
 }

@@ -50,6 +50,23 @@ impl MaskLayout {
     }
 }
 
+/// The mask's view over the data's shape, checked against the mask's own
+/// data like any view (its errors name `where`).
+pub(crate) fn mask_view<'a, M>(
+    mask: &'a [M],
+    r: &Request,
+    layout: &MaskLayout,
+) -> Result<View<'a, M>, Error> {
+    View::new(mask, &r.shape, &layout.strides, layout.offset).map_err(|e| match e {
+        Error::OutOfBounds { index, len, .. } => Error::OutOfBounds {
+            field: "where",
+            index,
+            len,
+        },
+        e => e,
+    })
+}
+
 /// An element that changes no accumulator of `op`'s fold on `T`, where
 /// there is one: the mask's dropped elements become it, and the engine's
 /// own block kernels fold the blocks. `None`: every element is selected
@@ -128,17 +145,8 @@ pub fn reduce_masked(
         cancel: &Cancel,
     ) -> Result<Output, Error> {
         let x = View::new(d, &r.shape, &r.strides, r.offset)?;
-        // The mask's view is checked against its own data like any view.
-        let named = |e: Error| match e {
-            Error::OutOfBounds { index, len, .. } => Error::OutOfBounds {
-                field: "where",
-                index,
-                len,
-            },
-            e => e,
-        };
         with_dtype!(mask, Data, m => {
-            let mv = View::new(m, &r.shape, &layout.strides, layout.offset).map_err(named)?;
+            let mv = mask_view(m, r, layout)?;
             let counted = plain_mean::<T>(op) || no_identity(op).is_some();
             let src = Masked {
                 x,

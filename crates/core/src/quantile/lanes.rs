@@ -1,5 +1,6 @@
 //! The lane driver: each kept position's lane is copied into per-thread
-//! scratch (the caller's data is only read), then order statistics are
+//! scratch (the caller's data is only read; with a `where` mask, only the
+//! elements it keeps, tested as they are read), then order statistics are
 //! selected in place there. Lanes run in parallel, a block of neighbouring
 //! lanes at a time: when the reduced axis is strided, a block's lanes are
 //! gathered together, one row of the block per reduced position, so that
@@ -10,6 +11,7 @@ use std::cmp::Ordering;
 use rayon::prelude::*;
 
 use crate::cancel::Cancel;
+use crate::masked::MaskLayout;
 use crate::scalar::Scalar;
 use crate::view::View;
 
@@ -20,12 +22,22 @@ const TILE_ELEMENTS: usize = 32 * 1024;
 /// whole cache lines for every element size.
 const MAX_BLOCK: usize = 64;
 
+/// One axis of a reduction: its length and its steps in the data and in
+/// the mask (0 without one, or where the mask is broadcast).
+#[derive(Clone, Copy, Debug)]
+struct Dim {
+    len: usize,
+    sx: isize,
+    sm: isize,
+}
+
 /// The geometry of a reduction: kept dimensions in C order (the result's
-/// order) and reduced ones, innermost the smallest stride.
+/// order) and reduced ones, innermost the smallest stride in the data.
 pub(super) struct Lanes {
-    kept: Vec<(usize, isize)>,
-    reduced: Vec<(usize, isize)>,
+    kept: Vec<Dim>,
+    reduced: Vec<Dim>,
     offset: usize,
+    mask_offset: usize,
     /// Elements per lane.
     pub(super) len: usize,
     /// Lanes (result positions).
@@ -33,38 +45,41 @@ pub(super) struct Lanes {
 }
 
 impl Lanes {
-    pub(super) fn new<T>(view: &View<'_, T>, axes: &[usize]) -> Lanes {
-        let dims = view
-            .shape()
-            .iter()
-            .copied()
-            .zip(view.strides().iter().copied());
+    /// The lanes of `view` reduced along `axes`, with the mask's strides
+    /// over the view's axes beside the data's where there is a mask.
+    pub(super) fn new<T>(view: &View<'_, T>, axes: &[usize], mask: Option<&MaskLayout>) -> Lanes {
         let (mut kept, mut reduced) = (Vec::new(), Vec::new());
-        for (k, dim) in dims.enumerate() {
+        for (k, (&len, &sx)) in view.shape().iter().zip(view.strides()).enumerate() {
+            let sm = mask.map_or(0, |m| m.strides[k]);
+            let dim = Dim { len, sx, sm };
             if axes.contains(&k) {
                 reduced.push(dim)
             } else {
                 kept.push(dim)
             }
         }
-        reduced.sort_by_key(|&(_, s)| std::cmp::Reverse(s.unsigned_abs()));
+        reduced.sort_by_key(|d| std::cmp::Reverse(d.sx.unsigned_abs()));
         Lanes {
-            len: reduced.iter().map(|d| d.0).product(),
-            count: kept.iter().map(|d| d.0).product(),
+            len: reduced.iter().map(|d| d.len).product(),
+            count: kept.iter().map(|d| d.len).product(),
             kept,
             reduced,
             offset: view.offset(),
+            mask_offset: mask.map_or(0, |m| m.offset),
         }
     }
 
-    /// The element index where lane `lane` starts (its reduced indices all 0).
-    fn base(&self, mut lane: usize) -> isize {
-        let mut at = self.offset as isize;
-        for &(n, s) in self.kept.iter().rev() {
-            at += (lane % n) as isize * s;
-            lane /= n;
+    /// The element indices in the data and in the mask where lane `lane`
+    /// starts (its reduced indices all 0).
+    fn base(&self, mut lane: usize) -> (isize, isize) {
+        let (mut x, mut m) = (self.offset as isize, self.mask_offset as isize);
+        for d in self.kept.iter().rev() {
+            let i = (lane % d.len) as isize;
+            x += i * d.sx;
+            m += i * d.sm;
+            lane /= d.len;
         }
-        at
+        (x, m)
     }
 
     /// Lanes per block: one when a lane is contiguous (or long), else as
@@ -73,7 +88,7 @@ impl Lanes {
         let contiguous = self
             .reduced
             .last()
-            .is_some_and(|&(_, s)| s.unsigned_abs() == 1);
+            .is_some_and(|d| d.sx.unsigned_abs() == 1);
         if contiguous {
             1
         } else {
@@ -82,20 +97,72 @@ impl Lanes {
     }
 }
 
-/// Calls `f` with the offset (from a lane's base) of every element of a lane.
-fn walk(dims: &[(usize, isize)], from: isize, f: &mut impl FnMut(isize)) {
+/// Calls `f` with the offsets (from a lane's bases) of every element of a
+/// lane, in the data and in the mask.
+fn walk(dims: &[Dim], x: isize, m: isize, f: &mut impl FnMut(isize, isize)) {
     match dims {
-        [] => f(from),
-        [(n, s)] => {
-            for i in 0..*n {
-                f(from + i as isize * s)
+        [] => f(x, m),
+        [d] => {
+            for i in 0..d.len as isize {
+                f(x + i * d.sx, m + i * d.sm)
             }
         }
-        [(n, s), rest @ ..] => {
-            for i in 0..*n {
-                walk(rest, from + i as isize * s, f)
+        [d, rest @ ..] => {
+            for i in 0..d.len as isize {
+                walk(rest, x + i * d.sx, m + i * d.sm, f)
             }
         }
+    }
+}
+
+/// A `where` mask's gather, one per mask dtype (`View<M>`), called once
+/// per block of lanes: the keep test reads the mask entry at each
+/// element's position through the mask's own strides, in the same walk
+/// as the data, so neither x nor the mask is copied beyond the kept
+/// values.
+pub(super) trait MaskedGather<T>: Sync {
+    /// Writes the elements of the lanes starting at `bases` (data, mask)
+    /// that the mask keeps (an entry that is not zero), NaN dropped too
+    /// when `skip_nan`, to `scratch` (lane `j` from `j * lanes.len`), and
+    /// their number to `filled[j]`.
+    fn gather(
+        &self,
+        data: &[T],
+        lanes: &Lanes,
+        bases: &[(isize, isize)],
+        skip_nan: bool,
+        scratch: &mut [T],
+        filled: &mut [usize],
+    );
+}
+
+impl<M: Scalar, T: Scalar> MaskedGather<T> for View<'_, M> {
+    fn gather(
+        &self,
+        data: &[T],
+        lanes: &Lanes,
+        bases: &[(isize, isize)],
+        skip_nan: bool,
+        scratch: &mut [T],
+        filled: &mut [usize],
+    ) {
+        let mask = self.data();
+        let n = lanes.len;
+        filled.fill(0);
+        walk(&lanes.reduced, 0, 0, &mut |at, mat| {
+            for (j, &(bx, bm)) in bases.iter().enumerate() {
+                // Within both arrays: the data's view and the mask's (of the
+                // data's shape) were checked (`View::new`) to hold every index
+                // base + offset of their lanes.
+                if mask[(bm + mat) as usize] != M::NIL {
+                    let v = data[(bx + at) as usize];
+                    if !(skip_nan && v.is_nan()) {
+                        scratch[j * n + filled[j]] = v;
+                        filled[j] += 1;
+                    }
+                }
+            }
+        });
     }
 }
 
@@ -122,12 +189,15 @@ pub(super) fn select_all<T: Scalar>(values: &mut [T], wanted: &[usize]) {
     }
 }
 
-/// Runs `finish` on every lane's values (NaN dropped when `skip_nan`, a
-/// lane holding one flagged otherwise), writing `per_lane` results per
+/// Runs `finish` on every lane's values (with the lane's index; NaN
+/// dropped when `skip_nan`, a lane holding one flagged otherwise; only
+/// what `mask` keeps, where there is one), writing `per_lane` results per
 /// lane into a lane-major vector.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn each_lane<T, R, F>(
     data: &[T],
     lanes: &Lanes,
+    mask: Option<&dyn MaskedGather<T>>,
     per_lane: usize,
     skip_nan: bool,
     fill: R,
@@ -137,7 +207,7 @@ pub(super) fn each_lane<T, R, F>(
 where
     T: Scalar,
     R: Copy + Send + Sync,
-    F: Fn(&mut [T], bool, &mut [R]) + Sync,
+    F: Fn(usize, &mut [T], bool, &mut [R]) + Sync,
 {
     let mut out = vec![fill; lanes.count * per_lane];
     let block = lanes.block();
@@ -152,14 +222,18 @@ where
                 }
                 let first = b * block;
                 let here = results.len() / per_lane;
-                let bases: Vec<isize> = (first..first + here).map(|l| lanes.base(l)).collect();
-                if skip_nan && T::IS_FLOAT {
+                let bases: Vec<(isize, isize)> =
+                    (first..first + here).map(|l| lanes.base(l)).collect();
+                if let Some(mask) = mask {
+                    let skip = skip_nan && T::IS_FLOAT;
+                    mask.gather(data, lanes, &bases, skip, scratch, &mut filled[..here]);
+                } else if skip_nan && T::IS_FLOAT {
                     filled[..here].fill(0);
-                    walk(&lanes.reduced, 0, &mut |at| {
+                    walk(&lanes.reduced, 0, 0, &mut |at, _| {
                         for j in 0..here {
                             // Within the data: the view was checked (`View::new`)
                             // to hold every index base + offset of its lanes.
-                            let v = data[(bases[j] + at) as usize];
+                            let v = data[(bases[j].0 + at) as usize];
                             if !v.is_nan() {
                                 scratch[j * n + filled[j]] = v;
                                 filled[j] += 1;
@@ -170,8 +244,8 @@ where
                     // The plain gather: position `t` of every lane, one row of
                     // the block at a time; NaN is looked for afterwards, in cache.
                     let mut t = 0;
-                    walk(&lanes.reduced, 0, &mut |at| {
-                        for (&base, lane) in bases.iter().zip(scratch.chunks_exact_mut(n)) {
+                    walk(&lanes.reduced, 0, 0, &mut |at, _| {
+                        for (&(base, _), lane) in bases.iter().zip(scratch.chunks_exact_mut(n)) {
                             lane[t] = data[(base + at) as usize];
                         }
                         t += 1;
@@ -181,7 +255,12 @@ where
                 for j in 0..here {
                     let lane = &mut scratch[j * n..j * n + filled[j]];
                     let nan = !skip_nan && T::IS_FLOAT && lane.iter().any(|v| v.is_nan());
-                    finish(lane, nan, &mut results[j * per_lane..(j + 1) * per_lane]);
+                    finish(
+                        first + j,
+                        lane,
+                        nan,
+                        &mut results[j * per_lane..(j + 1) * per_lane],
+                    );
                 }
             },
         );

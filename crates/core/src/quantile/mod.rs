@@ -17,6 +17,8 @@ mod method;
 
 pub use method::{lerp, pick, Method, Pick};
 
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
+
 use smallvec::SmallVec;
 
 use crate::cancel::Cancel;
@@ -26,8 +28,9 @@ use crate::pool::run_with_threads;
 use crate::reductions::Request;
 use crate::scalar::Scalar;
 use crate::view::View;
+use crate::masked::{mask_view, MaskLayout};
 use crate::with_dtype;
-use lanes::{each_lane, q_major, select_all, Lanes};
+use lanes::{each_lane, q_major, select_all, Lanes, MaskedGather};
 
 /// What is computed per lane.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,7 +84,25 @@ pub fn quantile_data(
     cancel: &Cancel,
 ) -> Result<Output, Error> {
     stat.check()?;
-    with_dtype!(data, Data, d => typed(d, r, stat, skip_nan, cancel))
+    with_dtype!(data, Data, d => typed(d, r, stat, skip_nan, None, cancel))
+}
+
+/// `quantile_data` of only the elements that `mask` keeps (an entry that
+/// is not zero keeps the element at its position; `layout` lays the mask
+/// over the data's shape, broadcast axes with stride 0). A lane that keeps
+/// nothing gives NaN where the result is a float, and is an `EmptyLane`
+/// error naming the first such lane for a picking method on integers.
+pub fn quantile_masked(
+    data: Data<'_>,
+    r: &Request,
+    stat: &Statistic,
+    skip_nan: bool,
+    mask: Data<'_>,
+    layout: &MaskLayout,
+    cancel: &Cancel,
+) -> Result<Output, Error> {
+    stat.check()?;
+    with_dtype!(data, Data, d => typed(d, r, stat, skip_nan, Some((mask, layout)), cancel))
 }
 
 fn typed<T: Scalar + Element>(
@@ -89,11 +110,11 @@ fn typed<T: Scalar + Element>(
     r: &Request,
     stat: &Statistic,
     skip_nan: bool,
+    mask: Option<(Data<'_>, &MaskLayout)>,
     cancel: &Cancel,
 ) -> Result<Output, Error> {
     let view = View::new(data, &r.shape, &r.strides, r.offset)?;
-    let lanes = Lanes::new(&view, &r.axes);
-    let per_lane = stat.per_lane();
+    let lanes = Lanes::new(&view, &r.axes, mask.map(|(_, l)| l));
     let element = matches!(stat, Statistic::Quantiles { method, .. } if method.picks_element());
     if lanes.count == 0 {
         return Ok(if element {
@@ -106,32 +127,60 @@ fn typed<T: Scalar + Element>(
         return Err(Error::ZeroSize { op: "quantile" });
     }
     let data = view.data();
-    let out = run_with_threads(r.threads, || match stat {
+    let out = match mask {
+        None => lanes_of(data, &lanes, None, r.threads, stat, skip_nan, cancel)?,
+        Some((m, layout)) => with_dtype!(m, Data, m => {
+            let mv = mask_view(m, r, layout)?;
+            lanes_of(data, &lanes, Some(&mv), r.threads, stat, skip_nan, cancel)?
+        }),
+    };
+    cancel.check()?;
+    Ok(out)
+}
+
+/// Every lane's statistics; a picking method on integers, whose result
+/// cannot be NaN, makes a lane the mask left empty an error.
+fn lanes_of<T: Scalar + Element>(
+    data: &[T],
+    lanes: &Lanes,
+    mask: Option<&dyn MaskedGather<T>>,
+    threads: Option<usize>,
+    stat: &Statistic,
+    skip_nan: bool,
+    cancel: &Cancel,
+) -> Result<Output, Error> {
+    let per_lane = stat.per_lane();
+    let first_empty = AtomicUsize::new(usize::MAX);
+    let out = run_with_threads(threads, || match stat {
         Statistic::Median => Output::F64(each_lane(
             data,
-            &lanes,
+            lanes,
+            mask,
             1,
             skip_nan,
             f64::NAN,
             cancel,
-            |lane, nan, out| {
+            |_, lane, nan, out| {
                 if !nan && !lane.is_empty() {
                     out[0] = median(lane);
                 }
             },
         )),
-        Statistic::Quantiles { method, qs } if element => {
+        Statistic::Quantiles { method, qs } if method.picks_element() => {
             let none = T::nan_or(T::NIL);
             T::values(q_major(
                 each_lane(
                     data,
-                    &lanes,
+                    lanes,
+                    mask,
                     per_lane,
                     skip_nan,
                     none,
                     cancel,
-                    |lane, nan, out| {
-                        if !nan && !lane.is_empty() {
+                    |l, lane, nan, out| {
+                        if lane.is_empty() && !T::IS_FLOAT {
+                            first_empty.fetch_min(l, AtomicOrdering::Relaxed);
+                        } else if !nan && !lane.is_empty() {
                             quantiles(
                                 lane,
                                 *method,
@@ -149,12 +198,13 @@ fn typed<T: Scalar + Element>(
         Statistic::Quantiles { method, qs } => Output::F64(q_major(
             each_lane(
                 data,
-                &lanes,
+                lanes,
+                mask,
                 per_lane,
                 skip_nan,
                 f64::NAN,
                 cancel,
-                |lane, nan, out| {
+                |_, lane, nan, out| {
                     if !nan && !lane.is_empty() {
                         quantiles(lane, *method, qs, out, T::to_f64, |a: T, b: T, t| {
                             lerp(a.to_f64(), b.to_f64(), t)
@@ -165,8 +215,13 @@ fn typed<T: Scalar + Element>(
             per_lane,
         )),
     })?;
-    cancel.check()?;
-    Ok(out)
+    match first_empty.into_inner() {
+        usize::MAX => Ok(out),
+        index => Err(Error::EmptyLane {
+            op: "quantile",
+            index,
+        }),
+    }
 }
 
 /// NumPy's median: `mean` of the middle one or two, so `(a + b) / 2` in float64.

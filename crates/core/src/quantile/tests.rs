@@ -157,3 +157,185 @@ fn picking_methods_keep_the_element_type_and_many_axes_work() {
     )
     .is_err());
 }
+
+/// A mask of a test: its data, its layout and which (row, column) it keeps.
+type TestMask<'a> = (Data<'a>, &'a MaskLayout, &'a dyn Fn(usize, usize) -> bool);
+
+/// The elements of each lane of a 2-D view reduced along `axis` that
+/// `keep(row, column)` keeps, NaN dropped, sorted; in the kept axis' order.
+fn kept_lanes(
+    data: &[f64],
+    (shape, strides, offset): ([usize; 2], [isize; 2], usize),
+    axis: usize,
+    keep: impl Fn(usize, usize) -> bool,
+) -> Vec<Vec<f64>> {
+    let kept = 1 - axis;
+    (0..shape[kept])
+        .map(|i| {
+            let mut lane: Vec<f64> = (0..shape[axis])
+                .map(|j| if axis == 0 { (j, i) } else { (i, j) })
+                .filter(|&(r, c)| keep(r, c))
+                .map(|(r, c)| {
+                    data[(offset as isize + r as isize * strides[0] + c as isize * strides[1])
+                        as usize]
+                })
+                .filter(|v| !v.is_nan())
+                .collect();
+            lane.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            lane
+        })
+        .collect()
+}
+
+#[test]
+fn the_masked_gather_reads_the_mask_through_its_own_strides() {
+    let data: Vec<f64> = (0..300)
+        .map(|i| match i % 17 {
+            5 => f64::NAN,
+            _ => ((i * 7919) % 211) as f64 * 0.5 - 20.0,
+        })
+        .collect();
+    let qs = vec![0.0, 0.3, 0.5, 0.9, 1.0];
+    let layouts: [([usize; 2], [isize; 2], usize); 3] = [
+        ([10, 30], [30, 1], 0),
+        ([13, 7], [1, 20], 5),
+        ([9, 11], [-30, -2], 290),
+    ];
+    for (shape, strides, offset) in layouts {
+        // A uint8 mask in column-major order from offset 3 whose row 0 keeps
+        // nothing, and a float32 row broadcast over the rows, reversed:
+        // NaN keeps, -0.0 does not.
+        let (s0, s1) = (shape[0], shape[1]);
+        let bytes: Vec<u8> = (0..3 + s0 * s1)
+            .map(|k| {
+                if k < 3 || (k - 3) % s0 == 0 {
+                    0
+                } else {
+                    ((k * 5) % 3 != 0) as u8
+                }
+            })
+            .collect();
+        let row: Vec<f32> = (0..s1)
+            .map(|c| [f32::NAN, -0.0, 0.5, 0.0, 2.0][c % 5])
+            .collect();
+        let u8_keep = |r: usize, c: usize| bytes[3 + r + c * s0] != 0;
+        let f32_keep = |_: usize, c: usize| row[s1 - 1 - c] != 0.0;
+        let u8_layout = MaskLayout {
+            strides: [1, s0 as isize].into_iter().collect(),
+            offset: 3,
+        };
+        let f32_layout = MaskLayout {
+            strides: [0, -1].into_iter().collect(),
+            offset: s1 - 1,
+        };
+        let masks: [TestMask; 2] = [
+            (Data::U8(&bytes), &u8_layout, &u8_keep),
+            (Data::F32(&row), &f32_layout, &f32_keep),
+        ];
+        for (mask, layout, keep) in masks {
+            for axis in 0..2 {
+                let lanes = kept_lanes(&data, (shape, strides, offset), axis, keep);
+                let r = request(&shape, &strides, offset, &[axis]);
+                for method in Method::names().map(|n| n.parse::<Method>().unwrap()) {
+                    let stat = Statistic::Quantiles {
+                        method,
+                        qs: qs.clone(),
+                    };
+                    let got =
+                        quantile_masked(Data::F64(&data), &r, &stat, true, mask, layout, &NEVER);
+                    let Ok(Output::F64(got)) = got else {
+                        panic!("{got:?}")
+                    };
+                    for (qi, &q) in qs.iter().enumerate() {
+                        for (l, lane) in lanes.iter().enumerate() {
+                            let want = if lane.is_empty() {
+                                f64::NAN
+                            } else {
+                                reference(lane, method, q)
+                            };
+                            assert_eq!(
+                                got[qi * lanes.len() + l].to_bits(),
+                                want.to_bits(),
+                                "{method:?} q {q} lane {l} axis {axis} shape {shape:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_lane_the_mask_empties_is_nan_or_an_error_for_integers() {
+    let data: Vec<i32> = (0..6).collect();
+    let r = request(&[2, 3], &[3, 1], 0, &[1]);
+    let mask = [1u8, 0, 1, 0, 0, 0];
+    let layout = MaskLayout {
+        strides: [3, 1].into_iter().collect(),
+        offset: 0,
+    };
+    let lower = Statistic::Quantiles {
+        method: Method::Lower,
+        qs: vec![0.5],
+    };
+    assert_eq!(
+        quantile_masked(
+            Data::I32(&data),
+            &r,
+            &lower,
+            false,
+            Data::U8(&mask),
+            &layout,
+            &NEVER
+        ),
+        Err(Error::EmptyLane {
+            op: "quantile",
+            index: 1
+        })
+    );
+    let got = quantile_masked(
+        Data::I32(&data),
+        &r,
+        &Statistic::Median,
+        false,
+        Data::U8(&mask),
+        &layout,
+        &NEVER,
+    );
+    let Ok(Output::F64(v)) = got else {
+        panic!("{got:?}")
+    };
+    assert!(v[0] == 1.0 && v[1].is_nan());
+    let floats: Vec<f64> = (0..6).map(f64::from).collect();
+    let got = quantile_masked(
+        Data::F64(&floats),
+        &r,
+        &lower,
+        false,
+        Data::U8(&mask),
+        &layout,
+        &NEVER,
+    );
+    let Ok(Output::F64(v)) = got else {
+        panic!("{got:?}")
+    };
+    assert!(v[0] == 0.0 && v[1].is_nan());
+    // A mask that does not fit its data names `where`.
+    let short = MaskLayout {
+        strides: [3, 1].into_iter().collect(),
+        offset: 1,
+    };
+    assert!(matches!(
+        quantile_masked(
+            Data::F64(&floats),
+            &r,
+            &lower,
+            false,
+            Data::U8(&mask),
+            &short,
+            &NEVER
+        ),
+        Err(Error::OutOfBounds { field: "where", .. })
+    ));
+}
