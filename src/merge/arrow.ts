@@ -17,7 +17,7 @@ import { entryOf, readOptions } from '../validate/options';
 import { describe, integer, list, read } from '../validate/read';
 
 /** The parts of an Arrow `Data` (one chunk) this module reads. */
-export interface ArrowDataLike {
+interface ArrowDataLike {
   readonly type: { readonly typeId: number; readonly precision?: number };
   readonly length: number;
   readonly offset: number;
@@ -45,7 +45,7 @@ export const beatsMin = (x: Scalar, best: Scalar) => x < best || (isNaNValue(x) 
  * reduction no identity (min, max, argmin, argmax, minmax). */
 export type ColumnResult = Scalar | { min: Scalar; max: Scalar } | null;
 
-export interface ColumnOptions {
+interface ColumnOptions {
   /** Skip NaN in float columns, as `nanmax` does. */
   ignoreNaN?: boolean;
   /** `var`/`std`: the divisor is `n - ddof` (default 0, NumPy's; Polars' is 1). */

@@ -2,7 +2,7 @@
 // waits for each chunk and for the abort at once, so that an iterator that
 // never yields cannot hold the call, and tells the iterator to stop
 // (`return()`) whenever the call ends before it does.
-import { nextTurn } from '../run/async';
+import { nextTurn } from '../run/copy';
 import { abortError, CODES, ndError } from '../spec/errors';
 import { parseOpName } from '../spec/ops';
 import type { ChunkDataOf, OpResult } from '../spec/types';

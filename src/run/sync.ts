@@ -14,8 +14,6 @@ import { packMask } from '../validate/mask';
 import { readCall } from '../validate/call';
 import type { Call } from '../validate/call';
 
-export { finish };
-
 /** Results shorter than this are allocated by the caller of the addon. */
 const SMALL_RESULT = 512;
 

@@ -18,7 +18,7 @@ export type MergeKind = 'extreme' | 'minmax' | 'sum' | 'arg' | 'moments' | 'flag
  * threads, strategy, backend, signal) every reduction takes. */
 export type OpOption = 'initial' | 'ddof' | 'dtype' | 'ignoreNaN';
 
-export interface OpSpec {
+interface OpSpec {
   readonly family: Family;
   /** NumPy's operation named in its error for an empty reduced axis, for
    * the reductions without an identity; `null` when an empty axis has a value. */

@@ -16,7 +16,7 @@ export interface Progress {
   bytes: number;
 }
 
-export interface FoldOptions {
+interface FoldOptions {
   ddof: number;
   /** The engine's threads per chunk (0: rayon's default). */
   threads: number;
@@ -28,7 +28,7 @@ export interface FoldOptions {
   labels?: GroupLabels;
 }
 
-export type ChunkReader = (task: ChunkTask, signal: AbortSignal) => Promise<ChunkData>;
+type ChunkReader = (task: ChunkTask, signal: AbortSignal) => Promise<ChunkData>;
 
 /** The grid's partial over its whole kept shape (the grid has chunks). */
 export async function foldGrid(grid: Grid, read: ChunkReader, op: PartialOp, o: FoldOptions): Promise<Partial> {
