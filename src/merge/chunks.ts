@@ -9,7 +9,7 @@ import type { ChunkDataOf, OpResult } from '../spec/types';
 import { entryOf, readOptions } from '../validate/options';
 import { describe } from '../validate/read';
 import { Partial } from './partial';
-import type { PartialOp, PartialOptions } from './partial';
+import type { PartialOp, PartialOptions } from './partial-spec';
 
 /** The options of `reduceChunks`: a Partial's, and `signal`. */
 const CHUNKS_ENTRY = entryOf(['axis', 'ddof', 'signal', 'by', 'groups'], ['start']);

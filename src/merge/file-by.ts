@@ -13,8 +13,9 @@ import { callOf } from '../validate/call';
 import type { Call } from '../validate/call';
 import type { Options } from '../validate/options';
 import { readView } from '../validate/view';
-import { Partial, PARTIAL_OPS } from './partial';
-import type { PartialOp } from './partial';
+import { Partial } from './partial';
+import { PARTIAL_OPS } from './partial-spec';
+import type { PartialOp } from './partial-spec';
 
 /** Bytes of rows read at once when `windowBytes` is not given. */
 const BLOCK_BYTES = 1 << 22;

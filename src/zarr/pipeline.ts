@@ -5,7 +5,8 @@
 // alive; finished partials wait for their turn in a window of twice that.
 import { abortError } from '../spec/errors';
 import type { GroupLabels } from '../merge/grouped';
-import type { Partial, PartialOp } from '../merge/partial';
+import type { Partial } from '../merge/partial';
+import type { PartialOp } from '../merge/partial-spec';
 import { assemble, chunkPartial } from './blocks';
 import type { ChunkData, ChunkTask, Grid } from './grid';
 import { viewOf } from './grid';

@@ -1,7 +1,8 @@
 // reduceZarr: one reduction of a Zarr array (or a region of it), chunk by
 // chunk, equal to loading the region and reducing it in memory.
-import { Partial, PARTIAL_OPS } from '../merge/partial';
-import type { PartialOp } from '../merge/partial';
+import { Partial } from '../merge/partial';
+import { PARTIAL_OPS } from '../merge/partial-spec';
+import type { PartialOp } from '../merge/partial-spec';
 import { reduce } from '../run/sync';
 import { CODES, ndError } from '../spec/errors';
 import { parseOpName, spec } from '../spec/ops';
