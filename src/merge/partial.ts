@@ -22,7 +22,7 @@ import { addon } from '../addon/load';
 import { pack } from '../addon/wire';
 import type { NumericArray } from '../spec/dtypes';
 import { CODES, ndError } from '../spec/errors';
-import { parseOpName, spec, takes } from '../spec/ops';
+import { lowerWins, parseOpName, spec, takes } from '../spec/ops';
 import type { MergeKind, Reduction } from '../spec/ops';
 import type { ChunkDataOf, OpResult } from '../spec/types';
 import { callOf } from '../validate/call';
@@ -268,9 +268,8 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     this.combine(st.fields());
   }
 
-  /** min, argmin: the lower value wins. */
   private lower(): boolean {
-    return this.reduction === 'min' || this.reduction === 'argmin';
+    return lowerWins(this.reduction);
   }
 
   /** Adds `other`'s chunks (any rows: partials merge in any order). */

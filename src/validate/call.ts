@@ -55,12 +55,12 @@ export interface Call extends View {
   readonly keptShape: readonly number[] | undefined;
   /** Result positions (the product of the kept axes). */
   readonly kept: number;
-  /** The class of the addon's result (twice `kept` long for minmax). */
+  /** The class of the addon's result (twice `kept` long for the minmax family). */
   readonly resultCtor: AnyCtor;
   /** The caller's `out` and our own view of its memory (written at the end). */
   readonly out: NumericArray | undefined;
   readonly outView: NumericArray | undefined;
-  /** `initial` as an element of the dtype (min/max only). */
+  /** `initial` as an element of the dtype (the ops that take it). */
   readonly initial: number | bigint | undefined;
   /** The addon's extras (`ddof`, `dtype`), when the op reads them. */
   readonly extras: Extras | undefined;
