@@ -159,10 +159,19 @@ const MORE_ENTRIES: typeof ENTRIES = [
   { name: 'quantileAsync', values: { axis: 1, keepdims: true, threads: 1, signal: new AbortController().signal, method: 'nearest' }, call: (o) => api.quantileAsync(x, 0.5, o) },
   { name: 'moveStd', values: { axis: 1, minCount: 1, ddof: 1, threads: 1, backend: 'js' }, call: (o) => api.moveStd(x, 2, o) },
   { name: 'moveMeanAsync', values: { axis: 0, minCount: 1, threads: 1, signal: new AbortController().signal }, call: (o) => api.moveMeanAsync(x, 2, o) },
+  { name: 'loadNpy', values: { shared: true, expect: Float64Array }, call: (o) => api.loadNpy(file, o) },
+  { name: 'resultShape', values: { axis: 0, keepdims: true }, call: (o) => api.resultShape(x, o) },
+  { name: 'planShards of Zarr', values: { axis: 0, parts: 2, region: null }, call: (o) => api.planShards(zarrDir, o) },
+  { name: 'planShards of .npy', values: { axis: 0, parts: 2, slab: 1 }, call: (o) => api.planShards(file, o) },
+  {
+    name: 'reduceShard',
+    values: { ddof: 1, threads: 1, signal: new AbortController().signal, concurrency: 1 },
+    call: async (o) => api.reduceShard((await api.planShards(zarrDir, { axis: 0, parts: 1 }))[0], 'var', o),
+  },
   { name: 'moveFile', values: { axis: 1, minCount: 1, threads: 1, onProgress: () => {}, blockBytes: 64 }, call: (o) => api.moveFile(file, moved, 'moveMean', 2, o) },
 ];
 
-test('Partial.result, reduceZarr, the quantile and the moving functions read each option once and refuse an unknown key', async () => {
+test('Partial.result, reduceZarr, shards, .npy, resultShape, the quantile and the moving functions read each option once and refuse an unknown key', async () => {
   for (const e of MORE_ENTRIES) {
     const { options, reads } = counted(e.values);
     const result = await e.call(options);
