@@ -206,7 +206,7 @@ export { variance as var, varianceAsync as varAsync };
 /** The transposed view of `x` (NumPy's `x.T`: the axes reversed): same
  * memory, no copy. */
 export function transpose<T extends NumericArray>(x: NdArrayLike<T>): NdArrayLike<T> {
-  const v = readView(x, 'transpose', [0, MAX_NDIM]);
+  const v = readView(x, [0, MAX_NDIM]);
   return { data: x.data, shape: [...v.shape].reverse(), strides: [...v.strides].reverse(), offset: v.offset };
 }
 

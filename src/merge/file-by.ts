@@ -40,7 +40,7 @@ export async function reduceFileBy(
     !o.keepdims && o.out === undefined && o.initial === undefined && !o.floatResult && !o.exactInt && !o.ignoreNaN && o.backend === 'native';
   if (!streams) {
     const x = parseNpy(await readAt(0, header.dataStart + total));
-    const whole = callOf(c.reduction, readView(x, 'reduceFile', [0, Infinity], false), o, 'reduceFile', skipNaN);
+    const whole = callOf(c.reduction, readView(x, [0, Infinity], false), o, 'reduceFile', skipNaN);
     const result = finish(whole, compute(whole));
     report?.({ bytesDone: total, bytesTotal: total });
     return result;

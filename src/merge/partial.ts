@@ -155,7 +155,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
   /** Reduces one chunk (the next rows of the whole array along axis 0);
    * the chunk is read once, here. */
   push(chunk: unknown): this {
-    const view = readView(chunk, 'Partial.push');
+    const view = readView(chunk);
     const dtype = view.dtype.name === 'uint8c' ? 'uint8' : view.dtype.name;
     if (this.dtype === undefined) this.setup(dtype, view.shape);
     const kept = view.shape.filter((_, k) => !this.axes.includes(k));

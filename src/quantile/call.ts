@@ -86,7 +86,7 @@ export function readQuantileCall(kind: QuantileKind, x: unknown, q: unknown, opt
   const { qs, qList } = kind === 'median' ? { qs: undefined, qList: false } : readQs(q, kind === 'percentile');
   const method = kind === 'median' ? 'median' : readMethod(o.extra.method);
   if (o.backend === 'wasm') throw ndError(RangeError, CODES.BAD_OPTION, `options.backend "wasm" computes only max of a 2-D BigInt64Array, not ${fn}`);
-  const view = readView(x, fn, [0, MAX_NDIM], async || o.backend !== 'native' || addon() === undefined);
+  const view = readView(x, [0, MAX_NDIM], async || o.backend !== 'native' || addon() === undefined);
   const ndim = view.shape.length;
   const axes = resolveAxes(o.axis, ndim);
   let kept = 1;
