@@ -2,7 +2,7 @@
 // TypeScript. One walk over x and its mask together, in C order (so the
 // arg ops see each lane in index order); each kept element goes through
 // the same runs as without a mask (ops.ts), one at a time. The counts of
-// kept elements give `mean` its divisor and the empty-lane rule.
+// kept elements give the moments their divisor and the empty-lane rule.
 import type { Extras } from '../../addon/load';
 import { unpack } from '../../addon/wire';
 import { dtypeOf } from '../../spec/dtypes';
