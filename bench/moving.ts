@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { loadNpy } from '../src/io/npy';
 import { moveMax, moveMean, moveMedian, moveStd } from '../src/index';
 import type { MoveResult } from '../src/index';
-import { UsageError } from '../src/cli/index';
+import { UsageError } from '../src/cli/usage';
 
 interface Task {
   name: string;

@@ -53,9 +53,10 @@ export type { NpyArray, NpyInput, NpyReadOptions } from './io/npy';
 export type { NpyTypedArray } from './io/npy-header';
 export { reduceFile, readNpyHeader, FILE_REDUCTIONS } from './io/file';
 export type { FileProgress, ReduceFileOptions } from './io/file';
-export { Partial, PARTIAL_OPS } from './merge/partial';
+export { Partial } from './merge/partial';
+export { PARTIAL_OPS } from './merge/partial-spec';
 export { reduceChunks } from './merge/chunks';
-export type { PartialOp, PartialOptions } from './merge/partial';
+export type { PartialOp, PartialOptions } from './merge/partial-spec';
 export { median, nanmedian, quantile, nanquantile, percentile, nanpercentile } from './quantile/api';
 export { medianAsync, nanmedianAsync, quantileAsync, nanquantileAsync, percentileAsync, nanpercentileAsync } from './quantile/api';
 export type { QuantileListResult, QuantileResult } from './quantile/api';
@@ -205,7 +206,7 @@ export { variance as var, varianceAsync as varAsync };
 /** The transposed view of `x` (NumPy's `x.T`: the axes reversed): same
  * memory, no copy. */
 export function transpose<T extends NumericArray>(x: NdArrayLike<T>): NdArrayLike<T> {
-  const v = readView(x, 'transpose', [0, MAX_NDIM]);
+  const v = readView(x, [0, MAX_NDIM]);
   return { data: x.data, shape: [...v.shape].reverse(), strides: [...v.strides].reverse(), offset: v.offset };
 }
 

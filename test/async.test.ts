@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { max, maxAsync } from '../src/index';
 import type { Strategy } from '../src/index';
 import { addon } from '../src/addon/load';
-import { scratchAlive } from '../src/run/async';
+import { scratchAlive } from '../src/run/copy';
 import { BAD_INPUTS, ok } from './bad-inputs';
 import { layouts, values } from './cases';
 

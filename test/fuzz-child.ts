@@ -12,8 +12,9 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 
-import { Partial, PARTIAL_OPS } from '../src/merge/partial';
-import type { PartialOp } from '../src/merge/partial';
+import { Partial } from '../src/merge/partial';
+import { PARTIAL_OPS } from '../src/merge/partial-spec';
+import type { PartialOp } from '../src/merge/partial-spec';
 import { parseNpy } from '../src/io/npy';
 import type { NpyArray } from '../src/io/npy';
 import { hasCode } from '../src/spec/errors';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 
 import { sumCtorOf } from '../src/spec/dtypes';
 import type { Dtype, NumericArray } from '../src/spec/dtypes';
-import { finish } from '../src/run/sync';
+import { finish } from '../src/run/result';
 import type { NdArrayLike, Reduction } from '../src/index';
 import { readCall } from '../src/validate/call';
 import { readView } from '../src/validate/view';

@@ -5,8 +5,9 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as zlib from 'node:zlib';
 
-import { Partial, PARTIAL_OPS } from '../src/merge/partial';
-import type { PartialOp } from '../src/merge/partial';
+import { Partial } from '../src/merge/partial';
+import { PARTIAL_OPS } from '../src/merge/partial-spec';
+import type { PartialOp } from '../src/merge/partial-spec';
 import { reduce } from '../src/run/sync';
 import type { Reduction } from '../src/spec/types';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { Partial } from '../src/merge/partial';
-import type { PartialOp, PartialOptions } from '../src/merge/partial';
+import type { PartialOp, PartialOptions } from '../src/merge/partial-spec';
 
 const { op, options, chunks } = workerData as { op: PartialOp; options: PartialOptions; chunks: { data: Float64Array; shape: number[] }[] };
 assert.ok(chunks.length > 0, 'a worker gets at least one chunk');

@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import { reduceChunks } from '../src/merge/chunks';
-import { PARTIAL_OPS, Partial } from '../src/merge/partial';
-import type { PartialOp } from '../src/merge/partial';
+import { Partial } from '../src/merge/partial';
+import { PARTIAL_OPS } from '../src/merge/partial-spec';
+import type { PartialOp } from '../src/merge/partial-spec';
 import { reduce } from '../src/run/sync';
 import type { NumericArray } from '../src/spec/dtypes';
 import type { Reduction } from '../src/spec/types';

@@ -143,6 +143,8 @@ test('weights: only with inverted_cdf; negative, NaN, infinite, all-zero and mis
   assert.throws(() => api.quantile(x, 0.5, { ...m, weights: [1, NaN, 1] }), code('RangeError', /non-negative/));
   assert.throws(() => api.quantile(x, 0.5, { ...m, weights: [1, Infinity, 1] }), code('RangeError', /finite/));
   assert.throws(() => api.quantile(x, 0.5, { ...m, weights: [0, 0, 0] }), code('RangeError', /all zero/));
+  // An N-d weights array that is not one is named as the option, not as x.
+  assert.throws(() => api.quantile(x, 0.5, { ...m, weights: { data: 5, shape: [2, 3] } as never }), { name: 'TypeError', code: 'ERR_NDREDUCE_BAD_ARRAY', message: /^options\.weights\.data must be a numeric typed array/ });
   assert.throws(() => api.quantile(x, 0.5, { ...m, weights: [1, 1] }), code('RangeError', /3/));
   assert.throws(() => api.quantile(x, 0.5, { method: 'inverted_cdf', weights: [1, 1, 1] }), code('RangeError', /x's shape/));
   assert.deepEqual(api.quantile(x, [0, 0.5, 1], { ...m, weights: [0, 1, 3] }), { data: new Float64Array([1, 4, 2, 4, 2, 5]), shape: [3, 2] });

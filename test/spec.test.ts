@@ -134,6 +134,57 @@ test('every entry reads each option once and refuses an unknown key', async () =
   }
 });
 
+/** A Zarr v3 array of `x` in one uncompressed chunk, written by hand (no
+ * Python needed): the metadata and the chunk's little-endian bytes. */
+const zarrDir = path.join(dir, 'x.zarr');
+fs.mkdirSync(path.join(zarrDir, 'c', '0'), { recursive: true });
+fs.writeFileSync(path.join(zarrDir, 'zarr.json'), JSON.stringify({
+  zarr_format: 3, node_type: 'array', shape: [2, 3], data_type: 'float64',
+  chunk_grid: { name: 'regular', configuration: { chunk_shape: [2, 3] } },
+  chunk_key_encoding: { name: 'default', configuration: { separator: '/' } },
+  fill_value: 0, codecs: [{ name: 'bytes', configuration: { endian: 'little' } }], attributes: {},
+}));
+fs.writeFileSync(path.join(zarrDir, 'c', '0', '0'), new Uint8Array(x.data.buffer));
+const moved = path.join(dir, 'moved.npy');
+
+/** The entries beyond the reductions of issue 16's list, each with every key it takes. */
+const MORE_ENTRIES: typeof ENTRIES = [
+  { name: 'Partial.result', values: { shared: true }, call: (o) => new api.Partial('max', { axis: 0 }).push(x).result(o) },
+  {
+    name: 'reduceZarr',
+    values: { axis: 0, keepdims: false, ddof: 0, ignoreNaN: false, threads: 1, signal: new AbortController().signal, region: [[0, 2], null], concurrency: 2, onProgress: () => {} },
+    call: (o) => api.reduceZarr(zarrDir, 'var', o),
+  },
+  { name: 'median', values: { axis: 0, keepdims: false, threads: 1, backend: 'js' }, call: (o) => api.median(x, o) },
+  { name: 'quantileAsync', values: { axis: 1, keepdims: true, threads: 1, signal: new AbortController().signal, method: 'nearest' }, call: (o) => api.quantileAsync(x, 0.5, o) },
+  { name: 'moveStd', values: { axis: 1, minCount: 1, ddof: 1, threads: 1, backend: 'js' }, call: (o) => api.moveStd(x, 2, o) },
+  { name: 'moveMeanAsync', values: { axis: 0, minCount: 1, threads: 1, signal: new AbortController().signal }, call: (o) => api.moveMeanAsync(x, 2, o) },
+  { name: 'loadNpy', values: { shared: true, expect: Float64Array }, call: (o) => api.loadNpy(file, o) },
+  { name: 'resultShape', values: { axis: 0, keepdims: true }, call: (o) => api.resultShape(x, o) },
+  { name: 'planShards of Zarr', values: { axis: 0, parts: 2, region: null }, call: (o) => api.planShards(zarrDir, o) },
+  { name: 'planShards of .npy', values: { axis: 0, parts: 2, slab: 1 }, call: (o) => api.planShards(file, o) },
+  {
+    name: 'reduceShard',
+    values: { ddof: 1, threads: 1, signal: new AbortController().signal, concurrency: 1 },
+    call: async (o) => api.reduceShard((await api.planShards(zarrDir, { axis: 0, parts: 1 }))[0], 'var', o),
+  },
+  { name: 'moveFile', values: { axis: 1, minCount: 1, threads: 1, onProgress: () => {}, blockBytes: 64 }, call: (o) => api.moveFile(file, moved, 'moveMean', 2, o) },
+];
+
+test('Partial.result, reduceZarr, shards, .npy, resultShape, the quantile and the moving functions read each option once and refuse an unknown key', async () => {
+  for (const e of MORE_ENTRIES) {
+    const { options, reads } = counted(e.values);
+    const result = await e.call(options);
+    assert.ok(result !== undefined, e.name);
+    for (const [key, n] of Object.entries(reads)) assert.equal(n, 1, `${e.name}: options.${key} read ${n} times`);
+    await assert.rejects(
+      async () => e.call({ ...e.values, axsi: 0 }),
+      (err: Error & { code?: string }) => err.code === CODES.UNKNOWN_OPTION && /unknown option 'axsi'/.test(err.message),
+      e.name,
+    );
+  }
+});
+
 /** Names from NumPy, pandas, SciPy, PyTorch and the array API, the key of
  * ours they mean (null: none yet), and the gist of the note the hint adds. */
 const FOREIGN_NAMES: [name: string, ours: string | null, note: RegExp][] = [

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 
 import { max, maxAsync, sum } from '../src/index';
-import { copiesInFlight, MAX_COPIES } from '../src/run/async';
+import { copiesInFlight, MAX_COPIES } from '../src/run/copy';
 
 const index = require.resolve('../src/index');
 const asyncModule = require.resolve('../src/run/async');

@@ -126,6 +126,13 @@ export function refusedByTypes(t: import('../src/merge/arrow').ArrowTableLike): 
   void reduceFile('x.npy', 'maximum');
   const file: Promise<number | Float64Array | NdArrayLike<Float64Array>> = reduceFile('x.npy', 'nanmean');
   const part: number | Float64Array | NdArrayLike<Float64Array> = new Partial('std').result();
+  // Typed, not any: a wrong result type is refused.
+  // @ts-expect-error a file's mean is float64, never int64
+  const fileWrong: Promise<BigInt64Array> = reduceFile('x.npy', 'mean');
+  // @ts-expect-error a partial's std is float64, never int64
+  const partWrong: BigInt64Array = new Partial('std').result();
+  void fileWrong;
+  void partWrong;
   // reduceZarr's results by op and options, as reduceFile's: by label, { data, shape }.
   const zarrMean: Promise<NdArrayLike<Float64Array>> = reduceZarr('x.zarr', 'mean', { axis: 0, by: [0, 1, 0] });
   const zarrArg: Promise<number> = reduceZarr('x.zarr', 'argmax');

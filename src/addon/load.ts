@@ -56,9 +56,9 @@ export const PREBUILT_PLATFORMS: readonly string[] = [
 ];
 
 /** How much slower the js backend is than the addon, measured on a
- * 4M-element float64 and int32 array (max, sum, mean, std, argmax along
- * each axis; 2-core development VM): the median and the range. */
-export const JS_SLOWDOWN = 'about 15 times slower (6 to 100 times, by reduction and dtype)';
+ * 4M-element float64 and int32 array (an extreme, a sum, the moments and
+ * an arg reduction along each axis; 2-core development VM): the median and the range. */
+const JS_SLOWDOWN = 'about 15 times slower (6 to 100 times, by reduction and dtype)';
 
 const ENV = 'NDREDUCE_ADDON_PATH';
 
@@ -68,7 +68,7 @@ function isMissing(error: unknown, what: string): boolean {
 }
 
 /** Why no addon was loaded: each case says what is true and what to do. */
-export class AddonMissing extends Error {
+class AddonMissing extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'AddonMissing';

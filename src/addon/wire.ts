@@ -14,7 +14,7 @@ const WIRE = {
 } as const;
 
 /** What a layout says, unpacked. */
-export interface Unpacked {
+interface Unpacked {
   readonly threads: number;
   readonly offset: number;
   readonly shape: number[];

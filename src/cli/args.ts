@@ -18,14 +18,14 @@ export interface Flag {
   help: string;
 }
 
-export interface Parsed {
+interface Parsed {
   values: Map<string, string | true>;
   positionals: string[];
 }
 
 /** The known flag closest to `name`, when it is close enough to be a typo
  * (or one is the other's prefix, as `--axes` and `--axis` nearly are). */
-export function closestFlag(name: string, flags: readonly Flag[]): string | undefined {
+function closestFlag(name: string, flags: readonly Flag[]): string | undefined {
   let best: string | undefined;
   let bestScore = Infinity;
   for (const f of flags) {

@@ -8,7 +8,6 @@ import { REDUCE_COMMANDS } from './reduce';
 import { UsageError } from './usage';
 import type { Command } from './usage';
 
-export { UsageError };
 export type { Command };
 
 const NOT_SHIPPED: Record<string, string> = {

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 
 import * as api from '../index';
-import { OP_NAMES, parseOpName, takes } from '../spec/ops';
+import { OP_NAMES, parseOpName, spec, takes } from '../spec/ops';
 import type { Axis, NpyArray, NumericArray } from '../index';
 import { flagHelp, parseFlags } from './args';
 import type { Flag } from './args';
@@ -38,7 +38,7 @@ function flagsOf(op: string): Flag[] {
     {
       name: 'out',
       value: 'FILE.npy',
-      help: `write the result as .npy instead of printing it${reduction === 'minmax' ? ';\nshape [2, ...]: the minimums, then the maximums' : ''}`,
+      help: `write the result as .npy instead of printing it${spec(reduction).family === 'minmax' ? ';\nshape [2, ...]: the minimums, then the maximums' : ''}`,
     },
     { name: 'help', short: 'h', help: 'this text' },
   );

@@ -215,7 +215,7 @@ async function reduceOpen(
     // Without the addon: the whole file in memory, read from the same
     // descriptor, as loadNpy would.
     const x = parseNpy(await readAt(file, 0, header.dataStart + header.byteLength, signal));
-    const whole = callOf(reduction, readView(x, 'reduceFile', [0, Infinity], false), o, 'reduceFile', skipNaN);
+    const whole = callOf(reduction, readView(x, [0, Infinity], false), o, 'reduceFile', skipNaN);
     const result = finish(whole, compute(whole));
     report?.({ bytesDone: header.byteLength, bytesTotal: header.byteLength });
     return result;

@@ -59,7 +59,7 @@ type Literal = string | number | boolean | null | Literal[] | { tuple: Literal[]
 /** NumPy's `_MAX_HEADER_SIZE`: `np.load` refuses a longer header as unsafe.
  * NumPy counts decoded characters; this counts bytes, the same for latin1
  * and for every header this parser accepts (ASCII only in utf-8). */
-export const MAX_HEADER_BYTES = 10_000;
+const MAX_HEADER_BYTES = 10_000;
 /** Nesting this parser follows: a header is a dict of tuples (a structured
  * dtype nests a few more); deeper is an attack, not a file. */
 const MAX_DEPTH = 32;

@@ -150,7 +150,7 @@ function body(x: NpyInput): { descr: string; shape: number[]; fortran: boolean; 
   }
   // A .npy header holds any number of axes; a million keeps a hostile
   // length from allocating without bound.
-  const v = readView(input, 'saveNpy', [0, 1 << 20]);
+  const v = readView(input, [0, 1 << 20]);
   const { data, shape: checkedShape, strides: checkedStrides, offset, count } = v;
   const shape = [...checkedShape];
   const strides = [...checkedStrides];

@@ -9,7 +9,7 @@ import { bufferOf, byteOffsetOf, dtypeOf, lengthOf, typedArrayTag } from '../spe
 import type { Dtype, NumericArray } from '../spec/dtypes';
 import { reduce } from '../run/sync';
 import { CODES, ndError } from '../spec/errors';
-import { REDUCTIONS, spec, takes } from '../spec/ops';
+import { lowerWins, REDUCTIONS, spec, takes } from '../spec/ops';
 import { Partial } from './partial';
 import type { MergeKind, OPS, Reduction } from '../spec/ops';
 import type { ColumnResultOf } from '../spec/types';
@@ -17,7 +17,7 @@ import { entryOf, readOptions } from '../validate/options';
 import { describe, integer, list, read } from '../validate/read';
 
 /** The parts of an Arrow `Data` (one chunk) this module reads. */
-export interface ArrowDataLike {
+interface ArrowDataLike {
   readonly type: { readonly typeId: number; readonly precision?: number };
   readonly length: number;
   readonly offset: number;
@@ -42,13 +42,13 @@ export const beatsMax = (x: Scalar, best: Scalar) => x > best || (isNaNValue(x) 
 export const beatsMin = (x: Scalar, best: Scalar) => x < best || (isNaNValue(x) && !isNaNValue(best));
 
 /** One column's result; `null` when the column has no valid value and the
- * reduction no identity (min, max, argmin, argmax, minmax). */
+ * reduction no identity (the extremes and the arg reductions). */
 export type ColumnResult = Scalar | { min: Scalar; max: Scalar } | null;
 
-export interface ColumnOptions {
-  /** Skip NaN in float columns, as `nanmax` does. */
+interface ColumnOptions {
+  /** Skip NaN in float columns, as the `nan` twins do. */
   ignoreNaN?: boolean;
-  /** `var`/`std`: the divisor is `n - ddof` (default 0, NumPy's; Polars' is 1). */
+  /** The moments' divisor is `n - ddof` (default 0, NumPy's; Polars' is 1). */
   ddof?: number;
 }
 
@@ -207,12 +207,12 @@ function reduceColumn(chunks: readonly Chunk[], op: Reduction, ignoreNaN: boolea
   if (merge === 'count') return 0;
   if (merge === 'sum') return chunks[0].dtype.kind === 'float' ? 0 : 0n;
   if (merge === 'moments') return null;
-  // Only NaN (and nulls) with NaN skipped: NaN, as nanmax gives.
+  // Only NaN (and nulls) with NaN skipped: NaN, as the `nan` twins give.
   if (sawNaN) return merge === 'minmax' ? { min: NaN, max: NaN } : NaN;
   return null;
 }
 
-/** argmin/argmax of a column: the row within the whole column, nulls (and
+/** An arg reduction of a column: the row within the whole column, nulls (and
  * NaN when skipped) left out; ties keep the first row. */
 function argOfColumn(chunks: readonly Chunk[], op: Reduction, ignoreNaN: boolean): ColumnResult {
   let best: { value: Scalar; row: number } | undefined;
@@ -222,7 +222,7 @@ function argOfColumn(chunks: readonly Chunk[], op: Reduction, ignoreNaN: boolean
     if (values.length > 0) {
       const at = reduce(op, { data: values, shape: [values.length] }, { axis: null }, 'reduceColumns') as number;
       const value = (values as unknown as ArrayLike<Scalar>)[at];
-      const beats = op === 'argmax' ? beatsMax : beatsMin;
+      const beats = lowerWins(op) ? beatsMin : beatsMax;
       // Later chunks win only strictly, so ties keep the first row.
       if (!best || beats(value, best.value)) best = { value, row: start + (rows ? rows[at] : at) };
     }
@@ -235,7 +235,7 @@ function argOfColumn(chunks: readonly Chunk[], op: Reduction, ignoreNaN: boolean
  * `op` of every numeric (int and float) column of an apache-arrow Table,
  * skipping nulls as Polars does: `{ columnName: result }`. Other columns
  * are left out. The arg reductions give the row within the whole column;
- * the moments (mean, var, std) are numbers (null for a column without a
+ * the moments are numbers (null for a column without a
  * value), and counts are numbers.
  */
 export function reduceColumns<R extends ColumnOp>(table: ArrowTableLike, op: R, options?: ColumnOptions): Record<string, ColumnResultOf<R>> {

@@ -2,14 +2,14 @@
 // waits for each chunk and for the abort at once, so that an iterator that
 // never yields cannot hold the call, and tells the iterator to stop
 // (`return()`) whenever the call ends before it does.
-import { nextTurn } from '../run/async';
+import { nextTurn } from '../run/copy';
 import { abortError, CODES, ndError } from '../spec/errors';
 import { parseOpName } from '../spec/ops';
 import type { ChunkDataOf, OpResult } from '../spec/types';
 import { entryOf, readOptions } from '../validate/options';
 import { describe } from '../validate/read';
 import { Partial } from './partial';
-import type { PartialOp, PartialOptions } from './partial';
+import type { PartialOp, PartialOptions } from './partial-spec';
 
 /** The options of `reduceChunks`: a Partial's, and `signal`. */
 const CHUNKS_ENTRY = entryOf(['axis', 'ddof', 'signal', 'by', 'groups'], ['start']);

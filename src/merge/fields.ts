@@ -5,7 +5,7 @@ import type { NumericArray } from '../spec/dtypes';
 import type { MergeKind, Reduction } from '../spec/ops';
 import type { Field } from './bytes';
 
-/** How extremes compare: the lower wins (min, argmin), NaN is skipped
+/** How extremes compare: the lower wins (the table's `lower`), NaN is skipped
  * (it then loses), and a flag is an any (else an all). */
 export interface MergeRule {
   lower: boolean;

@@ -13,8 +13,9 @@ import { callOf } from '../validate/call';
 import type { Call } from '../validate/call';
 import type { Options } from '../validate/options';
 import { readView } from '../validate/view';
-import { Partial, PARTIAL_OPS } from './partial';
-import type { PartialOp } from './partial';
+import { Partial } from './partial';
+import { PARTIAL_OPS } from './partial-spec';
+import type { PartialOp } from './partial-spec';
 
 /** Bytes of rows read at once when `windowBytes` is not given. */
 const BLOCK_BYTES = 1 << 22;
@@ -39,7 +40,7 @@ export async function reduceFileBy(
     !o.keepdims && o.out === undefined && o.initial === undefined && !o.floatResult && !o.exactInt && !o.ignoreNaN && o.backend === 'native';
   if (!streams) {
     const x = parseNpy(await readAt(0, header.dataStart + total));
-    const whole = callOf(c.reduction, readView(x, 'reduceFile', [0, Infinity], false), o, 'reduceFile', skipNaN);
+    const whole = callOf(c.reduction, readView(x, [0, Infinity], false), o, 'reduceFile', skipNaN);
     const result = finish(whole, compute(whole));
     report?.({ bytesDone: total, bytesTotal: total });
     return result;

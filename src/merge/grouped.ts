@@ -44,7 +44,7 @@ export function localLabels(labels: Int32Array): { by: RawLabels; global: number
 }
 
 /** Fresh state for `groups` groups of `inner` positions, of the types of a
- * chunk's fields; zero is every merge's empty state but `all`'s (one), and
+ * chunk's fields; zero is every merge's empty state but an AND flag's (one), and
  * moments keep their low words so that merges can write them. */
 export function emptyFields(like: Record<string, Field>, kind: MergeKind, all: boolean, size: number, out: Record<string, Field> = {}): Record<string, Field> {
   for (const [name, f] of Object.entries(like)) {

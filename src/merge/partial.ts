@@ -13,7 +13,8 @@
 // `toBytes()` / `Partial.fromBytes()` carry a partial between threads,
 // processes or machines (the format and its reader: bytes.ts), and `merge`
 // combines partials of the same reduction, options and array over rows that
-// do not overlap, in any order; anything else is refused.
+// do not overlap, in any order; anything else is refused (compat.ts). The
+// ops and options it takes: partial-spec.ts.
 import { finish } from '../run/result';
 import { sharedResult } from '../run/shared';
 import { compute } from '../run/sync';
@@ -21,11 +22,11 @@ import { addon } from '../addon/load';
 import { pack } from '../addon/wire';
 import type { NumericArray } from '../spec/dtypes';
 import { CODES, ndError } from '../spec/errors';
-import { OP_NAMES, parseOpName, spec, takes } from '../spec/ops';
-import type { MergeKind, OpName, Reduction } from '../spec/ops';
+import { lowerWins, parseOpName, spec, takes } from '../spec/ops';
+import type { MergeKind, Reduction } from '../spec/ops';
 import type { ChunkDataOf, OpResult } from '../spec/types';
 import { callOf } from '../validate/call';
-import { DEFAULTS, entryOf, readOptions, readShared, resolveAxes } from '../validate/options';
+import { DEFAULTS, readOptions, readShared, resolveAxes } from '../validate/options';
 import type { Options } from '../validate/options';
 import { groupingOf } from '../validate/labels';
 import { describe } from '../validate/read';
@@ -36,52 +37,16 @@ import type { Field, PartialState } from './bytes';
 import { chunkFields, combineFields } from './fields';
 import { emptyFields, foldGroup, groupedResult, localLabels, seenOf } from './grouped';
 import type { GroupLabels } from './grouped';
+import { checkArraysMerge, checkOptionsMerge, axesOf } from './compat';
+import type { MergeShape } from './compat';
+import { PARTIAL_ENTRY, PARTIAL_OPS, startOf } from './partial-spec';
+import type { PartialOp, PartialOptions } from './partial-spec';
 import { claimRows } from './spans';
 import { valueOf } from './value';
 import type { HeldFields } from './value';
 import { NativeState } from './state';
 
-/** Merges whose NaN-skipping twin merges the same way (a moments or arg
- * partial of NaN-skipping chunks would need the per-position counts). */
-const NAN_MERGES: readonly MergeKind[] = ['extreme', 'minmax', 'sum'];
-
-/** The reductions a `Partial` computes. */
-export const PARTIAL_OPS: readonly OpName[] = OP_NAMES.filter((name) => {
-  const { reduction, skipNaN } = parseOpName(name)!;
-  const merge = spec(reduction).merge;
-  return merge !== null && (!skipNaN || NAN_MERGES.includes(merge));
-});
-export type PartialOp = OpName;
-
-/** The options of `new Partial` and of `reduceChunks`. */
-const PARTIAL_ENTRY = entryOf(['axis', 'ddof', 'threads', 'by', 'groups'], ['start']);
-
-export interface PartialOptions {
-  /** The reduced axes of the whole array (default all); axis 0, along
-   * which chunks split the array, must be one of them. */
-  axis?: number | readonly number[] | null;
-  /** Degrees of freedom for var/std (default 0). */
-  ddof?: number;
-  /** Threads for each push's reduction (default rayon's); not part of the
-   * partial's state: bytes do not carry it, merges ignore it. */
-  threads?: number;
-  /** The whole array's row (axis-0 index) of this partial's first chunk,
-   * for the global indices of argmin/argmax (default 0). */
-  start?: number;
-  /** Labels of the whole array's axis 0, the one reduced axis (as the
-   * one-shot `by`): a chunk of rows [from, to) takes labels [from, to). */
-  by?: ArrayLike<number> | ArrayLike<bigint>;
-  /** How many groups `by` makes (default: the largest label + 1). */
-  groups?: number;
-}
-
 const bad = (message: string) => ndError(RangeError, CODES.BAD_OPTION, message);
-
-function startOf(raw: unknown): number {
-  if (raw === undefined) return 0;
-  if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0) throw bad(`options.start must be a row index, got ${describe(raw)}`);
-  return raw;
-}
 
 /** `r` of a checked view along `axes` (a list: typed-array results). */
 function reduceView(r: Reduction, view: View, axes: readonly number[], skipNaN: boolean, threads: number, by?: Options['by']): unknown {
@@ -190,7 +155,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
   /** Reduces one chunk (the next rows of the whole array along axis 0);
    * the chunk is read once, here. */
   push(chunk: unknown): this {
-    const view = readView(chunk, 'Partial.push');
+    const view = readView(chunk);
     const dtype = view.dtype.name === 'uint8c' ? 'uint8' : view.dtype.name;
     if (this.dtype === undefined) this.setup(dtype, view.shape);
     const kept = view.shape.filter((_, k) => !this.axes.includes(k));
@@ -303,9 +268,8 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     this.combine(st.fields());
   }
 
-  /** min, argmin: the lower value wins. */
   private lower(): boolean {
-    return this.reduction === 'min' || this.reduction === 'argmin';
+    return lowerWins(this.reduction);
   }
 
   /** Adds `other`'s chunks (any rows: partials merge in any order). */
@@ -315,30 +279,11 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
   merge(other: Partial<PartialOp, any>): this {
     if (!(other instanceof Partial) || other.op !== this.op) throw bad(`Partial.merge: needs a Partial of ${this.op}, got ${other instanceof Partial ? `one of ${other.op}` : describe(other)}`);
     if (other === this) throw bad('Partial.merge: a partial cannot merge itself (its rows would count twice)');
-    if (other.ddof !== this.ddof) throw bad(`Partial.merge: partials with ddof ${this.ddof} and ${other.ddof} do not merge`);
-    const [g, h] = [this.grouping, other.grouping];
-    if (!g !== !h) throw bad(`Partial.merge: a partial by label (options.by) and one without do not merge`);
-    if (g && h && (g.groups !== h.groups || g.labels.length !== h.labels.length || (g.labels !== h.labels && g.labels.some((l, k) => l !== h.labels[k])))) {
-      throw bad(`Partial.merge: partials by different labels (options.by and options.groups) do not merge`);
-    }
-    if (other.axisAll !== this.axisAll || (this.dtype === undefined && other.dtype === undefined && JSON.stringify(other.axisOption) !== JSON.stringify(this.axisOption))) {
-      throw bad(`Partial.merge: partials over axis ${describe(this.axisOption)} and ${describe(other.axisOption)} do not merge`);
-    }
+    checkOptionsMerge(this.shape(), other.shape());
     this.settle();
     other.settle();
     if (other.dtype === undefined) return this;
-    if (this.dtype === undefined) {
-      // This partial's own option, resolved as its first chunk would be.
-      let mine: number[] | undefined;
-      try {
-        mine = resolveAxes(this.axisOption, other.ndim);
-      } catch {
-        mine = undefined;
-      }
-      if (mine?.join() !== other.axes.join()) throw bad(`Partial.merge: partials over axis ${describe(this.axisOption)} and axes ${describe(other.axes)} do not merge`);
-    } else if (other.dtype !== this.dtype || other.ndim !== this.ndim || other.axes.join() !== this.axes.join() || other.keptShape.join() !== this.keptShape.join()) {
-      throw bad(`Partial.merge: partials of different arrays or axes (${this.dtype} [${this.keptShape}] over ${this.axes} vs ${other.dtype} [${other.keptShape}] over ${other.axes})`);
-    }
+    checkArraysMerge(this.shape(), other.shape());
     // Every row checked before any is taken: a refused merge changes nothing.
     if (this.spans !== null && other.spans !== null) for (const [from, to] of other.spans) this.claim(from, to, 'Partial.merge', true);
     if (this.dtype === undefined) {
@@ -349,10 +294,16 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     }
     if (this.spans !== null && other.spans !== null) for (const [from, to] of other.spans) this.claim(from, to, 'Partial.merge');
     else this.spans = null;
-    if (g && Object.keys(other.fields).length > 0) this.foldGroups(other.fields, Array.from(other.seen.keys()), other.seen);
+    if (this.grouping && Object.keys(other.fields).length > 0) this.foldGroups(other.fields, Array.from(other.seen.keys()), other.seen);
     else if (Object.keys(other.fields).length > 0) this.combine(other.fields);
     this.rows += other.rows;
     return this;
+  }
+
+  /** What `merge` compares (compat.ts). */
+  private shape(): MergeShape {
+    const { ddof, grouping, axisAll, axisOption, dtype, ndim, axes, keptShape } = this;
+    return { ddof, grouping, axisAll, axisOption, dtype, ndim, axes, keptShape };
   }
 
   /** Folds state `b` into this one, position by position. */
@@ -422,13 +373,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
     p.cursor = s.cursor;
     p.spans = s.spans;
     if (s.dtype === null) return p;
-    let axes: number[] | undefined;
-    try {
-      axes = resolveAxes(p.axisOption, s.ndim);
-    } catch {
-      axes = undefined;
-    }
-    if (axes?.join() !== s.axes.join()) throw bad(`Partial.fromBytes: axes ${describe(s.axes)} are not those of axis ${describe(s.axis)} over ${s.ndim} axes`);
+    if (axesOf(p.axisOption, s.ndim)?.join() !== s.axes.join()) throw bad(`Partial.fromBytes: axes ${describe(s.axes)} are not those of axis ${describe(s.axis)} over ${s.ndim} axes`);
     p.dtype = s.dtype;
     p.ndim = s.ndim;
     p.axes = s.axes;

@@ -3,7 +3,7 @@
 // give an arg op two indices), so every claim is checked against them.
 import { CODES, ndError } from '../spec/errors';
 
-export type Spans = [number, number][];
+type Spans = [number, number][];
 
 /** Adds rows [from, to) to `s`, refusing any row held already; with
  * `dryRun`, checks only (a refused merge must change nothing). */

@@ -78,7 +78,7 @@ export function readMoveCall(op: MovingName, x: unknown, window: unknown, option
   if (o.axis === null || (o.axis !== undefined && typeof o.axis !== 'number')) readWindow(op, [], o.axis, window, undefined);
   const bare = typedArrayTag(x) !== undefined;
   const flatList = isArray(x);
-  const view = readView(x, op, [1, MAX_NDIM], async || o.backend !== 'native' || addon() === undefined);
+  const view = readView(x, [1, MAX_NDIM], async || o.backend !== 'native' || addon() === undefined);
   const { axis, window: w, minCount } = readWindow(op, view.shape, o.axis, window, o.extra.minCount);
   let outView: Float64Array | undefined;
   const out = o.out as NumericArray | undefined;

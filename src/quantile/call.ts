@@ -91,8 +91,8 @@ export function readQuantileCall(kind: QuantileKind, x: unknown, q: unknown, opt
   const method = kind === 'median' ? 'median' : readMethod(o.extra.method);
   if (o.backend === 'wasm') throw ndError(RangeError, CODES.BAD_OPTION, `options.backend "wasm" computes only max of a 2-D BigInt64Array, not ${fn}`);
   const rewrap = async || o.backend !== 'native' || addon() === undefined;
-  const view = readView(x, fn, [0, MAX_NDIM], rewrap);
-  const mask = o.extra.where === undefined ? undefined : readMask(o.extra.where, view, fn, rewrap);
+  const view = readView(x, [0, MAX_NDIM], rewrap);
+  const mask = o.extra.where === undefined ? undefined : readMask(o.extra.where, view, rewrap);
   const ndim = view.shape.length;
   const axes = resolveAxes(o.axis, ndim);
   let kept = 1;

@@ -56,7 +56,7 @@ export function readWeights(raw: unknown, method: string, shape: readonly number
   const count = shape.reduce((p, n) => p * n, 1);
   const nd = raw !== null && typeof raw === 'object' && !isArray(raw) && dtypeOf(raw) === undefined;
   if (nd) {
-    const v = readView(raw, FIELD, [0, 64]);
+    const v = readView(raw, [0, 64], true, FIELD);
     if (v.shape.length !== shape.length || v.shape.some((n, k) => n !== shape[k])) {
       throw ndError(RangeError, CODES.BAD_OPTION, `${FIELD} has shape [${v.shape.join(', ')}]; x has shape [${shape.join(', ')}] (weights have x's shape, or one per position along the one reduced axis)`);
     }

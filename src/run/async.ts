@@ -15,7 +15,8 @@ import { addon } from '../addon/load';
 import type { CancelTokenLike } from '../addon/load';
 import { reduceOnWorker, WorkerCancelToken } from '../backends/js/pool';
 import type { NumericArray } from '../spec/dtypes';
-import { compute, finish } from './sync';
+import { compute } from './sync';
+import { finish } from './result';
 import { abortError, CODES, ndError } from '../spec/errors';
 import type { Reduction } from '../spec/types';
 import { pack } from '../addon/wire';
@@ -24,8 +25,6 @@ import { copyView, nextTurn } from './copy';
 import { withInitial } from './groups';
 import { packMask } from '../validate/mask';
 import { sharedMask } from './mask';
-
-export { copiesInFlight, MAX_COPIES, nextTurn, scratchAlive } from './copy';
 
 // ---- Pending tasks are cancelled when the process exits, so that
 // `process.exit()` does not wait for kernels whose results nobody reads.

@@ -21,7 +21,7 @@ import { addressRange } from '../validate/view';
 export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** What a copy needs of a checked call. */
-export interface Source {
+interface Source {
   readonly data: NumericArray;
   readonly dtype: Dtype;
   readonly shape: readonly number[];
@@ -31,7 +31,7 @@ export interface Source {
 }
 
 /** A copy: the same logical array over new memory. */
-export interface Copied {
+interface Copied {
   readonly data: NumericArray;
   readonly strides: readonly number[];
   readonly offset: number;

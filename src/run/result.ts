@@ -5,7 +5,7 @@
 import { copyInto, lengthOf } from '../spec/dtypes';
 import type { NumericArray } from '../spec/dtypes';
 import { CODES, ndError } from '../spec/errors';
-import { spec } from '../spec/ops';
+import { lowerWins, spec } from '../spec/ops';
 import type { Call } from '../validate/call';
 
 type Scalar = number | bigint;
@@ -26,12 +26,12 @@ export function emptyWithInitial(c: Call): NumericArray | undefined {
  * (its wire layout carries no start value), so this is the one place. */
 function foldInitial(c: Call, values: Values): void {
   const init = c.initial as Scalar;
-  const max = c.reduction === 'max';
+  const lower = lowerWins(c.reduction);
   const skip = c.op !== c.reduction;
   const initNaN = init !== init;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    const take = v !== v ? skip : initNaN ? !skip : max ? init > v : init < v;
+    const take = v !== v ? skip : initNaN ? !skip : lower ? init < v : init > v;
     if (take) values[i] = init;
   }
 }

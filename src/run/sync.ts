@@ -7,14 +7,13 @@ import { wasmMax } from '../backends/article/wasm';
 import type { NumericArray } from '../spec/dtypes';
 import { computeGrouped } from './groups';
 import { emptyWithInitial, finish } from './result';
+import { spec } from '../spec/ops';
 import type { Reduction } from '../spec/types';
 import { pack } from '../addon/wire';
 import { ndReduceMasked } from '../backends/js/masked';
 import { packMask } from '../validate/mask';
 import { readCall } from '../validate/call';
 import type { Call } from '../validate/call';
-
-export { finish };
 
 /** Results shorter than this are allocated by the caller of the addon. */
 const SMALL_RESULT = 512;
@@ -38,7 +37,7 @@ export function compute(c: Call): NumericArray {
     // The addon writes into the caller's `out` (no result buffer at all),
     // or into a small result made here: a typed array built by V8's own
     // constructor costs a third of one the addon builds through napi.
-    const into = c.outView ?? (c.kept < SMALL_RESULT ? new c.resultCtor(c.reduction === 'minmax' ? 2 * c.kept : c.kept) : undefined);
+    const into = c.outView ?? (c.kept < SMALL_RESULT ? new c.resultCtor(spec(c.reduction).family === 'minmax' ? 2 * c.kept : c.kept) : undefined);
     const raw = native.reduce(c.data, pack(c, c.offset, true), c.op, c.schedule, c.extras, into);
     return raw ?? (into as NumericArray);
   }

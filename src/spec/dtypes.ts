@@ -100,7 +100,7 @@ export function viewOf(d: Dtype, a: NumericArray, start: number, length: number)
   return new d.ctor(bufferOf(a), byteOffsetOf(a) + start * d.bytes, length);
 }
 
-/** The typed array `sum` returns: 64-bit of the same signedness for
+/** The typed array of the sum family's results: 64-bit of the same signedness for
  * integers (exact, or a RangeError), float64 for floats. */
 export function sumCtorOf(d: Dtype): AnyCtor {
   if (d.kind === 'float') return Float64Array as AnyCtor;

@@ -19,7 +19,7 @@ export const CODES = {
   UNKNOWN_OPTION: 'ERR_NDREDUCE_UNKNOWN_OPTION',
   /** An integer sum outside 64 bits (RangeError). */
   OVERFLOW: 'ERR_NDREDUCE_OVERFLOW',
-  /** nanargmin/nanargmax of a slice of only NaN (RangeError). */
+  /** A NaN-skipping arg reduction of a slice of only NaN (RangeError). */
   ALL_NAN: 'ERR_NDREDUCE_ALL_NAN',
   /** A result too large to allocate (RangeError). */
   TOO_LARGE: 'ERR_NDREDUCE_TOO_LARGE',

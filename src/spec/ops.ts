@@ -18,7 +18,7 @@ export type MergeKind = 'extreme' | 'minmax' | 'sum' | 'arg' | 'moments' | 'flag
  * threads, strategy, backend, signal) every reduction takes. */
 export type OpOption = 'initial' | 'ddof' | 'dtype' | 'ignoreNaN';
 
-export interface OpSpec {
+interface OpSpec {
   readonly family: Family;
   /** NumPy's operation named in its error for an empty reduced axis, for
    * the reductions without an identity; `null` when an empty axis has a value. */
@@ -30,12 +30,14 @@ export interface OpSpec {
   /** Folding an element twice changes nothing (a broadcast reduced axis
    * is walked once). */
   readonly repeatFree: boolean;
+  /** For the extreme and arg merges: the lower value wins (absent: the higher). */
+  readonly lower?: true;
 }
 
 const op = <const T extends OpSpec>(spec: T): T => spec;
 
 export const OPS = {
-  min: op({ family: 'extremum', noIdentity: 'minimum', takes: ['initial', 'ignoreNaN'], merge: 'extreme', repeatFree: true }),
+  min: op({ family: 'extremum', noIdentity: 'minimum', takes: ['initial', 'ignoreNaN'], merge: 'extreme', repeatFree: true, lower: true }),
   max: op({ family: 'extremum', noIdentity: 'maximum', takes: ['initial', 'ignoreNaN'], merge: 'extreme', repeatFree: true }),
   minmax: op({ family: 'minmax', noIdentity: 'minimum', takes: ['ignoreNaN'], merge: 'minmax', repeatFree: true }),
   ptp: op({ family: 'extremum', noIdentity: 'maximum', takes: [], merge: null, repeatFree: true }),
@@ -44,7 +46,7 @@ export const OPS = {
   mean: op({ family: 'float', noIdentity: null, takes: ['dtype', 'ignoreNaN'], merge: 'moments', repeatFree: false }),
   var: op({ family: 'float', noIdentity: null, takes: ['ddof', 'ignoreNaN'], merge: 'moments', repeatFree: false }),
   std: op({ family: 'float', noIdentity: null, takes: ['ddof', 'ignoreNaN'], merge: 'moments', repeatFree: false }),
-  argmin: op({ family: 'arg', noIdentity: 'argmin', takes: ['ignoreNaN'], merge: 'arg', repeatFree: true }),
+  argmin: op({ family: 'arg', noIdentity: 'argmin', takes: ['ignoreNaN'], merge: 'arg', repeatFree: true, lower: true }),
   argmax: op({ family: 'arg', noIdentity: 'argmax', takes: ['ignoreNaN'], merge: 'arg', repeatFree: true }),
   any: op({ family: 'bool', noIdentity: null, takes: [], merge: 'flag', repeatFree: true }),
   all: op({ family: 'bool', noIdentity: null, takes: [], merge: 'flag', repeatFree: true }),
@@ -82,6 +84,9 @@ export function parseOpName(name: unknown): { reduction: Reduction; skipNaN: boo
   if (typeof name !== 'string' || !(OP_NAMES as readonly string[]).includes(name)) return undefined;
   return Object.hasOwn(OPS, name) ? { reduction: name as Reduction, skipNaN: false } : { reduction: name.slice(3) as Reduction, skipNaN: true };
 }
+
+/** Whether the lower value wins `r`'s merge (an extreme or an arg). */
+export const lowerWins = (r: Reduction): boolean => spec(r).lower === true;
 
 /** The reductions that take option `option`, for messages. */
 export const takersOf = (option: OpOption): Reduction[] => REDUCTIONS.filter((r) => takes(r, option));

@@ -79,16 +79,16 @@ export interface CommonOptions {
 
 /** The options only some reductions take (src/spec/ops.ts says which). */
 export interface OpOptions {
-  /** `min`/`max`: a value folded into every result, which also makes an
+  /** The extremes: a value folded into every result, which also makes an
    * empty reduction give it instead of an error (NumPy's `initial`). */
   initial?: number | bigint;
-  /** `var`/`std`: the divisor is `n - ddof` (default 0). */
+  /** The variance and its root: the divisor is `n - ddof` (default 0). */
   ddof?: number;
-  /** `sum`/`prod`/`mean` of integers: `"float64"` gives numbers; `"int64"`
+  /** The sums and the mean of integers: `"float64"` gives numbers; `"int64"`
    * (the default) exact 64-bit integers. */
   dtype?: 'float64' | 'int64';
-  /** Skip NaN (NumPy's `nanmax` & co.); an all-NaN slice gives NaN, and
-   * an error for argmin/argmax. Ignored for integers. */
+  /** Skip NaN (NumPy's `nan` twins); an all-NaN slice gives NaN, and
+   * an error for the arg reductions. Ignored for integers. */
   ignoreNaN?: boolean;
 }
 
@@ -110,7 +110,7 @@ export type MaxAsyncOptions = MaxOptions & { signal?: AbortSignal };
 /** One element of `T`: `bigint` for the 64-bit integer arrays. */
 export type ScalarOf<T extends NumericArray> = T extends BigInt64Array | BigUint64Array ? bigint : number;
 
-/** What `sum` (and `prod`) returns for an input of type `T`. */
+/** What the sum family returns for an input of type `T`. */
 export type SumOf<T extends NumericArray> = T extends Float32Array | Float64Array
   ? Float64Array
   : T extends BigUint64Array | Uint8Array | Uint8ClampedArray | Uint16Array | Uint32Array
@@ -189,7 +189,7 @@ export type AsyncReducer<R extends Reduction> = <X extends ArrayInput, const O e
   options?: O & Only<O, OptionsOf<R> & { signal?: AbortSignal }>,
 ) => Promise<CallResult<FamilyOf<R>, DataOf<X>, O>>;
 
-/** The reduction a public name stands for: `nanmax` is `max`. */
+/** The reduction a public name stands for: a `nan` twin's is its plain op. */
 export type BaseOf<N extends OpName> = N extends `nan${infer R extends Reduction}` ? R : N;
 
 /** What op `N` returns for an array whose dtype and axes are known only at

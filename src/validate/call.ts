@@ -55,12 +55,12 @@ export interface Call extends View {
   readonly keptShape: readonly number[] | undefined;
   /** Result positions (the product of the kept axes). */
   readonly kept: number;
-  /** The class of the addon's result (twice `kept` long for minmax). */
+  /** The class of the addon's result (twice `kept` long for the minmax family). */
   readonly resultCtor: AnyCtor;
   /** The caller's `out` and our own view of its memory (written at the end). */
   readonly out: NumericArray | undefined;
   readonly outView: NumericArray | undefined;
-  /** `initial` as an element of the dtype (min/max only). */
+  /** `initial` as an element of the dtype (the ops that take it). */
   readonly initial: number | bigint | undefined;
   /** The addon's extras (`ddof`, `dtype`), when the op reads them. */
   readonly extras: Extras | undefined;
@@ -97,8 +97,8 @@ function initialOf(raw: number | bigint, d: Dtype): number | bigint {
 export function readCall(reduction: Reduction, x: unknown, options: unknown, fn: string, ignoreNaN = false, async = false): Call {
   const o = readOptions(options, reduction, async ? ASYNC : SYNC);
   const rewrap = async || o.backend !== 'native' || addon() === undefined;
-  const view = readView(x, fn, ZERO_TO_MAX, rewrap);
-  const mask = o.where === undefined ? undefined : readMask(o.where, view, fn, rewrap);
+  const view = readView(x, ZERO_TO_MAX, rewrap);
+  const mask = o.where === undefined ? undefined : readMask(o.where, view, rewrap);
   return callOf(reduction, view, o, fn, ignoreNaN, mask);
 }
 
@@ -188,7 +188,7 @@ export function callOf(reduction: Reduction, view: View, o: Options, fn: string,
 /** The shape of a reduction's result: the input's shape without the
  * reduced axes (`[]` for every axis), or with them as 1 for `keepdims`. */
 export function resultShape(x: unknown, options?: unknown): number[] {
-  return keptShapeOf(readView(x, 'resultShape', ZERO_TO_MAX).shape, options);
+  return keptShapeOf(readView(x, ZERO_TO_MAX).shape, options);
 }
 
 /** `resultShape` of an array of `shape` (a file's, without reading it). */

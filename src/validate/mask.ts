@@ -25,8 +25,8 @@ const FIELD = 'options.where';
 /** Reads `raw` as a mask for `x`: an array `{ data, shape, strides?,
  * offset? }` of any dtype, a bare typed array (x's length: x's shape in C
  * order; else 1-D), or a nested list of booleans or numbers. */
-export function readMask(raw: unknown, x: View, fn: string, rewrap: boolean): Mask {
-  const v = readView(raw, fn, [0, MAX_NDIM], rewrap, FIELD);
+export function readMask(raw: unknown, x: View, rewrap: boolean): Mask {
+  const v = readView(raw, [0, MAX_NDIM], rewrap, FIELD);
   let { shape, strides } = v;
   // A bare typed array as long as x is x's elements, whatever x's shape.
   const bare = raw !== null && typeof raw === 'object' && typedArrayTag(raw) !== undefined && dtypeOf(raw) !== undefined;

@@ -94,7 +94,7 @@ function wholeArray(typed: NumericArray, dtype: Dtype, rewrap: boolean): View {
  * A bare typed array is 1-D; a (nested) list is copied (lists.ts).
  * `name` names the array in messages (`options.where` for a mask, whose
  * lists may also hold booleans). */
-export function readView(x: unknown, _fn = 'max', [minNdim, maxNdim] = [1, MAX_NDIM], rewrap = true, name = 'x'): View {
+export function readView(x: unknown, [minNdim, maxNdim] = [1, MAX_NDIM], rewrap = true, name = 'x'): View {
   if (x === null || typeof x !== 'object') throw notAnArray(x, name);
   const tag = typedArrayTag(x);
   const bare = tag === undefined ? undefined : dtypeOf(x);

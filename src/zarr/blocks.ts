@@ -9,7 +9,7 @@ import { decodePartial, encodePartial } from '../merge/bytes';
 import type { Field, PartialState } from '../merge/bytes';
 import type { GroupLabels } from '../merge/grouped';
 import { Partial, partialState, sharedLabelsPartial } from '../merge/partial';
-import type { PartialOp } from '../merge/partial';
+import type { PartialOp } from '../merge/partial-spec';
 import type { ChunkTask, Grid } from './grid';
 
 /** The axis option of every partial of a grid: reduced axes come first. */

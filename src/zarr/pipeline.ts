@@ -5,7 +5,8 @@
 // alive; finished partials wait for their turn in a window of twice that.
 import { abortError } from '../spec/errors';
 import type { GroupLabels } from '../merge/grouped';
-import type { Partial, PartialOp } from '../merge/partial';
+import type { Partial } from '../merge/partial';
+import type { PartialOp } from '../merge/partial-spec';
 import { assemble, chunkPartial } from './blocks';
 import type { ChunkData, ChunkTask, Grid } from './grid';
 import { viewOf } from './grid';
@@ -16,7 +17,7 @@ export interface Progress {
   bytes: number;
 }
 
-export interface FoldOptions {
+interface FoldOptions {
   ddof: number;
   /** The engine's threads per chunk (0: rayon's default). */
   threads: number;
@@ -28,7 +29,7 @@ export interface FoldOptions {
   labels?: GroupLabels;
 }
 
-export type ChunkReader = (task: ChunkTask, signal: AbortSignal) => Promise<ChunkData>;
+type ChunkReader = (task: ChunkTask, signal: AbortSignal) => Promise<ChunkData>;
 
 /** The grid's partial over its whole kept shape (the grid has chunks). */
 export async function foldGrid(grid: Grid, read: ChunkReader, op: PartialOp, o: FoldOptions): Promise<Partial> {

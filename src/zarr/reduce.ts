@@ -1,7 +1,8 @@
 // reduceZarr: one reduction of a Zarr array (or a region of it), chunk by
 // chunk, equal to loading the region and reducing it in memory.
-import { Partial, PARTIAL_OPS } from '../merge/partial';
-import type { PartialOp } from '../merge/partial';
+import { Partial } from '../merge/partial';
+import { PARTIAL_OPS } from '../merge/partial-spec';
+import type { PartialOp } from '../merge/partial-spec';
 import { reduce } from '../run/sync';
 import { CODES, ndError } from '../spec/errors';
 import { parseOpName, spec } from '../spec/ops';
@@ -50,7 +51,7 @@ const CTORS: Record<string, new (n: number) => unknown> = {
 };
 
 const ZARR_ENTRY = entryOf(['axis', 'keepdims', 'ddof', 'dtype', 'ignoreNaN', 'threads', 'signal', 'by', 'groups'], ['region', 'concurrency', 'onProgress']);
-export const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_CONCURRENCY = 8;
 
 const bad = (message: string, Class: typeof TypeError = RangeError) => ndError(Class, CODES.BAD_OPTION, message);
 
@@ -70,7 +71,7 @@ export function readConcurrency(raw: unknown): number {
   return raw;
 }
 
-export function readProgress(raw: unknown): ((p: Progress) => void) | undefined {
+function readProgress(raw: unknown): ((p: Progress) => void) | undefined {
   if (raw !== undefined && typeof raw !== 'function') throw bad(`options.onProgress must be a function, got ${describe(raw)}`, TypeError);
   return raw as ((p: Progress) => void) | undefined;
 }
@@ -121,7 +122,7 @@ function groupsAt(value: { data: ArrayLike<unknown>; shape: number[] }, axis: nu
 }
 
 /** The result of a whole partial as the in-memory reduction gives it. */
-export function finishResult(p: Partial, o: Options, grid: Grid, integer: boolean, reduction: Reduction): unknown {
+function finishResult(p: Partial, o: Options, grid: Grid, integer: boolean, reduction: Reduction): unknown {
   let value = p.result() as unknown;
   const floatSum = o.floatResult && integer && spec(reduction).merge === 'sum';
   if (o.by !== undefined) {

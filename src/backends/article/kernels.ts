@@ -23,7 +23,7 @@ export const LITTLE_ENDIAN = os.endianness() === 'LE';
  * `auto` kernel. */
 export type Order = 'columns' | 'layout';
 
-export interface Task {
+interface Task {
   readonly words: Int32Array;
   readonly base: number;
   readonly rs: number;
@@ -33,7 +33,7 @@ export interface Task {
 /** Called once per finished block of columns with its running maxima:
  * `acc[2k]` the biased low word and `acc[2k + 1]` the high word of column
  * `j0 + k`. Interleaved like the input, so one index serves both. */
-export type Sink = (j0: number, n: number, acc: Int32Array) => void;
+type Sink = (j0: number, n: number, acc: Int32Array) => void;
 
 /** Row-major rows (`cs == 1`): each row's slice of the block is a
  * contiguous subarray, which lets the loop run on one index from zero. */

@@ -275,7 +275,7 @@ function copyIn(
  * repeated `max` calls with the wasm backend skip the copy. Layout and
  * strides are kept when the view is dense; a sparse view is packed row-major. */
 export function wasmCopy(x: Int64Array2D): WasmInt64Array2D {
-  const v = readView(x, 'wasmCopy');
+  const v = readView(x);
   if (v.dtype.name !== 'int64' || v.shape.length !== 2) {
     throw ndError(TypeError, CODES.BAD_ARRAY, `wasmCopy takes a 2-D BigInt64Array, got a ${v.shape.length}-D ${v.dtype.ctor.name}`);
   }

@@ -3,7 +3,7 @@
 // takes the packed layout the addon takes, already checked by src/validate/.
 //
 // One loop nest over the view: the reduced axes keep their C order (so
-// argmin/argmax see each slice in index order and keep the first of ties),
+// the arg reductions see each slice in index order and keep the first of ties),
 // and the nest follows the memory layout: when a kept axis has the smallest
 // stride it runs innermost (`out[j] = max(out[j], row[j])`), otherwise the
 // reduced axes do, with the running value in a local. Nothing allocated

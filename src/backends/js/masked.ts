@@ -2,7 +2,7 @@
 // TypeScript. One walk over x and its mask together, in C order (so the
 // arg ops see each lane in index order); each kept element goes through
 // the same runs as without a mask (ops.ts), one at a time. The counts of
-// kept elements give `mean` its divisor and the empty-lane rule.
+// kept elements give the moments their divisor and the empty-lane rule.
 import type { Extras } from '../../addon/load';
 import { unpack } from '../../addon/wire';
 import { dtypeOf } from '../../spec/dtypes';
@@ -16,7 +16,7 @@ import type { Base, Run, Values } from './ops';
 const CHECK_EVERY = 1 << 16;
 
 /** The error of a lane that keeps nothing, for the reductions without identity (the addon's words). */
-export function emptyLaneError(op: OpName, index: number): Error {
+function emptyLaneError(op: OpName, index: number): Error {
   const base = (op.startsWith('nan') ? op.slice(3) : op) as Base;
   const name = spec(base).family === 'arg' && op !== base ? `nan${spec(base).noIdentity}` : spec(base).noIdentity;
   return ndError(RangeError, CODES.ZERO_SIZE, `zero-size array to reduction operation ${name} which has no identity: options.where keeps no element at output index ${index}`);
