@@ -19,9 +19,9 @@ pub struct Request {
     pub axes: Axes<usize>,
     pub threads: Option<usize>,
     pub schedule: Schedule,
-    /// Degrees of freedom subtracted by `var`/`std` (NumPy's `ddof`).
+    /// Degrees of freedom the variance family subtracts (NumPy's `ddof`).
     pub ddof: f64,
-    /// Integer `sum`/`prod` as float64 instead of exact 64-bit integers.
+    /// Integer sums and products as float64 instead of exact 64-bit integers.
     pub float_result: bool,
 }
 

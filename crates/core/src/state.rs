@@ -20,7 +20,7 @@ use crate::view::View;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StateKind {
     /// Count, mean, squared deviations and the low words of the mean and
-    /// of M2 (`mean`, `var`, `std`), any dtype: [`Moments`]' fields in
+    /// of M2 (the mean and the variance family), any dtype: [`Moments`]' fields in
     /// order, each as one plane of a double per kept position (the state
     /// is five planes, not an array of structs, so that the usual fold
     /// works on it in place).
@@ -240,9 +240,9 @@ fn variance_by_block<T: Scalar, const SKIP_NAN: bool>(
         with_empty_block(out.len(), |mut m| {
             rows.fold_block::<T, SKIP_NAN>(data, b * ROW_BLOCK, &mut m, c);
             for (k, o) in out.iter_mut().enumerate() {
-                let var = Moments { n: m.n[k], mean: m.mean[k], m2: m.m2[k], low: m.low[k], m2_low: m.m2_low[k] }
+                let v = Moments { n: m.n[k], mean: m.mean[k], m2: m.m2[k], low: m.low[k], m2_low: m.m2_low[k] }
                     .variance(ddof);
-                *o = if sqrt { var.sqrt() } else { var };
+                *o = if sqrt { v.sqrt() } else { v };
             }
         });
         Ok(())

@@ -26,9 +26,9 @@ use crate::errors::{guard, to_js};
 /// Options only some reductions read.
 #[napi(object)]
 pub struct Extras {
-    /// Degrees of freedom for `var`/`std` (NumPy's `ddof`), default 0.
+    /// Degrees of freedom for the variance family (NumPy's `ddof`), default 0.
     pub ddof: Option<f64>,
-    /// `'float64'`: integer `sum`/`prod` as doubles; `'int64'` (default): exact.
+    /// `'float64'`: integer sums and products as doubles; `'int64'` (default): exact.
     #[napi(ts_type = "'float64' | 'int64'")]
     pub dtype: Option<String>,
 }
