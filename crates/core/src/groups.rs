@@ -26,6 +26,9 @@ use crate::scalar::Scalar;
 use crate::view::View;
 use crate::with_dtype;
 
+mod masked;
+pub use masked::reduce_grouped_masked;
+
 /// The labels of the positions along the reduced axis, checked, as runs of
 /// equal labels (a negative label's positions belong to no group).
 #[derive(Clone, Debug, PartialEq)]
