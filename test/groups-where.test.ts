@@ -401,3 +401,47 @@ test('property: by with where is by over each group\'s selected elements, and an
   }
   assert.ok(checked > 500, `${checked} cases checked`);
 });
+
+test('by with where on arrays past one block: the addon (both loop orders, many tasks) equals the js backend, sync and async', async () => {
+  const next = rng(77);
+  // [rows, cols, axis]: lanes longer than the addon's 4096-element blocks,
+  // and rows of more columns than one block of accumulators.
+  for (const [rows, cols, axis] of [[3, 9001, 1], [9001, 40, 0], [2, 20000, 0]] as const) {
+    const n = rows * cols;
+    const data = Float64Array.from({ length: n }, () => (next() < 0.01 ? NaN : Math.round(next() * 64 - 32) / 8));
+    const len = axis === 0 ? rows : cols;
+    // Long runs of one label, then labels changing at every position.
+    const labels = Int32Array.from({ length: len }, (_, i) => (i < len / 2 ? Math.floor(i / 700) % 5 : Math.floor(next() * 6) - 1));
+    const mask = { data: Uint8Array.from({ length: n }, () => (next() < 0.6 ? 1 : 0)), shape: [rows, cols] };
+    const x = { data, shape: [rows, cols] };
+    for (const fn of ['sum', 'nansum', 'mean', 'nanmean', 'var', 'nanmax', 'prod', 'countNonzero', 'all']) {
+      const at = `${fn} ${rows}x${cols} axis ${axis}`;
+      // nanmax: groups empty by their labels or the mask take `initial`.
+      const o = { axis, by: labels, groups: 5, where: mask, ...(fn === 'nanmax' ? { initial: -100 } : {}) };
+      const js = (reducer(fn)(x, { ...o, backend: 'js' }) as { data: ArrayLike<number> }).data;
+      const native = (reducer(fn)(x, o) as { data: ArrayLike<number> }).data;
+      const later = ((await reducer(`${fn}Async`)(x, o)) as { data: ArrayLike<number> }).data;
+      assert.equal(native.length, js.length, at);
+      for (let k = 0; k < js.length; k++) {
+        const [a, b, w] = [Number(native[k]), Number(later[k]), Number(js[k])];
+        const tolerance = fn === 'prod' ? 1e-9 : 1e-12;
+        assert.ok(Object.is(a, w) || Math.abs(a - w) <= tolerance * Math.max(1, Math.abs(w)), `${at} [${k}]: addon ${a}, js ${w}`);
+        assert.ok(Object.is(a, b), `${at} [${k}]: sync ${a}, async ${b}`);
+      }
+    }
+    // The ops without identity: the same positions, or the same error
+    // (the first empty group, in result order) from both.
+    const dense = { data: Uint8Array.from({ length: n }, () => (next() < 0.95 ? 1 : 0)), shape: [rows, cols] };
+    const full = Int32Array.from({ length: len }, (_, i) => i % 3);
+    for (const fn of ['argmin', 'nanargmax', 'ptp']) {
+      const outcome = (o: object) => {
+        try {
+          return Array.from((reducer(fn)(x, { axis, by: full, where: dense, ...o }) as { data: ArrayLike<number> }).data);
+        } catch (e) {
+          return String(e);
+        }
+      };
+      assert.deepEqual(outcome({}), outcome({ backend: 'js' }), `${fn} ${rows}x${cols} axis ${axis}`);
+    }
+  }
+});
