@@ -10,7 +10,7 @@
 
 use std::sync::Mutex;
 
-use super::{Labels, ROW_ACC_BYTES, SHORT_RUN};
+use super::{result_layout, Labels, ROW_ACC_BYTES, SHORT_RUN};
 use crate::cancel::Cancel;
 use crate::dtype::{Data, Output, Typed};
 use crate::engine::kernels::{fold_row, fold_run};
@@ -255,26 +255,7 @@ fn fold_groups_masked<T: Scalar, O: Op<T>>(
 ) -> Result<(Vec<O::Acc>, Vec<u64>), Error> {
     let (x, axis, labels) = (&src.x, src.axis, src.labels);
     let (shape, sx, sm) = (x.shape(), x.strides(), &src.layout.strides[..]);
-    if axis >= shape.len() || labels.len != shape[axis] {
-        return Err(Error::BadOption {
-            field: "by",
-            value: format!(
-                "{} labels for an axis of length {}",
-                labels.len,
-                shape.get(axis).copied().unwrap_or(0)
-            ),
-        });
-    }
-    let g = labels.groups;
-    let mut out_strides = vec![0usize; shape.len()];
-    let mut total = 1usize;
-    for k in (0..shape.len()).rev() {
-        out_strides[k] = total;
-        let len = if k == axis { g } else { shape[k] };
-        total = total.checked_mul(len).ok_or(Error::TooLarge {
-            elements: usize::MAX,
-        })?;
-    }
+    let (out_strides, total) = result_layout(shape, axis, labels)?;
     let mut accs = try_filled(total, op.init())?;
     let mut counts = try_filled(if src.counted { total } else { 0 }, 0u64)?;
     if total == 0 || labels.runs.is_empty() {
