@@ -72,6 +72,9 @@ struct Scratch<T, A> {
     vals: Vec<T>,
 }
 
+/// The work on piece `p` of a split, with its task's scratch.
+type Piece<'f, T, A> = dyn Fn(usize, &mut Scratch<T, A>) + Sync + 'f;
+
 /// What every task of one masked grouped fold shares.
 struct Walk<'a, T: Scalar, O: Op<T>> {
     data: &'a [T],
@@ -97,7 +100,7 @@ impl<T: Scalar, O: Op<T>> Walk<'_, T, O> {
         n: usize,
         width: usize,
         read: usize,
-        piece: &(dyn Fn(usize, &mut Scratch<T, O::Acc>) + Sync),
+        piece: &Piece<T, O::Acc>,
     ) -> Result<(), Error> {
         let g = self.labels.groups;
         let per_task = n.div_ceil(16 * rayon::current_num_threads()).max(1);
