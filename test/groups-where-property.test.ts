@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 
 import * as api from '../src/index';
+import { addon } from '../src/addon/load';
 
 type Reducer = (x: unknown, o?: unknown) => unknown;
 const reducer = (name: string) => (api as unknown as Record<string, Reducer>)[name];
@@ -144,5 +145,35 @@ test('by with where on arrays past one block: the addon (both loop orders, many 
       };
       assert.deepEqual(outcome({}), outcome({ backend: 'js' }), `${fn} ${rows}x${cols} axis ${axis}`);
     }
+  }
+});
+
+test('by with where, async: the mask is copied when the call is read, and the cancel token stops the grouped masked kernels', async () => {
+  const x = { data: Float64Array.from({ length: 600 }, (_, i) => (i % 7) - 3), shape: [20, 30] };
+  const mask = Uint8Array.from({ length: 600 }, (_, i) => (i % 3 ? 1 : 0));
+  for (const backend of ['native', 'js']) {
+    const o = { axis: 1, by: Array.from({ length: 30 }, (_, i) => i % 4), where: { data: mask, shape: [20, 30] }, backend };
+    const want = reducer('sum')(x, o);
+    const pending = reducer('sumAsync')(x, o) as Promise<unknown>;
+    mask.fill(0); // after the call returned: the mask it reads is its own copy
+    assert.deepEqual(await pending, want, backend);
+    for (let i = 0; i < 600; i++) mask[i] = i % 3 ? 1 : 0;
+  }
+  const native = addon();
+  if (!native) return;
+  const data = new Float64Array(new SharedArrayBuffer(8 * 1_000_000));
+  const flags = new Uint8Array(new SharedArrayBuffer(1_000_000)).fill(1);
+  const labels = Int32Array.from({ length: 1000 }, (_, i) => i % 5);
+  // threads 2, offset 0, 1000 x 1000 C order, along axis 0 (rows) or 1 (lanes)
+  for (const axis of [0, 1]) {
+    const layout = Float64Array.from([2, 0, 2, 1000, 1000, 1000, 1, 1, axis]);
+    const maskLayout = Float64Array.from([0, 1000, 1]);
+    // Raised before the call, so the outcome does not race the thread pool.
+    const token = new native.CancelToken();
+    token.cancel();
+    const stopped = native.reduceGroupedMaskedAsync(data, layout, 'sum', labels, 5, undefined, flags, maskLayout, false, token);
+    await assert.rejects(stopped, { name: 'AbortError', code: 'ABORT_ERR' }, `axis ${axis}`);
+    const runs = await native.reduceGroupedMaskedAsync(data, layout, 'sum', labels, 5, undefined, flags, maskLayout, false, new native.CancelToken());
+    assert.equal(runs.length, 5000, `axis ${axis}`);
   }
 });
