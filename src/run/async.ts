@@ -72,6 +72,11 @@ export async function reduceAsync(reduction: Reduction, x: unknown, options: unk
     return finish(c, compute(c));
   }
   const native = c.backend === 'native' ? addon() : undefined;
+  if (c.mask && !native) {
+    // The js backend's masked walk (grouped or not) runs on this thread,
+    // now, while the memory is as it was checked (no worker reads a mask yet).
+    return finish(c, compute(c));
+  }
   if (c.grouping && !native) {
     // The js backend's grouped path runs on this thread, a turn later.
     await nextTurn();
@@ -81,11 +86,6 @@ export async function reduceAsync(reduction: Reduction, x: unknown, options: unk
   // The mask's shared copy is made now, before any await lets the caller
   // change or detach its buffer.
   const mask = c.mask && native ? sharedMask(c.mask, c.shape) : undefined;
-  if (c.mask && !native) {
-    // The js backend's masked walk runs on this thread, now, while the
-    // memory is as it was checked (no worker reads a mask yet).
-    return finish(c, compute(c));
-  }
   let data = c.data;
   let offset = c.offset;
   let strides = c.strides;
@@ -100,7 +100,11 @@ export async function reduceAsync(reduction: Reduction, x: unknown, options: unk
   let task: Promise<NumericArray>;
   try {
     const g = c.grouping;
-    if (native && g) {
+    if (native && g && mask) {
+      token = new native.CancelToken();
+      const raw = native.reduceGroupedMaskedAsync(data, layout, c.op, g.labels, g.groups, c.extras, mask.data, packMask(mask), c.initial !== undefined, token);
+      task = raw.then((r) => withInitial(c, g, r as NumericArray));
+    } else if (native && g) {
       token = new native.CancelToken();
       task = native.reduceGroupedAsync(data, layout, c.op, g.labels, g.groups, token, c.extras).then((raw) => withInitial(c, g, raw as NumericArray));
     } else if (native && c.mask) {

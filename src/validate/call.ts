@@ -132,10 +132,6 @@ export function callOf(reduction: Reduction, view: View, o: Options, fn: string,
       `options.backend "wasm" computes only max of a 2-D BigInt64Array along one axis (the article's case), not ${reduction} of a ${ndim}-D ${view.dtype.ctor.name} along axes ${bracket(axes)}`,
     );
   }
-  if (mask && o.by !== undefined) {
-    // Each alone is checked against NumPy; together they are not built yet.
-    throw ndError(TypeError, CODES.BAD_OPTION, `${fn}: options.where and options.by do not combine yet; reduce the masked groups one at a time, or mask with NaN and ignoreNaN`);
-  }
   const grouping = o.by === undefined ? undefined : groupingOf(reduction, fn, o.by, o.groups, view.shape, axes, o.initial);
   if (grouping && (o.strategy !== 'auto' || o.backend === 'wasm')) {
     throw ndError(RangeError, CODES.BAD_OPTION, `options.by takes the "auto" strategy and the "native" or "js" backend only`);

@@ -30,6 +30,13 @@ pub enum Error {
     /// A reduction without identity over a lane where `where` keeps no
     /// element (NumPy's wording, and the first such output position).
     EmptyLane { op: &'static str, index: usize },
+    /// The same for a group of a reduction by label (`by` with `where`):
+    /// the group the mask empties, and its first output position.
+    EmptyGroup {
+        op: &'static str,
+        group: usize,
+        index: usize,
+    },
     /// An option with a value that is not one of its choices.
     BadOption { field: &'static str, value: String },
     /// An integer sum that does not fit the documented result type.
@@ -101,6 +108,10 @@ impl fmt::Display for Error {
                 f,
                 "zero-size array to reduction operation {op} which has no identity: options.where keeps no element at output index {index}"
             ),
+            Error::EmptyGroup { op, group, index } => write!(
+                f,
+                "zero-size array to reduction operation {op} which has no identity: options.where keeps no element of group {group} at output index {index}"
+            ),
             Error::BadOption { field, value } => write!(f, "{field} is invalid: {value}"),
             Error::Overflow { op, index, target } => {
                 write!(f, "{op} at output index {index} does not fit {target}")
@@ -152,6 +163,7 @@ codes! {
     Error::OutOfBounds { .. } => "ERR_NDREDUCE_OUT_OF_BOUNDS",
     Error::ZeroSize { .. } => "ERR_NDREDUCE_ZERO_SIZE",
     Error::EmptyLane { .. } => "ERR_NDREDUCE_ZERO_SIZE",
+    Error::EmptyGroup { .. } => "ERR_NDREDUCE_ZERO_SIZE",
     Error::BadOption { .. } => "ERR_NDREDUCE_BAD_OPTION",
     Error::Overflow { .. } => "ERR_NDREDUCE_OVERFLOW",
     Error::AllNan { .. } => "ERR_NDREDUCE_ALL_NAN",

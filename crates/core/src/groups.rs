@@ -26,6 +26,9 @@ use crate::scalar::Scalar;
 use crate::view::View;
 use crate::with_dtype;
 
+mod masked;
+pub use masked::reduce_grouped_masked;
+
 /// The labels of the positions along the reduced axis, checked, as runs of
 /// equal labels (a negative label's positions belong to no group).
 #[derive(Clone, Debug, PartialEq)]
@@ -126,6 +129,35 @@ fn locate(dims: &[Kept], mut p: usize, offset: isize) -> (isize, usize) {
     (at, out)
 }
 
+/// The labels checked against the reduced axis; the result's strides (its
+/// reduced axis replaced by the groups, C order) and length.
+fn result_layout(
+    shape: &[usize],
+    axis: usize,
+    labels: &Labels,
+) -> Result<(Vec<usize>, usize), Error> {
+    if axis >= shape.len() || labels.len != shape[axis] {
+        return Err(Error::BadOption {
+            field: "by",
+            value: format!(
+                "{} labels for an axis of length {}",
+                labels.len,
+                shape.get(axis).copied().unwrap_or(0)
+            ),
+        });
+    }
+    let mut out_strides = vec![0usize; shape.len()];
+    let mut total = 1usize;
+    for k in (0..shape.len()).rev() {
+        out_strides[k] = total;
+        let len = if k == axis { labels.groups } else { shape[k] };
+        total = total.checked_mul(len).ok_or(Error::TooLarge {
+            elements: usize::MAX,
+        })?;
+    }
+    Ok((out_strides, total))
+}
+
 /// Folds `view` along `axis` into one accumulator per group and kept
 /// position: the result's shape is the view's with `axis` replaced by the
 /// groups, in C order.
@@ -153,26 +185,8 @@ fn fold_groups_with<T: Scalar, O: Op<T>, R: Copy + Send + Sync>(
     finish: &(impl Fn(O::Acc, usize) -> R + Sync),
 ) -> Result<Vec<R>, Error> {
     let (shape, strides) = (view.shape(), view.strides());
-    if axis >= shape.len() || labels.len != shape[axis] {
-        return Err(Error::BadOption {
-            field: "by",
-            value: format!(
-                "{} labels for an axis of length {}",
-                labels.len,
-                shape.get(axis).copied().unwrap_or(0)
-            ),
-        });
-    }
+    let (out_strides, total) = result_layout(shape, axis, labels)?;
     let g = labels.groups;
-    let mut out_strides = vec![0usize; shape.len()];
-    let mut total = 1usize;
-    for k in (0..shape.len()).rev() {
-        out_strides[k] = total;
-        let len = if k == axis { g } else { shape[k] };
-        total = total.checked_mul(len).ok_or(Error::TooLarge {
-            elements: usize::MAX,
-        })?;
-    }
     let (along, group_stride) = (strides[axis], out_strides[axis]);
     if total == 0 || labels.runs.is_empty() {
         let mut empty = Vec::new();

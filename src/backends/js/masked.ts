@@ -15,11 +15,21 @@ import type { Base, Run, Values } from './ops';
 
 const CHECK_EVERY = 1 << 16;
 
+/** NumPy's name of `op` in its error for a reduction over nothing. */
+function noIdentityName(op: OpName): string | null {
+  const base = (op.startsWith('nan') ? op.slice(3) : op) as Base;
+  return spec(base).family === 'arg' && op !== base ? `nan${spec(base).noIdentity}` : spec(base).noIdentity;
+}
+
 /** The error of a lane that keeps nothing, for the reductions without identity (the addon's words). */
 function emptyLaneError(op: OpName, index: number): Error {
-  const base = (op.startsWith('nan') ? op.slice(3) : op) as Base;
-  const name = spec(base).family === 'arg' && op !== base ? `nan${spec(base).noIdentity}` : spec(base).noIdentity;
-  return ndError(RangeError, CODES.ZERO_SIZE, `zero-size array to reduction operation ${name} which has no identity: options.where keeps no element at output index ${index}`);
+  return ndError(RangeError, CODES.ZERO_SIZE, `zero-size array to reduction operation ${noIdentityName(op)} which has no identity: options.where keeps no element at output index ${index}`);
+}
+
+/** The same for a group of a reduction by label that the mask empties. */
+export function emptyGroupError(op: OpName, group: number, index: number): Error {
+  const name = noIdentityName(op);
+  return ndError(RangeError, CODES.ZERO_SIZE, `zero-size array to reduction operation ${name} which has no identity: options.where keeps no element of group ${group} at output index ${index}`);
 }
 
 /** `op` over the elements of `layout` of `data` whose entry in `mask`

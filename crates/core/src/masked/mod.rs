@@ -21,7 +21,8 @@ use crate::view::{Axes, View};
 use crate::with_dtype;
 
 use fold::fold_masked;
-use walk::{KeepFlags, MaskRef};
+use walk::MaskRef;
+pub(crate) use walk::{add_flags, values, KeepFlags};
 
 /// Where a mask lies over the data's shape: its strides (0 on broadcast
 /// axes) and offset, in elements of the mask's own data.
@@ -50,28 +51,11 @@ impl MaskLayout {
     }
 }
 
-/// The mask's view over the data's shape, checked against the mask's own
-/// data like any view (its errors name `where`).
-pub(crate) fn mask_view<'a, M>(
-    mask: &'a [M],
-    r: &Request,
-    layout: &MaskLayout,
-) -> Result<View<'a, M>, Error> {
-    View::new(mask, &r.shape, &layout.strides, layout.offset).map_err(|e| match e {
-        Error::OutOfBounds { index, len, .. } => Error::OutOfBounds {
-            field: "where",
-            index,
-            len,
-        },
-        e => e,
-    })
-}
-
 /// An element that changes no accumulator of `op`'s fold on `T`, where
 /// there is one: the mask's dropped elements become it, and the engine's
 /// own block kernels fold the blocks. `None`: every element is selected
 /// by its flag (the arg ops, whose index counts, and the moments).
-fn neutral<T: Scalar>(op: Reduction) -> Option<T> {
+pub(crate) fn neutral<T: Scalar>(op: Reduction) -> Option<T> {
     use Reduction::*;
     Some(match op {
         Sum | NanSum | Mean | Any | CountNonzero => T::NIL,
@@ -122,6 +106,23 @@ impl<T: Scalar> Source<T> for Masked<'_, T> {
     }
 }
 
+/// The mask's view over the data's `shape`, checked against its own data
+/// like any view (an element out of it is named `where`).
+pub(crate) fn mask_view<'m, M: Scalar>(
+    m: &'m [M],
+    shape: &[usize],
+    layout: &MaskLayout,
+) -> Result<View<'m, M>, Error> {
+    View::new(m, shape, &layout.strides, layout.offset).map_err(|e| match e {
+        Error::OutOfBounds { index, len, .. } => Error::OutOfBounds {
+            field: "where",
+            index,
+            len,
+        },
+        e => e,
+    })
+}
+
 /// Reduces the elements of `data` (laid out as `request` says) that `mask`
 /// keeps: an entry that is not zero keeps the element at its position.
 /// With `empty_ok` (an `initial` will be folded in by the caller) a lane
@@ -146,7 +147,7 @@ pub fn reduce_masked(
     ) -> Result<Output, Error> {
         let x = View::new(d, &r.shape, &r.strides, r.offset)?;
         with_dtype!(mask, Data, m => {
-            let mv = mask_view(m, r, layout)?;
+            let mv = mask_view(m, &r.shape, layout)?;
             let counted = plain_mean::<T>(op) || no_identity(op).is_some();
             let src = Masked {
                 x,

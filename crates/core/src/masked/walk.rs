@@ -214,7 +214,7 @@ fn substitute<T: Scalar>(out: &mut [T], xs: &[T], keep: &[u8], neutral: T) {
     "x86_64+sse4.2",
     "aarch64+neon"
 ))]
-fn add_flags(counts: &mut [u64], keep: &[u8]) {
+pub(crate) fn add_flags(counts: &mut [u64], keep: &[u8]) {
     for (c, &f) in counts.iter_mut().zip(keep) {
         *c += u64::from(f);
     }
@@ -224,7 +224,7 @@ fn add_flags(counts: &mut [u64], keep: &[u8]) {
 /// `out` (the neutral element where dropped), or borrowed from `data`
 /// when they are contiguous and nothing is substituted.
 #[inline(always)]
-fn values<'s, T: Scalar>(
+pub(crate) fn values<'s, T: Scalar>(
     data: &'s [T],
     at: isize,
     step: isize,

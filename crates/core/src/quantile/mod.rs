@@ -130,7 +130,7 @@ fn typed<T: Scalar + Element>(
     let out = match mask {
         None => lanes_of(data, &lanes, None, r.threads, stat, skip_nan, cancel)?,
         Some((m, layout)) => with_dtype!(m, Data, m => {
-            let mv = mask_view(m, r, layout)?;
+            let mv = mask_view(m, &r.shape, layout)?;
             lanes_of(data, &lanes, Some(&mv), r.threads, stat, skip_nan, cancel)?
         }),
     };
