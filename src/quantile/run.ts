@@ -23,8 +23,7 @@ function compute(c: QuantileCall): NumericArray {
   if (c.weights) return weightedQuantile(c, c.axes, c.weights, c.qs as Float64Array, c.skipNaN, c.resultCtor, c.kept, mask);
   const layout = pack({ threads: c.threads, shape: c.shape, strides: c.strides, axes: c.axes }, c.offset);
   const native = c.backend === 'native' ? addon() : undefined;
-  // An addon built before the family took `where` has no quantileMasked: the js backend's.
-  if (native && mask && typeof native.quantileMasked === 'function') {
+  if (native && mask) {
     return native.quantileMasked(c.data, layout, c.method, c.qs ?? null, c.skipNaN, mask.data, packMask(mask));
   }
   if (native && !mask) return native.quantile(c.data, layout, c.method, c.qs ?? null, c.skipNaN);
@@ -64,7 +63,7 @@ export async function quantileCallAsync(kind: QuantileKind, x: unknown, q: unkno
   // caller change or detach its buffer; every path below reads the copy.
   const c = read.mask ? { ...read, mask: sharedMask(read.mask, read.shape) } : read;
   const native = c.backend === 'native' ? addon() : undefined;
-  if (!native || c.count === 0 || c.kept === 0 || c.weights || (c.mask && typeof native.quantileMaskedAsync !== 'function')) {
+  if (!native || c.count === 0 || c.kept === 0 || c.weights) {
     await nextTurn();
     if (signal?.aborted) throw abortError(signal.reason);
     return finish(c, compute(c));

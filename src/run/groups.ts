@@ -24,7 +24,7 @@ export function computeGrouped(c: Call, g: Grouping): NumericArray {
   const native = c.backend === 'native' ? addon() : undefined;
   const m = c.mask;
   let raw: NumericArray;
-  if (!native || (m && typeof native.reduceGroupedMasked !== 'function')) raw = jsGrouped(c, g);
+  if (!native) raw = jsGrouped(c, g);
   else if (m) {
     // A position of a group that keeps nothing takes `initial` (folded in by finish) when there is one.
     const emptyOk = c.initial !== undefined;

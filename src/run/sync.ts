@@ -29,8 +29,7 @@ export function compute(c: Call): NumericArray {
     // A lane that keeps nothing takes `initial` (folded in by finish) when there is one.
     const layout = pack(c, c.offset, true);
     const emptyOk = c.initial !== undefined;
-    // An addon built before `where` existed has no reduceMasked: the js backend's.
-    if (native && typeof native.reduceMasked === 'function') return native.reduceMasked(c.data, layout, c.op, c.extras, c.mask.data, packMask(c.mask), emptyOk);
+    if (native) return native.reduceMasked(c.data, layout, c.op, c.extras, c.mask.data, packMask(c.mask), emptyOk);
     return ndReduceMasked(c.data, layout, c.op, c.extras, c.mask.data, packMask(c.mask), emptyOk);
   }
   if (native) {

@@ -71,7 +71,7 @@ export type NativeRead = (coords: number[], signal: AbortSignal, keyOf: (c: numb
  * whose internals differ from what is read here). */
 export async function nativeReader(array: ZarrArrayLike): Promise<NativeRead | undefined> {
   const native = addon();
-  if (!native || typeof native.decodeChunkAsync !== 'function') return undefined;
+  if (!native) return undefined;
   const sym = Object.getOwnPropertySymbols(array).find((s) => s.description === 'zarrita.context');
   const ctx = sym ? (array as unknown as Record<symbol, Context | undefined>)[sym] : undefined;
   const store = (array as unknown as { store?: { get?: unknown } }).store;
