@@ -235,12 +235,11 @@ fn fold_groups_with<T: Scalar, O: Op<T>, R: Copy + Send + Sync>(
         _ => task.lanes(&kept),
     })??;
     let mut out = std::mem::ManuallyDrop::new(out);
-    // SAFETY: both orders hand every kept position to exactly one piece,
-    // and a piece writes all its positions in every group (`Task::write`),
-    // so all `total` elements are written once the split returned `Ok` (a
-    // cancel or an error returned above); `MaybeUninit<R>` has `R`'s
-    // layout, and the vector's pointer, length and capacity are kept (the
-    // `ManuallyDrop` gives up the old vector's ownership of them).
+    // Both orders hand every kept position to exactly one piece, which
+    // writes it in every group (`Task::write`); the split returned `Ok`.
+    // `ManuallyDrop` gives up the old vector's ownership of the buffer.
+    // SAFETY: all `total` elements are written (above), `MaybeUninit<R>`
+    // has `R`'s layout, and pointer, length and capacity are kept.
     let written = unsafe { Vec::from_raw_parts(out.as_mut_ptr().cast::<R>(), out.len(), out.capacity()) };
     Ok(written)
 }

@@ -101,10 +101,9 @@ fn unshuffle_sse2<const T: usize>(src: &[u8], dst: &mut [u8], n: usize) -> usize
     let done = n / 16 * 16;
     let (s, d) = (src.as_ptr(), dst.as_mut_ptr());
     for j in (0..done).step_by(16) {
-        // SAFETY: j + 16 <= done <= n, so every load reads bytes
-        // [i * n + j, i * n + j + 16) of `src` (i < T), and every store
-        // writes bytes [j * T, (j + 16) * T) of `dst`: both within the
-        // lengths asserted above. The unaligned forms need no alignment.
+        // Unaligned loads and stores: no alignment is needed.
+        // SAFETY: j + 16 <= n, so loads read src[i*n + j..+16] (i < T) and
+        // stores write dst[j*T..(j+16)*T], within the lengths asserted above.
         unsafe {
             let mut v = [_mm_setzero_si128(); 8];
             for (i, r) in v.iter_mut().enumerate().take(T) {

@@ -148,10 +148,9 @@ impl<T: Scalar, O: Op<T>> Walk<'_, T, O> {
         for g in 0..self.labels.groups {
             for j in 0..width {
                 let (at, k) = (out + g * self.group_stride + j * step, g * width + j);
-                // SAFETY: each task writes the result positions of its own
-                // kept positions (`out` + j * step, for its distinct `j` or
-                // lanes) in every group, and no two tasks share a kept
-                // position; the counts are laid out as the result.
+                // The counts are laid out as the result.
+                // SAFETY: each task writes only its own kept positions (in
+                // every group), and no two tasks share a kept position.
                 unsafe {
                     self.accs.write(at, s.acc[k]);
                     if self.counted {
