@@ -1,6 +1,6 @@
 // ndreduce/bullmq against a real Redis: the test starts its own
 // redis-server on a free loopback port (with a temporary directory, no
-// persistence) and three worker processes (test/bullmq-worker.ts), enqueues
+// persistence) and three worker processes (test/helpers/bullmq-worker.ts), enqueues
 // the reduction of a Zarr array and of a .npy file as flows, SIGKILLs the
 // worker that took shard 1 in the middle of it, and checks that BullMQ ran
 // the stalled job again and that the result is the one-machine result.
@@ -16,7 +16,7 @@ import * as path from 'node:path';
 
 import { enqueueReduction, partialOf, SHARD_JOB } from '../src/bullmq/index';
 import { max, loadNpy, reduceZarr, saveNpy, sum } from '../src/index';
-import { python, skipZarr, WRITE } from './zarr-fixtures';
+import { python, skipZarr, WRITE } from './helpers/zarr-fixtures';
 
 const hasRedis = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
 const skip = !hasRedis && !process.env.CI ? 'redis-server is not installed (apt-get install redis-server)' : skipZarr;
@@ -63,7 +63,7 @@ test('BullMQ flows reduce a Zarr array and a .npy file on three workers, one SIG
     saveNpy(npy, { data: BigInt64Array.from({ length: 40 * 5 }, (_, i) => BigInt(((i * 7919) % 1009) - 500)), shape: [40, 5] });
     let killed: string | undefined;
     const started = Array.from({ length: 3 }, (_, k) => {
-      const w = fork(path.join(__dirname, 'bullmq-worker.js'), [], {
+      const w = fork(path.join(__dirname, 'helpers', 'bullmq-worker.js'), [], {
         env: { ...process.env, REDIS_PORT: String(redis.port), QUEUE: queueName, PAUSE_SHARD: '1', PAUSE_FILE: path.join(dir, 'paused') },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as api from '../src/index';
 import { Partial, planShards, reduceShard, reduceZarr, saveNpy } from '../src/index';
 import type { OpName, ShardDescriptor } from '../src/index';
-import { python, skipZarr, WRITE } from './zarr-fixtures';
+import { python, skipZarr, WRITE } from './helpers/zarr-fixtures';
 
 const OPS: OpName[] = ['max', 'nanmin', 'minmax', 'argmax', 'argmin', 'sum', 'nansum', 'mean', 'var', 'std', 'any', 'all', 'countNonzero'];
 const ROUNDED = new Set(['mean', 'var', 'std']);

@@ -1,5 +1,5 @@
 // reduceZarr with `by` against NumPy: arrays written by Python's zarr
-// (test/zarr-fixtures.ts: v2 and v3, C and F order, codecs, missing and
+// (test/helpers/zarr-fixtures.ts: v2 and v3, C and F order, codecs, missing and
 // edge chunks, sharding, big-endian), every Partial op but minmax x each
 // single axis x labels with negatives (no group) and with empty groups, and
 // regions that cut chunks, each compared with an explicit per-group loop in
@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import * as api from '../src/index';
 import { CODES, PARTIAL_OPS, reduceZarr } from '../src/index';
 import type { OpName } from '../src/index';
-import { FIXTURES, python, skipZarr, WRITE } from './zarr-fixtures';
+import { FIXTURES, python, skipZarr, WRITE } from './helpers/zarr-fixtures';
 
 if (skipZarr) console.log(`# skipped Zarr tests: ${skipZarr}`);
 
@@ -70,7 +70,7 @@ print(json.dumps(out))
 const OPS = PARTIAL_OPS.filter((op) => !op.endsWith('minmax'));
 const ROUNDED = new Set(['mean', 'var', 'std']);
 
-/** Shapes as zarr-python writes them (test/zarr-fixtures.ts). */
+/** Shapes as zarr-python writes them (test/helpers/zarr-fixtures.ts). */
 const SHAPES: Record<string, number[]> = {
   'v2-f8-gzip': [7, 9], 'v2-i4-F-zstd-be': [6, 5, 4], 'v2-u2-blosc': [10, 7], 'v2-i1-raw': [8, 3], 'v2-f4-F-gzip': [5, 6],
   'v3-f4-zstd': [9, 8], 'v3-i8-gzip-be': [6, 7, 5], 'v3-f8-sharded-blosc': [12, 10], 'v3-u1-blosc-zstd': [5, 6], 'v3-u8-1d': [23],

@@ -13,10 +13,10 @@ import * as path from 'node:path';
 import { CODES, reduceZarr } from '../src/index';
 import { addon } from '../src/addon/load';
 import { openZarr, readChunk } from '../src/zarr/source';
-import { CODEC_FIXTURES, CODEC_WRITE } from './zarr-codecs-fixtures';
-import { python, REFERENCE, skipZarr } from './zarr-fixtures';
+import { CODEC_FIXTURES, CODEC_WRITE } from './helpers/zarr-codecs-fixtures';
+import { python, REFERENCE, skipZarr } from './helpers/zarr-fixtures';
 
-const CHILD = path.join(__dirname, 'zarr-codecs-child.js');
+const CHILD = path.join(__dirname, 'helpers', 'zarr-codecs-child.js');
 
 let dir: string | undefined;
 function fixtures(): string {

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { CODES, reduceZarr } from '../src/index';
-import { python, skipZarr, WRITE } from './zarr-fixtures';
+import { python, skipZarr, WRITE } from './helpers/zarr-fixtures';
 
 interface Server {
   url: string;

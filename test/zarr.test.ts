@@ -1,4 +1,4 @@
-// reduceZarr against NumPy: arrays written by Python's zarr (test/zarr-fixtures.ts),
+// reduceZarr against NumPy: arrays written by Python's zarr (test/helpers/zarr-fixtures.ts),
 // every reduction that has a Partial x axis choice, compared with NumPy's
 // reduction of the array as zarr-python loads it. Exact for extremes, arg
 // ops, any/all, counts and integer sums; float sums and moments within
@@ -11,7 +11,7 @@ import * as path from 'node:path';
 
 import { CODES, PARTIAL_OPS, reduceZarr } from '../src/index';
 import type { OpName, ZarrArrayLike } from '../src/index';
-import { FIXTURES, python, REFERENCE, skipZarr, WRITE } from './zarr-fixtures';
+import { FIXTURES, python, REFERENCE, skipZarr, WRITE } from './helpers/zarr-fixtures';
 
 if (skipZarr) console.log(`# skipped Zarr tests: ${skipZarr}`);
 

@@ -1,7 +1,7 @@
 // Child process of zarr-codecs.test.ts: reduces a Zarr array with a
 // spoiled chunk, so that a crash fails that test rather than the runner.
 // Prints the error's code and message as JSON.
-import { reduceZarr } from '../src/index';
+import { reduceZarr } from '../../src/index';
 
 async function main(): Promise<void> {
   try {

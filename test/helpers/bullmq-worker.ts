@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 
 import { Worker } from 'bullmq';
 
-import { processReductionJob, SHARD_JOB } from '../src/bullmq/index';
+import { processReductionJob, SHARD_JOB } from '../../src/bullmq/index';
 
 const port = Number(process.env.REDIS_PORT);
 const queue = process.env.QUEUE as string;
