@@ -315,19 +315,6 @@ pub(crate) fn plain_mean<T: Scalar>(op: Reduction) -> bool {
     op == Reduction::Mean || (op == Reduction::NanMean && !T::IS_FLOAT)
 }
 
-/// The rule for lanes that fold no element (a mask that keeps nothing of
-/// a lane, an empty group): an error at the first one, for the reductions
-/// without an identity. `empty`: whether each lane, in result order, is.
-pub(crate) fn empty_lanes(
-    op: Reduction,
-    mut empty: impl Iterator<Item = bool>,
-) -> Result<(), Error> {
-    match (no_identity(op), empty.position(|e| e)) {
-        (Some(name), Some(index)) => Err(Error::EmptyLane { op: name, index }),
-        _ => Ok(()),
-    }
-}
-
 /// The empty-axis error under `op`'s own name: on integers a NaN-skipping
 /// op runs as its plain twin, whose error would name the plain op.
 fn named<T: Scalar, A>(result: Result<A, Error>, op: Reduction) -> Result<A, Error> {

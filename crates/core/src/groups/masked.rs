@@ -16,10 +16,12 @@ use crate::dtype::{Data, Output, Typed};
 use crate::engine::kernels::{fold_row, fold_run};
 use crate::engine::{par_for, DisjointSlice};
 use crate::error::{try_filled, Error};
-use crate::masked::{add_flags, mask_view, neutral, values, KeepFlags, MaskLayout};
-use crate::ops::{Op, Sum};
+use crate::masked::{
+    add_flags, apply_counted, counted, mask_view, neutral, values, KeepFlags, MaskLayout,
+};
+use crate::ops::Op;
 use crate::pool::run_with_threads;
-use crate::reductions::{no_identity, plain_mean, run, Reduction, Request, Source};
+use crate::reductions::{Reduction, Request, Source};
 use crate::scalar::Scalar;
 use crate::view::View;
 use crate::with_dtype;
@@ -372,48 +374,21 @@ pub fn reduce_grouped_masked(
                 flags: &mv,
                 layout,
                 neutral: neutral::<T>(op),
-                counted: plain_mean::<T>(op) || no_identity(op).is_some(),
+                counted: counted::<T>(op),
                 counts: Mutex::new(Vec::new()),
             };
-            apply(&src, r, op, empty_ok, cancel)
+            // An emptied position names its group along the reduced axis.
+            let inner: usize = r.shape[axis + 1..].iter().product();
+            let groups = labels.groups;
+            let empty = |op, index| Error::EmptyGroup {
+                op,
+                group: index / inner.max(1) % groups,
+                index,
+            };
+            apply_counted(&src, &src.counts, r, op, empty_ok, cancel, empty)
         })
     }
     with_dtype!(data, Data, d => typed(d, request, op, labels, mask, layout, empty_ok, cancel))
-}
-
-fn apply<T: Typed>(
-    src: &GroupedMasked<T>,
-    r: &Request,
-    op: Reduction,
-    empty_ok: bool,
-    cancel: &Cancel,
-) -> Result<Output, Error> {
-    let counts = || std::mem::take(&mut *src.counts.lock().unwrap_or_else(|e| e.into_inner()));
-    if plain_mean::<T>(op) {
-        // Each position divides by what it kept of its group (none: NaN).
-        let sums = src.fold(&Sum::<false>, r, cancel)?;
-        let n = counts();
-        let means = sums
-            .into_iter()
-            .zip(n)
-            .map(|(s, n)| T::wide_f64(s) / n as f64);
-        return Ok(Output::F64(means.collect()));
-    }
-    let result = run(src, r, op, cancel);
-    if matches!(result, Err(Error::Aborted)) || empty_ok {
-        return result;
-    }
-    if let Some(name) = no_identity(op) {
-        if let Some(index) = counts().iter().position(|&n| n == 0) {
-            let inner: usize = r.shape[src.axis + 1..].iter().product();
-            return Err(Error::EmptyGroup {
-                op: name,
-                group: index / inner.max(1) % src.labels.groups,
-                index,
-            });
-        }
-    }
-    result
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crate::cancel::Cancel;
 use crate::dtype::{Data, Output, Typed};
 use crate::error::Error;
 use crate::ops::{Op, Sum};
-use crate::reductions::{empty_lanes, no_identity, plain_mean, run, Reduction, Request, Source};
+use crate::reductions::{no_identity, plain_mean, run, Reduction, Request, Source};
 use crate::scalar::Scalar;
 use crate::view::{Axes, View};
 use crate::with_dtype;
@@ -148,31 +148,43 @@ pub fn reduce_masked(
         let x = View::new(d, &r.shape, &r.strides, r.offset)?;
         with_dtype!(mask, Data, m => {
             let mv = mask_view(m, &r.shape, layout)?;
-            let counted = plain_mean::<T>(op) || no_identity(op).is_some();
             let src = Masked {
                 x,
                 flags: &mv,
                 layout,
                 neutral: neutral::<T>(op),
-                counted,
+                counted: counted::<T>(op),
                 counts: Mutex::new(Vec::new()),
             };
-            apply(&src, r, op, empty_ok, cancel)
+            let empty = |op, index| Error::EmptyLane { op, index };
+            apply_counted(&src, &src.counts, r, op, empty_ok, cancel, empty)
         })
     }
     with_dtype!(data, Data, d => typed(d, request, mask, layout, op, empty_ok, cancel))
 }
 
-fn apply<T: Typed>(
-    src: &Masked<T>,
+/// Whether a masked fold must count what each position kept: for a mean's
+/// divisor, or for the empty rule of the reductions without identity.
+pub(crate) fn counted<T: Scalar>(op: Reduction) -> bool {
+    plain_mean::<T>(op) || no_identity(op).is_some()
+}
+
+/// The tail every masked reduction shares, over `src`'s fold and the
+/// counts it left in `counts`: a mean divides each position's sum by what
+/// it kept (none: 0 / 0, NaN); for the reductions without identity, the
+/// first position that kept nothing is `empty(name, index)`, unless
+/// `empty_ok` (the caller folds `initial` in).
+pub(crate) fn apply_counted<T: Typed, S: Source<T>>(
+    src: &S,
+    counts: &Mutex<Vec<u64>>,
     r: &Request,
     op: Reduction,
     empty_ok: bool,
     cancel: &Cancel,
+    empty: impl FnOnce(&'static str, usize) -> Error,
 ) -> Result<Output, Error> {
-    let counts = || std::mem::take(&mut *src.counts.lock().unwrap_or_else(|e| e.into_inner()));
+    let counts = || std::mem::take(&mut *counts.lock().unwrap_or_else(|e| e.into_inner()));
     if plain_mean::<T>(op) {
-        // A lane's mean divides by what it kept (none: 0 / 0, NaN).
         let sums = src.fold(&Sum::<false>, r, cancel)?;
         let n = counts();
         return Ok(Output::F64(
@@ -186,7 +198,11 @@ fn apply<T: Typed>(
     if matches!(result, Err(Error::Aborted)) || empty_ok {
         return result;
     }
-    empty_lanes(op, counts().iter().map(|&n| n == 0))?;
+    if let Some(name) = no_identity(op) {
+        if let Some(index) = counts().iter().position(|&n| n == 0) {
+            return Err(empty(name, index));
+        }
+    }
     result
 }
 

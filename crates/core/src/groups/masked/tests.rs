@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::masked::reduce_masked;
+use crate::reductions::no_identity;
 use crate::{Schedule, NEVER};
 
 fn request(shape: &[usize], strides: &[isize], offset: usize, axis: usize) -> Request {
