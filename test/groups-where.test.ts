@@ -20,6 +20,7 @@ import { saveNpy } from '../src/index';
 import type { NumericArray } from '../src/index';
 import { DTYPES } from '../src/spec/dtypes';
 import type { Dtype } from '../src/spec/dtypes';
+import type { Layout } from './nd-cases';
 
 const PYTHON = process.env.PYTHON ?? 'python3';
 
@@ -89,14 +90,6 @@ for job in jobs:
         results.append({'ok': False, 'error': str(e)})
 json.dump(results, open(folder + '/results.json', 'w'))
 `;
-
-interface Layout {
-  name: string;
-  shape: number[];
-  strides?: number[];
-  offset?: number;
-  size: number;
-}
 
 const LAYOUTS: Layout[] = [
   { name: '1-D reversed, every other', shape: [10], strides: [-2], offset: 19, size: 20 },

@@ -26,6 +26,7 @@ import type { Dtype } from '../src/spec/dtypes';
 import { METHODS, PICKING } from '../src/quantile/spec';
 import type { QuantileMethod } from '../src/quantile/spec';
 import { flat, same, values } from './quantile-cases';
+import type { Layout } from './nd-cases';
 
 const PYTHON = process.env.PYTHON ?? 'python3';
 
@@ -74,14 +75,6 @@ for job in jobs:
     results.append({'values': [text(v) for v in values], 'shape': shape, 'empty': empty})
 json.dump(results, open(folder + '/results.json', 'w'))
 `;
-
-interface Layout {
-  name: string;
-  shape: number[];
-  strides?: number[];
-  offset?: number;
-  size: number;
-}
 
 const LAYOUTS: Layout[] = [
   { name: '1-D reversed, every other', shape: [10], strides: [-2], offset: 19, size: 20 },
