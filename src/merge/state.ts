@@ -3,6 +3,7 @@
 // per-chunk allocation, and a result read straight from them.
 import type { Reduction } from '../spec/ops';
 import type { Field } from './bytes';
+import { varianceOf } from './value';
 
 export class NativeState {
   readonly values: Float64Array;
@@ -53,10 +54,7 @@ export class NativeState {
           out[k] = s[kept + k] + s[3 * kept + k];
           continue;
         }
-        // An infinite M2 (an overflow) stays infinite; its low word is NaN.
-        const m2 = s[2 * kept + k];
-        const v = s[k] - ddof > 0 ? (Number.isFinite(m2) ? m2 + s[4 * kept + k] : m2) / (s[k] - ddof) : NaN;
-        out[k] = reduction === 'std' ? Math.sqrt(v) : v;
+        out[k] = varianceOf(s[k], s[2 * kept + k], s[4 * kept + k], ddof, reduction === 'std');
       }
     }
     return scalar ? out[0] : out;

@@ -40,12 +40,18 @@ export function valueOf(h: HeldFields, scalar: boolean): unknown {
     default: {
       const [mean, low] = [f.mean as Float64Array, f.meanLow as Float64Array | undefined];
       if (h.reduction === 'mean') return one(low ? mean.map((m, k) => m + low[k]) : mean.slice());
-      const n = f.n as Float64Array;
-      const m2Low = f.m2Low as Float64Array | undefined;
-      // An infinite M2 (an overflow) stays infinite; its low word is NaN.
-      const m2 = (k: number) => (m2Low && Number.isFinite(f.m2[k]) ? (f.m2[k] as number) + m2Low[k] : (f.m2[k] as number));
-      const v = (f.m2 as Float64Array).map((_, k) => (n[k] - h.ddof > 0 ? m2(k) / (n[k] - h.ddof) : NaN));
-      return one(h.reduction === 'std' ? v.map(Math.sqrt) : v);
+      const [n, m2, m2Low] = [f.n as Float64Array, f.m2 as Float64Array, f.m2Low as Float64Array | undefined];
+      const sqrt = h.reduction === 'std';
+      return one(m2.map((_, k) => varianceOf(n[k], m2[k], m2Low ? m2Low[k] : 0, h.ddof, sqrt)));
     }
   }
+}
+
+/** The variance (or, with `sqrt`, the standard deviation) of `n` values
+ * whose squared deviations sum to `m2` plus its low word; NaN where
+ * `n - ddof` is not positive. An infinite M2 (an overflow) stays infinite:
+ * its low word is NaN. */
+export function varianceOf(n: number, m2: number, m2Low: number, ddof: number, sqrt: boolean): number {
+  const v = n - ddof > 0 ? (Number.isFinite(m2) ? m2 + m2Low : m2) / (n - ddof) : NaN;
+  return sqrt ? Math.sqrt(v) : v;
 }
