@@ -17,29 +17,13 @@ import * as path from 'node:path';
 import * as api from '../src/index';
 import { CODES, PARTIAL_OPS, reduceZarr } from '../src/index';
 import type { OpName } from '../src/index';
-import { FIXTURES, python, skipZarr, WRITE } from './helpers/zarr-fixtures';
+import { FIXTURES, PY_LOAD, python, skipZarr, WRITE } from './helpers/zarr-fixtures';
 
 if (skipZarr) console.log(`# skipped Zarr tests: ${skipZarr}`);
 
 /** argv[1] the fixtures folder, stdin a JSON list of { name, op, axis,
  * ddof, labels, groups, region }; prints { value, shape } or { error } each. */
-const GROUPED = String.raw`
-import json, sys, warnings
-import numpy as np, zarr
-warnings.simplefilter('ignore')
-root = sys.argv[1]
-jobs = json.load(sys.stdin)
-cache = {}
-def text(v):
-    if isinstance(v, (float, np.floating)): return repr(float(v))
-    return str(int(v))
-def load(name, region):
-    key = (name, json.dumps(region))
-    if key not in cache:
-        a = zarr.open_array(root + '/' + name, mode='r')[...]
-        if region is not None: a = a[tuple(slice(r[0], r[1]) if r is not None else slice(None) for r in region)]
-        cache[key] = np.asarray(a).astype(a.dtype.newbyteorder('='))
-    return cache[key]
+const GROUPED = PY_LOAD + String.raw`
 def one(s, op, axis, ddof):
     if op == 'countNonzero': return np.count_nonzero(s, axis=axis)
     if op in ('any', 'all'): return getattr(np, op)(s, axis=axis).astype(np.uint8)

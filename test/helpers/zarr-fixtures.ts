@@ -55,7 +55,10 @@ print('ok')
 
 /** Runs NumPy's reductions: argv[1] the fixtures folder, stdin a JSON list
  * of { name, op, axis, ddof }; prints a list of { value, shape } or { error }. */
-export const REFERENCE = String.raw`
+/** The reference scripts' common start: argv[1] the fixtures folder, stdin
+ * the jobs; `text` prints a value exactly, `load` reads an array (or a
+ * region of it) once, in native byte order. */
+export const PY_LOAD = String.raw`
 import json, sys, warnings
 import numpy as np, zarr
 warnings.simplefilter('ignore')
@@ -72,6 +75,9 @@ def load(name, region):
         if region is not None: a = a[tuple(slice(r[0], r[1]) if r is not None else slice(None) for r in region)]
         cache[key] = np.asarray(a).astype(a.dtype.newbyteorder('='))
     return cache[key]
+`;
+
+export const REFERENCE = PY_LOAD + String.raw`
 def run(j):
     a = load(j['name'], j.get('region'))
     op, axis = j['op'], j['axis']
