@@ -210,7 +210,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   }
   if (skipped.length) say(`\n${skipped.map((s) => `${s.impl}: skipped: ${s.reason}`).join('\n')}`);
   if (notes.length || extra.length) say(`\n${[...notes, ...extra].join('\n')}`);
-  say(`\n${movingRows(rows, cols, o.repeat, failures)}\n`);
+  say(`\n${await movingRows(rows, cols, o.repeat, failures)}\n`);
   say(`\n${groupRows(rows, cols, o.repeat, failures)}\n`);
   say(`\n${whereRows(rows, cols, o.repeat, failures)}\n`);
   say(`load average ${m.loadavg_start.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end`);

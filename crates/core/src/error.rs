@@ -182,9 +182,7 @@ codes! {
 /// the output (a broadcast view can have trillions of kept positions) goes
 /// through here.
 pub fn try_filled<T: Clone>(n: usize, value: T) -> Result<Vec<T>, Error> {
-    let mut v: Vec<T> = Vec::new();
-    v.try_reserve_exact(n)
-        .map_err(|_| Error::TooLarge { elements: n })?;
+    let mut v: Vec<T> = crate::alloc::reserve(n)?;
     v.resize(n, value);
     Ok(v)
 }

@@ -9,6 +9,7 @@
 //! assert_eq!(reduce(&x, &[0], &Max, Schedule::Auto, None, &NEVER), Ok(vec![4, 5, 6]));
 //! ```
 
+mod alloc;
 mod cancel;
 pub mod codec;
 pub mod dtype;

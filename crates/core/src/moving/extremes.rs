@@ -6,6 +6,7 @@
 use super::kernel::{Kernel, Window};
 
 /// A ring buffer of (value, position), values monotonic from the front.
+#[derive(Default)]
 pub(crate) struct Deque {
     items: Vec<(f64, usize)>,
     head: usize,

@@ -4,7 +4,9 @@
 //! back into its window (the leaving element, a restart, a rank).
 
 pub(crate) trait Kernel: Sync {
-    type State: Send;
+    /// `Default`: a placeholder left in a lane's slot while its state is
+    /// moved into a local of the block loop (see `drive`).
+    type State: Send + Default;
     /// A fresh state for a lane of `len` elements, first stepped at
     /// position `start` (a piece's warm-up), then at each next one: the
     /// elements before `start` never entered it, so they never leave.

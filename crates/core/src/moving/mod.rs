@@ -7,6 +7,8 @@ mod drive;
 mod exact;
 mod extremes;
 mod kernel;
+mod layout;
+mod lockstep;
 mod order;
 mod sums;
 #[cfg(test)]
@@ -26,7 +28,8 @@ use crate::with_dtype;
 use extremes::ExtremeKernel;
 use kernel::{Kernel, Window};
 use order::{MedianKernel, RankKernel};
-use sums::{SumKernel, VarKernel};
+use lockstep::Lockstep;
+use sums::{Sums, MEAN, STD, SUM, VAR};
 
 /// The moving reductions, by the names bindings pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,15 +191,18 @@ fn run<T: Scalar>(
         out: &mut [MaybeUninit<f64>],
     ) -> Result<(), Error> {
         run_with_threads(r.threads, || {
-            drive::drive(
-                v,
-                r.axis,
-                r.window,
-                &k,
-                rayon::current_num_threads(),
-                c,
-                out,
-            )
+            drive::drive(v, r.axis, r.window, &k, rayon::current_num_threads(), c, out)
+        })?
+    }
+    fn lockstep<T: Scalar, K: Lockstep>(
+        v: &View<T>,
+        r: &MoveRequest,
+        k: K,
+        c: &Cancel,
+        out: &mut [MaybeUninit<f64>],
+    ) -> Result<(), Error> {
+        run_with_threads(r.threads, || {
+            lockstep::drive(v, r.axis, r.window, &k, rayon::current_num_threads(), c, out)
         })?
     }
     let w = Window {
@@ -205,10 +211,10 @@ fn run<T: Scalar>(
     };
     let ddof = r.ddof;
     match op {
-        Moving::Sum => go(v, r, SumKernel::<false>(w), cancel, out),
-        Moving::Mean => go(v, r, SumKernel::<true>(w), cancel, out),
-        Moving::Var => go(v, r, VarKernel::<false> { w, ddof }, cancel, out),
-        Moving::Std => go(v, r, VarKernel::<true> { w, ddof }, cancel, out),
+        Moving::Sum => lockstep(v, r, Sums::<SUM> { w, ddof }, cancel, out),
+        Moving::Mean => lockstep(v, r, Sums::<MEAN> { w, ddof }, cancel, out),
+        Moving::Var => lockstep(v, r, Sums::<VAR> { w, ddof }, cancel, out),
+        Moving::Std => lockstep(v, r, Sums::<STD> { w, ddof }, cancel, out),
         Moving::Min => go(v, r, ExtremeKernel::<false, false>(w), cancel, out),
         Moving::Max => go(v, r, ExtremeKernel::<true, false>(w), cancel, out),
         Moving::ArgMin => go(v, r, ExtremeKernel::<false, true>(w), cancel, out),
@@ -280,9 +286,7 @@ pub fn move_data(
         .ok_or(Error::ShapeOverflow {
             shape: r.shape.to_vec(),
         })?;
-    let mut out: Vec<f64> = Vec::new();
-    out.try_reserve_exact(count)
-        .map_err(|_| Error::TooLarge { elements: count })?;
+    let mut out: Vec<f64> = crate::alloc::reserve(count)?;
     move_uninit(data, r, op, cancel, &mut out.spare_capacity_mut()[..count])?;
     // SAFETY: the capacity is at least `count` (reserved above), and
     // `move_uninit` returned `Ok`, so it wrote all of the first `count`

@@ -11,6 +11,7 @@ use super::kernel::{Kernel, Window};
 
 const NO_RANK: u32 = u32::MAX;
 
+#[derive(Default)]
 pub(crate) struct Ranked {
     len: usize,
     /// The block covers outputs up to `end` (exclusive); 0: not built.

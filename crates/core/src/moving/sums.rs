@@ -1,201 +1,356 @@
-//! moveSum, moveMean, moveVar and moveStd: O(1) running sums, exact
-//! enough that every output is its own window's (see `exact.rs`).
+//! moveSum, moveMean, moveVar and moveStd: running sums, O(1) per element,
+//! exact enough that every output is its own window's (see `exact.rs`),
+//! for a task's lanes in lockstep, `W` at a time: a chunk's state lives in
+//! registers through a block of rows, and a row's update is a loop over
+//! its lanes without branches, which the compiler vectorises
+//! (`multiversion` picks AVX-512, AVX2 or SSE at run time).
 
-use super::exact::{dd_square_over, dd_sub, two_prod, DoubleDouble};
-use super::kernel::{Kernel, Window};
+use multiversion::multiversion;
+use multiversion::target::target_cfg_f;
 
-/// 2^-60: the share of a result the dropped mass may reach before a restart.
-const TOLERANCE: f64 = 8.673_617_379_884_035e-19;
+use super::exact::{product, quotient, squared_deviations, two_sum};
+use super::kernel::Window;
+use super::lockstep::Lockstep;
 
-/// The running state of a lane: the finite values' sum (and sum of
-/// squares), how many non-NaN values and infinities the window holds.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Running {
-    sum: DoubleDouble,
-    squares: DoubleDouble,
-    count: usize,
-    pos_inf: usize,
-    neg_inf: usize,
-    /// The first position this state saw.
-    start: usize,
-}
+/// Lanes per chunk: two AVX-512 vectors, four AVX2 ones (measured: as fast
+/// as 8 with AVX2, twice as fast as 8 with AVX-512, where one vector's
+/// chain of dependent additions is the limit).
+pub(crate) const W: usize = 16;
 
-impl Running {
-    #[inline(always)]
-    fn enter<const SQUARES: bool>(&mut self, x: f64) {
-        if x.is_nan() {
-            return;
-        }
-        self.count += 1;
-        if x.is_infinite() {
-            if x > 0.0 {
-                self.pos_inf += 1
-            } else {
-                self.neg_inf += 1
-            }
-            return;
-        }
-        self.sum.add(x);
-        if SQUARES {
-            let (p, e) = two_prod(x, x);
-            self.squares.add(p);
-            self.squares.add(e);
-        }
-    }
+/// `lost` sums operands of roundings that are each at most 2^-53 of
+/// them; a state is rebuilt when their error could reach 2^-60 of the
+/// result: when `lost` exceeds 2^-7 of it.
+const SHARE: f64 = 128.0;
 
-    #[inline(always)]
-    fn leave<const SQUARES: bool>(&mut self, x: f64) {
-        if x.is_nan() {
-            return;
-        }
-        self.count -= 1;
-        if x.is_infinite() {
-            if x > 0.0 {
-                self.pos_inf -= 1
-            } else {
-                self.neg_inf -= 1
-            }
-            return;
-        }
-        self.sum.add(-x);
-        if SQUARES {
-            let (p, e) = two_prod(x, x);
-            self.squares.add(-p);
-            self.squares.add(-e);
-        }
-    }
+pub(crate) const SUM: u8 = 0;
+pub(crate) const MEAN: u8 = 1;
+pub(crate) const VAR: u8 = 2;
+pub(crate) const STD: u8 = 3;
 
-    fn lost(&self) -> f64 {
-        self.sum.lost + self.squares.lost
-    }
-
-    /// Recomputes the state from the window `first..=t`.
-    fn restart<const SQUARES: bool, R: Fn(usize) -> f64>(&mut self, x: &R, first: usize, t: usize) {
-        *self = Running {
-            start: self.start,
-            ..Running::default()
-        };
-        for u in first..=t {
-            self.enter::<SQUARES>(x(u));
-        }
-    }
-
-    /// Whether dropped mass could now reach `TOLERANCE` of `scale` and
-    /// exceeds `fresh`, a bound on what a pass over the window itself
-    /// would drop (so that a window no restart can improve, a constant one
-    /// with inexact squares say, is not recomputed at every step).
-    #[inline(always)]
-    fn stale(&self, scale: f64, fresh: f64) -> bool {
-        let lost = self.lost();
-        lost > 0.0 && lost > fresh && (lost > scale.abs() * TOLERANCE || !scale.is_finite())
-    }
-
-    #[inline(always)]
-    fn advance<const SQUARES: bool, R: Fn(usize) -> f64>(&mut self, w: &Window, x: &R, t: usize) {
-        self.enter::<SQUARES>(x(t));
-        if t >= w.window && t - w.window >= self.start {
-            self.leave::<SQUARES>(x(t - w.window));
-        }
-    }
-
-    /// The infinities' verdict: `Some(sum)` when the window holds any.
-    #[inline(always)]
-    fn infinite(&self) -> Option<f64> {
-        match (self.pos_inf > 0, self.neg_inf > 0) {
-            (false, false) => None,
-            (true, true) => Some(f64::NAN),
-            (true, false) => Some(f64::INFINITY),
-            (false, true) => Some(f64::NEG_INFINITY),
-        }
-    }
-}
-
-/// moveSum (`MEAN` false) and moveMean.
-pub(crate) struct SumKernel<const MEAN: bool>(pub Window);
-
-impl<const MEAN: bool> Kernel for SumKernel<MEAN> {
-    type State = Running;
-    fn state(&self, _len: usize, start: usize) -> Running {
-        Running {
-            start,
-            ..Running::default()
-        }
-    }
-    #[inline(always)]
-    fn step<R: Fn(usize) -> f64>(&self, s: &mut Running, x: &R, t: usize) -> f64 {
-        let w = &self.0;
-        s.advance::<false, R>(w, x, t);
-        if s.count < w.min_count {
-            return f64::NAN;
-        }
-        let total = match s.infinite() {
-            Some(v) => v,
-            None => {
-                let mut total = s.sum.value();
-                if s.stale(total, 0.0) {
-                    s.restart::<false, R>(x, w.first(t), t);
-                    total = s.sum.value();
-                }
-                total
-            }
-        };
-        if MEAN {
-            total / s.count as f64
-        } else {
-            total
-        }
-    }
-}
-
-/// moveVar (`STD` false) and moveStd: the sum of squared deviations is
-/// `S2 - S^2 / n`, evaluated in double-double from exact running sums.
-pub(crate) struct VarKernel<const STD: bool> {
+/// moveSum, moveMean, moveVar (`ddof`) and moveStd, by `K`.
+pub(crate) struct Sums<const K: u8> {
     pub w: Window,
     pub ddof: f64,
 }
 
-impl<const STD: bool> VarKernel<STD> {
-    fn squared_deviations(s: &Running) -> f64 {
-        let n = s.count as f64;
-        dd_sub(s.squares.pair(), dd_square_over(s.sum.pair(), n)).max(0.0)
+/// One lane's running state: the sum of the window's finite values as
+/// `hi + lo` (and their squares' as `qhi + qlo`, for the variance), the
+/// bounds `lost` and `qlost` on what the `lo` and `qlo` roundings dropped,
+/// the count of non-NaN values and of each infinity. `floor` is twice the
+/// error bound that the last rebuild itself left, fading by a factor `1 -
+/// 1/window` per step: a rebuild cannot do better than a fresh pass, so a
+/// window whose own pass leaves a bound above the threshold (a sum that
+/// cancels to about 0) is not rebuilt at every step, and a later window
+/// is not held to an old window's bound for long.
+#[derive(Clone, Copy, Default)]
+struct Lane {
+    hi: f64,
+    lo: f64,
+    qhi: f64,
+    qlo: f64,
+    lost: f64,
+    qlost: f64,
+    floor: f64,
+    count: f64,
+    pinf: f64,
+    ninf: f64,
+}
+
+/// `W` lanes' states, one array per field.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Chunk {
+    hi: [f64; W],
+    lo: [f64; W],
+    qhi: [f64; W],
+    qlo: [f64; W],
+    lost: [f64; W],
+    qlost: [f64; W],
+    floor: [f64; W],
+    count: [f64; W],
+    pinf: [f64; W],
+    ninf: [f64; W],
+}
+
+impl Chunk {
+    #[inline(always)]
+    fn lane(&self, j: usize) -> Lane {
+        Lane {
+            hi: self.hi[j],
+            lo: self.lo[j],
+            qhi: self.qhi[j],
+            qlo: self.qlo[j],
+            lost: self.lost[j],
+            qlost: self.qlost[j],
+            floor: self.floor[j],
+            count: self.count[j],
+            pinf: self.pinf[j],
+            ninf: self.ninf[j],
+        }
+    }
+
+    #[inline(always)]
+    fn set(&mut self, j: usize, l: &Lane) {
+        (self.hi[j], self.lo[j], self.qhi[j], self.qlo[j]) = (l.hi, l.lo, l.qhi, l.qlo);
+        (self.lost[j], self.qlost[j], self.floor[j]) = (l.lost, l.qlost, l.floor);
+        (self.count[j], self.pinf[j], self.ninf[j]) = (l.count, l.pinf, l.ninf);
     }
 }
 
-impl<const STD: bool> Kernel for VarKernel<STD> {
-    type State = Running;
-    fn state(&self, _len: usize, start: usize) -> Running {
-        Running {
-            start,
-            ..Running::default()
+/// A task's lanes, `W` per chunk.
+pub(crate) struct Running {
+    chunks: Vec<Chunk>,
+    /// Infinities in all the windows: while 0 (and no NaN or infinity in a
+    /// block's values), rows take the path that counts nothing.
+    infinite: f64,
+}
+
+/// What every row needs besides the state.
+#[derive(Clone, Copy)]
+struct Params {
+    min_count: f64,
+    ddof: f64,
+    fade: f64,
+}
+
+#[inline(always)]
+fn one(c: bool) -> f64 {
+    if c {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// `x` enters the lane and `y` leaves it (NaN: nothing does). `CLEAN`:
+/// both are finite, so the count does not change. Otherwise the sums take
+/// the finite values, and NaN and the infinities are counted. The
+/// two-sums are exact; the additions to `lo` (and `qlo`) are the only
+/// roundings, and `lost` bounds them.
+#[inline(always)]
+fn step<const SQUARES: bool, const CLEAN: bool, const FMA: bool>(l: &mut Lane, x: f64, y: f64, fade: f64) {
+    // Flushed to 0 before it fades into subnormal numbers, whose
+    // multiplication takes a slow microcode path (about 4x slower rows).
+    l.floor = if l.floor > 1e-290 { l.floor * fade } else { 0.0 };
+    let (x, y) = if CLEAN {
+        (x, y)
+    } else {
+        l.count += one(!x.is_nan()) - one(!y.is_nan());
+        l.pinf += one(x == f64::INFINITY) - one(y == f64::INFINITY);
+        l.ninf += one(x == f64::NEG_INFINITY) - one(y == f64::NEG_INFINITY);
+        let finite = |v: f64| if v.abs() < f64::INFINITY { v } else { 0.0 };
+        (finite(x), finite(y))
+    };
+    let (s, e1) = two_sum(l.hi, x);
+    let (s, e2) = two_sum(s, -y);
+    let e = e1 + e2;
+    let lo = l.lo + e;
+    l.lost += e.abs() + lo.abs();
+    (l.hi, l.lo) = (s, lo);
+    if SQUARES {
+        let (px, ex) = product::<FMA>(x, x);
+        let (py, ey) = product::<FMA>(y, y);
+        let (q, f1) = two_sum(l.qhi, px);
+        let (q, f2) = two_sum(q, -py);
+        let (f12, exy) = (f1 + f2, ex - ey);
+        let qlo = l.qlo + (f12 + exy);
+        l.qlost += 2.0 * (f12.abs() + exy.abs()) + qlo.abs();
+        (l.qhi, l.qlo) = (q, qlo);
+    }
+}
+
+/// The lane's result, and whether its state should be rebuilt. `CLEAN`:
+/// `inv` is `1 / count` and `dinv` is `1 / (count - ddof)`, computed once
+/// for a block's rows; otherwise they are computed here.
+#[inline(always)]
+fn result<const K: u8, const CLEAN: bool, const FMA: bool>(l: &Lane, p: &Params, inv: f64, dinv: f64) -> (f64, bool) {
+    let n = l.count;
+    let (inv, dinv) = if CLEAN {
+        (inv, dinv)
+    } else {
+        (1.0 / n, 1.0 / (n - p.ddof))
+    };
+    let (mut v, scale, err) = if K == SUM || K == MEAN {
+        let s = l.hi + l.lo;
+        (if K == MEAN { quotient::<FMA>(s, n, inv) } else { s }, s.abs(), l.lost)
+    } else {
+        let (m2, mean) = squared_deviations::<FMA>(l.hi, l.lo, l.qhi, l.qlo, n, inv);
+        let var = quotient::<FMA>(m2, n - p.ddof, dinv);
+        // An error of `e` in the sum moves m2 by about 2 |mean| e.
+        let err = l.qlost + 2.0 * mean.abs() * l.lost;
+        (if K == STD { var.sqrt() } else { var }, m2, err)
+    };
+    if !CLEAN {
+        let (pos, neg) = (l.pinf > 0.0, l.ninf > 0.0);
+        let inf = if K == VAR || K == STD || (pos && neg) {
+            f64::NAN
+        } else if pos {
+            f64::INFINITY
+        } else {
+            f64::NEG_INFINITY
+        };
+        v = if pos || neg { inf } else { v };
+    }
+    let stale = err > l.floor && err * SHARE > scale;
+    (if n < p.min_count { f64::NAN } else { v }, stale)
+}
+
+/// The error bound that `result` compares, for a rebuild's `floor`.
+fn error_bound<const K: u8>(l: &Lane) -> f64 {
+    if K == SUM || K == MEAN {
+        l.lost
+    } else {
+        let mean = if l.count > 0.0 { (l.hi + l.lo) / l.count } else { 0.0 };
+        l.qlost + 2.0 * mean.abs() * l.lost
+    }
+}
+
+/// Chunk `c`'s lanes through the tile rows from `from`, stopping after a
+/// row with a stale lane (returned). The state is copied to locals for
+/// the rows, so that it stays in registers.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn chunk_rows<const K: u8, const CLEAN: bool, const FMA: bool>(
+    chunk: &mut Chunk,
+    c: usize,
+    m: usize,
+    p: &Params,
+    enter: &[f64],
+    leave: &[f64],
+    out: &mut [f64],
+    from: usize,
+) -> Option<usize> {
+    let squares = K == VAR || K == STD;
+    let mut ch = *chunk;
+    // Constant through clean rows: the counts do not change there.
+    let (mut inv, mut dinv) = ([0.0; W], [0.0; W]);
+    if CLEAN {
+        for j in 0..W {
+            inv[j] = 1.0 / ch.count[j];
+            dinv[j] = 1.0 / (ch.count[j] - p.ddof);
         }
     }
-    #[inline(always)]
-    fn step<R: Fn(usize) -> f64>(&self, s: &mut Running, x: &R, t: usize) -> f64 {
-        let w = &self.w;
-        s.advance::<true, R>(w, x, t);
-        if s.count < w.min_count {
-            return f64::NAN;
+    for r in from..enter.len() / m {
+        let at = r * m + c * W;
+        let (a, b) = (&enter[at..at + W], &leave[at..at + W]);
+        let o = &mut out[at..at + W];
+        let mut stale = false;
+        for j in 0..W {
+            let mut l = ch.lane(j);
+            if squares {
+                step::<true, CLEAN, FMA>(&mut l, a[j], b[j], p.fade);
+            } else {
+                step::<false, CLEAN, FMA>(&mut l, a[j], b[j], p.fade);
+            }
+            let (v, st) = result::<K, CLEAN, FMA>(&l, p, inv[j], dinv[j]);
+            ch.set(j, &l);
+            o[j] = v;
+            stale |= st;
         }
-        if s.pos_inf + s.neg_inf > 0 {
-            return f64::NAN;
+        if stale {
+            *chunk = ch;
+            return Some(r);
         }
-        let mut m2 = Self::squared_deviations(s);
-        // An error of `e` in S moves S^2/n by about 2 |mean| e.
-        let mean = s.sum.value() / s.count as f64;
-        let scale = m2 / (1.0 + 2.0 * mean.abs());
-        // 2^-100 per term of the window: more than a fresh pass drops.
-        let fresh = 7.888_609_052_210_118e-31
-            * w.window as f64
-            * (s.squares.value().abs() + s.sum.value().abs());
-        if s.stale(scale, fresh) {
-            s.restart::<true, R>(x, w.first(t), t);
-            m2 = Self::squared_deviations(s);
+    }
+    *chunk = ch;
+    None
+}
+
+#[multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx512bw+avx2+avx+fma+sse4.2",
+    "x86_64+avx2+avx+fma+sse4.2",
+    "x86_64+sse4.2",
+    "aarch64+neon"
+))]
+#[allow(clippy::too_many_arguments)]
+fn chunk_rows_any<const K: u8>(
+    chunk: &mut Chunk,
+    c: usize,
+    m: usize,
+    p: &Params,
+    clean: bool,
+    enter: &[f64],
+    leave: &[f64],
+    out: &mut [f64],
+    from: usize,
+) -> Option<usize> {
+    let fma = target_cfg_f!(any(target_feature = "fma", target_arch = "aarch64"));
+    match (clean, fma) {
+        (true, true) => chunk_rows::<K, true, true>(chunk, c, m, p, enter, leave, out, from),
+        (true, false) => chunk_rows::<K, true, false>(chunk, c, m, p, enter, leave, out, from),
+        (false, true) => chunk_rows::<K, false, true>(chunk, c, m, p, enter, leave, out, from),
+        (false, false) => chunk_rows::<K, false, false>(chunk, c, m, p, enter, leave, out, from),
+    }
+}
+
+/// Whether every value is finite (neither NaN nor infinite).
+#[multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx512bw+avx2+avx+fma+sse4.2",
+    "x86_64+avx2+avx+fma+sse4.2",
+    "x86_64+sse4.2",
+    "aarch64+neon"
+))]
+fn finite(v: &[f64]) -> bool {
+    v.iter().fold(true, |all, x| all & (x.abs() < f64::INFINITY))
+}
+
+impl<const K: u8> Sums<K> {
+    fn params(&self) -> Params {
+        Params {
+            min_count: self.w.min_count as f64,
+            ddof: self.ddof,
+            fade: 1.0 - 1.0 / self.w.window as f64,
         }
-        let v = m2 / (s.count as f64 - self.ddof);
-        if STD {
-            v.sqrt()
-        } else {
-            v
+    }
+}
+
+impl<const K: u8> Lockstep for Sums<K> {
+    type State = Running;
+    const WIDTH: usize = W;
+
+    fn state(&self, m: usize) -> Running {
+        Running {
+            chunks: vec![Chunk::default(); m / W],
+            infinite: 0.0,
         }
+    }
+
+    fn rows(&self, s: &mut Running, m: usize, enter: &[f64], leave: &[f64], out: &mut [f64], from: (usize, usize)) -> Option<(usize, usize)> {
+        // The whole tile: the chunks after `from.0` start at its first row.
+        let clean = s.infinite == 0.0 && finite(enter) && finite(leave);
+        let p = self.params();
+        let mut stop = None;
+        for (c, chunk) in s.chunks.iter_mut().enumerate().skip(from.0) {
+            let first = if c == from.0 { from.1 } else { 0 };
+            if let Some(r) = chunk_rows_any::<K>(chunk, c, m, &p, clean, enter, leave, out, first) {
+                stop = Some((c, r));
+                break;
+            }
+        }
+        if !clean {
+            s.infinite = s.chunks.iter().flat_map(|c| c.pinf.iter().chain(&c.ninf)).sum();
+        }
+        stop
+    }
+
+    fn stale(&self, s: &Running, j: usize) -> bool {
+        let l = s.chunks[j / W].lane(j % W);
+        result::<K, false, false>(&l, &self.params(), 0.0, 0.0).1
+    }
+
+    fn restart(&self, s: &mut Running, j: usize, window: &mut dyn Iterator<Item = f64>) -> f64 {
+        let chunk = &mut s.chunks[j / W];
+        let old = chunk.lane(j % W);
+        let mut l = Lane::default();
+        for x in window {
+            if K == VAR || K == STD {
+                step::<true, false, false>(&mut l, x, f64::NAN, 1.0);
+            } else {
+                step::<false, false, false>(&mut l, x, f64::NAN, 1.0);
+            }
+        }
+        l.floor = 2.0 * error_bound::<K>(&l);
+        s.infinite += (l.pinf + l.ninf) - (old.pinf + old.ninf);
+        chunk.set(j % W, &l);
+        result::<K, false, false>(&l, &self.params(), 0.0, 0.0).0
     }
 }

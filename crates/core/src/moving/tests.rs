@@ -239,6 +239,45 @@ fn sums_stay_exact_after_spikes() {
 }
 
 #[test]
+fn a_rebuilt_lane_leaves_the_other_chunks_on_their_own_path() {
+    // Axis 0 of a C-order [300, 200] array: a task runs 128 neighbouring
+    // lanes, 16 per chunk. Chunk 0's lane 0 has a spike, so it is rebuilt
+    // mid-block once the spike leaves; lanes of later chunks have NaN
+    // values earlier in that block, so they must still count them.
+    let (rows, cols, window) = (300, 200, 20);
+    let mut data: Vec<f64> = (0..rows * cols).map(|i| ((i * 37) % 101) as f64 * 0.25).collect();
+    // The spike leaves at row 22: NaN that entered lane 40 before then
+    // has left too, so the rows after the rebuild hold no NaN at all.
+    data[2 * cols] = 1e17;
+    for t in 0..3 {
+        data[t * cols + 40] = f64::NAN;
+        data[(30 + t) * cols + 150] = f64::NAN;
+    }
+    for op in [Moving::Sum, Moving::Mean, Moving::Var] {
+        let r = MoveRequest {
+            shape: [rows, cols].into_iter().collect(),
+            strides: [cols as isize, 1].into_iter().collect(),
+            offset: 0,
+            axis: 0,
+            window,
+            min_count: 1,
+            ddof: 1.0,
+            threads: Some(1),
+        };
+        let got = move_data(Data::F64(&data), &r, op, &NEVER).unwrap();
+        for t in 0..rows {
+            for l in 0..cols {
+                let vals: Vec<f64> = ((t + 1).saturating_sub(window)..=t).map(|u| data[u * cols + l]).collect();
+                let want = oracle(op, &vals, 1, 1.0);
+                let g = got[t * cols + l];
+                let near = (g.is_nan() && want.is_nan()) || (g - want).abs() <= 1e-9 * want.abs().max(1.0);
+                assert!(near, "{op:?} ({t}, {l}): {g} vs {want}");
+            }
+        }
+    }
+}
+
+#[test]
 fn every_dtype_and_broadcast_views_read_correctly() {
     let ints: Vec<i8> = vec![3, -1, 4, 1, -5, 9];
     let r = MoveRequest {

@@ -1,0 +1,38 @@
+//! Allocation of the large buffers a result is written into.
+
+use crate::error::Error;
+
+/// An empty vector with room for exactly `n` elements, or
+/// [`Error::TooLarge`] (a failed allocation would abort the process).
+/// Where the room is large, the kernel is asked to back it with huge pages
+/// (as NumPy does for its arrays): a fresh result is written once, and a
+/// 4 KiB page fault per 512 elements was a third of a moving mean's time.
+pub(crate) fn reserve<T>(n: usize) -> Result<Vec<T>, Error> {
+    let mut v: Vec<T> = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| Error::TooLarge { elements: n })?;
+    advise_huge(v.as_mut_ptr().cast::<u8>(), n.saturating_mul(std::mem::size_of::<T>()));
+    Ok(v)
+}
+
+/// Huge pages for the 2 MiB-aligned part of `len` bytes from `ptr`, when
+/// that part is at least 4 MiB; only advice, and nothing if refused.
+#[cfg(target_os = "linux")]
+fn advise_huge(ptr: *mut u8, len: usize) {
+    const HUGE: usize = 2 << 20;
+    let start = (ptr as usize).next_multiple_of(HUGE);
+    let end = (ptr as usize).saturating_add(len) / HUGE * HUGE;
+    if end >= start + 2 * HUGE {
+        // SAFETY: madvise only changes how the kernel backs pages of this
+        // process's own mapping; [start, end) lies inside the allocation of
+        // `len` bytes at `ptr` (rounded inwards to whole huge pages), which
+        // stays owned by the vector, and MADV_HUGEPAGE neither frees nor
+        // changes its contents.
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn advise_huge(_ptr: *mut u8, _len: usize) {}
