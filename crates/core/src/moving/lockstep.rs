@@ -49,6 +49,9 @@ pub(crate) trait Lockstep: Sync {
 /// memory, a chunk's worth when each lane's positions are.
 const ACROSS: usize = 128;
 const ALONG: usize = 16;
+/// The shortest piece a lane is cut into when each lane's positions are
+/// neighbours in memory.
+const ALONG_PIECE: usize = 4096;
 /// Elements per tile (64 KiB): the tiles stay in the core's cache.
 const TILE: usize = 8192;
 /// When `window` rows of a task's lanes fit in this many elements, the
@@ -86,7 +89,17 @@ pub(crate) fn drive<T: Scalar, K: Lockstep>(
     let n = lanes.n;
     let m = if lanes.across { ACROSS } else { ALONG };
     let groups = lanes.count.div_ceil(m);
-    let pieces = pieces(groups, n, window, threads);
+    // When a lane's outputs are neighbours too, a task's segments are
+    // consecutive pieces of a lane, short enough that its block of outputs
+    // is one stretch of memory, written while the pages just faulted in
+    // are still in cache (not 16 streams far apart), long enough that the
+    // warm-up costs at most 1/16. (When they are not, as for `arr.T`,
+    // neighbouring lanes write neighbouring outputs.)
+    let pieces = if lanes.across || lanes.inner > 1 {
+        pieces(groups, n, window, threads)
+    } else {
+        pieces(groups, n, window, threads).max(n / ALONG_PIECE.max(16 * window)).max(1)
+    };
     let piece = n.div_ceil(pieces);
     // Across: a task is a group of neighbouring lanes over one piece, so
     // that its segments share positions. Along: any `m` (lane, piece) pairs.
