@@ -23,14 +23,12 @@ fn advise_huge(ptr: *mut u8, len: usize) {
     let start = (ptr as usize).next_multiple_of(HUGE);
     let end = (ptr as usize).saturating_add(len) / HUGE * HUGE;
     if end >= start + 2 * HUGE {
-        // SAFETY: madvise only changes how the kernel backs pages of this
-        // process's own mapping; [start, end) lies inside the allocation of
-        // `len` bytes at `ptr` (rounded inwards to whole huge pages), which
-        // stays owned by the vector, and MADV_HUGEPAGE neither frees nor
-        // changes its contents.
-        unsafe {
-            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
-        }
+        // [start, end) is the allocation of `len` bytes at `ptr` rounded
+        // inwards to whole huge pages; the vector keeps owning it.
+        let (at, bytes) = (start as *mut libc::c_void, end - start);
+        // SAFETY: madvise on a range inside this process's own allocation
+        // (above); MADV_HUGEPAGE neither frees nor changes its contents.
+        unsafe { libc::madvise(at, bytes, libc::MADV_HUGEPAGE) };
     }
 }
 

@@ -29,7 +29,7 @@ const GROUP: usize = 256;
 /// Lanes a lane-at-a-time task walks one after the other.
 const INTERLEAVE: usize = 4;
 /// A piece shorter than this is not worth its warm-up and scheduling.
-pub(super) const MIN_PIECE: usize = 16_384;
+const MIN_PIECE: usize = 16_384;
 /// Positions a lane runs in one go: few rows when lanes are strided (the
 /// group's rows must stay in cache for the next lane), many when each
 /// lane is contiguous. The cancel flag is looked at between blocks.
@@ -63,11 +63,9 @@ pub(crate) fn drive<T: Scalar, K: Kernel>(
     cancel: &Cancel,
     out: &mut [MaybeUninit<f64>],
 ) -> Result<(), Error> {
-    assert_eq!(out.len(), v.len());
-    if v.is_empty() {
+    let Some(lanes) = Lanes::of(v, axis, out) else {
         return Ok(());
-    }
-    let lanes = Lanes::new(v, axis);
+    };
     let (n, inner) = (lanes.n, lanes.inner);
     let group = if lanes.across { GROUP } else { INTERLEAVE };
     let block = if lanes.across {

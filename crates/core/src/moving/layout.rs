@@ -30,8 +30,15 @@ pub(super) struct Lanes<'a, T> {
 }
 
 impl<'a, T: Scalar> Lanes<'a, T> {
+    /// The lanes of `v` for a driver writing `out` (one f64 per element,
+    /// asserted), or `None` when there is nothing to do.
+    pub fn of(v: &View<'a, T>, axis: usize, out: &[std::mem::MaybeUninit<f64>]) -> Option<Self> {
+        assert_eq!(out.len(), v.len());
+        (!v.is_empty()).then(|| Self::new(v, axis))
+    }
+
     /// `v` must not be empty.
-    pub fn new(v: &View<'a, T>, axis: usize) -> Self {
+    fn new(v: &View<'a, T>, axis: usize) -> Self {
         let (shape, strides) = (v.shape(), v.strides());
         let n = shape[axis];
         let others: Vec<(usize, isize)> = (0..shape.len())
@@ -118,14 +125,13 @@ impl Output {
     }
 
     /// Writes `out[i..i + run.len()]`, positions that, as for `write`, no
-    /// other task writes, and inside the output by the same argument.
+    /// other task writes, and inside the output by the same argument;
+    /// `run` is a task's own tile, another allocation.
     #[inline(always)]
     pub fn write_run(&self, i: usize, run: &[f64]) {
         debug_assert!(i + run.len() <= self.len);
-        // SAFETY: `i + run.len() <= len` (each position is some lane's,
-        // as in `write`) for the slice the driver borrows mutably, no other
-        // task touches these positions, and `run` is a different
-        // allocation (a task's own tile), so the two do not overlap.
+        // SAFETY: in bounds and written by this task alone (see above),
+        // and `run` cannot overlap the output.
         unsafe { std::ptr::copy_nonoverlapping(run.as_ptr(), self.ptr.add(i), run.len()) }
     }
 }

@@ -81,11 +81,9 @@ pub(crate) fn drive<T: Scalar, K: Lockstep>(
     cancel: &Cancel,
     out: &mut [MaybeUninit<f64>],
 ) -> Result<(), Error> {
-    assert_eq!(out.len(), v.len());
-    if v.is_empty() {
+    let Some(lanes) = Lanes::of(v, axis, out) else {
         return Ok(());
-    }
-    let lanes = Lanes::new(v, axis);
+    };
     let n = lanes.n;
     let m = if lanes.across { ACROSS } else { ALONG };
     let groups = lanes.count.div_ceil(m);

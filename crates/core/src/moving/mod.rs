@@ -183,27 +183,12 @@ fn run<T: Scalar>(
     cancel: &Cancel,
     out: &mut [MaybeUninit<f64>],
 ) -> Result<(), Error> {
-    fn go<T: Scalar, K: Kernel>(
-        v: &View<T>,
-        r: &MoveRequest,
-        k: K,
-        c: &Cancel,
-        out: &mut [MaybeUninit<f64>],
-    ) -> Result<(), Error> {
-        run_with_threads(r.threads, || {
-            drive::drive(v, r.axis, r.window, &k, rayon::current_num_threads(), c, out)
-        })?
+    // Either driver, in the call's pool.
+    fn go<T: Scalar, K: Kernel>(v: &View<T>, r: &MoveRequest, k: K, c: &Cancel, out: &mut [MaybeUninit<f64>]) -> Result<(), Error> {
+        run_with_threads(r.threads, || drive::drive(v, r.axis, r.window, &k, rayon::current_num_threads(), c, out))?
     }
-    fn lockstep<T: Scalar, K: Lockstep>(
-        v: &View<T>,
-        r: &MoveRequest,
-        k: K,
-        c: &Cancel,
-        out: &mut [MaybeUninit<f64>],
-    ) -> Result<(), Error> {
-        run_with_threads(r.threads, || {
-            lockstep::drive(v, r.axis, r.window, &k, rayon::current_num_threads(), c, out)
-        })?
+    fn lockstep<T: Scalar, K: Lockstep>(v: &View<T>, r: &MoveRequest, k: K, c: &Cancel, out: &mut [MaybeUninit<f64>]) -> Result<(), Error> {
+        run_with_threads(r.threads, || lockstep::drive(v, r.axis, r.window, &k, rayon::current_num_threads(), c, out))?
     }
     let w = Window {
         window: r.window,
