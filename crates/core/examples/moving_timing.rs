@@ -27,6 +27,9 @@ fn main() {
         ("std axis 1", c(100, 1, Moving::Std)),
         ("max axis 1", c(100, 1, Moving::Max)),
         ("max w1 axis 1", c(1, 1, Moving::Max)),
+        ("argmin axis 1", c(100, 1, Moving::ArgMin)),
+        ("max axis 0 w10", c(10, 0, Moving::Max)),
+        ("median axis 1", c(100, 1, Moving::Median)),
         ("mean axis 0 w10", c(10, 0, Moving::Mean)),
         ("mean of T axis 0", (cols, rows, cols as isize, 1, 0, 100, Moving::Mean)),
     ];

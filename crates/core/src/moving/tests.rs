@@ -345,3 +345,29 @@ fn bad_windows_and_min_counts_are_refused() {
     assert!(MoveRequest::unpack(&[0.0, 0.0, 1.0, 4.0, 1.0, 0.0, 2.5, 2.0], 0.0).is_err());
     assert!(MoveRequest::unpack(&[0.0, 0.0, 1.0, 4.0, 1.0, 1.0, 2.0, 2.0], 0.0).is_err());
 }
+
+#[test]
+fn long_windows_switch_algorithms_and_match_the_oracle() {
+    // Past 512 the median leaves its sorted array for a Fenwick tree, past
+    // 4096 the extremes leave blocks for the deque.
+    let data = series(9000, 11);
+    for op in [Moving::Min, Moving::Max, Moving::ArgMin, Moving::ArgMax, Moving::Median] {
+        for window in [512, 513, 4096, 4097, 6000] {
+            let r = MoveRequest {
+                shape: [data.len()].into_iter().collect(),
+                strides: [1].into_iter().collect(),
+                offset: 0,
+                axis: 0,
+                window,
+                min_count: 3,
+                ddof: 0.0,
+                threads: Some(2),
+            };
+            let got = move_data(Data::F64(&data), &r, op, &NEVER).unwrap();
+            for t in (0..data.len()).step_by(13) {
+                let want = oracle(op, &data[(t + 1).saturating_sub(window)..=t], 3, 0.0);
+                assert!(close(got[t], want), "{op:?} w {window} at {t}: {} vs {want}", got[t]);
+            }
+        }
+    }
+}
