@@ -55,3 +55,23 @@ test('the async twins equal the sync functions and abort', async () => {
     await assert.rejects(api.moveMeanAsync(x, 3, { signal: controller.signal, backend }), { name: 'AbortError' });
   }
 });
+
+test('an async twin writes a shared out in place, and a shared out over its own input still gets the right answer', async () => {
+  const n = 4 * 6;
+  const shared = new Float64Array(new SharedArrayBuffer(n * 8));
+  for (let i = 0; i < n; i++) shared[i] = ((i * 7) % 11) - 5;
+  const input = { data: shared, shape: [4, 6] };
+  const want = api.moveMean({ data: Float64Array.from(shared), shape: [4, 6] }, 3, { axis: 0 }) as { data: Float64Array };
+  for (const backend of ['native', 'js'] as const) {
+    const out = new Float64Array(new SharedArrayBuffer(n * 8)).fill(-1);
+    const r = await api.moveMeanAsync(input, 3, { axis: 0, out, backend });
+    assert.equal(r.data, out, backend);
+    assert.deepEqual(Array.from(out), Array.from(want.data), backend);
+    // The wrong length is refused before any work.
+    await assert.rejects(api.moveMeanAsync(input, 3, { axis: 0, out: out.subarray(1), backend }), { code: 'ERR_NDREDUCE_BAD_OPTION' });
+  }
+  // Overlapping: the result is computed whole, then copied over the input.
+  const r = await api.moveMeanAsync(input, 3, { axis: 0, out: shared });
+  assert.equal(r.data, shared);
+  assert.deepEqual(Array.from(shared), Array.from(want.data));
+});

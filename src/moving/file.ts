@@ -163,7 +163,16 @@ export async function moveFile(input: string, output: string, op: MovingName, wi
       await writeFully(dst, head, 0);
       const total = header.byteLength;
       let done = 0;
-      const compute = async (bytes: Uint8Array, axisOf: number, blockShape: number[]): Promise<Float64Array> => {
+      const blocks = header.count > 0 ? planBlocks(P, N, Q, w, item, blockBytes) : [];
+      const size = blocks.reduce((m, b) => Math.max(m, blockBytesOf(b, N, Q, item)), 0);
+      // Two input buffers: the next block is read (its carried rows copied
+      // from this one) while this one is computed, and a block's output is
+      // written while the next is computed. Two output buffers, which the
+      // addon writes in place: a fresh result per block was a page fault
+      // per 4 KiB of output, every block.
+      const bufs = [0, 1].map(() => new Uint8Array(new SharedArrayBuffer(size)));
+      const outs = [0, 1].map(() => new Float64Array(new SharedArrayBuffer((size / item) * 8)));
+      const compute = async (k: number, bytes: Uint8Array, axisOf: number, blockShape: number[]): Promise<Float64Array> => {
         if (bools) for (let i = 0; i < bytes.length; i++) bytes[i] = bytes[i] === 0 ? 0 : 1;
         const data = new header.ctor(bytes.buffer, bytes.byteOffset, bytes.length / item);
         const r = await moveAsync(op, { data, shape: blockShape }, w, {
@@ -171,16 +180,11 @@ export async function moveFile(input: string, output: string, op: MovingName, wi
           minCount,
           threads: o.threads || undefined,
           signal,
+          out: outs[k % 2].subarray(0, data.length),
           ...(MOVING[op].ddof ? { ddof: o.ddof } : {}),
         });
         return (r as { data: Float64Array }).data;
       };
-      const blocks = header.count > 0 ? planBlocks(P, N, Q, w, item, blockBytes) : [];
-      const size = blocks.reduce((m, b) => Math.max(m, blockBytesOf(b, N, Q, item)), 0);
-      // Two input buffers: the next block is read (its carried rows copied
-      // from this one) while this one is computed, and a block's output is
-      // written while the next is computed.
-      const bufs = [0, 1].map(() => new Uint8Array(new SharedArrayBuffer(size)));
       const inputOf = (k: number) => bufs[k % 2].subarray(0, blockBytesOf(blocks[k], N, Q, item));
       const read = (k: number, prev: Uint8Array | undefined) => {
         const b = blocks[k];
@@ -197,7 +201,7 @@ export async function moveFile(input: string, output: string, op: MovingName, wi
           await reading;
           reading = undefined;
           const bytes = inputOf(k);
-          const computing = observed(compute(bytes, b.shape.length === 3 ? 1 : 0, b.shape));
+          const computing = observed(compute(k, bytes, b.shape.length === 3 ? 1 : 0, b.shape));
           if (k + 1 < blocks.length) reading = read(k + 1, bytes);
           const out = (await computing).subarray(b.kept * Q);
           await writing;

@@ -1,6 +1,8 @@
 // The moving reductions' sync and async paths: the addon's `moveWindow`
 // (its async twin reads shared memory only, so other memory is first
 // copied as the reductions' async path does), or the js backend.
+import { isSharedArrayBuffer } from 'node:util/types';
+
 import { addon } from '../addon/load';
 import { watched } from '../run/async';
 import { copyView, nextTurn } from '../run/copy';
@@ -59,10 +61,13 @@ export async function moveAsync(op: MovingName, x: unknown, window: unknown, opt
   let release: (() => void) | undefined;
   if (!c.shared) ({ data, offset, strides, release } = await copyView(c, `${c.op}Async`));
   const token = new native.CancelToken();
-  let task: Promise<Float64Array>;
+  // A shared `out` is written by the job itself (moveFile's blocks reuse
+  // theirs: no fresh pages per block); any other is filled afterwards.
+  const into = c.outView && isSharedArrayBuffer(c.outView.buffer) ? c.outView : undefined;
+  let task: Promise<Float64Array | null>;
   try {
     if (signal?.aborted) throw abortError(signal.reason);
-    task = native.moveWindowAsync(data, packMove(c, strides, offset), c.op, c.ddof, token);
+    task = native.moveWindowAsync(data, packMove(c, strides, offset), c.op, c.ddof, token, into);
   } catch (e) {
     release?.();
     throw e;
@@ -70,6 +75,7 @@ export async function moveAsync(op: MovingName, x: unknown, window: unknown, opt
   // The reductions' own watch: abort and exit cancel the task, and the copy
   // is released when it settles.
   const result = await watched(task, token, signal, release);
+  if (result === null) return shapeResult(c, into as Float64Array);
   if (c.outView) c.outView.set(result);
   return shapeResult(c, result);
 }

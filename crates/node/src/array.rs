@@ -109,6 +109,24 @@ impl Held {
         // SAFETY: forwarded to the caller.
         unsafe { data(&self.0) }
     }
+
+    /// The memory as a task's output.
+    ///
+    /// # Safety
+    /// As [`Held::data`], and no other reference to this memory (the
+    /// task's input included: see [`Held::overlaps`]) may be alive while
+    /// the result lives. JavaScript on other threads may still touch a
+    /// SharedArrayBuffer: the documented rule is that such a call's result
+    /// is then unspecified, never that memory outside the buffer is.
+    pub(crate) unsafe fn dest(&self) -> std::result::Result<Dest<'_>, Error> {
+        // SAFETY: forwarded to the caller.
+        unsafe { dest(&self.0) }
+    }
+
+    /// Whether the two arrays share any byte of memory.
+    pub(crate) fn overlaps(&self, other: &Held) -> bool {
+        self.0.overlaps(&other.0)
+    }
 }
 
 fn element_size(kind: i32) -> usize {
@@ -209,7 +227,16 @@ macro_rules! by_kind {
 pub(crate) unsafe fn dest<'a>(raw: &RawArray) -> std::result::Result<Dest<'a>, Error> {
     // SAFETY: in every arm, Node reports `raw.len` elements of this kind at
     // `raw.ptr`; validity and exclusive use are the caller's contract.
-    Ok(unsafe { by_kind!(raw.kind, Dest, elements_mut, raw.ptr as *mut u8, raw.len, "out") })
+    Ok(unsafe {
+        by_kind!(
+            raw.kind,
+            Dest,
+            elements_mut,
+            raw.ptr as *mut u8,
+            raw.len,
+            "out"
+        )
+    })
 }
 
 /// The elements of a typed array, borrowed.

@@ -85,9 +85,13 @@ pub fn move_window(
     .map_err(|e| to_js(&env, &e))
 }
 
-/// `moveWindow` on a job thread, cancellable; the data must be over a
-/// SharedArrayBuffer. Arguments are checked before the job starts.
-#[napi(js_name = "moveWindowAsync", ts_return_type = "Promise<Float64Array>")]
+/// `moveWindow` on a job thread, cancellable; the data (and `out`, if
+/// given: then `null` is resolved) must be over a SharedArrayBuffer.
+/// Arguments are checked before the job starts.
+#[napi(
+    js_name = "moveWindowAsync",
+    ts_return_type = "Promise<Float64Array | null>"
+)]
 pub fn move_window_async<'env>(
     env: &'env Env,
     #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
@@ -95,20 +99,62 @@ pub fn move_window_async<'env>(
     #[napi(ts_arg_type = "string")] op: crate::array::Name,
     ddof: Option<f64>,
     token: &CancelToken,
+    #[napi(ts_arg_type = "Float64Array")] out: Option<Unknown>,
 ) -> Result<Object<'env>> {
     let ready = guard(|| {
         let (req, op) = checked(layout, op.as_str(), ddof)?;
         let held = Held::new(env, raw_array(env, &data, "data")?)?;
-        Ok((req, op, held))
+        let into = match &out {
+            Some(o) => Some(Held::new(env, raw_array(env, o, "out")?)?),
+            None => None,
+        };
+        Ok((req, op, held, into))
     });
-    let (req, op, held): (MoveRequest, Moving, Held) = ready.map_err(|e| to_js(env, &e))?;
+    let (req, op, held, into): (MoveRequest, Moving, Held, Option<Held>) =
+        ready.map_err(|e| to_js(env, &e))?;
     let cancel = token.flag.clone();
     let flag = cancel.clone();
-    spawn(env, &cancel, Some(Keep::new(&data)?), move || {
-        // SAFETY: `held` is a SharedArrayBuffer view (`Held::new`), kept
-        // alive by the reference `spawn` releases only after this returns.
-        move_data(unsafe { held.data()? }, &req, op, &flag)
-            .map(|v| Js(ndreduce_core::reductions::Output::F64(v)))
+    let mut keep = Keep::new(&data)?;
+    if let Some(o) = &out {
+        keep = keep.and(o)?;
+    }
+    spawn(env, &cancel, Some(keep), move || {
+        // SAFETY (each `data()` and `dest()` below): `held` and `into` are
+        // SharedArrayBuffer views (`Held::new`), kept alive by the
+        // references `spawn` releases only after this returns.
+        let Some(into) = into else {
+            // SAFETY: see above.
+            return move_data(unsafe { held.data()? }, &req, op, &flag)
+                .map(|v| Some(Js(ndreduce_core::reductions::Output::F64(v))));
+        };
+        // Overlapping arrays: the result first, then the copy, so that no
+        // borrow of the input is alive beside the output's.
+        let result = if into.overlaps(&held) {
+            // SAFETY: see above; this borrow ends with the statement.
+            Some(move_data(unsafe { held.data()? }, &req, op, &flag)?)
+        } else {
+            None
+        };
+        // SAFETY: see above; the input's borrow (next) does not alias it,
+        // the arrays sharing no byte.
+        let Dest::F64(dest) = (unsafe { into.dest()? }) else {
+            return Err(CoreError::BadArray {
+                field: "out",
+                value: "not a Float64Array".into(),
+            });
+        };
+        match result {
+            Some(r) if r.len() != dest.len() => Err(CoreError::BadArray {
+                field: "out",
+                value: format!("{} elements where the result has {}", dest.len(), r.len()),
+            }),
+            Some(r) => {
+                dest.copy_from_slice(&r);
+                Ok(None)
+            }
+            // SAFETY: see above.
+            None => move_data_into(unsafe { held.data()? }, &req, op, &flag, dest).map(|()| None),
+        }
     })
 }
 
