@@ -36,6 +36,52 @@ fn row4_body<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], rows: [&[T]; 4], i
     }
 }
 
+/// `row4_body` over `neutral` wherever a row's flag is 0.
+#[inline(always)]
+fn row4_masked_body<T: Scalar, O: Op<T>>(
+    op: &O,
+    acc: &mut [O::Acc],
+    rows: [&[T]; 4],
+    flags: [&[u8]; 4],
+    neutral: T,
+    index: usize,
+) {
+    let n = acc.len();
+    let [a, b, c, d] = rows.map(|r| &r[..n]);
+    let [fa, fb, fc, fd] = flags.map(|f| &f[..n]);
+    // A select, which the compiler makes a blend.
+    let pick = |x: T, f: u8| if f != 0 { x } else { neutral };
+    for k in 0..n {
+        let x = op.fold(
+            op.fold(acc[k], pick(a[k], fa[k]), index),
+            pick(b[k], fb[k]),
+            index + 1,
+        );
+        acc[k] = op.fold(
+            op.fold(x, pick(c[k], fc[k]), index + 2),
+            pick(d[k], fd[k]),
+            index + 3,
+        );
+    }
+}
+
+#[multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx512bw",
+    "x86_64+avx2+avx+sse4.2",
+    "x86_64+sse4.2",
+    "aarch64+neon"
+))]
+fn row4_masked_simd<T: Scalar, O: Op<T>>(
+    op: &O,
+    acc: &mut [O::Acc],
+    rows: [&[T]; 4],
+    flags: [&[u8]; 4],
+    neutral: T,
+    index: usize,
+) {
+    row4_masked_body(op, acc, rows, flags, neutral, index)
+}
+
 #[multiversion(targets(
     "x86_64+avx512f+avx512vl+avx512bw",
     "x86_64+avx2+avx+sse4.2",
@@ -79,11 +125,35 @@ pub(crate) fn fold_row<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], row: &[T
 /// Four rows per pass over the block (rows `index` to `index + 3`), so the
 /// block is loaded and stored a quarter as often as with `fold_row`.
 #[inline(always)]
-pub(crate) fn fold_row4<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], rows: [&[T]; 4], index: usize) {
+pub(crate) fn fold_row4<T: Scalar, O: Op<T>>(
+    op: &O,
+    acc: &mut [O::Acc],
+    rows: [&[T]; 4],
+    index: usize,
+) {
     if O::SIMD_ROWS {
         row4_simd(op, acc, rows, index)
     } else {
         row4_body(op, acc, rows, index)
+    }
+}
+
+/// `fold_row4` of the rows with `neutral` in place of every element whose
+/// flag is 0: a masked fold's rows, read once, the select in the same
+/// vectorised pass (no substituted copy to write and read again).
+#[inline(always)]
+pub(crate) fn fold_row4_masked<T: Scalar, O: Op<T>>(
+    op: &O,
+    acc: &mut [O::Acc],
+    rows: [&[T]; 4],
+    flags: [&[u8]; 4],
+    neutral: T,
+    index: usize,
+) {
+    if O::SIMD_ROWS {
+        row4_masked_simd(op, acc, rows, flags, neutral, index)
+    } else {
+        row4_masked_body(op, acc, rows, flags, neutral, index)
     }
 }
 

@@ -3,7 +3,7 @@
 //! threads. Everything here is small; the walk itself is not per op.
 
 use crate::cancel::Cancel;
-use crate::engine::kernels::{fold_row, fold_row4, fold_run};
+use crate::engine::kernels::{fold_row4_masked, fold_run};
 use crate::engine::{par_for, DisjointSlice, SMALL, SPLIT_ACCS};
 use crate::error::{try_filled, Error};
 use crate::ops::Op;
@@ -32,39 +32,52 @@ fn keep_or<T: Scalar, O: Op<T>>(op: &O, acc: O::Acc, x: T, index: usize, flag: u
 }
 
 /// Folds one piece of the walk into `accs` (the accumulators of the
-/// walk's positions). With a neutral element the dropped elements already
-/// hold it, and the engine's own kernels fold the piece.
+/// walk's positions). With a neutral element the dropped elements count
+/// as it: in the row order the fold selects it by flag (the rows come
+/// as they are), in the lane order the walk has already put it in their
+/// place, and the engine's own kernels fold the piece.
 #[inline(always)]
 fn fold_piece<T: Scalar, O: Op<T>>(
     op: &O,
     accs: &mut [O::Acc],
     rows_order: bool,
-    substituted: bool,
+    neutral: Option<T>,
     (at, rows, flags, index): (usize, &[&[T]], &[u8], usize),
 ) {
     if rows_order {
         let n = rows[0].len();
         let acc = &mut accs[at..at + n];
-        if substituted {
-            if let &[a, b, c, d] = rows {
-                fold_row4(op, acc, [a, b, c, d], index);
-            } else {
+        let flag = |i: usize| &flags[i * n..(i + 1) * n];
+        match (neutral, rows) {
+            (Some(v), &[a, b, c, d]) => {
+                fold_row4_masked(
+                    op,
+                    acc,
+                    [a, b, c, d],
+                    [flag(0), flag(1), flag(2), flag(3)],
+                    v,
+                    index,
+                );
+            }
+            (Some(v), _) => {
                 for (i, row) in rows.iter().enumerate() {
-                    fold_row(op, acc, row, index + i);
+                    for ((a, &x), &k) in acc.iter_mut().zip(*row).zip(flag(i)) {
+                        *a = op.fold(*a, if k != 0 { x } else { v }, index + i);
+                    }
                 }
             }
-            return;
-        }
-        for (i, row) in rows.iter().enumerate() {
-            let f = &flags[i * n..(i + 1) * n];
-            for ((a, &x), &k) in acc.iter_mut().zip(*row).zip(f) {
-                *a = keep_or(op, *a, x, index + i, k);
+            (None, _) => {
+                for (i, row) in rows.iter().enumerate() {
+                    for ((a, &x), &k) in acc.iter_mut().zip(*row).zip(flag(i)) {
+                        *a = keep_or(op, *a, x, index + i, k);
+                    }
+                }
             }
         }
         return;
     }
     let (run, mut acc) = (rows[0], accs[at]);
-    if substituted {
+    if neutral.is_some() {
         acc = fold_run(op, acc, run, index);
     } else if O::ORDER_FREE {
         // Four independent chains, merged at the end: one chain waits on
@@ -118,12 +131,11 @@ pub(crate) fn fold_masked<T: Scalar, O: Op<T>>(
         return Ok((accs, counts));
     }
     let (data, x0) = (x.data(), x.offset() as isize);
-    let substituted = neutral.is_some();
     // Positions `p0..p0 + accs.len()` over reduced indices `r0..r1`.
     let fold_part = |p0: usize, accs: &mut [O::Acc], counts: Option<&mut [u64]>, r0, r1| {
         let len = accs.len();
         let mut sink = |at: usize, rows: &[&[T]], flags: &[u8], index: usize| {
-            fold_piece(op, accs, g.rows, substituted, (at, rows, flags, index));
+            fold_piece(op, accs, g.rows, neutral, (at, rows, flags, index));
         };
         walk(
             &g,
