@@ -26,17 +26,30 @@ fn row_body<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], row: &[T], index: u
     }
 }
 
+/// Four rows folded into a block, `x(i, k)` reading row `i`'s element
+/// `k`: the one loop of the plain and the masked four-row kernels.
 #[inline(always)]
-fn row4_body<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], rows: [&[T]; 4], index: usize) {
-    let n = acc.len();
-    let [a, b, c, d] = rows.map(|r| &r[..n]);
-    for k in 0..n {
-        let x = op.fold(op.fold(acc[k], a[k], index), b[k], index + 1);
-        acc[k] = op.fold(op.fold(x, c[k], index + 2), d[k], index + 3);
+fn row4_fold<T: Scalar, O: Op<T>>(
+    op: &O,
+    acc: &mut [O::Acc],
+    index: usize,
+    x: impl Fn(usize, usize) -> T,
+) {
+    for (k, a) in acc.iter_mut().enumerate() {
+        let y = op.fold(op.fold(*a, x(0, k), index), x(1, k), index + 1);
+        *a = op.fold(op.fold(y, x(2, k), index + 2), x(3, k), index + 3);
     }
 }
 
-/// `row4_body` over `neutral` wherever a row's flag is 0.
+#[inline(always)]
+fn row4_body<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], rows: [&[T]; 4], index: usize) {
+    let n = acc.len();
+    let rows = rows.map(|r| &r[..n]);
+    row4_fold(op, acc, index, |i, k| rows[i][k]);
+}
+
+/// `row4_body` over `neutral` wherever a row's flag is 0 (a select, which
+/// the compiler makes a blend).
 #[inline(always)]
 fn row4_masked_body<T: Scalar, O: Op<T>>(
     op: &O,
@@ -47,22 +60,14 @@ fn row4_masked_body<T: Scalar, O: Op<T>>(
     index: usize,
 ) {
     let n = acc.len();
-    let [a, b, c, d] = rows.map(|r| &r[..n]);
-    let [fa, fb, fc, fd] = flags.map(|f| &f[..n]);
-    // A select, which the compiler makes a blend.
-    let pick = |x: T, f: u8| if f != 0 { x } else { neutral };
-    for k in 0..n {
-        let x = op.fold(
-            op.fold(acc[k], pick(a[k], fa[k]), index),
-            pick(b[k], fb[k]),
-            index + 1,
-        );
-        acc[k] = op.fold(
-            op.fold(x, pick(c[k], fc[k]), index + 2),
-            pick(d[k], fd[k]),
-            index + 3,
-        );
-    }
+    let (rows, flags) = (rows.map(|r| &r[..n]), flags.map(|f| &f[..n]));
+    row4_fold(op, acc, index, |i, k| {
+        if flags[i][k] != 0 {
+            rows[i][k]
+        } else {
+            neutral
+        }
+    });
 }
 
 #[multiversion(targets(

@@ -157,7 +157,7 @@ impl<const MAX: bool, const ARG: bool> Kernel for ExtremeKernel<MAX, ARG> {
     #[inline(always)]
     fn step<R: Fn(usize) -> f64>(&self, s: &mut Extremes, x: &R, t: usize) -> f64 {
         let w = self.0.window;
-        if t >= w && t - w >= s.start && !x(t - w).is_nan() {
+        if self.0.leaving(t, s.start).is_some_and(|u| !x(u).is_nan()) {
             s.count -= 1;
         }
         let raw = x(t);

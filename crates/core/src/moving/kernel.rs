@@ -27,4 +27,11 @@ impl Window {
     pub(crate) fn first(&self, t: usize) -> usize {
         (t + 1).saturating_sub(self.window)
     }
+
+    /// The position that leaves the window as `t` enters it, for a state
+    /// first stepped at `start` (earlier elements never entered).
+    #[inline(always)]
+    pub(crate) fn leaving(&self, t: usize, start: usize) -> Option<usize> {
+        t.checked_sub(self.window).filter(|&u| u >= start)
+    }
 }

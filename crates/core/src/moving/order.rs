@@ -64,15 +64,17 @@ fn replace(keys: &mut [i64], old: i64, new: i64) {
     }
 }
 
-/// The median of the sorted non-empty `keys`.
+/// The median of `n` values, `kth(k)` giving the one of rank `k`: NaN
+/// while fewer than `min_count` (or none) are there.
 #[inline(always)]
-fn middle(keys: &[i64]) -> f64 {
-    let n = keys.len();
+fn median(n: usize, min_count: usize, kth: impl Fn(usize) -> f64) -> f64 {
     let half = n / 2;
-    if n % 2 == 1 {
-        unkey(keys[half])
+    if n < min_count || n == 0 {
+        f64::NAN
+    } else if n % 2 == 1 {
+        kth(half)
     } else {
-        (unkey(keys[half - 1]) + unkey(keys[half])) / 2.0
+        (kth(half - 1) + kth(half)) / 2.0
     }
 }
 
@@ -174,11 +176,7 @@ impl Kernel for MedianKernel {
     fn step<R: Fn(usize) -> f64>(&self, s: &mut Ranked, x: &R, t: usize) -> f64 {
         let w = &self.0;
         if w.window <= SORTED_MAX {
-            let leaving = if t >= w.window && t - w.window >= s.start {
-                x(t - w.window)
-            } else {
-                f64::NAN
-            };
+            let leaving = w.leaving(t, s.start).map_or(f64::NAN, x);
             let v = x(t);
             match (leaving.is_nan(), v.is_nan()) {
                 (true, true) => {}
@@ -192,11 +190,7 @@ impl Kernel for MedianKernel {
                 }
                 (false, false) => replace(&mut s.keys, key(leaving), key(v)),
             }
-            return if s.keys.len() < w.min_count || s.keys.is_empty() {
-                f64::NAN
-            } else {
-                middle(&s.keys)
-            };
+            return median(s.keys.len(), w.min_count, |k| unkey(s.keys[k]));
         }
         if t >= s.end || s.end == 0 {
             s.rebuild(x, w, t);
@@ -204,15 +198,7 @@ impl Kernel for MedianKernel {
             s.member(t - w.window, -1);
         }
         s.member(t, 1);
-        if s.count < w.min_count || s.count == 0 {
-            return f64::NAN;
-        }
-        let half = s.count / 2;
-        if s.count % 2 == 1 {
-            s.kth(half)
-        } else {
-            (s.kth(half - 1) + s.kth(half)) / 2.0
-        }
+        median(s.count, w.min_count, |k| s.kth(k))
     }
 }
 

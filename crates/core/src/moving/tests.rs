@@ -68,6 +68,20 @@ fn oracle(op: Moving, vals: &[f64], min_count: usize, ddof: f64) -> f64 {
     }
 }
 
+/// One lane of `len` elements, the window along it.
+fn lane(len: usize, window: usize, min_count: usize, ddof: f64, threads: usize) -> MoveRequest {
+    MoveRequest {
+        shape: [len].into_iter().collect(),
+        strides: [1].into_iter().collect(),
+        offset: 0,
+        axis: 0,
+        window,
+        min_count,
+        ddof,
+        threads: Some(threads),
+    }
+}
+
 const OPS: [Moving; 10] = [
     Moving::Sum,
     Moving::Mean,
@@ -167,16 +181,7 @@ fn long_lanes_split_into_pieces_give_the_same_answers() {
     let data = series(100_000, 5);
     for op in OPS {
         for window in [1, 7, 1000] {
-            let r = |threads| MoveRequest {
-                shape: [data.len()].into_iter().collect(),
-                strides: [1].into_iter().collect(),
-                offset: 0,
-                axis: 0,
-                window,
-                min_count: 1,
-                ddof: 0.0,
-                threads: Some(threads),
-            };
+            let r = |threads| lane(data.len(), window, 1, 0.0, threads);
             let one = move_data(Data::F64(&data), &r(1), op, &NEVER).unwrap();
             let many = move_data(Data::F64(&data), &r(8), op, &NEVER).unwrap();
             for (a, b) in one.iter().zip(&many) {
@@ -194,16 +199,7 @@ fn sums_stay_exact_after_spikes() {
     data[100] = 1e16;
     data[2000] = -3e15;
     let window = 50;
-    let r = MoveRequest {
-        shape: [data.len()].into_iter().collect(),
-        strides: [1].into_iter().collect(),
-        offset: 0,
-        axis: 0,
-        window,
-        min_count: 1,
-        ddof: 0.0,
-        threads: Some(1),
-    };
+    let r = lane(data.len(), window, 1, 0.0, 1);
     let got = move_data(Data::F64(&data), &r, Moving::Sum, &NEVER).unwrap();
     for t in 0..data.len() {
         // A two-pass Neumaier sum of the window alone: exact enough here.
@@ -353,16 +349,7 @@ fn long_windows_switch_algorithms_and_match_the_oracle() {
     let data = series(9000, 11);
     for op in [Moving::Min, Moving::Max, Moving::ArgMin, Moving::ArgMax, Moving::Median] {
         for window in [512, 513, 4096, 4097, 6000] {
-            let r = MoveRequest {
-                shape: [data.len()].into_iter().collect(),
-                strides: [1].into_iter().collect(),
-                offset: 0,
-                axis: 0,
-                window,
-                min_count: 3,
-                ddof: 0.0,
-                threads: Some(2),
-            };
+            let r = lane(data.len(), window, 3, 0.0, 2);
             let got = move_data(Data::F64(&data), &r, op, &NEVER).unwrap();
             for t in (0..data.len()).step_by(13) {
                 let want = oracle(op, &data[(t + 1).saturating_sub(window)..=t], 3, 0.0);
