@@ -29,9 +29,12 @@ fn main() {
         ("max w1 axis 1", c(1, 1, Moving::Max)),
         ("argmin axis 1", c(100, 1, Moving::ArgMin)),
         ("max axis 0 w10", c(10, 0, Moving::Max)),
+        // The window is at most the rows.
+        ("max axis 0 w1000", c(rows.min(1000), 0, Moving::Max)),
         ("median axis 1", c(100, 1, Moving::Median)),
         ("mean axis 0 w10", c(10, 0, Moving::Mean)),
         ("mean of T axis 0", (cols, rows, cols as isize, 1, 0, 100, Moving::Mean)),
+        ("max of T axis 1 w10", (cols, rows, cols as isize, 1, 1, 10, Moving::Max)),
     ];
     for (name, (r, k, s1, s0, axis, window, op)) in tasks {
         if !only.is_empty() && !name.contains(&only) {

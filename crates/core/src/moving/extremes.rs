@@ -21,7 +21,7 @@ use super::kernel::{Kernel, Window};
 
 /// The largest window run in blocks: a lane's state then holds one
 /// window of (value, position) pairs, 64 KiB.
-const BLOCKED_MAX: usize = 4096;
+pub(super) const BLOCKED_MAX: usize = 4096;
 
 #[derive(Default)]
 pub(crate) struct Extremes {

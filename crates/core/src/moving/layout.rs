@@ -23,6 +23,11 @@ pub(super) struct Lanes<'a, T> {
     /// lanes next to each other read elements near each other: a task
     /// then advances a group of lanes a row at a time.
     pub across: bool,
+    /// True when a lane's neighbouring positions are farther apart in
+    /// memory than neighbouring lanes' (`across`, and also the last axis
+    /// of an F-order array): a lane walked alone reads one element per
+    /// cache line.
+    pub strided: bool,
     offset: isize,
     /// The other axes, C order, as (length, stride): lane `l` is their
     /// flat index.
@@ -52,13 +57,15 @@ impl<'a, T: Scalar> Lanes<'a, T> {
             .min()
             .unwrap_or(usize::MAX);
         let inner: usize = shape[axis + 1..].iter().product();
+        let strided = strides[axis].unsigned_abs() > fastest_other;
         Lanes {
             data: v.data(),
             n,
             step: strides[axis],
             inner,
             count: v.len() / n,
-            across: inner > 1 && strides[axis].unsigned_abs() > fastest_other,
+            across: inner > 1 && strided,
+            strided,
             offset: v.offset() as isize,
             others,
         }

@@ -1,6 +1,7 @@
 //! The driver of the kernels that advance many lanes in lockstep, one row
 //! (a position of each lane) at a time, so that a row's update is one loop
-//! across lanes that the compiler vectorises: the running sums.
+//! across lanes that the compiler vectorises: the running sums, and min
+//! and max in blocks where lanes are side by side (`extreme_rows.rs`).
 //!
 //! A task owns `m` segments (a lane, or a piece of one: few long lanes
 //! split into pieces that overlap by `window - 1`, a piece's warm-up) and

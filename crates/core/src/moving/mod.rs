@@ -5,6 +5,7 @@
 
 mod drive;
 mod exact;
+mod extreme_rows;
 mod extremes;
 mod kernel;
 mod layout;
@@ -25,8 +26,10 @@ use crate::scalar::Scalar;
 use crate::view::{Axes, View, MAX_DIMS};
 use crate::with_dtype;
 
+use extreme_rows::ExtremeRows;
 use extremes::ExtremeKernel;
 use kernel::{Kernel, Window};
+use layout::Lanes;
 use order::{MedianKernel, RankKernel};
 use lockstep::Lockstep;
 use sums::{Sums, MEAN, STD, SUM, VAR};
@@ -195,11 +198,14 @@ fn run<T: Scalar>(
         min_count: r.min_count,
     };
     let ddof = r.ddof;
+    let lockstep_extremes = Lanes::of(v, r.axis, out).is_some_and(|l| extreme_rows::suits(&l, r.window));
     match op {
         Moving::Sum => lockstep(v, r, Sums::<SUM> { w, ddof }, cancel, out),
         Moving::Mean => lockstep(v, r, Sums::<MEAN> { w, ddof }, cancel, out),
         Moving::Var => lockstep(v, r, Sums::<VAR> { w, ddof }, cancel, out),
         Moving::Std => lockstep(v, r, Sums::<STD> { w, ddof }, cancel, out),
+        Moving::Min if lockstep_extremes => lockstep(v, r, ExtremeRows::<false>(w), cancel, out),
+        Moving::Max if lockstep_extremes => lockstep(v, r, ExtremeRows::<true>(w), cancel, out),
         Moving::Min => go(v, r, ExtremeKernel::<false, false>(w), cancel, out),
         Moving::Max => go(v, r, ExtremeKernel::<true, false>(w), cancel, out),
         Moving::ArgMin => go(v, r, ExtremeKernel::<false, true>(w), cancel, out),

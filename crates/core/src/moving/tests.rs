@@ -358,3 +358,123 @@ fn long_windows_switch_algorithms_and_match_the_oracle() {
         }
     }
 }
+
+/// Values that test the extremes' rules: ties of -0.0 and 0.0 (the
+/// newest decides the sign), both infinities, NaN alone and in runs that
+/// fill whole windows (longer in some lanes than others).
+fn extreme_series(len: usize, seed: u64) -> Vec<f64> {
+    const VALUES: [f64; 9] = [-2.0, -1.0, -0.0, 0.0, 1.0, 3.0, f64::INFINITY, f64::NEG_INFINITY, f64::NAN];
+    let mut s = seed;
+    (0..len)
+        .map(|i| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let r = (s >> 33) as usize;
+            if i % 97 < 5 + i % 23 || (i / 13) % 41 == 7 {
+                f64::NAN
+            } else {
+                VALUES[r % VALUES.len()]
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn lockstep_min_and_max_match_the_per_lane_kernel_to_the_bit() {
+    // (n along the axis, lanes): one position, fewer lanes than a chunk
+    // (too few for the lockstep below 8), more than a group with a narrow
+    // last one, and few long lanes cut into pieces that overlap.
+    for (n, lanes, threads) in [(1, 9, 2), (9, 3, 1), (9, 8, 1), (100, 17, 2), (37, 300, 3), (40_000, 8, 4)] {
+        let data = extreme_series(n * lanes, (n * 7 + lanes) as u64);
+        // Axis 0 of C order, axis 1 of F order (`arr.T`), axis 0 of C
+        // order read backwards, and the middle axis of a 3-D C-order array:
+        // lanes side by side, so in lockstep.
+        let layouts: [(Vec<usize>, Vec<isize>, usize, usize); 4] = [
+            (vec![n, lanes], vec![lanes as isize, 1], 0, 0),
+            (vec![lanes, n], vec![1, lanes as isize], 0, 1),
+            (vec![n, lanes], vec![-(lanes as isize), -1], n * lanes - 1, 0),
+            (vec![1, n, lanes], vec![(n * lanes) as isize, lanes as isize, 1], 0, 1),
+        ];
+        let mut windows = vec![1, 2, 7, 100, n];
+        windows.retain(|&w| w <= n);
+        windows.dedup();
+        for (shape, strides, offset, axis) in &layouts {
+            // Each output's (lane, position), and the lanes copied one
+            // after the other: along their own contiguous positions the
+            // moving calls run the per-lane kernel.
+            let at: Vec<(usize, usize)> = (0..n * lanes)
+                .map(|i| {
+                    let (mut rest, mut lane, mut t) = (i, 0, 0);
+                    let mut lane_scale = 1;
+                    for d in (0..shape.len()).rev() {
+                        let k = rest % shape[d];
+                        rest /= shape[d];
+                        if d == *axis {
+                            t = k;
+                        } else {
+                            lane += k * lane_scale;
+                            lane_scale *= shape[d];
+                        }
+                    }
+                    (lane, t)
+                })
+                .collect();
+            let v = View::new(&data[..], shape, strides, *offset).unwrap();
+            let out = vec![std::mem::MaybeUninit::uninit(); v.len()];
+            let suits = Lanes::of(&v, *axis, &out).is_some_and(|l| extreme_rows::suits(&l, 1));
+            assert_eq!(suits, lanes >= 8, "n {n} lanes {lanes} strides {strides:?}");
+            let mut contiguous = vec![0.0; n * lanes];
+            for (i, &(l, t)) in at.iter().enumerate() {
+                let mut rest = i;
+                let mut k = *offset as isize;
+                for d in (0..shape.len()).rev() {
+                    k += (rest % shape[d]) as isize * strides[d];
+                    rest /= shape[d];
+                }
+                contiguous[l * n + t] = data[k as usize];
+            }
+            for &window in &windows {
+                let mut counts = vec![1, 2, window.div_ceil(2), window];
+                counts.retain(|&c| c <= window);
+                counts.dedup();
+                for &min_count in &counts {
+                    let what = format!("n {n} lanes {lanes} strides {strides:?} w {window} mc {min_count}");
+                    let r = MoveRequest {
+                        shape: shape.iter().copied().collect(),
+                        strides: strides.iter().copied().collect(),
+                        offset: *offset,
+                        axis: *axis,
+                        window,
+                        min_count,
+                        ddof: 0.0,
+                        threads: Some(threads),
+                    };
+                    let per_lane = MoveRequest {
+                        shape: [lanes, n].into_iter().collect(),
+                        strides: [n as isize, 1].into_iter().collect(),
+                        offset: 0,
+                        axis: 1,
+                        ..r.clone()
+                    };
+                    for op in [Moving::Min, Moving::Max] {
+                        let got = move_data(Data::F64(&data), &r, op, &NEVER).unwrap();
+                        let want = move_data(Data::F64(&contiguous), &per_lane, op, &NEVER).unwrap();
+                        for (i, &(l, t)) in at.iter().enumerate() {
+                            let (g, w) = (got[i], want[l * n + t]);
+                            assert!(g.to_bits() == w.to_bits(), "{op:?}, {what}, lane {l} at {t}: {g} vs {w}");
+                        }
+                        if n * lanes * window > 3_000_000 {
+                            continue;
+                        }
+                        // And the values are the oracle's (which ignores
+                        // the sign of a zero).
+                        for (i, &(l, t)) in at.iter().enumerate() {
+                            let vals = &contiguous[l * n + (t + 1).saturating_sub(window)..=l * n + t];
+                            let want = oracle(op, vals, min_count, 0.0);
+                            assert!(close(got[i], want), "{op:?}, {what}, lane {l} at {t}: {} vs {want} of {vals:?}", got[i]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
