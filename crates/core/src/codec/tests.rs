@@ -234,3 +234,42 @@ fn huge_declared_sizes_do_not_allocate() {
     l.extend([0u8; 8]);
     assert!(is_codec_error(decode(&l, Codec::Lz4, 64, 0)));
 }
+
+#[test]
+fn chunk_files_decode_into_a_reused_buffer() {
+    let dir = std::env::temp_dir().join(format!("ndreduce-codec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = sample(4096);
+    let n = data.len();
+    let mut out = vec![0xAAu8; n];
+    let encoded = [
+        (Codec::Raw, data.clone()),
+        (Codec::Gzip, gzip(&data)),
+        (Codec::Zlib, zlib(&data)),
+        (Codec::Zstd, zstd::bulk::compress(&data, 1).unwrap()),
+        (Codec::Lz4, lz4(&data)),
+        (Codec::Blosc, blosc_lz4_shuffled(&data, 4)),
+    ];
+    for (codec, bytes) in &encoded {
+        let path = dir.join(codec.name());
+        std::fs::write(&path, bytes).unwrap();
+        out.fill(0xAA);
+        assert_eq!(decode_file(&path, *codec, &mut out, 0), Ok(true), "{codec:?}");
+        assert_eq!(out, data, "{codec:?}");
+        // A file one byte short, or one more than any encoding of n bytes,
+        // is a codec error, never a short or padded chunk.
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        assert!(matches!(decode_file(&path, *codec, &mut out, 0), Err(Error::Codec { .. })), "{codec:?}");
+        let mut long = bytes.clone();
+        long.resize(encoded_bound(n) + 1, 0);
+        std::fs::write(&path, &long).unwrap();
+        assert!(matches!(decode_file(&path, *codec, &mut out, 0), Err(Error::Codec { .. })), "{codec:?}");
+    }
+    // No file: Zarr's missing chunk, and the buffer is left as it was.
+    out.fill(7);
+    assert_eq!(decode_file(&dir.join("absent"), Codec::Zstd, &mut out, 0), Ok(false));
+    assert!(out.iter().all(|&b| b == 7));
+    // A directory where a chunk should be is an I/O error.
+    assert!(matches!(decode_file(&dir, Codec::Raw, &mut out, 0), Err(Error::File { .. })));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
