@@ -62,8 +62,11 @@ pub fn decode_file_async<'env>(
     let checked = guard(|| {
         let codec: Codec = codec.parse()?;
         let swap = count_from_f64("swap", swap)?;
-        let into = Held::new(env, raw_array(env, &out, "out")?)?;
-        Ok((codec, swap, into))
+        let raw = raw_array(env, &out, "out")?;
+        if !raw.is_bytes() {
+            return Err(not_bytes());
+        }
+        Ok((codec, swap, Held::new(env, raw)?))
     });
     let (codec, swap, into) = checked.map_err(|e| to_js(env, &e))?;
     let cancel = Arc::new(Cancel::new());
@@ -72,11 +75,15 @@ pub fn decode_file_async<'env>(
         // alive by the reference `spawn` releases after this returns, and
         // this job holds the only Rust reference to its memory.
         let Dest::U8(dst) = (unsafe { into.dest()? }) else {
-            return Err(CoreError::BadArray {
-                field: "out",
-                value: "not a Uint8Array".into(),
-            });
+            return Err(not_bytes());
         };
         decode_file(std::path::Path::new(&path), codec, dst, swap)
     })
+}
+
+fn not_bytes() -> CoreError {
+    CoreError::BadArray {
+        field: "out",
+        value: "not a Uint8Array".into(),
+    }
 }
