@@ -34,7 +34,9 @@ pub fn decode_chunk_async<'env>(
         let swap = count_from_f64("swap", swap)?;
         let mut src = Vec::new();
         src.try_reserve_exact(bytes.len())
-            .map_err(|_| CoreError::TooLarge { elements: bytes.len() })?;
+            .map_err(|_| CoreError::TooLarge {
+                elements: bytes.len(),
+            })?;
         src.extend_from_slice(bytes);
         Ok((codec, expected, swap, src))
     });

@@ -80,7 +80,10 @@ fn stream_into(
 
 /// The decoded length a frame's header gives, if it has a header.
 pub(super) fn declared(src: &[u8]) -> Option<usize> {
-    (src.len() >= HEADER).then(|| u32_at(src, 4).ok()).flatten().map(|n| n as usize)
+    (src.len() >= HEADER)
+        .then(|| u32_at(src, 4).ok())
+        .flatten()
+        .map(|n| n as usize)
 }
 
 /// A whole blosc frame decoded into `out`, which it must fill exactly.
@@ -150,7 +153,18 @@ pub(super) fn decode_into(src: &[u8], out: &mut [u8]) -> Result<(), Error> {
         if tmp.len() < blocksize {
             *tmp = zeroed(blocksize)?;
         }
-        blocks(src, out, &mut tmp[..blocksize], Frame { flags, typesize, blocksize, inner, table })
+        blocks(
+            src,
+            out,
+            &mut tmp[..blocksize],
+            Frame {
+                flags,
+                typesize,
+                blocksize,
+                inner,
+                table,
+            },
+        )
     })?;
     Ok(())
 }
@@ -173,7 +187,13 @@ struct Frame {
 /// The frame's blocks decoded into `out`, through `tmp` (a block's worth)
 /// where a shuffle must be undone.
 fn blocks(src: &[u8], out: &mut [u8], tmp: &mut [u8], f: Frame) -> Result<(), Error> {
-    let Frame { flags, typesize, blocksize, inner, table } = f;
+    let Frame {
+        flags,
+        typesize,
+        blocksize,
+        inner,
+        table,
+    } = f;
     let mut zstd = None;
     for (b, dst) in out.chunks_mut(blocksize).enumerate() {
         let bsize = dst.len();

@@ -113,7 +113,9 @@ pub fn decode_into(src: &[u8], codec: Codec, dst: &mut [u8], swap: usize) -> Res
 fn check_declared(src: &[u8], codec: Codec, expected: usize) -> Result<(), Error> {
     let declared = match codec {
         Codec::Raw => Some(src.len()),
-        Codec::Lz4 => src.first_chunk::<4>().map(|h| u32::from_le_bytes(*h) as usize),
+        Codec::Lz4 => src
+            .first_chunk::<4>()
+            .map(|h| u32::from_le_bytes(*h) as usize),
         Codec::Blosc => blosc::declared(src),
         Codec::Gzip | Codec::Zlib | Codec::Zstd => None,
     };
@@ -140,7 +142,12 @@ thread_local! {
 /// file (Zarr's missing chunk, which the caller fills). The compressed
 /// bytes go through a buffer this thread keeps, so a file store's chunks
 /// cost no allocation and no copy beyond the read itself.
-pub fn decode_file(path: &std::path::Path, codec: Codec, dst: &mut [u8], swap: usize) -> Result<bool, Error> {
+pub fn decode_file(
+    path: &std::path::Path,
+    codec: Codec,
+    dst: &mut [u8],
+    swap: usize,
+) -> Result<bool, Error> {
     let io = |e: std::io::Error| Error::File {
         message: format!("{}: {e}", path.display()),
     };
@@ -160,7 +167,10 @@ pub fn decode_file(path: &std::path::Path, codec: Codec, dst: &mut [u8], swap: u
         if src.len() > bound {
             return Err(corrupt(
                 codec.name(),
-                format!("a file of more than {bound} bytes cannot hold a chunk of {} bytes", dst.len()),
+                format!(
+                    "a file of more than {bound} bytes cannot hold a chunk of {} bytes",
+                    dst.len()
+                ),
             ));
         }
         let decoded = decode_into(&src, codec, dst, swap);
@@ -181,7 +191,11 @@ fn length_error(codec: &'static str, got: usize, expected: usize) -> Error {
 }
 
 /// A deflate stream decoded into `dst`, which it must fill and not pass.
-pub(crate) fn inflate_into(codec: &'static str, mut reader: impl Read, dst: &mut [u8]) -> Result<(), Error> {
+pub(crate) fn inflate_into(
+    codec: &'static str,
+    mut reader: impl Read,
+    dst: &mut [u8],
+) -> Result<(), Error> {
     let mut filled = 0;
     while filled < dst.len() {
         match reader.read(&mut dst[filled..]) {

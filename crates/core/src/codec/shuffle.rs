@@ -22,7 +22,9 @@ pub(super) fn unshuffle(typesize: usize, src: &[u8], dst: &mut [u8]) {
 /// lies, then `tail` (bytes past the last whole element) copied as is.
 pub(super) fn unshuffle_streams(typesize: usize, streams: &[&[u8]], tail: &[u8], dst: &mut [u8]) {
     let n = streams.first().map_or(0, |s| s.len());
-    assert!(streams.is_empty() || streams.len() == typesize && streams.iter().all(|s| s.len() == n));
+    assert!(
+        streams.is_empty() || streams.len() == typesize && streams.iter().all(|s| s.len() == n)
+    );
     assert_eq!(dst.len(), n * streams.len() + tail.len());
     let whole = n * streams.len();
     match (typesize, streams) {
