@@ -117,7 +117,7 @@ const api = require(${api});
     let next = 0;
     check = 0;
     await Promise.all(Array.from({ length: ${concurrency} }, async () => {
-      while (next < n) { const c = await readChunk(opened, [next++, 0], signal); check += c.data.length; }
+      while (next < n) { const c = await readChunk(opened, [next++, 0], signal); check += c.data.length; c.release?.(); }
     }));
   } else {
     const zarr = await import('zarrita');

@@ -109,3 +109,35 @@ test('native decoding: the addon refuses hostile bytes with a code, and names wh
   await assert.rejects(native.decodeChunkAsync(blosclz, 'blosc', 64, 0), (e: Error & { code?: string }) => e.code === CODES.CODEC_UNSUPPORTED);
   assert.throws(() => native.decodeChunkAsync(new Uint8Array(1), 'brotli' as 'zstd', 1, 0), (e: Error & { code?: string }) => e.code === CODES.BAD_OPTION);
 });
+
+test('native decoding: decodeFileAsync reads a chunk file into a shared buffer, and refuses what it must', { skip: !addon() }, async () => {
+  const native = addon()!;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ndreduce-chunkfile-'));
+  try {
+    const file = path.join(tmp, '0');
+    const bytes = Uint8Array.from({ length: 64 }, (_, i) => i);
+    fs.writeFileSync(file, bytes);
+    const out = new Uint8Array(new SharedArrayBuffer(64)).fill(255);
+    assert.equal(await native.decodeFileAsync(file, 'raw', out, 0), true);
+    assert.deepEqual(Array.from(out), Array.from(bytes));
+    // Big-endian 8-byte elements are reversed in place.
+    assert.equal(await native.decodeFileAsync(file, 'raw', out, 8), true);
+    assert.deepEqual(Array.from(out.subarray(0, 8)), [7, 6, 5, 4, 3, 2, 1, 0]);
+    // No file: a missing chunk, and the buffer is left alone.
+    out.fill(9);
+    assert.equal(await native.decodeFileAsync(path.join(tmp, 'absent'), 'zstd', out, 0), false);
+    assert.ok(out.every((b) => b === 9));
+    const code = (c: string) => (e: Error & { code?: string }) => e.code === c;
+    // A file of another length than the chunk, garbage, a directory.
+    await assert.rejects(native.decodeFileAsync(file, 'raw', new Uint8Array(new SharedArrayBuffer(65)), 0), code(CODES.CODEC));
+    await assert.rejects(native.decodeFileAsync(file, 'zstd', out, 0), code(CODES.CODEC));
+    await assert.rejects(native.decodeFileAsync(tmp, 'raw', out, 0), (e: Error) => /EISDIR|directory/i.test(e.message));
+    // The output must be shared memory (a thread writes it after the call
+    // returns) and bytes; the codec one the core knows.
+    assert.throws(() => native.decodeFileAsync(file, 'raw', new Uint8Array(64), 0), code(CODES.NOT_SHARED));
+    assert.throws(() => native.decodeFileAsync(file, 'raw', new Float64Array(new SharedArrayBuffer(64)) as unknown as Uint8Array, 0), code(CODES.BAD_ARRAY));
+    assert.throws(() => native.decodeFileAsync(file, 'brotli' as 'zstd', out, 0), code(CODES.BAD_OPTION));
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});

@@ -10,6 +10,8 @@ export interface ChunkData {
   data: ArrayLike<unknown> & { length: number; byteLength?: number };
   shape: readonly number[];
   stride: readonly number[];
+  /** Hands the chunk's memory back for reuse, once nothing reads it. */
+  release?: () => void;
 }
 
 export interface ChunkTask {

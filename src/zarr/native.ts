@@ -4,10 +4,15 @@
 // a shard) and the same as v2 order/dtype/compressor. zarrita still finds
 // the chunk's bytes (stores, keys, shard indexes) and says what a missing
 // chunk holds; any other chain, and a blosc frame whose inner compressor
-// the core lacks (blosclz, snappy), is decoded by zarrita's codecs.
+// the core lacks (blosclz, snappy), is decoded by zarrita's codecs. The
+// unsharded chunks of a directory store are read by the addon itself, on
+// its job threads, into buffers reused from chunk to chunk.
+import * as path from 'node:path';
+
 import { addon } from '../addon/load';
 import { CODES, ndError } from '../spec/errors';
 import type { ChunkData } from './grid';
+import { loadFileStore } from './load';
 import type { ZarrArrayLike } from './load';
 
 type Codec = 'raw' | 'gzip' | 'zlib' | 'zstd' | 'lz4' | 'blosc';
@@ -96,26 +101,67 @@ export async function nativeReader(array: ZarrArrayLike): Promise<NativeRead | u
   const size = shape.reduce((a, b) => a * b, 1);
   const stride = ctx.getStrides(shape);
   const Ctor = ctx.TypedArray;
+  const missing = () => {
+    const data = new Ctor(size);
+    data.fill(ctx.fillValue);
+    return { data, shape, stride };
+  };
+  const failed = (coords: number[], keyOf: (c: number[]) => string, cause: unknown): Error =>
+    ndError(Error, CODES.CODEC, `Zarr chunk ${keyOf(coords)} could not be decoded: ${(cause as Error)?.message}`, cause);
+  // zarrita's codecs, for a frame the core lacks a compressor of.
+  const fallback = async (bytes: Uint8Array | undefined, coords: number[], keyOf: (c: number[]) => string): Promise<ChunkData> => {
+    if (!bytes) return missing();
+    const chunk = await ctx.codec.decode(bytes);
+    if ((chunk.data as ArrayLike<unknown>).length === size) return chunk;
+    throw failed(coords, keyOf, new Error(`zarrita's codecs decoded ${(chunk.data as ArrayLike<unknown>).length} elements, expected ${size}`));
+  };
+  const root = ctx.kind === 'regular' ? await fileStoreRoot(store) : undefined;
+  if (root !== undefined) {
+    // At most `concurrency` buffers exist: each is handed back by the
+    // pipeline once its chunk's partial is made.
+    const free: Uint8Array[] = [];
+    return async (coords, signal, keyOf) => {
+      const buf = free.pop() ?? new Uint8Array(new SharedArrayBuffer(size * itemsize));
+      let found: boolean;
+      try {
+        found = await native.decodeFileAsync(path.join(root, keyOf(coords)), codec, buf, swap ? itemsize : 0);
+      } catch (cause) {
+        free.push(buf);
+        if ((cause as { code?: string })?.code === CODES.CODEC_UNSUPPORTED) return fallback(await ctx.getChunkBytes(coords, { signal }), coords, keyOf);
+        if ((cause as { code?: string })?.code === CODES.CODEC) throw failed(coords, keyOf, cause);
+        throw cause;
+      }
+      if (!found) {
+        free.push(buf);
+        return missing();
+      }
+      return { data: new Ctor(buf.buffer, 0, size), shape, stride, release: () => free.push(buf) };
+    };
+  }
   return async (coords, signal, keyOf) => {
     const bytes = await ctx.getChunkBytes(coords, { signal });
-    if (!bytes) {
-      const data = new Ctor(size);
-      data.fill(ctx.fillValue);
-      return { data, shape, stride };
-    }
+    if (!bytes) return missing();
     let out: Uint8Array;
     try {
       out = await native.decodeChunkAsync(bytes, codec, size * itemsize, swap ? itemsize : 0);
     } catch (cause) {
-      if ((cause as { code?: string })?.code === CODES.CODEC_UNSUPPORTED) {
-        const chunk = await ctx.codec.decode(bytes);
-        if ((chunk.data as ArrayLike<unknown>).length === size) return chunk;
-        cause = new Error(`zarrita's codecs decoded ${(chunk.data as ArrayLike<unknown>).length} elements, expected ${size}`);
-      }
-      throw ndError(Error, CODES.CODEC, `Zarr chunk ${keyOf(coords)} could not be decoded: ${(cause as Error)?.message}`, cause);
+      if ((cause as { code?: string })?.code === CODES.CODEC_UNSUPPORTED) return fallback(bytes, coords, keyOf);
+      throw failed(coords, keyOf, cause);
     }
     // A typed array's view must start at a multiple of its element size.
     if (out.byteOffset % itemsize !== 0) out = out.slice();
     return { data: new Ctor(out.buffer, out.byteOffset, size), shape, stride };
   };
+}
+
+/** The directory of a zarrita `FileSystemStore` (whose key `k` is the
+ * file `path.join(root, k)`), or undefined for any other store. */
+async function fileStoreRoot(store: unknown): Promise<string | undefined> {
+  try {
+    const { default: FileSystemStore } = await loadFileStore();
+    const root = store instanceof FileSystemStore ? (store as { root?: unknown }).root : undefined;
+    return typeof root === 'string' ? root : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -78,6 +78,7 @@ export async function foldGrid(grid: Grid, read: ChunkReader, op: PartialOp, o: 
       if (inner.signal.aborted) return;
       bytes += (chunk.data as { byteLength?: number }).byteLength ?? 0;
       done.set(i, chunkPartial(op, grid, task, viewOf(chunk, task, grid.perm), o.ddof, o.threads, o.arg, o.labels));
+      chunk.release?.();
       drain();
     }
   };

@@ -180,6 +180,14 @@ unsafe fn elements_mut<'a, T>(ptr: *mut u8, len: usize) -> std::result::Result<&
 }
 
 impl RawArray {
+    /// Whether the array holds bytes (a Uint8Array or Uint8ClampedArray).
+    pub(crate) fn is_bytes(&self) -> bool {
+        matches!(
+            self.kind,
+            sys::TypedarrayType::uint8_array | sys::TypedarrayType::uint8_clamped_array
+        )
+    }
+
     fn bytes(&self) -> std::ops::Range<usize> {
         let start = self.ptr as usize;
         start..start + self.len * element_size(self.kind)

@@ -4,10 +4,11 @@
 //! length read from the frame is checked against the frame and against
 //! the block it fills before it is used.
 
-use super::shuffle::{bitunshuffle, unshuffle};
-use super::{corrupt, length_error, lz4_into, zeroed};
+use smallvec::SmallVec;
+
+use super::shuffle::{bitunshuffle, unshuffle, unshuffle_streams};
+use super::{corrupt, inflate_into, length_error, lz4_into, zeroed};
 use crate::Error;
-use std::io::Read;
 
 const HEADER: usize = 16;
 const DOSHUFFLE: u8 = 0x1;
@@ -50,20 +51,6 @@ fn inner_of(flags: u8) -> Result<Inner, Error> {
     }
 }
 
-fn inflate_into(src: &[u8], dst: &mut [u8]) -> Result<(), Error> {
-    let mut reader = flate2::bufread::ZlibDecoder::new(src);
-    reader
-        .read_exact(dst)
-        .map_err(|e| corrupt("blosc", format!("zlib stream: {e}")))?;
-    // A stream longer than its block is as corrupt as a shorter one.
-    let mut extra = [0u8; 1];
-    match reader.read(&mut extra) {
-        Ok(0) => Ok(()),
-        Ok(_) => Err(corrupt("blosc", "zlib stream longer than its block")),
-        Err(e) => Err(corrupt("blosc", format!("zlib stream: {e}"))),
-    }
-}
-
 fn stream_into(
     inner: Inner,
     src: &[u8],
@@ -72,7 +59,7 @@ fn stream_into(
 ) -> Result<(), Error> {
     match inner {
         Inner::Lz4 => lz4_into("blosc", src, dst),
-        Inner::Zlib => inflate_into(src, dst),
+        Inner::Zlib => inflate_into("blosc", flate2::bufread::ZlibDecoder::new(src), dst),
         Inner::Zstd => {
             if zstd.is_none() {
                 *zstd = Some(
@@ -91,8 +78,17 @@ fn stream_into(
     }
 }
 
-/// A whole blosc frame decoded to exactly `expected` bytes.
-pub(super) fn decode(src: &[u8], expected: usize) -> Result<Vec<u8>, Error> {
+/// The decoded length a frame's header gives, if it has a header.
+pub(super) fn declared(src: &[u8]) -> Option<usize> {
+    (src.len() >= HEADER)
+        .then(|| u32_at(src, 4).ok())
+        .flatten()
+        .map(|n| n as usize)
+}
+
+/// A whole blosc frame decoded into `out`, which it must fill exactly.
+pub(super) fn decode_into(src: &[u8], out: &mut [u8]) -> Result<(), Error> {
+    let expected = out.len();
     if src.len() < HEADER {
         return Err(corrupt(
             "blosc",
@@ -128,12 +124,11 @@ pub(super) fn decode(src: &[u8], expected: usize) -> Result<Vec<u8>, Error> {
         if body.len() < nbytes {
             return Err(length_error("blosc", body.len(), nbytes));
         }
-        let mut out = zeroed(nbytes)?;
         out.copy_from_slice(&body[..nbytes]);
-        return Ok(out);
+        return Ok(());
     }
     if nbytes == 0 {
-        return Ok(Vec::new());
+        return Ok(());
     }
     if blocksize == 0 || typesize == 0 {
         return Err(corrupt(
@@ -153,8 +148,52 @@ pub(super) fn decode(src: &[u8], expected: usize) -> Result<Vec<u8>, Error> {
             ),
         ));
     }
-    let mut out = zeroed(nbytes)?;
-    let mut tmp = zeroed(blocksize)?;
+    TMP.with(|tmp| {
+        let mut tmp = tmp.borrow_mut();
+        if tmp.len() < blocksize {
+            *tmp = zeroed(blocksize)?;
+        }
+        blocks(
+            src,
+            out,
+            &mut tmp[..blocksize],
+            Frame {
+                flags,
+                typesize,
+                blocksize,
+                inner,
+                table,
+            },
+        )
+    })?;
+    Ok(())
+}
+
+thread_local! {
+    /// A thread's shuffled block, reused from frame to frame.
+    static TMP: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// What the header of a frame says, once checked.
+#[derive(Clone, Copy)]
+struct Frame {
+    flags: u8,
+    typesize: usize,
+    blocksize: usize,
+    inner: Inner,
+    table: usize,
+}
+
+/// The frame's blocks decoded into `out`, through `tmp` (a block's worth)
+/// where a shuffle must be undone.
+fn blocks(src: &[u8], out: &mut [u8], tmp: &mut [u8], f: Frame) -> Result<(), Error> {
+    let Frame {
+        flags,
+        typesize,
+        blocksize,
+        inner,
+        table,
+    } = f;
     let mut zstd = None;
     for (b, dst) in out.chunks_mut(blocksize).enumerate() {
         let bsize = dst.len();
@@ -182,11 +221,17 @@ pub(super) fn decode(src: &[u8], expected: usize) -> Result<Vec<u8>, Error> {
         let byte_shuffled = flags & DOSHUFFLE != 0 && typesize > 1;
         let bit_shuffled = !byte_shuffled && flags & DOBITSHUFFLE != 0 && bsize >= typesize;
         let shuffled = byte_shuffled || bit_shuffled;
+        // One stream per byte of the element: a stream stored as is (the
+        // noisy low bytes of floats) is unshuffled from the frame itself,
+        // not copied first.
+        let direct = byte_shuffled && nstreams == typesize;
+        let mut stored: SmallVec<[Option<&[u8]>; 16]> = SmallVec::new();
         let target: &mut [u8] = if shuffled { &mut tmp[..bsize] } else { dst };
         let mut at = start;
         for part in target.chunks_mut(neblock) {
             let len = u32_at(src, at)? as i32;
             at += 4;
+            stored.push(None);
             if len <= 0 {
                 // A run of one byte value, stored in the length itself.
                 part.fill(len.unsigned_abs() as u8);
@@ -200,20 +245,26 @@ pub(super) fn decode(src: &[u8], expected: usize) -> Result<Vec<u8>, Error> {
                 )
             })?;
             at += len;
-            if len == neblock {
-                part.copy_from_slice(body);
-            } else {
+            if len != neblock {
                 stream_into(inner, body, part, &mut zstd)?;
+            } else if direct {
+                *stored.last_mut().expect("pushed above") = Some(body);
+            } else {
+                part.copy_from_slice(body);
             }
         }
-        if shuffled {
-            let from = &tmp[..bsize];
-            if byte_shuffled {
-                unshuffle(typesize, from, dst);
-            } else {
-                bitunshuffle(typesize, from, dst);
-            }
+        if direct {
+            let streams: SmallVec<[&[u8]; 16]> = stored
+                .iter()
+                .zip(tmp[..bsize].chunks(neblock))
+                .map(|(s, decoded)| s.unwrap_or(decoded))
+                .collect();
+            unshuffle_streams(typesize, &streams, &[], dst);
+        } else if byte_shuffled {
+            unshuffle(typesize, &tmp[..bsize], dst);
+        } else if bit_shuffled {
+            bitunshuffle(typesize, &tmp[..bsize], dst);
         }
     }
-    Ok(out)
+    Ok(())
 }

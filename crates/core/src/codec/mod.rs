@@ -78,37 +78,109 @@ pub(crate) fn zeroed(n: usize) -> Result<Vec<u8>, Error> {
 /// bytes. With `swap` > 1 each element of that many bytes is reversed
 /// afterwards (a big-endian `bytes` codec).
 pub fn decode(src: &[u8], codec: Codec, expected: usize, swap: usize) -> Result<Vec<u8>, Error> {
-    let mut out = match codec {
-        Codec::Raw => {
-            if src.len() != expected {
-                return Err(length_error("raw", src.len(), expected));
-            }
-            let mut v = zeroed(0)?;
-            v.try_reserve_exact(expected)
-                .map_err(|_| Error::TooLarge { elements: expected })?;
-            v.extend_from_slice(src);
-            v
-        }
-        Codec::Gzip => inflate("gzip", flate2::bufread::MultiGzDecoder::new(src), expected)?,
-        Codec::Zlib => inflate("zlib", flate2::bufread::ZlibDecoder::new(src), expected)?,
-        Codec::Zstd => {
-            let mut out = zeroed(expected)?;
-            zstd_into(src, &mut out)?;
-            out
-        }
-        Codec::Lz4 => lz4_numcodecs(src, expected)?,
-        Codec::Blosc => blosc::decode(src, expected)?,
-    };
+    check_declared(src, codec, expected)?;
+    let mut out = zeroed(expected)?;
+    decode_into(src, codec, &mut out, swap)?;
+    Ok(out)
+}
+
+/// [`decode`] into `dst`, which the chunk must fill exactly: a caller that
+/// reuses one buffer for chunk after chunk pays no fresh pages per chunk.
+pub fn decode_into(src: &[u8], codec: Codec, dst: &mut [u8], swap: usize) -> Result<(), Error> {
+    if swap > 1 && !dst.len().is_multiple_of(swap) {
+        return Err(corrupt(
+            "bytes",
+            format!("{} bytes are not whole elements of {swap} bytes", dst.len()),
+        ));
+    }
+    check_declared(src, codec, dst.len())?;
+    match codec {
+        Codec::Raw => dst.copy_from_slice(src),
+        Codec::Gzip => inflate_into("gzip", flate2::bufread::MultiGzDecoder::new(src), dst)?,
+        Codec::Zlib => inflate_into("zlib", flate2::bufread::ZlibDecoder::new(src), dst)?,
+        Codec::Zstd => zstd_into(src, dst)?,
+        Codec::Lz4 => lz4_numcodecs(src, dst)?,
+        Codec::Blosc => blosc::decode_into(src, dst)?,
+    }
     if swap > 1 {
-        if !expected.is_multiple_of(swap) {
+        dst.chunks_exact_mut(swap).for_each(<[u8]>::reverse);
+    }
+    Ok(())
+}
+
+/// A chunk whose own header (or, raw, its length) says it decodes to other
+/// than `expected` bytes is refused before any output is allocated.
+fn check_declared(src: &[u8], codec: Codec, expected: usize) -> Result<(), Error> {
+    let declared = match codec {
+        Codec::Raw => Some(src.len()),
+        Codec::Lz4 => src
+            .first_chunk::<4>()
+            .map(|h| u32::from_le_bytes(*h) as usize),
+        Codec::Blosc => blosc::declared(src),
+        Codec::Gzip | Codec::Zlib | Codec::Zstd => None,
+    };
+    match declared {
+        Some(n) if n != expected => Err(length_error(codec.name(), n, expected)),
+        _ => Ok(()),
+    }
+}
+
+/// The most bytes any of the codecs above writes for a chunk of `n` bytes
+/// (zstd's and lz4's bounds are under n/128 plus a few dozen bytes, a
+/// memcpyed blosc frame is n + 16): a larger file is not a chunk of `n`.
+fn encoded_bound(n: usize) -> usize {
+    n.saturating_add(n / 64).saturating_add(1 << 16)
+}
+
+thread_local! {
+    /// A job thread's compressed bytes, reused from chunk to chunk.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The chunk stored in the file at `path`, read on this thread and decoded
+/// into `dst` as [`decode_into`] does; `Ok(false)` when there is no such
+/// file (Zarr's missing chunk, which the caller fills). The compressed
+/// bytes go through a buffer this thread keeps, so a file store's chunks
+/// cost no allocation and no copy beyond the read itself.
+pub fn decode_file(
+    path: &std::path::Path,
+    codec: Codec,
+    dst: &mut [u8],
+    swap: usize,
+) -> Result<bool, Error> {
+    let io = |e: std::io::Error| Error::File {
+        message: format!("{}: {e}", path.display()),
+    };
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(io(e)),
+    };
+    let bound = encoded_bound(dst.len());
+    SCRATCH.with(|scratch| {
+        let mut src = scratch.borrow_mut();
+        src.clear();
+        (&mut file)
+            .take(bound as u64 + 1)
+            .read_to_end(&mut src)
+            .map_err(io)?;
+        if src.len() > bound {
             return Err(corrupt(
-                "bytes",
-                format!("{expected} bytes are not whole elements of {swap} bytes"),
+                codec.name(),
+                format!(
+                    "a file of more than {bound} bytes cannot hold a chunk of {} bytes",
+                    dst.len()
+                ),
             ));
         }
-        out.chunks_exact_mut(swap).for_each(<[u8]>::reverse);
-    }
-    Ok(out)
+        let decoded = decode_into(&src, codec, dst, swap);
+        // Kept for the next chunk, unless unusually large.
+        if src.capacity() > 1 << 28 {
+            *src = Vec::new();
+        }
+        decoded
+    })?;
+    Ok(true)
 }
 
 fn length_error(codec: &'static str, got: usize, expected: usize) -> Error {
@@ -118,20 +190,36 @@ fn length_error(codec: &'static str, got: usize, expected: usize) -> Error {
     )
 }
 
-/// A deflate stream read to its end, but never past `expected + 1` bytes:
-/// a stream that would inflate further is cut there and rejected.
-fn inflate(codec: &'static str, reader: impl Read, expected: usize) -> Result<Vec<u8>, Error> {
-    let mut out = zeroed(0)?;
-    out.try_reserve_exact(expected.saturating_add(1))
-        .map_err(|_| Error::TooLarge { elements: expected })?;
-    reader
-        .take(expected as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| corrupt(codec, e.to_string()))?;
-    if out.len() != expected {
-        return Err(length_error(codec, out.len(), expected));
+/// A deflate stream decoded into `dst`, which it must fill and not pass.
+pub(crate) fn inflate_into(
+    codec: &'static str,
+    mut reader: impl Read,
+    dst: &mut [u8],
+) -> Result<(), Error> {
+    let mut filled = 0;
+    while filled < dst.len() {
+        match reader.read(&mut dst[filled..]) {
+            Ok(0) => return Err(length_error(codec, filled, dst.len())),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(corrupt(codec, e.to_string())),
+        }
     }
-    Ok(out)
+    // A stream longer than its chunk is as corrupt as a shorter one.
+    let mut extra = [0u8; 1];
+    loop {
+        match reader.read(&mut extra) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {
+                return Err(corrupt(
+                    codec,
+                    format!("decodes to more than {} bytes", dst.len()),
+                ))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(corrupt(codec, e.to_string())),
+        }
+    }
 }
 
 /// One or more zstd frames decoded into `dst`, which they must fill.
@@ -156,15 +244,11 @@ pub(crate) fn lz4_into(codec: &'static str, src: &[u8], dst: &mut [u8]) -> Resul
     Ok(())
 }
 
-fn lz4_numcodecs(src: &[u8], expected: usize) -> Result<Vec<u8>, Error> {
+fn lz4_numcodecs(src: &[u8], dst: &mut [u8]) -> Result<(), Error> {
     let Some((head, body)) = src.split_first_chunk::<4>() else {
         return Err(corrupt("lz4", "shorter than its 4-byte header"));
     };
-    let declared = u32::from_le_bytes(*head) as usize;
-    if declared != expected {
-        return Err(length_error("lz4", declared, expected));
-    }
-    let mut out = zeroed(expected)?;
-    lz4_into("lz4", body, &mut out)?;
-    Ok(out)
+    // The header's length was checked against dst (`check_declared`).
+    debug_assert_eq!(u32::from_le_bytes(*head) as usize, dst.len());
+    lz4_into("lz4", body, dst)
 }

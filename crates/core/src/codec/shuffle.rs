@@ -7,22 +7,39 @@
 pub(super) fn unshuffle(typesize: usize, src: &[u8], dst: &mut [u8]) {
     let n = src.len() / typesize;
     let whole = n * typesize;
-    match typesize {
-        2 => return unshuffle_fixed::<2>(src, dst, n),
-        4 => return unshuffle_fixed::<4>(src, dst, n),
-        8 => return unshuffle_fixed::<8>(src, dst, n),
-        _ => {}
-    }
     // No whole element (a last block shorter than one, in a hostile or
-    // odd frame): only the trailing bytes, copied below.
-    if n > 0 {
-        for (i, stream) in src[..whole].chunks_exact(n).enumerate() {
-            for (j, &byte) in stream.iter().enumerate() {
-                dst[j * typesize + i] = byte;
+    // odd frame): only the trailing bytes.
+    let streams: smallvec::SmallVec<[&[u8]; 16]> = if n > 0 {
+        src[..whole].chunks_exact(n).collect()
+    } else {
+        smallvec::SmallVec::new()
+    };
+    unshuffle_streams(typesize, &streams, &src[whole..], dst);
+}
+
+/// The byte shuffle undone from its streams (byte `i` of every element is
+/// `streams[i]`; none, or `typesize` of equal length), wherever each one
+/// lies, then `tail` (bytes past the last whole element) copied as is.
+pub(super) fn unshuffle_streams(typesize: usize, streams: &[&[u8]], tail: &[u8], dst: &mut [u8]) {
+    let n = streams.first().map_or(0, |s| s.len());
+    assert!(
+        streams.is_empty() || streams.len() == typesize && streams.iter().all(|s| s.len() == n)
+    );
+    assert_eq!(dst.len(), n * streams.len() + tail.len());
+    let whole = n * streams.len();
+    match (typesize, streams) {
+        (2, &[a, b]) => unshuffle_fixed([a, b], dst, n),
+        (4, &[a, b, c, d]) => unshuffle_fixed([a, b, c, d], dst, n),
+        (8, &[a, b, c, d, e, f, g, h]) => unshuffle_fixed([a, b, c, d, e, f, g, h], dst, n),
+        _ => {
+            for (i, stream) in streams.iter().enumerate() {
+                for (j, &byte) in stream.iter().enumerate() {
+                    dst[j * typesize + i] = byte;
+                }
             }
         }
     }
-    dst[whole..].copy_from_slice(&src[whole..]);
+    dst[whole..].copy_from_slice(tail);
 }
 
 /// An 8x8 bit matrix (row r = byte r) transposed: bit c of row r moves
@@ -64,17 +81,16 @@ pub(super) fn bitunshuffle(typesize: usize, src: &[u8], dst: &mut [u8]) {
     dst[whole..].copy_from_slice(&src[whole..]);
 }
 
-/// [`unshuffle`] for a size known at compile time: 16 elements per step
-/// with SSE2 (about 3x the scalar loop on a 16 MiB float64 chunk), the
-/// rest one element written whole per step (several times faster than the
-/// general loop).
-fn unshuffle_fixed<const T: usize>(src: &[u8], dst: &mut [u8], n: usize) {
+/// [`unshuffle_streams`] for a size known at compile time: 16 elements
+/// per step with SSE2 (about 3x the scalar loop on a 16 MiB float64
+/// chunk), the rest one element written whole per step (several times
+/// faster than the general loop). Each stream is `n` bytes.
+fn unshuffle_fixed<const T: usize>(streams: [&[u8]; T], dst: &mut [u8], n: usize) {
     let whole = n * T;
     #[cfg(target_arch = "x86_64")]
-    let first = unshuffle_sse2::<T>(src, dst, n);
+    let first = unshuffle_sse2::<T>(streams, dst, n);
     #[cfg(not(target_arch = "x86_64"))]
     let first = 0;
-    let streams: [&[u8]; T] = std::array::from_fn(|i| &src[i * n..(i + 1) * n]);
     for (j, out) in dst[first * T..whole].chunks_exact_mut(T).enumerate() {
         let j = first + j;
         let mut e = [0u8; T];
@@ -83,31 +99,31 @@ fn unshuffle_fixed<const T: usize>(src: &[u8], dst: &mut [u8], n: usize) {
         }
         out.copy_from_slice(&e);
     }
-    dst[whole..].copy_from_slice(&src[whole..]);
 }
 
 /// Elements `0..done` of a byte shuffle of `T` (2, 4 or 8) streams of `n`
-/// bytes undone 16 at a time with SSE2 (part of every x86_64 CPU): a
+/// bytes each undone 16 at a time with SSE2 (part of every x86_64 CPU): a
 /// load from each stream, then log2(T) rounds of interleaving; returns
 /// `done`, the elements written (a multiple of 16).
 #[cfg(target_arch = "x86_64")]
-fn unshuffle_sse2<const T: usize>(src: &[u8], dst: &mut [u8], n: usize) -> usize {
+fn unshuffle_sse2<const T: usize>(streams: [&[u8]; T], dst: &mut [u8], n: usize) -> usize {
     use std::arch::x86_64::{
         __m128i, _mm_loadu_si128, _mm_setzero_si128, _mm_storeu_si128, _mm_unpackhi_epi16,
         _mm_unpackhi_epi32, _mm_unpackhi_epi8, _mm_unpacklo_epi16, _mm_unpacklo_epi32,
         _mm_unpacklo_epi8,
     };
-    assert!(matches!(T, 2 | 4 | 8) && src.len() >= n * T && dst.len() >= n * T);
+    assert!(matches!(T, 2 | 4 | 8) && streams.iter().all(|s| s.len() >= n) && dst.len() >= n * T);
     let done = n / 16 * 16;
-    let (s, d) = (src.as_ptr(), dst.as_mut_ptr());
+    let d = dst.as_mut_ptr();
     for j in (0..done).step_by(16) {
         // Unaligned loads and stores: no alignment is needed.
-        // SAFETY: j + 16 <= n, so loads read src[i*n + j..+16] (i < T) and
-        // stores write dst[j*T..(j+16)*T], within the lengths asserted above.
+        // SAFETY: j + 16 <= n, so loads read streams[i][j..j + 16] (i < T)
+        // and stores write dst[j*T..(j+16)*T], within the lengths asserted
+        // above.
         unsafe {
             let mut v = [_mm_setzero_si128(); 8];
-            for (i, r) in v.iter_mut().enumerate().take(T) {
-                *r = _mm_loadu_si128(s.add(i * n + j).cast());
+            for (r, s) in v.iter_mut().zip(&streams) {
+                *r = _mm_loadu_si128(s.as_ptr().add(j).cast());
             }
             // Round 1: bytes of streams 2k and 2k+1, pairwise.
             let mut w = [_mm_setzero_si128(); 8];

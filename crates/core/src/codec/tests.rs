@@ -29,6 +29,12 @@ fn lz4(data: &[u8]) -> Vec<u8> {
 /// A blosc frame of one byte-shuffled block, split in `typesize` LZ4
 /// streams (what c-blosc writes for shuffle + lz4).
 fn blosc_lz4_shuffled(data: &[u8], typesize: usize) -> Vec<u8> {
+    blosc_shuffled_storing(data, typesize, |_| false)
+}
+
+/// The same, with the streams `raw(i)` names stored as they are (what
+/// c-blosc does with a stream that does not compress).
+fn blosc_shuffled_storing(data: &[u8], typesize: usize, raw: impl Fn(usize) -> bool) -> Vec<u8> {
     let n = data.len() / typesize;
     let mut shuffled = vec![0u8; data.len()];
     for j in 0..n {
@@ -37,8 +43,12 @@ fn blosc_lz4_shuffled(data: &[u8], typesize: usize) -> Vec<u8> {
         }
     }
     let mut body = Vec::new();
-    for part in shuffled.chunks(n) {
-        let c = lz4_flex::block::compress(part);
+    for (i, part) in shuffled.chunks(n).enumerate() {
+        let c = if raw(i) {
+            part.to_vec()
+        } else {
+            lz4_flex::block::compress(part)
+        };
         body.extend((c.len() as u32).to_le_bytes());
         body.extend(c);
     }
@@ -102,8 +112,12 @@ fn bitunshuffle_matches_the_definition() {
 #[test]
 fn unshuffle_of_each_size_matches_the_general_loop() {
     // Counts below, at and past the SIMD loop's 16 elements per step.
-    for (typesize, elements) in (1..=9).flat_map(|t| [0, 1, 13, 15, 16, 17, 33, 100, 1000].map(|e| (t, e))) {
-        let src: Vec<u8> = (0..typesize * elements + (typesize - 1).min(5)).map(|i| (i * 31 + 7) as u8).collect();
+    for (typesize, elements) in
+        (1..=9).flat_map(|t| [0, 1, 13, 15, 16, 17, 33, 100, 1000].map(|e| (t, e)))
+    {
+        let src: Vec<u8> = (0..typesize * elements + (typesize - 1).min(5))
+            .map(|i| (i * 31 + 7) as u8)
+            .collect();
         let n = src.len() / typesize;
         let mut want = src.clone();
         for j in 0..n {
@@ -233,4 +247,80 @@ fn huge_declared_sizes_do_not_allocate() {
     let mut l = u32::MAX.to_le_bytes().to_vec();
     l.extend([0u8; 8]);
     assert!(is_codec_error(decode(&l, Codec::Lz4, 64, 0)));
+}
+
+#[test]
+fn chunk_files_decode_into_a_reused_buffer() {
+    let dir = std::env::temp_dir().join(format!("ndreduce-codec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = sample(4096);
+    let n = data.len();
+    let mut out = vec![0xAAu8; n];
+    let encoded = [
+        (Codec::Raw, data.clone()),
+        (Codec::Gzip, gzip(&data)),
+        (Codec::Zlib, zlib(&data)),
+        (Codec::Zstd, zstd::bulk::compress(&data, 1).unwrap()),
+        (Codec::Lz4, lz4(&data)),
+        (Codec::Blosc, blosc_lz4_shuffled(&data, 4)),
+    ];
+    for (codec, bytes) in &encoded {
+        let path = dir.join(codec.name());
+        std::fs::write(&path, bytes).unwrap();
+        out.fill(0xAA);
+        assert_eq!(
+            decode_file(&path, *codec, &mut out, 0),
+            Ok(true),
+            "{codec:?}"
+        );
+        assert_eq!(out, data, "{codec:?}");
+        // A file one byte short, or one more than any encoding of n bytes,
+        // is a codec error, never a short or padded chunk.
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        assert!(
+            matches!(
+                decode_file(&path, *codec, &mut out, 0),
+                Err(Error::Codec { .. })
+            ),
+            "{codec:?}"
+        );
+        let mut long = bytes.clone();
+        long.resize(encoded_bound(n) + 1, 0);
+        std::fs::write(&path, &long).unwrap();
+        assert!(
+            matches!(
+                decode_file(&path, *codec, &mut out, 0),
+                Err(Error::Codec { .. })
+            ),
+            "{codec:?}"
+        );
+    }
+    // No file: Zarr's missing chunk, and the buffer is left as it was.
+    out.fill(7);
+    assert_eq!(
+        decode_file(&dir.join("absent"), Codec::Zstd, &mut out, 0),
+        Ok(false)
+    );
+    assert!(out.iter().all(|&b| b == 7));
+    // A directory where a chunk should be is an I/O error.
+    assert!(matches!(
+        decode_file(&dir, Codec::Raw, &mut out, 0),
+        Err(Error::File { .. })
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn stored_streams_are_unshuffled_from_the_frame() {
+    // Streams stored as they are, compressed, and both, for each element
+    // size the shuffle has a fixed path for (and one it has not).
+    for typesize in [2, 4, 8, 3] {
+        let data = sample(4096 * typesize / 4);
+        for raw in [|_: usize| true, |i: usize| i % 2 == 0, |i: usize| i == 1] {
+            let frame = blosc_shuffled_storing(&data, typesize, raw);
+            let mut out = vec![0u8; data.len()];
+            decode_into(&frame, Codec::Blosc, &mut out, 0).unwrap();
+            assert_eq!(out, data, "typesize {typesize}");
+        }
+    }
 }
