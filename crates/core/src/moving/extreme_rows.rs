@@ -22,6 +22,7 @@ use super::extremes::BLOCKED_MAX;
 use super::kernel::Window;
 use super::layout::Lanes;
 use super::lockstep::Lockstep;
+use super::sums::one;
 
 /// Lanes per chunk: two AVX-512 vectors, four AVX2 ones.
 const W: usize = 16;
@@ -77,15 +78,6 @@ fn pick<const MAX: bool>(a: f64, b: f64) -> f64 {
         a
     } else {
         b
-    }
-}
-
-#[inline(always)]
-fn one(c: bool) -> f64 {
-    if c {
-        1.0
-    } else {
-        0.0
     }
 }
 

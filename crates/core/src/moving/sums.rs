@@ -112,8 +112,9 @@ struct Params {
     fade: f64,
 }
 
+/// 1 or 0, for counts kept as floats beside the values (no branch).
 #[inline(always)]
-fn one(c: bool) -> f64 {
+pub(super) fn one(c: bool) -> f64 {
     if c {
         1.0
     } else {
