@@ -316,7 +316,11 @@ fn stored_streams_are_unshuffled_from_the_frame() {
     // size the shuffle has a fixed path for (and one it has not).
     for typesize in [2, 4, 8, 3] {
         let data = sample(4096 * typesize / 4);
-        for raw in [|_: usize| true, |i: usize| i.is_multiple_of(2), |i: usize| i == 1] {
+        for raw in [
+            |_: usize| true,
+            |i: usize| i.is_multiple_of(2),
+            |i: usize| i == 1,
+        ] {
             let frame = blosc_shuffled_storing(&data, typesize, raw);
             let mut out = vec![0u8; data.len()];
             decode_into(&frame, Codec::Blosc, &mut out, 0).unwrap();
