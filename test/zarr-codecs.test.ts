@@ -108,6 +108,13 @@ test('native decoding: the addon refuses hostile bytes with a code, and names wh
   new DataView(blosclz.buffer).setUint32(8, 64, true);
   await assert.rejects(native.decodeChunkAsync(blosclz, 'blosc', 64, 0), (e: Error & { code?: string }) => e.code === CODES.CODEC_UNSUPPORTED);
   assert.throws(() => native.decodeChunkAsync(new Uint8Array(1), 'brotli' as 'zstd', 1, 0), (e: Error & { code?: string }) => e.code === CODES.BAD_OPTION);
+  // Into a reused shared buffer: null once it holds the chunk; a buffer of
+  // another length, or not shared, is refused before any work.
+  const out = new Uint8Array(new SharedArrayBuffer(4));
+  assert.equal(await native.decodeChunkAsync(new Uint8Array([1, 2, 3, 4]), 'raw', 4, 2, out), null);
+  assert.deepEqual(Array.from(out), [2, 1, 4, 3]);
+  assert.throws(() => native.decodeChunkAsync(new Uint8Array(4), 'raw', 4, 0, new Uint8Array(new SharedArrayBuffer(5))), (e: Error & { code?: string }) => e.code === CODES.BAD_ARRAY);
+  assert.throws(() => native.decodeChunkAsync(new Uint8Array(4), 'raw', 4, 0, new Uint8Array(4)), (e: Error & { code?: string }) => e.code === CODES.NOT_SHARED);
 });
 
 test('native decoding: decodeFileAsync reads a chunk file into a shared buffer, and refuses what it must', { skip: !addon() }, async () => {

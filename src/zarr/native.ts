@@ -6,7 +6,8 @@
 // chunk holds; any other chain, and a blosc frame whose inner compressor
 // the core lacks (blosclz, snappy), is decoded by zarrita's codecs. The
 // unsharded chunks of a directory store are read by the addon itself, on
-// its job threads, into buffers reused from chunk to chunk.
+// its job threads; every chunk is decoded into a buffer reused from chunk
+// to chunk.
 import * as path from 'node:path';
 
 import { addon } from '../addon/load';
@@ -115,42 +116,44 @@ export async function nativeReader(array: ZarrArrayLike): Promise<NativeRead | u
     if ((chunk.data as ArrayLike<unknown>).length === size) return chunk;
     throw failed(coords, keyOf, new Error(`zarrita's codecs decoded ${(chunk.data as ArrayLike<unknown>).length} elements, expected ${size}`));
   };
+  // Chunks are decoded into shared buffers reused from chunk to chunk: at
+  // most `concurrency` exist, each handed back by the pipeline once its
+  // chunk's partial is made.
+  const free: Uint8Array[] = [];
+  const take = () => free.pop() ?? new Uint8Array(new SharedArrayBuffer(size * itemsize));
+  const decoded = (buf: Uint8Array): ChunkData => ({ data: new Ctor(buf.buffer, 0, size), shape, stride, release: () => free.push(buf) });
+  const unsupported = (cause: unknown) => (cause as { code?: string })?.code === CODES.CODEC_UNSUPPORTED;
   const root = ctx.kind === 'regular' ? await fileStoreRoot(store) : undefined;
   if (root !== undefined) {
-    // At most `concurrency` buffers exist: each is handed back by the
-    // pipeline once its chunk's partial is made.
-    const free: Uint8Array[] = [];
+    // A directory's chunk files are read by the job thread that decodes them.
     return async (coords, signal, keyOf) => {
-      const buf = free.pop() ?? new Uint8Array(new SharedArrayBuffer(size * itemsize));
+      const buf = take();
       let found: boolean;
       try {
         found = await native.decodeFileAsync(path.join(root, keyOf(coords)), codec, buf, swap ? itemsize : 0);
       } catch (cause) {
         free.push(buf);
-        if ((cause as { code?: string })?.code === CODES.CODEC_UNSUPPORTED) return fallback(await ctx.getChunkBytes(coords, { signal }), coords, keyOf);
+        if (unsupported(cause)) return fallback(await ctx.getChunkBytes(coords, { signal }), coords, keyOf);
         if ((cause as { code?: string })?.code === CODES.CODEC) throw failed(coords, keyOf, cause);
         throw cause;
       }
-      if (!found) {
-        free.push(buf);
-        return missing();
-      }
-      return { data: new Ctor(buf.buffer, 0, size), shape, stride, release: () => free.push(buf) };
+      if (found) return decoded(buf);
+      free.push(buf);
+      return missing();
     };
   }
   return async (coords, signal, keyOf) => {
     const bytes = await ctx.getChunkBytes(coords, { signal });
     if (!bytes) return missing();
-    let out: Uint8Array;
+    const buf = take();
     try {
-      out = await native.decodeChunkAsync(bytes, codec, size * itemsize, swap ? itemsize : 0);
+      await native.decodeChunkAsync(bytes, codec, size * itemsize, swap ? itemsize : 0, buf);
     } catch (cause) {
-      if ((cause as { code?: string })?.code === CODES.CODEC_UNSUPPORTED) return fallback(bytes, coords, keyOf);
+      free.push(buf);
+      if (unsupported(cause)) return fallback(bytes, coords, keyOf);
       throw failed(coords, keyOf, cause);
     }
-    // A typed array's view must start at a multiple of its element size.
-    if (out.byteOffset % itemsize !== 0) out = out.slice();
-    return { data: new Ctor(out.buffer, out.byteOffset, size), shape, stride };
+    return decoded(buf);
   };
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::Env;
 use napi_derive::napi;
-use ndreduce_core::codec::{decode, decode_file, Codec};
+use ndreduce_core::codec::{decode, decode_file, decode_into, Codec};
 use ndreduce_core::dtype::Output;
 use ndreduce_core::reductions::Dest;
 use ndreduce_core::{count_from_f64, Cancel, Error as CoreError};
@@ -19,31 +19,54 @@ use crate::task::{spawn, Keep};
 /// Decodes `bytes` (compressed with `codec`) to exactly `expected` bytes,
 /// reversing each `swap`-byte element when `swap` > 1 (big-endian data).
 /// The bytes are copied before this returns, so the caller's buffer may
-/// change at once; the promise resolves to a new Uint8Array.
-#[napi(js_name = "decodeChunkAsync", ts_return_type = "Promise<Uint8Array>")]
+/// change at once. The promise resolves to a new Uint8Array, or, given
+/// `out` (a Uint8Array of `expected` bytes over a SharedArrayBuffer, which
+/// a caller can reuse from chunk to chunk), to null once `out` holds it.
+#[napi(
+    js_name = "decodeChunkAsync",
+    ts_return_type = "Promise<Uint8Array | null>"
+)]
 pub fn decode_chunk_async<'env>(
     env: &'env Env,
     bytes: &[u8],
     #[napi(ts_arg_type = "'raw' | 'gzip' | 'zlib' | 'zstd' | 'lz4' | 'blosc'")] codec: String,
     expected: f64,
     swap: f64,
+    #[napi(ts_arg_type = "Uint8Array")] out: Option<Unknown>,
 ) -> Result<Object<'env>> {
     let checked = guard(|| {
         let codec: Codec = codec.parse()?;
         let expected = count_from_f64("expected", expected)?;
         let swap = count_from_f64("swap", swap)?;
+        let into = match &out {
+            Some(o) => Some(shared_bytes(env, o, Some(expected))?),
+            None => None,
+        };
         let mut src = Vec::new();
         src.try_reserve_exact(bytes.len())
             .map_err(|_| CoreError::TooLarge {
                 elements: bytes.len(),
             })?;
         src.extend_from_slice(bytes);
-        Ok((codec, expected, swap, src))
+        Ok((codec, expected, swap, src, into))
     });
-    let (codec, expected, swap, src) = checked.map_err(|e| to_js(env, &e))?;
+    let (codec, expected, swap, src, into) = checked.map_err(|e| to_js(env, &e))?;
+    let keep = match &out {
+        Some(o) => Some(Keep::new(o)?),
+        None => None,
+    };
     let cancel = Arc::new(Cancel::new());
-    spawn(env, &cancel, None, move || {
-        decode(&src, codec, expected, swap).map(|v| Js(Output::U8(v)))
+    spawn(env, &cancel, keep, move || {
+        let Some(into) = into else {
+            return decode(&src, codec, expected, swap).map(|v| Some(Js(Output::U8(v))));
+        };
+        // SAFETY: `into` is a SharedArrayBuffer view (`Held::new`), kept
+        // alive by the reference `spawn` releases after this returns, and
+        // this job holds the only Rust reference to its memory.
+        let Dest::U8(dst) = (unsafe { into.dest()? }) else {
+            return Err(not_bytes());
+        };
+        decode_into(&src, codec, dst, swap).map(|()| None)
     })
 }
 
@@ -64,11 +87,7 @@ pub fn decode_file_async<'env>(
     let checked = guard(|| {
         let codec: Codec = codec.parse()?;
         let swap = count_from_f64("swap", swap)?;
-        let raw = raw_array(env, &out, "out")?;
-        if !raw.is_bytes() {
-            return Err(not_bytes());
-        }
-        Ok((codec, swap, Held::new(env, raw)?))
+        Ok((codec, swap, shared_bytes(env, &out, None)?))
     });
     let (codec, swap, into) = checked.map_err(|e| to_js(env, &e))?;
     let cancel = Arc::new(Cancel::new());
@@ -88,4 +107,27 @@ fn not_bytes() -> CoreError {
         field: "out",
         value: "not a Uint8Array".into(),
     }
+}
+
+/// `out` as a job's output: a Uint8Array over a SharedArrayBuffer (of
+/// `len` bytes, where given), checked before the job starts.
+fn shared_bytes(
+    env: &Env,
+    out: &Unknown,
+    len: Option<usize>,
+) -> std::result::Result<Held, CoreError> {
+    let raw = raw_array(env, out, "out")?;
+    if !raw.is_bytes() {
+        return Err(not_bytes());
+    }
+    if let Some(len) = len.filter(|&n| n != raw.byte_len()) {
+        return Err(CoreError::BadArray {
+            field: "out",
+            value: format!(
+                "a Uint8Array of {} bytes, where the chunk has {len}",
+                raw.byte_len()
+            ),
+        });
+    }
+    Held::new(env, raw)
 }
