@@ -147,7 +147,7 @@ export async function nativeReader(array: ZarrArrayLike): Promise<NativeRead | u
     if (!bytes) return missing();
     const buf = take();
     try {
-      await native.decodeChunkAsync(bytes, codec, size * itemsize, swap ? itemsize : 0, buf);
+      await native.decodeChunkAsync(bytes, codec, buf, swap ? itemsize : 0);
     } catch (cause) {
       free.push(buf);
       if (unsupported(cause)) return fallback(bytes, coords, keyOf);

@@ -188,11 +188,6 @@ impl RawArray {
         )
     }
 
-    /// The array's length in bytes.
-    pub(crate) fn byte_len(&self) -> usize {
-        self.bytes().len()
-    }
-
     fn bytes(&self) -> std::ops::Range<usize> {
         let start = self.ptr as usize;
         start..start + self.len * element_size(self.kind)

@@ -7,66 +7,49 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::Env;
 use napi_derive::napi;
-use ndreduce_core::codec::{decode, decode_file, decode_into, Codec};
-use ndreduce_core::dtype::Output;
+use ndreduce_core::codec::{decode_file, decode_into, Codec};
 use ndreduce_core::reductions::Dest;
 use ndreduce_core::{count_from_f64, Cancel, Error as CoreError};
 
-use crate::array::{raw_array, Held, Js};
+use crate::array::{raw_array, Held};
 use crate::errors::{guard, to_js};
 use crate::task::{spawn, Keep};
 
-/// Decodes `bytes` (compressed with `codec`) to exactly `expected` bytes,
-/// reversing each `swap`-byte element when `swap` > 1 (big-endian data).
-/// The bytes are copied before this returns, so the caller's buffer may
-/// change at once. The promise resolves to a new Uint8Array, or, given
-/// `out` (a Uint8Array of `expected` bytes over a SharedArrayBuffer, which
-/// a caller can reuse from chunk to chunk), to null once `out` holds it.
-#[napi(
-    js_name = "decodeChunkAsync",
-    ts_return_type = "Promise<Uint8Array | null>"
-)]
+/// Decodes `bytes` (compressed with `codec`) into `out`, a Uint8Array over
+/// a SharedArrayBuffer that the chunk must fill exactly (a caller reuses
+/// it from chunk to chunk), reversing each `swap`-byte element when `swap`
+/// > 1 (big-endian data). The bytes are copied before this returns, so the
+/// caller's buffer may change at once.
+#[napi(js_name = "decodeChunkAsync", ts_return_type = "Promise<void>")]
 pub fn decode_chunk_async<'env>(
     env: &'env Env,
     bytes: &[u8],
     #[napi(ts_arg_type = "'raw' | 'gzip' | 'zlib' | 'zstd' | 'lz4' | 'blosc'")] codec: String,
-    expected: f64,
+    #[napi(ts_arg_type = "Uint8Array")] out: Unknown,
     swap: f64,
-    #[napi(ts_arg_type = "Uint8Array")] out: Option<Unknown>,
 ) -> Result<Object<'env>> {
     let checked = guard(|| {
         let codec: Codec = codec.parse()?;
-        let expected = count_from_f64("expected", expected)?;
         let swap = count_from_f64("swap", swap)?;
-        let into = match &out {
-            Some(o) => Some(shared_bytes(env, o, Some(expected))?),
-            None => None,
-        };
+        let into = shared_bytes(env, &out)?;
         let mut src = Vec::new();
         src.try_reserve_exact(bytes.len())
             .map_err(|_| CoreError::TooLarge {
                 elements: bytes.len(),
             })?;
         src.extend_from_slice(bytes);
-        Ok((codec, expected, swap, src, into))
+        Ok((codec, swap, src, into))
     });
-    let (codec, expected, swap, src, into) = checked.map_err(|e| to_js(env, &e))?;
-    let keep = match &out {
-        Some(o) => Some(Keep::new(o)?),
-        None => None,
-    };
+    let (codec, swap, src, into) = checked.map_err(|e| to_js(env, &e))?;
     let cancel = Arc::new(Cancel::new());
-    spawn(env, &cancel, keep, move || {
-        let Some(into) = into else {
-            return decode(&src, codec, expected, swap).map(|v| Some(Js(Output::U8(v))));
-        };
+    spawn(env, &cancel, Some(Keep::new(&out)?), move || {
         // SAFETY: `into` is a SharedArrayBuffer view (`Held::new`), kept
         // alive by the reference `spawn` releases after this returns, and
         // this job holds the only Rust reference to its memory.
         let Dest::U8(dst) = (unsafe { into.dest()? }) else {
             return Err(not_bytes());
         };
-        decode_into(&src, codec, dst, swap).map(|()| None)
+        decode_into(&src, codec, dst, swap)
     })
 }
 
@@ -87,7 +70,7 @@ pub fn decode_file_async<'env>(
     let checked = guard(|| {
         let codec: Codec = codec.parse()?;
         let swap = count_from_f64("swap", swap)?;
-        Ok((codec, swap, shared_bytes(env, &out, None)?))
+        Ok((codec, swap, shared_bytes(env, &out)?))
     });
     let (codec, swap, into) = checked.map_err(|e| to_js(env, &e))?;
     let cancel = Arc::new(Cancel::new());
@@ -109,25 +92,12 @@ fn not_bytes() -> CoreError {
     }
 }
 
-/// `out` as a job's output: a Uint8Array over a SharedArrayBuffer (of
-/// `len` bytes, where given), checked before the job starts.
-fn shared_bytes(
-    env: &Env,
-    out: &Unknown,
-    len: Option<usize>,
-) -> std::result::Result<Held, CoreError> {
+/// `out` as a job's output: a Uint8Array over a SharedArrayBuffer, checked
+/// before the job starts.
+fn shared_bytes(env: &Env, out: &Unknown) -> std::result::Result<Held, CoreError> {
     let raw = raw_array(env, out, "out")?;
     if !raw.is_bytes() {
         return Err(not_bytes());
-    }
-    if let Some(len) = len.filter(|&n| n != raw.byte_len()) {
-        return Err(CoreError::BadArray {
-            field: "out",
-            value: format!(
-                "a Uint8Array of {} bytes, where the chunk has {len}",
-                raw.byte_len()
-            ),
-        });
     }
     Held::new(env, raw)
 }

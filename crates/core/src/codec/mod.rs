@@ -74,18 +74,10 @@ pub(crate) fn zeroed(n: usize) -> Result<Vec<u8>, Error> {
     crate::error::try_filled(n, 0u8)
 }
 
-/// The chunk `src` compressed with `codec`, decoded to exactly `expected`
-/// bytes. With `swap` > 1 each element of that many bytes is reversed
-/// afterwards (a big-endian `bytes` codec).
-pub fn decode(src: &[u8], codec: Codec, expected: usize, swap: usize) -> Result<Vec<u8>, Error> {
-    check_declared(src, codec, expected)?;
-    let mut out = zeroed(expected)?;
-    decode_into(src, codec, &mut out, swap)?;
-    Ok(out)
-}
-
-/// [`decode`] into `dst`, which the chunk must fill exactly: a caller that
-/// reuses one buffer for chunk after chunk pays no fresh pages per chunk.
+/// The chunk `src` compressed with `codec`, decoded into `dst`, which it
+/// must fill exactly (a caller reuses one buffer for chunk after chunk, and
+/// pays no fresh pages per chunk). With `swap` > 1 each element of that
+/// many bytes is reversed afterwards (a big-endian `bytes` codec).
 pub fn decode_into(src: &[u8], codec: Codec, dst: &mut [u8], swap: usize) -> Result<(), Error> {
     if swap > 1 && !dst.len().is_multiple_of(swap) {
         return Err(corrupt(

@@ -2,6 +2,15 @@ use super::shuffle::{bitunshuffle, unshuffle};
 use super::*;
 use std::io::Write;
 
+/// The chunk decoded into a new vector of `expected` bytes (never an
+/// abort for a huge one: headers are checked first, then the allocation).
+fn decode(src: &[u8], codec: Codec, expected: usize, swap: usize) -> Result<Vec<u8>, Error> {
+    check_declared(src, codec, expected)?;
+    let mut out = zeroed(expected)?;
+    decode_into(src, codec, &mut out, swap)?;
+    Ok(out)
+}
+
 fn sample(n: usize) -> Vec<u8> {
     (0..n as u32)
         .flat_map(|i| (i * 7 + i / 3).to_le_bytes())
