@@ -149,14 +149,17 @@ pub(super) fn decode_into(src: &[u8], out: &mut [u8]) -> Result<(), Error> {
         ));
     }
     TMP.with(|tmp| {
+        // No block is longer than the chunk: a header's larger block size
+        // must not make the thread keep that much.
+        let need = blocksize.min(nbytes);
         let mut tmp = tmp.borrow_mut();
-        if tmp.len() < blocksize {
-            *tmp = zeroed(blocksize)?;
+        if tmp.len() < need {
+            *tmp = zeroed(need)?;
         }
         blocks(
             src,
             out,
-            &mut tmp[..blocksize],
+            &mut tmp[..need],
             Frame {
                 flags,
                 typesize,
@@ -184,8 +187,8 @@ struct Frame {
     table: usize,
 }
 
-/// The frame's blocks decoded into `out`, through `tmp` (a block's worth)
-/// where a shuffle must be undone.
+/// The frame's blocks decoded into `out`, through `tmp` (the longest
+/// block's worth) where a shuffle must be undone.
 fn blocks(src: &[u8], out: &mut [u8], tmp: &mut [u8], f: Frame) -> Result<(), Error> {
     let Frame {
         flags,
