@@ -224,9 +224,7 @@ macro_rules! typed {
         impl Typed for $t {
             const TARGET: &'static str = $target;
             fn integers(v: Vec<i128>, op: &'static str) -> Result<Output, Error> {
-                let mut out = Vec::new();
-                out.try_reserve_exact(v.len())
-                    .map_err(|_| Error::TooLarge { elements: v.len() })?;
+                let mut out = crate::alloc::reserve(v.len())?;
                 for (index, s) in v.into_iter().enumerate() {
                     out.push($narrow(s).ok_or(Error::Overflow {
                         op,
@@ -276,9 +274,7 @@ typed!(f64, F64, "float64", |a: f64, b: f64| a - b, |s: i128| Some(
 /// Maps a result to doubles without a second output-sized allocation
 /// failure going unnoticed.
 pub(crate) fn doubles<A>(v: Vec<A>, f: impl FnMut(A) -> f64) -> Result<Output, Error> {
-    let mut out = Vec::new();
-    out.try_reserve_exact(v.len())
-        .map_err(|_| Error::TooLarge { elements: v.len() })?;
+    let mut out = crate::alloc::reserve(v.len())?;
     out.extend(v.into_iter().map(f));
     Ok(Output::F64(out))
 }

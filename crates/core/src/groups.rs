@@ -28,8 +28,8 @@ use crate::with_dtype;
 mod masked;
 mod task;
 
-use task::Task;
 pub use masked::reduce_grouped_masked;
+use task::Task;
 
 /// The labels of the positions along the reduced axis, checked, as runs of
 /// equal labels (a negative label's positions belong to no group).
@@ -191,19 +191,14 @@ fn fold_groups_with<T: Scalar, O: Op<T>, R: Copy + Send + Sync>(
     let g = labels.groups;
     let (along, group_stride) = (strides[axis], out_strides[axis]);
     if total == 0 || labels.runs.is_empty() {
-        let mut empty = Vec::new();
-        empty
-            .try_reserve_exact(total)
-            .map_err(|_| Error::TooLarge { elements: total })?;
+        let mut empty = crate::alloc::reserve(total)?;
         empty.extend((0..total).map(|k| finish(op.init(), k / group_stride % g)));
         return Ok(empty);
     }
     // Left uninitialised: the tasks write every position once, in
     // parallel, where filling it first would be a serial pass over a
     // result `groups` times the plain one's size.
-    let mut out: Vec<MaybeUninit<R>> = Vec::new();
-    out.try_reserve_exact(total)
-        .map_err(|_| Error::TooLarge { elements: total })?;
+    let mut out: Vec<MaybeUninit<R>> = crate::alloc::reserve(total)?;
     out.resize_with(total, MaybeUninit::uninit);
     let kept: Vec<Kept> = (0..shape.len())
         .filter(|&k| k != axis && shape[k] > 1)
@@ -240,7 +235,8 @@ fn fold_groups_with<T: Scalar, O: Op<T>, R: Copy + Send + Sync>(
     // `ManuallyDrop` gives up the old vector's ownership of the buffer.
     // SAFETY: all `total` elements are written (above), `MaybeUninit<R>`
     // has `R`'s layout, and pointer, length and capacity are kept.
-    let written = unsafe { Vec::from_raw_parts(out.as_mut_ptr().cast::<R>(), out.len(), out.capacity()) };
+    let written =
+        unsafe { Vec::from_raw_parts(out.as_mut_ptr().cast::<R>(), out.len(), out.capacity()) };
     Ok(written)
 }
 

@@ -154,10 +154,8 @@ pub(crate) fn run<T: Typed, S: Source<T>>(
         v.fold_arg(&o, r, c)
     }
     let pairs = |v: Vec<(T, T)>, ptp: bool| {
-        let mut out = Vec::new();
         let n = if ptp { v.len() } else { 2 * v.len() };
-        out.try_reserve_exact(n)
-            .map_err(|_| Error::TooLarge { elements: n })?;
+        let mut out = crate::alloc::reserve(n)?;
         if ptp {
             out.extend(v.iter().map(|p| T::minus(p.1, p.0)));
         } else {

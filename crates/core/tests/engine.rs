@@ -5,10 +5,12 @@ use std::time::{Duration, Instant};
 
 use ndreduce_core::engine::{reduce, Schedule};
 use ndreduce_core::ops::{
-    ArgMax, ArgMin, CountNonzero, Max, Min, MinMax, Moments, NanArgMax, NanMax, Op, Prod, Sum,
-    Truth, Var, NO_INDEX,
+    ArgMax, ArgMin, CountNonzero, Max, Min, MinMax, Moments, NanArgMax, NanMax, NanMin, Op, Prod,
+    Sum, Truth, Var, NO_INDEX,
 };
-use ndreduce_core::reductions::{reduce_data, reduce_data_into, Data, Dest, Output, Reduction, Request};
+use ndreduce_core::reductions::{
+    reduce_data, reduce_data_into, Data, Dest, Output, Reduction, Request,
+};
 use ndreduce_core::{Cancel, Error, Scalar, View, NEVER};
 use proptest::prelude::{prop_assert_eq, proptest, ProptestConfig, Strategy as _};
 
@@ -488,10 +490,23 @@ fn results_written_into_a_callers_slice_equal_the_allocated_ones() {
     let data: Vec<f64> = (0..60).map(|i| ((i * 37) % 23) as f64 - 7.5).collect();
     for axes in [vec![0], vec![1], vec![0, 2], vec![]] {
         let mut r = request(&[3, 4, 5], &axes);
-        let kept: usize = (0..3).filter(|a| !axes.contains(a)).map(|a| r.shape[a]).product();
-        for schedule in [Schedule::Auto, Schedule::Serial, Schedule::Mutex, Schedule::Lockfree] {
+        let kept: usize = (0..3)
+            .filter(|a| !axes.contains(a))
+            .map(|a| r.shape[a])
+            .product();
+        for schedule in [
+            Schedule::Auto,
+            Schedule::Serial,
+            Schedule::Mutex,
+            Schedule::Lockfree,
+        ] {
             r.schedule = schedule;
-            for op in [Reduction::Max, Reduction::NanMin, Reduction::Sum, Reduction::Std] {
+            for op in [
+                Reduction::Max,
+                Reduction::NanMin,
+                Reduction::Sum,
+                Reduction::Std,
+            ] {
                 let want = reduce_data(Data::F64(&data), &r, op, &NEVER);
                 let mut out = vec![f64::NAN; kept];
                 let got = reduce_data_into(Data::F64(&data), &r, op, &NEVER, Dest::F64(&mut out));
@@ -521,7 +536,82 @@ fn results_written_into_a_callers_slice_equal_the_allocated_ones() {
     }
     let mut sum = vec![0.0f64; 19];
     assert!(matches!(
-        reduce_data_into(Data::F64(&data), &r, Reduction::Sum, &NEVER, Dest::F64(&mut sum)),
+        reduce_data_into(
+            Data::F64(&data),
+            &r,
+            Reduction::Sum,
+            &NEVER,
+            Dest::F64(&mut sum)
+        ),
         Err(Error::BadArray { field: "out", .. })
     ));
+}
+
+/// Long float runs take a plain compare a block at a time and fall back to
+/// the exact compares where a block holds a NaN or its extremum is a zero:
+/// every op, both float widths, NaN, zero and infinity placements, and
+/// lengths around the block size, bit for bit against the one-by-one fold.
+#[test]
+fn long_float_runs_keep_the_nan_zero_and_infinity_rules() {
+    fn check<T: Scalar + std::fmt::Debug>(cast: impl Fn(f64) -> T, bits: impl Fn(T) -> u64) {
+        fn each<T: Scalar, O: Op<T, Acc = T>>(
+            op: &O,
+            run: &[T],
+            bits: &impl Fn(T) -> u64,
+            what: &str,
+        ) {
+            let want = run
+                .iter()
+                .enumerate()
+                .fold(op.init(), |a, (i, &x)| op.fold(a, x, i));
+            let got = op.fold_run(op.init(), run, 0);
+            assert_eq!(
+                bits(got),
+                bits(want),
+                "{} {what} of {} elements",
+                O::NAME,
+                run.len()
+            );
+        }
+        for len in [1024, 1100, 2047, 2048, 2049, 4096, 5000] {
+            let base: Vec<f64> = (0..len)
+                .map(|i| ((i * 7919) % 1009) as f64 - 504.5)
+                .collect();
+            let mut cases: Vec<(&str, Vec<f64>)> = vec![("finite", base.clone())];
+            for at in [0, len / 2, len - 1] {
+                let mut v = base.clone();
+                v[at] = f64::NAN;
+                cases.push(("one NaN", v));
+                let mut v = base.clone();
+                v[at] = f64::INFINITY;
+                cases.push(("+inf", v));
+                let mut v = vec![-0.0; len];
+                v[at] = 0.0;
+                cases.push(("zeros, one +0", v));
+                let mut v = vec![0.0; len];
+                v[at] = -0.0;
+                cases.push(("zeros, one -0", v));
+                let mut v: Vec<f64> = base.iter().map(|x| -x.abs() - 1.0).collect();
+                v[at] = -0.0;
+                cases.push(("negatives and -0", v));
+            }
+            cases.push(("all -inf", vec![f64::NEG_INFINITY; len]));
+            cases.push(("all +inf", vec![f64::INFINITY; len]));
+            cases.push(("all NaN", vec![f64::NAN; len]));
+            let mut v = base.clone();
+            for x in v.iter_mut().skip(1).step_by(2) {
+                *x = f64::NEG_INFINITY;
+            }
+            cases.push(("every other -inf", v));
+            for (what, v) in &cases {
+                let run: Vec<T> = v.iter().map(|&x| cast(x)).collect();
+                each(&Max, &run, &bits, what);
+                each(&Min, &run, &bits, what);
+                each(&NanMax, &run, &bits, what);
+                each(&NanMin, &run, &bits, what);
+            }
+        }
+    }
+    check(|x| x, f64::to_bits);
+    check(|x| x as f32, |x: f32| u64::from(x.to_bits()));
 }

@@ -46,15 +46,37 @@ impl<M: Scalar> KeepFlags for View<'_, M> {
         let data = self.data();
         if stride == 1 {
             let (from, n) = (offset as usize, keep.len());
-            for (f, &m) in keep.iter_mut().zip(&data[from..from + n]) {
-                *f = (m != M::NIL) as u8;
-            }
+            flags_of(keep, &data[from..from + n]);
             return;
         }
         for (k, f) in keep.iter_mut().enumerate() {
             *f = (data[(offset + k as isize * stride) as usize] != M::NIL) as u8;
         }
     }
+}
+
+/// `keep[k] = (mask[k] != 0)`.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx512bw",
+    "x86_64+avx2+avx+sse4.2",
+    "x86_64+sse4.2",
+    "aarch64+neon"
+))]
+fn flags_of<M: Scalar>(keep: &mut [u8], mask: &[M]) {
+    for (f, &m) in keep.iter_mut().zip(mask) {
+        *f = (m != M::NIL) as u8;
+    }
+}
+
+/// How many of `keep` are 1.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx512bw",
+    "x86_64+avx2+avx+sse4.2",
+    "x86_64+sse4.2",
+    "aarch64+neon"
+))]
+fn count_flags(keep: &[u8]) -> u64 {
+    keep.iter().map(|&f| u64::from(f)).sum()
 }
 
 /// The mask of a masked fold: its flags, and its strides and offset over
@@ -210,7 +232,9 @@ fn substitute<T: Scalar>(out: &mut [T], xs: &[T], keep: &[u8], neutral: T) {
     }
 }
 
-/// `counts[k] += keep[k]`.
+/// `counts[j] += keep[i * n + j]` for every row `i` of `keep` (rows of
+/// `n = counts.len()` flags, at most four): the counts are read and
+/// written once for the rows together.
 #[multiversion(targets(
     "x86_64+avx512f+avx512vl+avx512bw",
     "x86_64+avx2+avx+sse4.2",
@@ -218,8 +242,22 @@ fn substitute<T: Scalar>(out: &mut [T], xs: &[T], keep: &[u8], neutral: T) {
     "aarch64+neon"
 ))]
 pub(crate) fn add_flags(counts: &mut [u64], keep: &[u8]) {
-    for (c, &f) in counts.iter_mut().zip(keep) {
-        *c += u64::from(f);
+    let n = counts.len();
+    let row = |i: usize| keep.get(i * n..(i + 1) * n).unwrap_or(&[]);
+    let (a, b, c, d) = (row(0), row(1), row(2), row(3));
+    match keep.len() / n.max(1) {
+        4 => {
+            for j in 0..n {
+                counts[j] += u64::from(a[j]) + u64::from(b[j]) + u64::from(c[j]) + u64::from(d[j]);
+            }
+        }
+        k => {
+            for i in 0..k {
+                for (c, &f) in counts.iter_mut().zip(row(i)) {
+                    *c += u64::from(f);
+                }
+            }
+        }
     }
 }
 
@@ -292,11 +330,11 @@ pub(super) fn walk<T: Scalar>(
                 for (i, at) in at[..k].iter_mut().enumerate() {
                     let flags = &mut keep[i * n..(i + 1) * n];
                     mask.flags.fill(m0 + base.m + red.m, col.sm, flags);
-                    if let Some(c) = counts.as_deref_mut() {
-                        add_flags(&mut c[p - p0..p - p0 + n], flags);
-                    }
                     *at = x0 + base.x + red.x;
                     red.advance();
+                }
+                if let Some(c) = counts.as_deref_mut() {
+                    add_flags(&mut c[p - p0..p - p0 + n], &keep[..k * n]);
                 }
                 let mut rows: [&[T]; 4] = [&[]; 4];
                 let mut rest = &mut scratch[..];
@@ -335,7 +373,7 @@ pub(super) fn walk<T: Scalar>(
             let flags = &mut keep[..n];
             mask.flags.fill(mo, inner.sm, flags);
             if let Some(c) = counts.as_deref_mut() {
-                c[q] += flags.iter().map(|&f| u32::from(f)).sum::<u32>() as u64;
+                c[q] += count_flags(flags);
             }
             let run = values(data, xo, inner.sx, flags, neutral, &mut scratch);
             sink(q, &[run], flags, r);
