@@ -32,9 +32,13 @@ function packMove(c: MoveCall, strides: readonly number[], offset: number): Floa
 function computeMove(c: MoveCall): Float64Array {
   const native = c.backend === 'native' ? addon() : undefined;
   if (native) {
-    const into = c.outView;
-    const raw = native.moveWindow(c.data, packMove(c, c.strides, c.offset), c.op, c.ddof, into);
-    return raw ?? (into as Float64Array);
+    // The result is allocated here, not by the addon: V8 frees its own
+    // buffers at a collection, where one handed over by the addon waits for
+    // the event loop to turn, so a synchronous loop of calls held every
+    // result (12 calls on 100 x 1,000,000 float64: 10 GB).
+    const into = c.outView ?? new Float64Array(c.count);
+    native.moveWindow(c.data, packMove(c, c.strides, c.offset), c.op, c.ddof, into);
+    return into;
   }
   return jsMove(c, c.outView ?? new Float64Array(c.count));
 }

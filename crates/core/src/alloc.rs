@@ -15,6 +15,14 @@ pub(crate) fn reserve<T>(n: usize) -> Result<Vec<T>, Error> {
     Ok(v)
 }
 
+/// The same advice for a caller's buffer that a call is about to write
+/// whole: a result that JavaScript allocated (`new Float64Array(n)`, fresh
+/// zero pages that V8 frees at its next collection, unlike a buffer the
+/// addon hands over, whose release waits for the event loop to turn).
+pub(crate) fn advise_output<T>(out: &mut [T]) {
+    advise_huge(out.as_mut_ptr().cast::<u8>(), std::mem::size_of_val(out));
+}
+
 /// Huge pages for the 2 MiB-aligned part of `len` bytes from `ptr`, when
 /// that part is at least 4 MiB; only advice, and nothing if refused.
 #[cfg(target_os = "linux")]

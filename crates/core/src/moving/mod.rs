@@ -254,6 +254,7 @@ pub fn move_data_into(
     cancel: &Cancel,
     out: &mut [f64],
 ) -> Result<(), Error> {
+    crate::alloc::advise_output(out);
     let len = out.len();
     // SAFETY: `MaybeUninit<f64>` has `f64`'s layout, and the callee only
     // ever writes initialised f64 values through this view, so `out` stays
