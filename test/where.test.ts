@@ -126,3 +126,18 @@ test('where: options.where is read once, and async rejects what sync throws', as
   await assert.rejects(api.maxAsync(new Float64Array([1, 2]), { where: [false, false] }), { code: 'ERR_NDREDUCE_ZERO_SIZE' });
   await assert.rejects(api.sumAsync(new Float64Array(6), { where: { data: new Uint8Array(2), shape: [2] } }), { code: 'ERR_NDREDUCE_BAD_OPTION' });
 });
+
+test('where: a byte mask keeps every non-zero byte, as its 0/1 form does (the row order reads the bytes in place)', () => {
+  const rows = 9, cols = 1100;
+  const data = Float64Array.from({ length: rows * cols }, (_, k) => ((k * 7919) % 1009) - 504);
+  const bytes = Uint8Array.from({ length: rows * cols }, (_, k) => [0, 1, 2, 255, 0, 128][(k * 31) % 6]);
+  const ones = Uint8Array.from(bytes, (b) => (b !== 0 ? 1 : 0));
+  const x = { data, shape: [rows, cols] };
+  for (const op of ['max', 'min', 'sum', 'mean', 'var', 'countNonzero', 'argmax'] as const) {
+    for (const axis of [0, 1]) {
+      const got = api[op](x, { axis, where: { data: bytes, shape: [rows, cols] } } as never);
+      const want = api[op](x, { axis, where: { data: ones, shape: [rows, cols] } } as never);
+      assert.deepEqual(got, want, `${op} axis ${axis}`);
+    }
+  }
+});

@@ -11,7 +11,10 @@ pub(crate) fn reserve<T>(n: usize) -> Result<Vec<T>, Error> {
     let mut v: Vec<T> = Vec::new();
     v.try_reserve_exact(n)
         .map_err(|_| Error::TooLarge { elements: n })?;
-    advise_huge(v.as_mut_ptr().cast::<u8>(), n.saturating_mul(std::mem::size_of::<T>()));
+    advise_huge(
+        v.as_mut_ptr().cast::<u8>(),
+        n.saturating_mul(std::mem::size_of::<T>()),
+    );
     Ok(v)
 }
 

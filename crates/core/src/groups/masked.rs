@@ -229,7 +229,7 @@ impl<T: Scalar, O: Op<T>> Walk<'_, T, O> {
                     self.flags
                         .fill(am + i as isize * self.m_along, col.sm, keep);
                     if self.counted {
-                        add_flags(&mut s.count[grp * w..(grp + 1) * w], keep);
+                        add_flags(&mut s.count[grp * w..(grp + 1) * w], &[keep]);
                     }
                     let at = ax + i as isize * self.along;
                     let row = values(self.data, at, col.sx, keep, self.neutral, &mut s.vals);

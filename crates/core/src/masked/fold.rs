@@ -17,7 +17,7 @@ use super::walk::{walk, Geometry, MaskRef, BLOCK, ROWS};
 /// fold in any order and have no neutral element (variance, minmax).
 const CHAINS: usize = 4;
 
-/// `acc` with `x` folded in where `flag` (0 or 1) is 1, else `acc`.
+/// `acc` with `x` folded in where `flag` is not 0, else `acc`.
 /// The fold is computed either way (every op's fold is a pure function of
 /// its arguments) and the flag selects: a mask of mixed flags would
 /// otherwise mispredict a branch on about every other element.
@@ -42,12 +42,12 @@ fn fold_piece<T: Scalar, O: Op<T>>(
     accs: &mut [O::Acc],
     rows_order: bool,
     neutral: Option<T>,
-    (at, rows, flags, index): (usize, &[&[T]], &[u8], usize),
+    (at, rows, flags, index): (usize, &[&[T]], &[&[u8]], usize),
 ) {
     if rows_order {
         let n = rows[0].len();
         let acc = &mut accs[at..at + n];
-        let flag = |i: usize| &flags[i * n..(i + 1) * n];
+        let flag = |i: usize| &flags[i][..n];
         match (neutral, rows) {
             (Some(v), &[a, b, c, d]) => {
                 fold_row4_masked(
@@ -76,7 +76,7 @@ fn fold_piece<T: Scalar, O: Op<T>>(
         }
         return;
     }
-    let (run, mut acc) = (rows[0], accs[at]);
+    let (run, flags, mut acc) = (rows[0], flags[0], accs[at]);
     if neutral.is_some() {
         acc = fold_run(op, acc, run, index);
     } else if O::ORDER_FREE {
@@ -134,7 +134,7 @@ pub(crate) fn fold_masked<T: Scalar, O: Op<T>>(
     // Positions `p0..p0 + accs.len()` over reduced indices `r0..r1`.
     let fold_part = |p0: usize, accs: &mut [O::Acc], counts: Option<&mut [u64]>, r0, r1| {
         let len = accs.len();
-        let mut sink = |at: usize, rows: &[&[T]], flags: &[u8], index: usize| {
+        let mut sink = |at: usize, rows: &[&[T]], flags: &[&[u8]], index: usize| {
             fold_piece(op, accs, g.rows, neutral, (at, rows, flags, index));
         };
         walk(

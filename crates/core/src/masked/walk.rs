@@ -39,6 +39,12 @@ pub(crate) trait KeepFlags: Sync {
     /// Writes `keep.len()` flags (0 or 1) for the entries at `offset`,
     /// `offset + stride`, ... of the mask's data.
     fn fill(&self, offset: isize, stride: isize, keep: &mut [u8]);
+
+    /// The `n` entries at `offset` themselves, where the mask is bytes
+    /// (a `Uint8Array`): they serve as flags (not 0 = keep) with no copy.
+    fn bytes(&self, _offset: isize, _n: usize) -> Option<&[u8]> {
+        None
+    }
 }
 
 impl<M: Scalar> KeepFlags for View<'_, M> {
@@ -52,6 +58,17 @@ impl<M: Scalar> KeepFlags for View<'_, M> {
         for (k, f) in keep.iter_mut().enumerate() {
             *f = (data[(offset + k as isize * stride) as usize] != M::NIL) as u8;
         }
+    }
+
+    fn bytes(&self, offset: isize, n: usize) -> Option<&[u8]> {
+        if std::any::TypeId::of::<M>() != std::any::TypeId::of::<u8>() {
+            return None;
+        }
+        let from = offset as usize;
+        let entries = &self.data()[from..from + n];
+        // SAFETY: `M` is `u8` (checked just above), so the slice's pointer,
+        // length, alignment and every value are those of a `[u8]`.
+        Some(unsafe { std::slice::from_raw_parts(entries.as_ptr().cast::<u8>(), n) })
     }
 }
 
@@ -68,7 +85,7 @@ fn flags_of<M: Scalar>(keep: &mut [u8], mask: &[M]) {
     }
 }
 
-/// How many of `keep` are 1.
+/// How many of `keep` are not 0.
 #[multiversion(targets(
     "x86_64+avx512f+avx512vl+avx512bw",
     "x86_64+avx2+avx+sse4.2",
@@ -76,7 +93,7 @@ fn flags_of<M: Scalar>(keep: &mut [u8], mask: &[M]) {
     "aarch64+neon"
 ))]
 fn count_flags(keep: &[u8]) -> u64 {
-    keep.iter().map(|&f| u64::from(f)).sum()
+    keep.iter().map(|&f| u64::from(f != 0)).sum()
 }
 
 /// The mask of a masked fold: its flags, and its strides and offset over
@@ -217,7 +234,7 @@ impl Geometry {
 /// `index`, and their keep flags, row after row. In the row order `rows`
 /// holds up to four rows of consecutive positions from `at`; in the lane
 /// order one piece of position `at`'s lane.
-pub(super) type Sink<'s, T> = dyn FnMut(usize, &[&[T]], &[u8], usize) + 's;
+pub(super) type Sink<'s, T> = dyn FnMut(usize, &[&[T]], &[&[u8]], usize) + 's;
 
 /// `out[k] = keep[k] ? xs[k] : neutral`: a select the compiler vectorises.
 #[multiversion(targets(
@@ -232,31 +249,28 @@ fn substitute<T: Scalar>(out: &mut [T], xs: &[T], keep: &[u8], neutral: T) {
     }
 }
 
-/// `counts[j] += keep[i * n + j]` for every row `i` of `keep` (rows of
-/// `n = counts.len()` flags, at most four): the counts are read and
-/// written once for the rows together.
+/// `counts[j] += (rows[i][j] != 0)` for every row `i` (at most four, each
+/// at least `counts.len()` flags): the counts are read and written once
+/// for the rows together.
 #[multiversion(targets(
     "x86_64+avx512f+avx512vl+avx512bw",
     "x86_64+avx2+avx+sse4.2",
     "x86_64+sse4.2",
     "aarch64+neon"
 ))]
-pub(crate) fn add_flags(counts: &mut [u64], keep: &[u8]) {
+pub(crate) fn add_flags(counts: &mut [u64], rows: &[&[u8]]) {
     let n = counts.len();
-    let row = |i: usize| keep.get(i * n..(i + 1) * n).unwrap_or(&[]);
-    let (a, b, c, d) = (row(0), row(1), row(2), row(3));
-    match keep.len() / n.max(1) {
-        4 => {
-            for j in 0..n {
-                counts[j] += u64::from(a[j]) + u64::from(b[j]) + u64::from(c[j]) + u64::from(d[j]);
-            }
+    let one = |f: u8| u64::from(f != 0);
+    if let &[a, b, c, d] = rows {
+        let (a, b, c, d) = (&a[..n], &b[..n], &c[..n], &d[..n]);
+        for j in 0..n {
+            counts[j] += one(a[j]) + one(b[j]) + one(c[j]) + one(d[j]);
         }
-        k => {
-            for i in 0..k {
-                for (c, &f) in counts.iter_mut().zip(row(i)) {
-                    *c += u64::from(f);
-                }
-            }
+        return;
+    }
+    for row in rows {
+        for (c, &f) in counts.iter_mut().zip(*row) {
+            *c += one(f);
         }
     }
 }
@@ -327,24 +341,38 @@ pub(super) fn walk<T: Scalar>(
             while r < r1 {
                 let k = (r1 - r).min(4);
                 let mut at = [0isize; 4];
+                // A byte mask along the row is its own flags; any other
+                // is converted into `keep`.
+                let mut direct: [Option<&[u8]>; 4] = [None; 4];
                 for (i, at) in at[..k].iter_mut().enumerate() {
-                    let flags = &mut keep[i * n..(i + 1) * n];
-                    mask.flags.fill(m0 + base.m + red.m, col.sm, flags);
+                    let mo = m0 + base.m + red.m;
+                    direct[i] = if col.sm == 1 {
+                        mask.flags.bytes(mo, n)
+                    } else {
+                        None
+                    };
+                    if direct[i].is_none() {
+                        mask.flags.fill(mo, col.sm, &mut keep[i * n..(i + 1) * n]);
+                    }
                     *at = x0 + base.x + red.x;
                     red.advance();
                 }
+                let mut flags: [&[u8]; 4] = [&[]; 4];
+                for (i, f) in flags[..k].iter_mut().enumerate() {
+                    *f = direct[i].unwrap_or(&keep[i * n..(i + 1) * n]);
+                }
                 if let Some(c) = counts.as_deref_mut() {
-                    add_flags(&mut c[p - p0..p - p0 + n], &keep[..k * n]);
+                    add_flags(&mut c[p - p0..p - p0 + n], &flags[..k]);
                 }
                 let mut rows: [&[T]; 4] = [&[]; 4];
                 let mut rest = &mut scratch[..];
                 for (i, row) in rows[..k].iter_mut().enumerate() {
                     let (mine, later) = std::mem::take(&mut rest).split_at_mut(n);
                     // Never substituted here: the fold selects by flag.
-                    *row = values(data, at[i], col.sx, &keep[i * n..(i + 1) * n], None, mine);
+                    *row = values(data, at[i], col.sx, flags[i], None, mine);
                     rest = later;
                 }
-                sink(p - p0, &rows[..k], &keep[..k * n], r);
+                sink(p - p0, &rows[..k], &flags[..k], r);
                 r += k;
                 since += k * n;
                 if since >= CHECK_EVERY {
@@ -370,13 +398,23 @@ pub(super) fn walk<T: Scalar>(
             let n = (inner.len - j).min(r1 - r).min(BLOCK);
             let xo = x0 + base.x + lane.x + j as isize * inner.sx;
             let mo = m0 + base.m + lane.m + j as isize * inner.sm;
-            let flags = &mut keep[..n];
-            mask.flags.fill(mo, inner.sm, flags);
+            let direct = if inner.sm == 1 {
+                mask.flags.bytes(mo, n)
+            } else {
+                None
+            };
+            let flags = match direct {
+                Some(bytes) => bytes,
+                None => {
+                    mask.flags.fill(mo, inner.sm, &mut keep[..n]);
+                    &keep[..n]
+                }
+            };
             if let Some(c) = counts.as_deref_mut() {
                 c[q] += count_flags(flags);
             }
             let run = values(data, xo, inner.sx, flags, neutral, &mut scratch);
-            sink(q, &[run], flags, r);
+            sink(q, &[run], &[flags], r);
             r += n;
             j += n;
             if j == inner.len {
