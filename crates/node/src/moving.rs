@@ -23,35 +23,30 @@ fn checked(
 /// A moving-window reduction of any numeric typed array, read in place.
 /// `layout` is `[threads, offset, ndim, shape.., strides.., axis, window,
 /// minCount]`. The float64 result, C order, of the input's shape, is
-/// written to `out` (a Float64Array of that length; `null` returned) or
-/// returned.
-#[napi(js_name = "moveWindow", ts_return_type = "Float64Array | null")]
+/// written to `out`, a Float64Array of that length that JavaScript
+/// allocated (V8 frees its own buffers at a collection; one made here
+/// would wait for the event loop to turn).
+#[napi(js_name = "moveWindow")]
 pub fn move_window(
     env: Env,
     #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
     layout: &[f64],
     #[napi(ts_arg_type = "string")] op: crate::array::Name,
     ddof: Option<f64>,
-    #[napi(ts_arg_type = "Float64Array")] out: Option<Unknown>,
-) -> Result<Option<Js>> {
+    #[napi(ts_arg_type = "Float64Array")] out: Unknown,
+) -> Result<()> {
     guard(|| {
         let (req, op) = checked(layout, op.as_str(), ddof)?;
         let raw = raw_array(&env, &data, "data")?;
-        let Some(out) = out else {
-            // SAFETY: no JavaScript runs during this synchronous call, so
-            // the array's memory cannot be detached, shrunk or freed before
-            // `move_data` returns.
-            let data = unsafe { crate::array::data(&raw)? };
-            return move_data(data, &req, op, &NEVER)
-                .map(|v| Some(ndreduce_core::reductions::Output::F64(v)));
-        };
         let target = raw_array(&env, &out, "out")?;
         let not_f64 = || CoreError::BadArray {
             field: "out",
             value: "not a Float64Array".into(),
         };
         if target.overlaps(&raw) {
-            // SAFETY: as above; this borrow of the input ends with the call.
+            // SAFETY: no JavaScript runs during this synchronous call, so
+            // the input's memory cannot be detached, shrunk or freed; this
+            // borrow of it ends with the call.
             let result = move_data(unsafe { crate::array::data(&raw)? }, &req, op, &NEVER)?;
             // SAFETY: as above, and nothing else borrows `out`'s memory now.
             let Dest::F64(dest) = (unsafe { crate::array::dest(&target)? }) else {
@@ -79,9 +74,8 @@ pub fn move_window(
             };
             move_data_into(data, &req, op, &NEVER, dest)?;
         }
-        Ok(None)
+        Ok(())
     })
-    .map(|r| r.map(Js))
     .map_err(|e| to_js(&env, &e))
 }
 

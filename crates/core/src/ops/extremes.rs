@@ -123,7 +123,7 @@ fn lanes<T: Scalar, O: Op<T, Acc = T>, const N: usize>(
 }
 
 macro_rules! extremum {
-    ($name:ident, $np:literal, $init:expr, $beats:ident, $plain:expr, $start:expr, $fast:expr) => {
+    ($name:ident, $np:literal, $init:expr, $beats:ident, $start:expr, $plain:expr) => {
         pub struct $name;
         impl<T: Scalar> Op<T> for $name {
             type Acc = T;
@@ -169,7 +169,7 @@ macro_rules! extremum {
                     // inlined leaves the caller's instruction set behind.
                     let mut acc = init;
                     for block in run.chunks(PLAIN_BLOCK) {
-                        acc = match plain_extremum(block, $start, $fast) {
+                        acc = match plain_extremum(block, $start, $plain) {
                             Some(best) => self.merge(acc, best),
                             None => lanes::<T, Self, 32>(self, acc, block, $beats),
                         };
@@ -182,14 +182,14 @@ macro_rules! extremum {
         }
     };
 }
-// The last two arguments: the plain pass's start and compare, which the
-// NaN-skipping twins share (a block they could differ on has a NaN).
+// The last two arguments: the start and compare of the plain pass (and of
+// the integer fold, where NaN does not exist), which the NaN-skipping twins
+// share with their plain ops: a block where they could differ holds a NaN.
 extremum!(
     Max,
     "maximum",
     T::LOWEST,
     above_or_nan,
-    |x: T, a: T| x > a,
     T::LOWEST,
     |x: T, a: T| x > a
 );
@@ -198,7 +198,6 @@ extremum!(
     "minimum",
     T::HIGHEST,
     below_or_nan,
-    |x: T, a: T| x < a,
     T::HIGHEST,
     |x: T, a: T| x < a
 );
@@ -207,7 +206,6 @@ extremum!(
     "fmax",
     T::nan_or(T::LOWEST),
     above_nan_start,
-    |x: T, a: T| x > a || (a.is_nan() && !x.is_nan()),
     T::LOWEST,
     |x: T, a: T| x > a
 );
@@ -216,7 +214,6 @@ extremum!(
     "fmin",
     T::nan_or(T::HIGHEST),
     below_nan_start,
-    |x: T, a: T| x < a || (a.is_nan() && !x.is_nan()),
     T::HIGHEST,
     |x: T, a: T| x < a
 );
