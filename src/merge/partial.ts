@@ -255,7 +255,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
       this.state = new NativeState(kind, kept);
     }
     const layout = pack({ threads: this.threads, shape: view.shape, strides: view.strides, axes: this.axes }, view.offset);
-    native.foldState(view.data, layout, kind, false, this.state.values);
+    native.foldState(view.data, layout, kind, this.state.count, this.state.values);
     this.state.count += reduced;
     return true;
   }
@@ -328,7 +328,7 @@ export class Partial<N extends PartialOp = PartialOp, const O = PartialOptions> 
       this.fold(empty, this.cursor);
       this.onlyEmpty = true;
     }
-    if (this.state && Object.keys(this.fields).length === 0) return this.state.value(this.reduction, this.ddof, this.axisAll);
+    if (this.state && Object.keys(this.fields).length === 0) return this.state.value(this.reduction, this.ddof, this.threads, this.axisAll);
     this.settle();
     if (this.dtype === undefined || (this.rows === 0 && !this.onlyEmpty)) throw ndError(RangeError, CODES.ZERO_SIZE, `${this.op} of a Partial that holds no rows`);
     const f = this.fields;

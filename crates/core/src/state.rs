@@ -9,21 +9,23 @@ use rayon::prelude::*;
 use crate::cancel::Cancel;
 use crate::engine::{fold_into, par_chunks, BlockFn, ROW_BLOCK, ROW_GROUP, SMALL};
 use crate::error::{try_filled, Error};
-use crate::ops::{with_empty_block, Moments, Op, Soa, Sum, Var};
+use crate::ops::{with_counts, with_empty_block, Moments, Op, Soa, Sum, Var};
 use crate::plan::{plan, Dim, Freedom};
 use crate::pool::{check_threads, run_with_threads};
 use crate::reductions::{Data, Request};
 use crate::scalar::{Comp, Scalar};
 use crate::view::View;
 
-/// What a state holds per kept position.
+/// What a state holds per kept position. Every element of a chunk counts
+/// (a partial folds NaN in, as the one-shot `mean`/`var`), so each
+/// position has seen the same number of elements: the caller keeps that
+/// one count, and the state does not repeat it per position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StateKind {
-    /// Count, mean, squared deviations and the low words of the mean and
-    /// of M2 (the mean and the variance family), any dtype: [`Moments`]' fields in
-    /// order, each as one plane of a double per kept position (the state
-    /// is five planes, not an array of structs, so that the usual fold
-    /// works on it in place).
+    /// The mean, squared deviations and the low words of both (the mean
+    /// and the variance family), any dtype: [`Moments`]' fields after `n`,
+    /// each as one plane of a double per kept position (planes, not an
+    /// array of structs, so that the usual fold works on them in place).
     Moments,
     /// A compensated sum and its error (`sum`, `mean` of floats).
     Sum,
@@ -33,7 +35,7 @@ impl StateKind {
     /// Doubles per kept position.
     pub fn width(self) -> usize {
         match self {
-            StateKind::Moments => 5,
+            StateKind::Moments => 4,
             StateKind::Sum => 2,
         }
     }
@@ -53,17 +55,14 @@ impl std::str::FromStr for StateKind {
     }
 }
 
-/// Folds `data`, as `request` lays it out, into `state`: `kind.width()`
-/// doubles per kept position, as an earlier call (or zeros, the empty
-/// state) left them. `skip_nan` skips NaN elements of float data.
-pub fn fold_state(
-    data: Data,
+/// Positions a request keeps, and a check that `state` holds `kind`'s
+/// doubles for each and that `count` is a count.
+fn positions(
     request: &Request,
     kind: StateKind,
-    skip_nan: bool,
-    state: &mut [f64],
-    cancel: &Cancel,
-) -> Result<(), Error> {
+    count: f64,
+    state: &[f64],
+) -> Result<usize, Error> {
     let kept: usize = (0..request.shape.len())
         .filter(|a| !request.axes.contains(a))
         .map(|a| request.shape[a])
@@ -79,15 +78,48 @@ pub fn fold_state(
             ),
         });
     }
+    if !(count >= 0.0 && count.fract() == 0.0) {
+        return Err(Error::BadOption {
+            field: "count",
+            value: format!("{count} (expected a whole number of elements, 0 or more)"),
+        });
+    }
+    Ok(kept)
+}
+
+/// Folds `data`, as `request` lays it out, into `state`: `kind.width()`
+/// doubles per kept position, holding `count` elements per position that
+/// earlier calls folded. With `count` 0 the state is fresh and its
+/// contents are ignored.
+pub fn fold_state(
+    data: Data,
+    request: &Request,
+    kind: StateKind,
+    count: f64,
+    state: &mut [f64],
+    cancel: &Cancel,
+) -> Result<(), Error> {
+    let kept = positions(request, kind, count, state)?;
+    if count == 0.0 {
+        // A fresh state is JavaScript's untouched zero pages: huge pages,
+        // and written before it is read, because a read first maps the
+        // shared zero page and the write after it faults a second time
+        // (a std partial's first push of 1M positions took 100 ms, the
+        // others 7). The moments are written whole without a read.
+        crate::alloc::advise_output(state);
+    }
     match kind {
         StateKind::Moments => {
-            crate::with_dtype!(data, Data, d => fold_moments(d, request, skip_nan, state, kept, cancel))
+            crate::with_dtype!(data, Data, d => fold_moments(d, request, count, state, kept, cancel))
         }
         StateKind::Sum => {
+            if count == 0.0 {
+                state.fill(0.0);
+            }
             let state = sums(state);
             match data {
-                Data::F32(d) => fold_sum(d, request, skip_nan, state, cancel),
-                Data::F64(d) => fold_sum(d, request, skip_nan, state, cancel),
+                Data::F32(d) => fold_sum(d, request, state, cancel),
+                Data::F64(d) => fold_sum(d, request, state, cancel),
                 _ => Err(Error::BadOption {
                     field: "state",
                     value: "\"sum\" (a compensated sum state holds float data only)".into(),
@@ -97,26 +129,119 @@ pub fn fold_state(
     }
 }
 
+/// What a partial's result asks of its state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Statistic {
+    Mean,
+    Var,
+    Std,
+}
+
+impl std::str::FromStr for Statistic {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "mean" => Ok(Statistic::Mean),
+            "var" => Ok(Statistic::Var),
+            "std" => Ok(Statistic::Std),
+            other => Err(Error::BadOption {
+                field: "statistic",
+                value: format!("{other:?} (expected \"mean\", \"var\" or \"std\")"),
+            }),
+        }
+    }
+}
+
+/// `stat` of each position of a state of `count` elements per position
+/// into `out`, one double per position, in parallel: the result of a
+/// partial without a copy of its state (a JavaScript loop over a std
+/// partial's 1M positions took 15-30 ms).
+pub fn state_value(
+    kind: StateKind,
+    count: f64,
+    state: &[f64],
+    stat: Statistic,
+    ddof: f64,
+    threads: Option<usize>,
+    out: &mut [f64],
+) -> Result<(), Error> {
+    check_threads(threads)?;
+    let kept = out.len();
+    if kept.checked_mul(kind.width()) != Some(state.len()) {
+        return Err(Error::BadArray {
+            field: "state",
+            value: format!(
+                "{} doubles for {kept} positions of {}",
+                state.len(),
+                kind.width()
+            ),
+        });
+    }
+    if kind == StateKind::Sum && stat != Statistic::Mean {
+        return Err(Error::BadOption {
+            field: "statistic",
+            value: format!("{stat:?} of a compensated sum (it gives the mean only)"),
+        });
+    }
+    crate::alloc::advise_output(out);
+    let value = |k: usize| match kind {
+        StateKind::Sum => {
+            let (s, e) = (state[2 * k], state[2 * k + 1]);
+            // An infinite sum has a NaN error term: the sum alone.
+            (if s.is_finite() { s + e } else { s }) / count
+        }
+        StateKind::Moments => {
+            let m = Moments {
+                n: count,
+                mean: state[k],
+                m2: state[kept + k],
+                low: state[2 * kept + k],
+                m2_low: state[3 * kept + k],
+            };
+            match stat {
+                // No elements: NaN, as NumPy's mean of an empty axis.
+                Statistic::Mean if count == 0.0 => f64::NAN,
+                Statistic::Mean => m.mean + m.low,
+                Statistic::Var => m.variance(ddof),
+                Statistic::Std => m.variance(ddof).sqrt(),
+            }
+        }
+    };
+    let block = |b: usize, o: &mut [f64]| {
+        for (i, o) in o.iter_mut().enumerate() {
+            *o = value(b * ROW_BLOCK + i);
+        }
+    };
+    if kept < SMALL {
+        out.chunks_mut(ROW_BLOCK)
+            .enumerate()
+            .for_each(|(b, o)| block(b, o));
+    } else {
+        run_with_threads(threads, || {
+            out.par_chunks_mut(ROW_BLOCK)
+                .enumerate()
+                .for_each(|(b, o)| block(b, o))
+        })?;
+    }
+    Ok(())
+}
+
 fn sums(state: &mut [f64]) -> &mut [Comp] {
-    // SAFETY: as in `moments`: `Comp` is `repr(C)` with two `f64` fields,
-    // and `fold_state` checked that the length is a multiple of 2.
+    // SAFETY: `Comp` is `repr(C)` with two `f64` fields, and `positions`
+    // checked that the length is a multiple of 2.
     unsafe { std::slice::from_raw_parts_mut(state.as_mut_ptr().cast(), state.len() / 2) }
 }
 
 fn fold_moments<T: Scalar>(
     d: &[T],
     r: &Request,
-    skip_nan: bool,
+    count: f64,
     state: &mut [f64],
     kept: usize,
     c: &Cancel,
 ) -> Result<(), Error> {
     let v = View::new(d, &r.shape, &r.strides, r.offset)?;
-    // Nested so that integer dtypes never instantiate the NaN-skipping op.
-    if T::IS_FLOAT && skip_nan {
-        return fold_planes::<T, true>(&v, r, state, kept, c);
-    }
-    fold_planes::<T, false>(&v, r, state, kept, c)
+    fold_planes(&v, r, count, state, kept, c)
 }
 
 /// A view whose reduced elements are rows over contiguous kept columns
@@ -131,7 +256,10 @@ struct Rows {
 }
 
 impl Rows {
-    fn of<T: Scalar, const SKIP_NAN: bool>(v: &View<T>, axes: &[usize]) -> Result<Option<Rows>, Error> {
+    fn of<T: Scalar, const SKIP_NAN: bool>(
+        v: &View<T>,
+        axes: &[usize],
+    ) -> Result<Option<Rows>, Error> {
         let freedom = Freedom {
             order_free: <Var<SKIP_NAN> as Op<T>>::ORDER_FREE,
             idempotent: <Var<SKIP_NAN> as Op<T>>::IDEMPOTENT,
@@ -141,7 +269,10 @@ impl Rows {
             // No reduced dimension left: one row (the planner drops length 1).
             ([cols], reduced @ ([] | [_])) if cols.stride == 1 && cols.len > 1 => Some(Rows {
                 offset: p.offset,
-                rows: reduced.first().copied().unwrap_or(Dim { len: 1, stride: 0 }),
+                rows: reduced
+                    .first()
+                    .copied()
+                    .unwrap_or(Dim { len: 1, stride: 0 }),
                 cols: cols.len,
             }),
             _ => None,
@@ -149,7 +280,13 @@ impl Rows {
     }
 
     /// Folds every row's columns `j0..j0 + m.n.len()` into `m`.
-    fn fold_block<T: Scalar, const SKIP_NAN: bool>(&self, data: &[T], j0: usize, m: &mut Soa, c: &Cancel) {
+    fn fold_block<T: Scalar, const SKIP_NAN: bool>(
+        &self,
+        data: &[T],
+        j0: usize,
+        m: &mut Soa,
+        c: &Cancel,
+    ) {
         let w = m.n.len();
         let row = |i: usize| {
             let at = (self.offset as isize + i as isize * self.rows.stride) as usize + j0;
@@ -172,12 +309,14 @@ impl Rows {
     }
 }
 
-/// Folds `v` into the five planes of `state`: in place where the view is
-/// [`Rows`], a block of columns per task; any other layout goes through the
-/// engine on [`Moments`] built from the planes.
-fn fold_planes<T: Scalar, const SKIP_NAN: bool>(
+/// Folds `v` into the four planes of `state`, `count` elements per
+/// position so far: in place where the view is [`Rows`], a block of
+/// columns per task; any other layout goes through the engine on
+/// [`Moments`] built from the planes.
+fn fold_planes<T: Scalar>(
     v: &View<T>,
     r: &Request,
+    count: f64,
     state: &mut [f64],
     kept: usize,
     c: &Cancel,
@@ -185,23 +324,63 @@ fn fold_planes<T: Scalar, const SKIP_NAN: bool>(
     check_threads(r.threads)?;
     let mut planes = state.chunks_exact_mut(kept.max(1));
     let mut next = || planes.next().unwrap_or_default();
-    let [n, mean, m2, low, m2_low] = [next(), next(), next(), next(), next()];
-    if let Some(rows) = Rows::of::<T, SKIP_NAN>(v, &r.axes)? {
+    let [mean, m2, low, m2_low] = [next(), next(), next(), next()];
+    if let Some(rows) = Rows::of::<T, false>(v, &r.axes)? {
         let data = v.data();
-        let block = &|j0: usize, mut m: Soa| rows.fold_block::<T, SKIP_NAN>(data, j0, &mut m, c);
+        let block = &|j0: usize, [mean, m2, low, m2_low]: [&mut [f64]; 4]| {
+            if count == 0.0 {
+                // Fresh: folded in scratch, then written once.
+                with_empty_block(mean.len(), |mut m| {
+                    rows.fold_block::<T, false>(data, j0, &mut m, c);
+                    for (to, from) in [
+                        (mean, &m.mean),
+                        (m2, &m.m2),
+                        (low, &m.low),
+                        (m2_low, &m.m2_low),
+                    ] {
+                        to.copy_from_slice(from);
+                    }
+                })
+            } else {
+                with_counts(mean.len(), count, |n| {
+                    rows.fold_block::<T, false>(
+                        data,
+                        j0,
+                        &mut Soa {
+                            n,
+                            mean,
+                            m2,
+                            low,
+                            m2_low,
+                        },
+                        c,
+                    )
+                })
+            }
+        };
         if rows.small() {
-            block(0, Soa { n, mean, m2, low, m2_low });
+            block(0, [mean, m2, low, m2_low]);
         } else {
-            run_with_threads(r.threads, || par_planes([n, mean, m2, low, m2_low], ROW_BLOCK, block))?;
+            run_with_threads(r.threads, || {
+                par_planes([mean, m2, low, m2_low], ROW_BLOCK, block)
+            })?;
         }
     } else {
         let mut acc = try_filled(kept, Moments::EMPTY)?;
-        for (k, a) in acc.iter_mut().enumerate() {
-            *a = Moments { n: n[k], mean: mean[k], m2: m2[k], low: low[k], m2_low: m2_low[k] };
+        if count > 0.0 {
+            for (k, a) in acc.iter_mut().enumerate() {
+                *a = Moments {
+                    n: count,
+                    mean: mean[k],
+                    m2: m2[k],
+                    low: low[k],
+                    m2_low: m2_low[k],
+                };
+            }
         }
-        fold_into(v, &r.axes, &Var::<SKIP_NAN>, r.threads, c, &mut acc)?;
+        fold_into(v, &r.axes, &Var::<false>, r.threads, c, &mut acc)?;
         for (k, a) in acc.iter().enumerate() {
-            (n[k], mean[k], m2[k], low[k], m2_low[k]) = (a.n, a.mean, a.m2, a.low, a.m2_low);
+            (mean[k], m2[k], low[k], m2_low[k]) = (a.mean, a.m2, a.low, a.m2_low);
         }
     }
     c.check()
@@ -240,8 +419,14 @@ fn variance_by_block<T: Scalar, const SKIP_NAN: bool>(
         with_empty_block(out.len(), |mut m| {
             rows.fold_block::<T, SKIP_NAN>(data, b * ROW_BLOCK, &mut m, c);
             for (k, o) in out.iter_mut().enumerate() {
-                let v = Moments { n: m.n[k], mean: m.mean[k], m2: m.m2[k], low: m.low[k], m2_low: m.m2_low[k] }
-                    .variance(ddof);
+                let v = Moments {
+                    n: m.n[k],
+                    mean: m.mean[k],
+                    m2: m.m2[k],
+                    low: m.low[k],
+                    m2_low: m.m2_low[k],
+                }
+                .variance(ddof);
                 *o = if sqrt { v.sqrt() } else { v };
             }
         });
@@ -264,13 +449,13 @@ fn par_chunks_serial(out: &mut [f64], block: &BlockFn<'_, f64>) -> Result<(), Er
     Ok(())
 }
 
-/// `f(first column, block)` for every block of `size` columns of the five
+/// `f(first column, block)` for every block of `size` columns of the four
 /// planes, in parallel on the current pool. Not generic, so rayon's
 /// splitting code is compiled once for every dtype.
-fn par_planes(planes: [&mut [f64]; 5], size: usize, f: &(dyn Fn(usize, Soa) + Sync)) {
-    let [n, mean, m2, low, m2_low] = planes;
+type PlanesFn<'a> = dyn Fn(usize, [&mut [f64]; 4]) + Sync + 'a;
+fn par_planes(planes: [&mut [f64]; 4], size: usize, f: &PlanesFn<'_>) {
+    let [mean, m2, low, m2_low] = planes;
     (
-        n.par_chunks_mut(size),
         mean.par_chunks_mut(size),
         m2.par_chunks_mut(size),
         low.par_chunks_mut(size),
@@ -278,22 +463,17 @@ fn par_planes(planes: [&mut [f64]; 5], size: usize, f: &(dyn Fn(usize, Soa) + Sy
     )
         .into_par_iter()
         .enumerate()
-        .for_each(|(b, (n, mean, m2, low, m2_low))| f(b * size, Soa { n, mean, m2, low, m2_low }));
+        .for_each(|(b, (mean, m2, low, m2_low))| f(b * size, [mean, m2, low, m2_low]));
 }
 
 fn fold_sum<T: Scalar<Wide = Comp>>(
     d: &[T],
     r: &Request,
-    skip_nan: bool,
     state: &mut [Comp],
     c: &Cancel,
 ) -> Result<(), Error> {
     let v = View::new(d, &r.shape, &r.strides, r.offset)?;
-    if skip_nan {
-        fold_into(&v, &r.axes, &Sum::<true>, r.threads, c, state)
-    } else {
-        fold_into(&v, &r.axes, &Sum::<false>, r.threads, c, state)
-    }
+    fold_into(&v, &r.axes, &Sum::<false>, r.threads, c, state)
 }
 
 #[cfg(test)]

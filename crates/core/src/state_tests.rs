@@ -26,34 +26,112 @@ fn chunks_folded_into_a_state_equal_the_whole() {
     let whole: Vec<f64> = (0..60).map(|i| ((i * 37) % 11) as f64 + 1e6).collect();
     let (rows, cols) = (20, 3);
     // In place (rows of contiguous columns) and through the engine (the
-    // transposed chunk), which must agree.
-    let mut state = vec![0.0; 5 * cols];
-    let mut through = vec![0.0; 5 * cols];
+    // transposed chunk), which must agree. Garbage in a fresh state is
+    // ignored: a count of 0 says there is nothing in it.
+    let mut state = vec![f64::NAN; 4 * cols];
+    let mut through = vec![7.0; 4 * cols];
+    let mut count = 0.0;
     for chunk in whole.chunks(5 * cols) {
         let r = request(&[chunk.len() / cols, cols], &[0]);
-        fold_state(Data::F64(chunk), &r, StateKind::Moments, false, &mut state, &NEVER).unwrap();
+        fold_state(
+            Data::F64(chunk),
+            &r,
+            StateKind::Moments,
+            count,
+            &mut state,
+            &NEVER,
+        )
+        .unwrap();
         let mut t = request(&[cols, chunk.len() / cols], &[1]);
         t.strides = [1, cols as isize].into_iter().collect();
-        fold_state(Data::F64(chunk), &t, StateKind::Moments, false, &mut through, &NEVER).unwrap();
+        fold_state(
+            Data::F64(chunk),
+            &t,
+            StateKind::Moments,
+            count,
+            &mut through,
+            &NEVER,
+        )
+        .unwrap();
+        count += (chunk.len() / cols) as f64;
     }
+    assert_eq!(count, rows as f64);
     for j in 0..cols {
         let column: Vec<f64> = (0..rows).map(|i| whole[i * cols + j]).collect();
         let mean = column.iter().sum::<f64>() / rows as f64;
         let m2: f64 = column.iter().map(|x| (x - mean) * (x - mean)).sum();
         for s in [&state, &through] {
-            assert_eq!(s[j], rows as f64);
-            assert!((s[cols + j] + s[3 * cols + j] - mean).abs() <= 1e-9);
-            assert!((s[2 * cols + j] + s[4 * cols + j] - m2).abs() <= 1e-6 * m2.max(1.0));
+            assert!((s[j] + s[2 * cols + j] - mean).abs() <= 1e-9);
+            assert!((s[cols + j] + s[3 * cols + j] - m2).abs() <= 1e-6 * m2.max(1.0));
+        }
+        let mut out = vec![0.0; cols];
+        for (stat, want) in [
+            (Statistic::Mean, mean),
+            (Statistic::Var, m2 / (rows - 1) as f64),
+            (Statistic::Std, (m2 / (rows - 1) as f64).sqrt()),
+        ] {
+            state_value(StateKind::Moments, count, &state, stat, 1.0, None, &mut out).unwrap();
+            assert!(
+                (out[j] - want).abs() <= 1e-9 * want.abs().max(1.0),
+                "{stat:?} of column {j}: {} vs {want}",
+                out[j]
+            );
         }
     }
-    let mut sums = vec![0.0; 2 * cols];
+    let mut sums = vec![f64::NAN; 2 * cols];
+    let mut count = 0.0;
     for chunk in whole.chunks(4 * cols) {
         let r = request(&[chunk.len() / cols, cols], &[0]);
-        fold_state(Data::F64(chunk), &r, StateKind::Sum, false, &mut sums, &NEVER).unwrap();
+        fold_state(
+            Data::F64(chunk),
+            &r,
+            StateKind::Sum,
+            count,
+            &mut sums,
+            &NEVER,
+        )
+        .unwrap();
+        count += (chunk.len() / cols) as f64;
     }
+    let mut means = vec![0.0; cols];
+    state_value(
+        StateKind::Sum,
+        count,
+        &sums,
+        Statistic::Mean,
+        0.0,
+        None,
+        &mut means,
+    )
+    .unwrap();
     for j in 0..cols {
         let exact: f64 = (0..rows).map(|i| whole[i * cols + j]).sum();
         assert_eq!(sums[2 * j] + sums[2 * j + 1], exact);
+        assert_eq!(means[j], exact / rows as f64);
+    }
+}
+
+#[test]
+fn a_state_value_over_many_blocks_equals_one_position_at_a_time() {
+    // Past SMALL, so that the blocks run on the pool.
+    let kept = SMALL + 3 * ROW_BLOCK + 1;
+    let state: Vec<f64> = (0..4 * kept)
+        .map(|i| ((i * 7919) % 1009) as f64 * 0.5)
+        .collect();
+    let mut out = vec![0.0; kept];
+    state_value(
+        StateKind::Moments,
+        9.0,
+        &state,
+        Statistic::Std,
+        1.0,
+        Some(2),
+        &mut out,
+    )
+    .unwrap();
+    for (k, o) in out.iter().enumerate() {
+        let m2 = state[kept + k] + state[3 * kept + k];
+        assert_eq!(*o, (m2 / 8.0).sqrt(), "position {k}");
     }
 }
 
@@ -62,13 +140,17 @@ fn variance_by_block_equals_the_engines() {
     use crate::engine::reduce;
     // Wide enough for several blocks and threads; a NaN for nanvar.
     let (rows, cols) = (37, 3 * ROW_BLOCK + 5);
-    let mut data: Vec<f64> = (0..rows * cols).map(|i| ((i * 7919) % 1009) as f64 * 0.25 + 1e6).collect();
+    let mut data: Vec<f64> = (0..rows * cols)
+        .map(|i| ((i * 7919) % 1009) as f64 * 0.25 + 1e6)
+        .collect();
     data[5 * cols + 7] = f64::NAN;
     let v = View::contiguous(&data, &[rows, cols]).unwrap();
     for skip in [false, true] {
         let mut r = request(&[rows, cols], &[0]);
         r.ddof = 1.0;
-        let got = variance_of_rows(&v, &r, skip, true, &NEVER).unwrap().unwrap();
+        let got = variance_of_rows(&v, &r, skip, true, &NEVER)
+            .unwrap()
+            .unwrap();
         let want = if skip {
             reduce(&v, &[0], &Var::<true>, Schedule::Auto, None, &NEVER)
         } else {
@@ -87,8 +169,16 @@ fn variance_by_block_equals_the_engines() {
     // Columns of the transposed view are rows over contiguous columns;
     // its rows are not, and are left to the engine.
     let t = v.transposed();
-    assert!(variance_of_rows(&t, &request(&[cols, rows], &[1]), false, false, &NEVER).unwrap().is_some());
-    assert!(variance_of_rows(&t, &request(&[cols, rows], &[0]), false, false, &NEVER).unwrap().is_none());
+    assert!(
+        variance_of_rows(&t, &request(&[cols, rows], &[1]), false, false, &NEVER)
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        variance_of_rows(&t, &request(&[cols, rows], &[0]), false, false, &NEVER)
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[test]
@@ -96,11 +186,61 @@ fn a_state_of_the_wrong_length_or_kind_is_refused() {
     let data = [1.0f64, 2.0, 3.0, 4.0];
     let r = request(&[2, 2], &[0]);
     let mut short = vec![0.0; 5];
-    let e = fold_state(Data::F64(&data), &r, StateKind::Moments, false, &mut short, &NEVER);
+    let e = fold_state(
+        Data::F64(&data),
+        &r,
+        StateKind::Moments,
+        0.0,
+        &mut short,
+        &NEVER,
+    );
     assert!(matches!(e, Err(Error::BadArray { field: "state", .. })));
     let ints = [1i32, 2, 3, 4];
     let mut s = vec![0.0; 4];
-    let e = fold_state(Data::I32(&ints), &r, StateKind::Sum, false, &mut s, &NEVER);
+    let e = fold_state(Data::I32(&ints), &r, StateKind::Sum, 0.0, &mut s, &NEVER);
     assert!(matches!(e, Err(Error::BadOption { field: "state", .. })));
+    let mut s = vec![0.0; 8];
+    for count in [-1.0, 0.5, f64::NAN, f64::INFINITY] {
+        let e = fold_state(
+            Data::F64(&data),
+            &r,
+            StateKind::Moments,
+            count,
+            &mut s,
+            &NEVER,
+        );
+        assert!(
+            matches!(e, Err(Error::BadOption { field: "count", .. })),
+            "count {count}"
+        );
+    }
+    let mut out = vec![0.0; 2];
+    let e = state_value(
+        StateKind::Sum,
+        2.0,
+        &[0.0; 4],
+        Statistic::Std,
+        0.0,
+        None,
+        &mut out,
+    );
+    assert!(matches!(
+        e,
+        Err(Error::BadOption {
+            field: "statistic",
+            ..
+        })
+    ));
+    let e = state_value(
+        StateKind::Moments,
+        2.0,
+        &[0.0; 4],
+        Statistic::Std,
+        0.0,
+        None,
+        &mut out,
+    );
+    assert!(matches!(e, Err(Error::BadArray { field: "state", .. })));
     assert!("median".parse::<StateKind>().is_err());
+    assert!("median".parse::<Statistic>().is_err());
 }

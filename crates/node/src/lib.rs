@@ -78,8 +78,7 @@ pub fn reduce(
     env: Env,
     #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
     layout: &[f64],
-    #[napi(ts_arg_type = "OpName")]
-    op: crate::array::Name,
+    #[napi(ts_arg_type = "OpName")] op: crate::array::Name,
     #[napi(ts_arg_type = "'auto' | 'serial' | 'mutex' | 'lockfree'")] schedule: crate::array::Name,
     extras: Option<Extras>,
     #[napi(ts_arg_type = "ArrayBufferView")] out: Option<Unknown>,
@@ -169,20 +168,19 @@ pub fn panic_in_kernel(env: Env) -> Result<()> {
 }
 
 /// Folds `data` into `state`, a Float64Array of accumulators per kept
-/// position that earlier calls left (zeros: the empty state): `"moments"`
-/// (count, mean, squared deviations, the mean's and M2's low words; 5
-/// per position) or `"sum"` (a compensated float sum and its error; 2). A
-/// mergeable partial keeps it between chunks.
+/// position holding `count` elements each from earlier calls (0: a fresh
+/// state, whatever it holds): `"moments"` (mean, squared deviations and
+/// the low words of both; 4 per position) or `"sum"` (a compensated float
+/// sum and its error; 2). A mergeable partial keeps it between chunks.
 #[napi(js_name = "foldState")]
 pub fn fold_state(
     env: Env,
     #[napi(ts_arg_type = "ArrayBufferView")] data: Unknown,
     layout: &[f64],
     #[napi(ts_arg_type = "'moments' | 'sum'")] kind: crate::array::Name,
-    skip_nan: bool,
+    count: f64,
     #[napi(ts_arg_type = "Float64Array")] state: Unknown,
 ) -> Result<()> {
-    use ndreduce_core::reductions::Dest;
     use ndreduce_core::state::StateKind;
     guard(|| {
         let kind: StateKind = kind.as_str().parse()?;
@@ -200,13 +198,68 @@ pub fn fold_state(
         // SAFETY: no JavaScript runs during this synchronous call, so neither
         // array's memory can be detached, shrunk or freed before it returns.
         let (data, dest) = unsafe { (array::data(&raw)?, array::dest(&target)?) };
-        let Dest::F64(state) = dest else {
+        let state = doubles(dest, "state")?;
+        ndreduce_core::state::fold_state(data, &req, kind, count, state, &NEVER)
+    })
+    .map_err(|e| to_js(&env, &e))
+}
+
+/// Writes `statistic` of each position of `state` (as `foldState` left
+/// it, `count` elements per position) into `out`, one per position.
+#[napi(js_name = "stateValue")]
+#[allow(clippy::too_many_arguments)] // one per JavaScript argument, and the Env
+pub fn state_value(
+    env: Env,
+    #[napi(ts_arg_type = "'moments' | 'sum'")] kind: crate::array::Name,
+    count: f64,
+    #[napi(ts_arg_type = "Float64Array")] state: Unknown,
+    #[napi(ts_arg_type = "'mean' | 'var' | 'std'")] statistic: crate::array::Name,
+    ddof: f64,
+    threads: Option<f64>,
+    #[napi(ts_arg_type = "Float64Array")] out: Unknown,
+) -> Result<()> {
+    use ndreduce_core::state::{StateKind, Statistic};
+    guard(|| {
+        let kind: StateKind = kind.as_str().parse()?;
+        let statistic: Statistic = statistic.as_str().parse()?;
+        let raw = raw_array(&env, &state, "state")?;
+        let target = raw_array(&env, &out, "out")?;
+        if target.overlaps(&raw) {
+            return Err(ndreduce_core::Error::BadArray {
+                field: "out",
+                value: "memory shared with the state".into(),
+            });
+        }
+        // The arrays share no byte (checked just now): the state's borrow
+        // and the result's exclusive one do not alias.
+        // SAFETY: no JavaScript runs during this synchronous call, so neither
+        // array's memory can be detached, shrunk or freed before it returns.
+        let (state, dest) = unsafe { (array::data(&raw)?, array::dest(&target)?) };
+        let ndreduce_core::reductions::Data::F64(state) = state else {
             return Err(ndreduce_core::Error::BadArray {
                 field: "state",
                 value: "not a Float64Array".into(),
             });
         };
-        ndreduce_core::state::fold_state(data, &req, kind, skip_nan, state, &NEVER)
+        let out = doubles(dest, "out")?;
+        let threads = threads
+            .map(|t| ndreduce_core::count_from_f64("threads", t))
+            .transpose()?;
+        ndreduce_core::state::state_value(kind, count, state, statistic, ddof, threads, out)
     })
     .map_err(|e| to_js(&env, &e))
+}
+
+/// The doubles of a Float64Array the addon writes, or a `BadArray` naming `field`.
+fn doubles<'a>(
+    dest: ndreduce_core::reductions::Dest<'a>,
+    field: &'static str,
+) -> std::result::Result<&'a mut [f64], ndreduce_core::Error> {
+    match dest {
+        ndreduce_core::reductions::Dest::F64(d) => Ok(d),
+        _ => Err(ndreduce_core::Error::BadArray {
+            field,
+            value: "not a Float64Array".into(),
+        }),
+    }
 }

@@ -10,7 +10,7 @@ pub use extremes::{
     ArgMax, ArgMin, Max, Min, MinMax, NanArgMax, NanArgMin, NanMax, NanMin, NO_INDEX,
 };
 pub use moments::{Moments, Var};
-pub(crate) use moments_kernels::{with_empty_block, Soa};
+pub(crate) use moments_kernels::{with_counts, with_empty_block, Soa};
 
 use crate::scalar::Scalar;
 

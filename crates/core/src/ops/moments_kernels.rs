@@ -112,6 +112,16 @@ pub(crate) fn with_empty_block<R>(w: usize, f: impl FnOnce(Soa) -> R) -> R {
     })
 }
 
+/// `f` on `w` doubles of this thread's scratch, each `count`: the counts
+/// of a block of positions that have all seen the same elements (a
+/// partial's state, which keeps its one count outside).
+pub(crate) fn with_counts<R>(w: usize, count: f64, f: impl FnOnce(&mut [f64]) -> R) -> R {
+    scratch(0, w, |n| {
+        n.fill(count);
+        f(n)
+    })
+}
+
 /// Rows per group in `Var::fold_rows`: each group costs one merge per
 /// column, and its first pass (for columns without a mean yet) reads it
 /// again from cache.
