@@ -20,9 +20,9 @@ pub(crate) fn reserve<T>(n: usize) -> Result<Vec<T>, Error> {
 
 /// The same advice for a caller's buffer that a call is about to write
 /// whole: a result that JavaScript allocated (`new Float64Array(n)`, fresh
-/// zero pages that V8 frees at its next collection, unlike a buffer the
-/// addon hands over, whose release waits for the event loop to turn).
-pub(crate) fn advise_output<T>(out: &mut [T]) {
+/// zero pages that V8 frees at its next collection, unlike an external
+/// buffer, whose release waits for the event loop to turn).
+pub fn advise_output<T>(out: &mut [T]) {
     advise_huge(out.as_mut_ptr().cast::<u8>(), std::mem::size_of_val(out));
 }
 

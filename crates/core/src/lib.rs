@@ -31,6 +31,7 @@ mod scalar;
 pub mod stream;
 mod view;
 
+pub use alloc::advise_output;
 pub use cancel::{Cancel, NEVER};
 pub use dtype::Dtype;
 pub use engine::Schedule;

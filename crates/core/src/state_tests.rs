@@ -244,3 +244,51 @@ fn a_state_of_the_wrong_length_or_kind_is_refused() {
     assert!("median".parse::<StateKind>().is_err());
     assert!("median".parse::<Statistic>().is_err());
 }
+
+#[test]
+fn wide_chunks_fold_on_the_pool_as_the_one_shot_variance() {
+    // Past SMALL and several blocks wide, so that both the fresh state and
+    // the later chunks run block by block on the pool.
+    let (rows, cols) = (24, 2 * ROW_BLOCK + 77);
+    assert!(6 * cols >= SMALL);
+    let data: Vec<f64> = (0..rows * cols)
+        .map(|i| ((i * 7919) % 1009) as f64 * 0.125 + 3e5)
+        .collect();
+    let mut state = vec![f64::NAN; 4 * cols];
+    let mut count = 0.0;
+    for r0 in (0..rows).step_by(6) {
+        let mut r = request(&[6, cols], &[0]);
+        r.offset = r0 * cols;
+        r.threads = Some(2);
+        fold_state(
+            Data::F64(&data),
+            &r,
+            StateKind::Moments,
+            count,
+            &mut state,
+            &NEVER,
+        )
+        .unwrap();
+        count += 6.0;
+    }
+    let mut got = vec![0.0; cols];
+    state_value(
+        StateKind::Moments,
+        count,
+        &state,
+        Statistic::Std,
+        1.0,
+        Some(2),
+        &mut got,
+    )
+    .unwrap();
+    let v = View::contiguous(&data, &[rows, cols]).unwrap();
+    let mut whole = request(&[rows, cols], &[0]);
+    whole.ddof = 1.0;
+    let want = variance_of_rows(&v, &whole, false, true, &NEVER)
+        .unwrap()
+        .unwrap();
+    for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert!((g - w).abs() <= 1e-12 * w, "column {k}: {g} vs {w}");
+    }
+}
