@@ -17,6 +17,9 @@ import type { Call } from '../validate/call';
 
 /** Results shorter than this are allocated by the caller of the addon. */
 const SMALL_RESULT = 512;
+/** Reductions whose kernels write a caller's result in place
+ * (crates/core's `reduce_data_into`). */
+const IN_PLACE: readonly Reduction[] = ['max', 'min'];
 
 /** The raw result (the contract's form) of a checked call, on this thread. */
 export function compute(c: Call): NumericArray {
@@ -34,9 +37,12 @@ export function compute(c: Call): NumericArray {
   }
   if (native) {
     // The addon writes into the caller's `out` (no result buffer at all),
-    // or into a small result made here: a typed array built by V8's own
-    // constructor costs a third of one the addon builds through napi.
-    const into = c.outView ?? (c.kept < SMALL_RESULT ? new c.resultCtor(spec(c.reduction).family === 'minmax' ? 2 * c.kept : c.kept) : undefined);
+    // or into a result made here: a small one (a typed array built by V8's
+    // own constructor costs a third of one the addon builds through napi),
+    // or an extremum's of any size, which the kernels write in place (any
+    // other result the addon computes and copies into V8's memory).
+    const inPlace = c.kept < SMALL_RESULT || IN_PLACE.includes(c.reduction);
+    const into = c.outView ?? (inPlace ? new c.resultCtor(spec(c.reduction).family === 'minmax' ? 2 * c.kept : c.kept) : undefined);
     const raw = native.reduce(c.data, pack(c, c.offset, true), c.op, c.schedule, c.extras, into);
     return raw ?? (into as NumericArray);
   }

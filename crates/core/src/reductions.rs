@@ -387,6 +387,8 @@ pub fn reduce_data_into(
             Err(dest) => return in_memory(d, r, op, c)?.copy_into(dest),
         };
         let v = View::new(d, &r.shape, &r.strides, r.offset)?;
+        // Often a fresh JavaScript result, written whole.
+        crate::alloc::advise_output(out);
         let (a, s, t) = (&r.axes[..], r.schedule, r.threads);
         // As in `run`: integers fold the NaN-skipping extremes as the plain ones.
         let result = match op {
