@@ -19,7 +19,7 @@ import type { Call } from '../validate/call';
 const SMALL_RESULT = 512;
 /** Reductions whose kernels write a caller's result in place
  * (crates/core's `reduce_data_into`). */
-const IN_PLACE: readonly Reduction[] = ['max', 'min'];
+const IN_PLACE: readonly Reduction[] = ['max', 'min', 'var', 'std', 'sum', 'mean'];
 
 /** The raw result (the contract's form) of a checked call, on this thread. */
 export function compute(c: Call): NumericArray {
@@ -39,8 +39,9 @@ export function compute(c: Call): NumericArray {
     // The addon writes into the caller's `out` (no result buffer at all),
     // or into a result made here: a small one (a typed array built by V8's
     // own constructor costs a third of one the addon builds through napi),
-    // or an extremum's of any size, which the kernels write in place (any
-    // other result the addon computes and copies into V8's memory).
+    // or one of any size that the addon writes in place (the extremes,
+    // float sums and means, and the variance of rows over contiguous
+    // columns; any other result it computes and copies into V8's memory).
     const inPlace = c.kept < SMALL_RESULT || IN_PLACE.includes(c.reduction);
     const into = c.outView ?? (inPlace ? new c.resultCtor(spec(c.reduction).family === 'minmax' ? 2 * c.kept : c.kept) : undefined);
     const raw = native.reduce(c.data, pack(c, c.offset, true), c.op, c.schedule, c.extras, into);

@@ -345,24 +345,32 @@ fn in_memory<T: Typed>(
     cancel: &Cancel,
 ) -> Result<Output, Error> {
     let v = View::new(data, &r.shape, &r.strides, r.offset)?;
-    let sqrt = match op {
-        Reduction::Var | Reduction::NanVar => Some(false),
-        Reduction::Std | Reduction::NanStd => Some(true),
-        _ => None,
-    };
-    if let (Some(sqrt), Schedule::Auto) = (sqrt, r.schedule) {
-        let skip_nan = matches!(op, Reduction::NanVar | Reduction::NanStd);
-        if let Some(out) = crate::state::variance_of_rows(&v, r, skip_nan, sqrt, cancel)? {
+    if let Some((skip_nan, sqrt)) = by_rows(op, r) {
+        if let Some(out) = crate::state::variance_of_rows(&v, r, skip_nan, sqrt, cancel, None)? {
             return Ok(Output::F64(out));
         }
     }
     run(&InMemory(v), r, op, cancel)
 }
 
+/// `(skip_nan, sqrt)` for the variance family on the automatic schedule,
+/// which [`crate::state::variance_of_rows`] computes where the view's
+/// reduced elements are rows over contiguous kept columns.
+fn by_rows(op: Reduction, r: &Request) -> Option<(bool, bool)> {
+    let sqrt = match op {
+        Reduction::Var | Reduction::NanVar => false,
+        Reduction::Std | Reduction::NanStd => true,
+        _ => return None,
+    };
+    let skip_nan = matches!(op, Reduction::NanVar | Reduction::NanStd);
+    (r.schedule == Schedule::Auto).then_some((skip_nan, sqrt))
+}
+
 /// [`reduce_data`] written into `dest`, the caller's memory, which must
 /// have the result's type and length. The extremes, whose accumulators
-/// are their results, are folded straight into it; other reductions are
-/// converted from their accumulators and copied.
+/// are their results, are folded straight into it, and so is the
+/// variance of rows; other reductions are converted from their
+/// accumulators and copied.
 pub fn reduce_data_into(
     data: Data,
     request: &Request,
@@ -377,6 +385,53 @@ pub fn reduce_data_into(
         c: &Cancel,
         dest: Dest,
     ) -> Result<(), Error> {
+        let dest = match (by_rows(op, r), dest) {
+            (Some((skip_nan, sqrt)), Dest::F64(out)) => {
+                // The variance of rows is written straight into the result.
+                let v = View::new(d, &r.shape, &r.strides, r.offset)?;
+                crate::alloc::advise_output(out);
+                if crate::state::variance_of_rows(&v, r, skip_nan, sqrt, c, Some(&mut *out))?
+                    .is_some()
+                {
+                    return Ok(());
+                }
+                Dest::F64(out)
+            }
+            (_, dest) => dest,
+        };
+        let dest = match (op, dest) {
+            (Reduction::Sum | Reduction::Mean, Dest::F64(out))
+                if T::IS_FLOAT || r.float_result || op == Reduction::Mean =>
+            {
+                // The sums are converted straight into the result (as
+                // `run` converts them into a new vector).
+                let v = View::new(d, &r.shape, &r.strides, r.offset)?;
+                let sums = reduce(&v, &r.axes, &Sum::<false>, r.schedule, r.threads, c)?;
+                if sums.len() != out.len() {
+                    return Err(Error::BadArray {
+                        field: "out",
+                        value: format!(
+                            "{} elements where the result has {}",
+                            out.len(),
+                            sums.len()
+                        ),
+                    });
+                }
+                crate::alloc::advise_output(out);
+                if op == Reduction::Mean {
+                    let count: f64 = r.axes.iter().map(|&a| r.shape[a] as f64).product();
+                    for (o, w) in out.iter_mut().zip(sums) {
+                        *o = T::wide_f64(w) / count;
+                    }
+                } else {
+                    for (o, w) in out.iter_mut().zip(sums) {
+                        *o = T::wide_f64(w);
+                    }
+                }
+                return Ok(());
+            }
+            (_, dest) => dest,
+        };
         let extreme = matches!(
             op,
             Reduction::Min | Reduction::Max | Reduction::NanMin | Reduction::NanMax

@@ -389,18 +389,22 @@ fn fold_planes<T: Scalar>(
 /// The variance (or standard deviation) of a [`Rows`] view in one call:
 /// each block's moments live in per-thread scratch and become results at
 /// once, so no accumulator per position (40 bytes, five times the result)
-/// goes through memory. `None` for any other layout (the engine's).
+/// goes through memory. Written into `dest` when given (the caller's
+/// result, one double per kept position; the vector returned is then
+/// empty), else into a new vector. `None` for any other layout (the
+/// engine's).
 pub(crate) fn variance_of_rows<T: Scalar>(
     v: &View<T>,
     r: &Request,
     skip_nan: bool,
     sqrt: bool,
     c: &Cancel,
+    dest: Option<&mut [f64]>,
 ) -> Result<Option<Vec<f64>>, Error> {
     if T::IS_FLOAT && skip_nan {
-        return variance_by_block::<T, true>(v, r, sqrt, c);
+        return variance_by_block::<T, true>(v, r, sqrt, c, dest);
     }
-    variance_by_block::<T, false>(v, r, sqrt, c)
+    variance_by_block::<T, false>(v, r, sqrt, c, dest)
 }
 
 fn variance_by_block<T: Scalar, const SKIP_NAN: bool>(
@@ -408,12 +412,26 @@ fn variance_by_block<T: Scalar, const SKIP_NAN: bool>(
     r: &Request,
     sqrt: bool,
     c: &Cancel,
+    dest: Option<&mut [f64]>,
 ) -> Result<Option<Vec<f64>>, Error> {
     check_threads(r.threads)?;
     let Some(rows) = Rows::of::<T, SKIP_NAN>(v, &r.axes)? else {
         return Ok(None);
     };
-    let mut out = try_filled(rows.cols, 0.0)?;
+    let mut own = Vec::new();
+    let out = match dest {
+        Some(d) if d.len() == rows.cols => d,
+        Some(d) => {
+            return Err(Error::BadArray {
+                field: "out",
+                value: format!("{} elements where the result has {}", d.len(), rows.cols),
+            })
+        }
+        None => {
+            own = try_filled(rows.cols, 0.0)?;
+            &mut own[..]
+        }
+    };
     let (data, ddof) = (v.data(), r.ddof);
     let block = &|b: usize, out: &mut [f64]| {
         with_empty_block(out.len(), |mut m| {
@@ -433,12 +451,12 @@ fn variance_by_block<T: Scalar, const SKIP_NAN: bool>(
         Ok(())
     };
     if rows.small() {
-        par_chunks_serial(&mut out, block)?;
+        par_chunks_serial(out, block)?;
     } else {
-        run_with_threads(r.threads, || par_chunks(&mut out, ROW_BLOCK, block))??;
+        run_with_threads(r.threads, || par_chunks(out, ROW_BLOCK, block))??;
     }
     c.check()?;
-    Ok(Some(out))
+    Ok(Some(own))
 }
 
 /// `block` on each block of `ROW_BLOCK` of `out`, on this thread.

@@ -148,9 +148,19 @@ fn variance_by_block_equals_the_engines() {
     for skip in [false, true] {
         let mut r = request(&[rows, cols], &[0]);
         r.ddof = 1.0;
-        let got = variance_of_rows(&v, &r, skip, true, &NEVER)
+        let got = variance_of_rows(&v, &r, skip, true, &NEVER, None)
             .unwrap()
             .unwrap();
+        // Written into the caller's result: the same bits, nothing returned.
+        let mut into = vec![f64::NAN; cols];
+        let left = variance_of_rows(&v, &r, skip, true, &NEVER, Some(&mut into)).unwrap();
+        assert_eq!(left.map(|o| o.len()), Some(0));
+        assert!(into
+            .iter()
+            .zip(&got)
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
+        let e = variance_of_rows(&v, &r, skip, true, &NEVER, Some(&mut into[1..]));
+        assert!(matches!(e, Err(Error::BadArray { field: "out", .. })));
         let want = if skip {
             reduce(&v, &[0], &Var::<true>, Schedule::Auto, None, &NEVER)
         } else {
@@ -169,16 +179,26 @@ fn variance_by_block_equals_the_engines() {
     // Columns of the transposed view are rows over contiguous columns;
     // its rows are not, and are left to the engine.
     let t = v.transposed();
-    assert!(
-        variance_of_rows(&t, &request(&[cols, rows], &[1]), false, false, &NEVER)
-            .unwrap()
-            .is_some()
-    );
-    assert!(
-        variance_of_rows(&t, &request(&[cols, rows], &[0]), false, false, &NEVER)
-            .unwrap()
-            .is_none()
-    );
+    assert!(variance_of_rows(
+        &t,
+        &request(&[cols, rows], &[1]),
+        false,
+        false,
+        &NEVER,
+        None
+    )
+    .unwrap()
+    .is_some());
+    assert!(variance_of_rows(
+        &t,
+        &request(&[cols, rows], &[0]),
+        false,
+        false,
+        &NEVER,
+        None
+    )
+    .unwrap()
+    .is_none());
 }
 
 #[test]
@@ -285,7 +305,7 @@ fn wide_chunks_fold_on_the_pool_as_the_one_shot_variance() {
     let v = View::contiguous(&data, &[rows, cols]).unwrap();
     let mut whole = request(&[rows, cols], &[0]);
     whole.ddof = 1.0;
-    let want = variance_of_rows(&v, &whole, false, true, &NEVER)
+    let want = variance_of_rows(&v, &whole, false, true, &NEVER, None)
         .unwrap()
         .unwrap();
     for (k, (g, w)) in got.iter().zip(&want).enumerate() {
