@@ -29,10 +29,7 @@ export class NativeState {
     const s = this.values;
     if (this.kind === 'sum') {
       const kept = s.length / 2;
-      const mean = new Float64Array(kept);
-      // An infinite sum has a NaN error term: the sum alone.
-      for (let k = 0; k < kept; k++) mean[k] = (Number.isFinite(s[2 * k]) ? s[2 * k] + s[2 * k + 1] : s[2 * k]) / this.count;
-      return { n: new Float64Array(kept).fill(this.count), mean };
+      return { n: new Float64Array(kept).fill(this.count), mean: this.value('mean', 0, 0, false) as Float64Array };
     }
     const kept = s.length / 4;
     const plane = (j: number) => s.subarray(j * kept, (j + 1) * kept);

@@ -173,7 +173,7 @@ pub(crate) fn run<T: Typed, S: Source<T>>(
             T::integers(exact, "sum")
         }
     };
-    let count: f64 = r.axes.iter().map(|&a| r.shape[a] as f64).product();
+    let count = reduced_count(r);
     let ddof = r.ddof;
     let mean = |s: Vec<T::Wide>| match v.group_counts() {
         None => doubles(s, |w| T::wide_f64(w) / count),
@@ -353,6 +353,11 @@ fn in_memory<T: Typed>(
     run(&InMemory(v), r, op, cancel)
 }
 
+/// Elements each result of `r` reduces (a mean's divisor).
+fn reduced_count(r: &Request) -> f64 {
+    r.axes.iter().map(|&a| r.shape[a] as f64).product()
+}
+
 /// `(skip_nan, sqrt)` for the variance family on the automatic schedule,
 /// which [`crate::state::variance_of_rows`] computes where the view's
 /// reduced elements are rows over contiguous kept columns.
@@ -419,7 +424,7 @@ pub fn reduce_data_into(
                 }
                 crate::alloc::advise_output(out);
                 if op == Reduction::Mean {
-                    let count: f64 = r.axes.iter().map(|&a| r.shape[a] as f64).product();
+                    let count = reduced_count(r);
                     for (o, w) in out.iter_mut().zip(sums) {
                         *o = T::wide_f64(w) / count;
                     }
