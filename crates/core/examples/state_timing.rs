@@ -11,26 +11,14 @@ use ndreduce_core::reductions::{reduce_data, Reduction, Request};
 use ndreduce_core::state::{fold_state, state_value, StateKind, Statistic};
 use ndreduce_core::{Schedule, NEVER};
 
-fn median_ms(mut f: impl FnMut()) -> f64 {
-    f();
-    let mut t: Vec<f64> = (0..9)
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    t.sort_by(f64::total_cmp);
-    t[t.len() / 2]
+mod support;
+
+fn median_ms(f: impl FnMut()) -> f64 {
+    support::times_ms(9, f)[4]
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .map(|a| a.parse().unwrap())
-        .collect();
-    let rows = *args.first().unwrap_or(&100);
-    let cols = *args.get(1).unwrap_or(&1_000_000);
+    let (rows, cols, _) = support::sizes();
     let data: Vec<f64> = (0..rows * cols)
         .map(|i| ((i * 7919) % 1_000_003) as f64 * 1e-3)
         .collect();

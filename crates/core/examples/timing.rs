@@ -2,33 +2,19 @@
 //! `cargo run --release -p ndreduce-core --example timing [rows cols threads]`.
 //! The published figures come from `npm run bench`, not from here.
 
-use std::time::Instant;
-
 use ndreduce_core::engine::{reduce, Schedule};
 use ndreduce_core::ops::{Max, Sum, Var};
 use ndreduce_core::{read_floor, View, NEVER};
 
-fn best_ms(mut f: impl FnMut()) -> f64 {
-    f();
-    let mut t: Vec<f64> = (0..7)
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    t.sort_by(|a, b| a.total_cmp(b));
-    t[0] // the least disturbed run on a shared machine
+mod support;
+
+fn best_ms(f: impl FnMut()) -> f64 {
+    support::times_ms(7, f)[0] // the least disturbed run on a shared machine
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .map(|a| a.parse().unwrap())
-        .collect();
-    let rows = *args.first().unwrap_or(&100);
-    let cols = *args.get(1).unwrap_or(&1_000_000);
-    let threads = Some(*args.get(2).unwrap_or(&2));
+    let (rows, cols, more) = support::sizes();
+    let threads = Some(*more.first().unwrap_or(&2));
     let data: Vec<i64> = (0..(rows * cols) as i64)
         .map(|i| (i * 7919) % 1_000_003)
         .collect();

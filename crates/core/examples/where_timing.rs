@@ -3,32 +3,20 @@
 //! `cargo run --release -p ndreduce-core --example where_timing [rows cols]`.
 //! The published figures come from `npm run bench`, not from here.
 
-use std::time::Instant;
-
 use ndreduce_core::dtype::Data;
 use ndreduce_core::groups::{reduce_grouped, Labels};
 use ndreduce_core::masked::{reduce_masked, MaskLayout};
 use ndreduce_core::reductions::{reduce_data, Reduction, Request};
 use ndreduce_core::{Schedule, NEVER};
 
-fn best_ms(mut f: impl FnMut()) -> f64 {
-    f();
-    (0..5)
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed().as_secs_f64() * 1e3
-        })
-        .fold(f64::INFINITY, f64::min)
+mod support;
+
+fn best_ms(f: impl FnMut()) -> f64 {
+    support::times_ms(5, f)[0]
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .map(|a| a.parse().unwrap())
-        .collect();
-    let rows = *args.first().unwrap_or(&100);
-    let cols = *args.get(1).unwrap_or(&1_000_000);
+    let (rows, cols, _) = support::sizes();
     // A cheap deterministic spread of values and a mask of about half ones.
     let data: Vec<f64> = (0..rows * cols)
         .map(|i| ((i * 7919) % 1_000_003) as f64 - 5e5)

@@ -55,18 +55,9 @@ impl std::str::FromStr for StateKind {
     }
 }
 
-/// Positions a request keeps, and a check that `state` holds `kind`'s
-/// doubles for each and that `count` is a count.
-fn positions(
-    request: &Request,
-    kind: StateKind,
-    count: f64,
-    state: &[f64],
-) -> Result<usize, Error> {
-    let kept: usize = (0..request.shape.len())
-        .filter(|a| !request.axes.contains(a))
-        .map(|a| request.shape[a])
-        .product();
+/// Checks that `state` holds `kind`'s doubles for each of `kept`
+/// positions and that `count` is a count of elements.
+fn check_state(kept: usize, kind: StateKind, count: f64, state: &[f64]) -> Result<(), Error> {
     if kept.checked_mul(kind.width()) != Some(state.len()) {
         return Err(Error::BadArray {
             field: "state",
@@ -84,7 +75,7 @@ fn positions(
             value: format!("{count} (expected a whole number of elements, 0 or more)"),
         });
     }
-    Ok(kept)
+    Ok(())
 }
 
 /// Folds `data`, as `request` lays it out, into `state`: `kind.width()`
@@ -99,7 +90,11 @@ pub fn fold_state(
     state: &mut [f64],
     cancel: &Cancel,
 ) -> Result<(), Error> {
-    let kept = positions(request, kind, count, state)?;
+    let kept: usize = (0..request.shape.len())
+        .filter(|a| !request.axes.contains(a))
+        .map(|a| request.shape[a])
+        .product();
+    check_state(kept, kind, count, state)?;
     if count == 0.0 {
         // A fresh state is JavaScript's untouched zero pages: huge pages,
         // and written before it is read, because a read first maps the
@@ -167,16 +162,7 @@ pub fn state_value(
 ) -> Result<(), Error> {
     check_threads(threads)?;
     let kept = out.len();
-    if kept.checked_mul(kind.width()) != Some(state.len()) {
-        return Err(Error::BadArray {
-            field: "state",
-            value: format!(
-                "{} doubles for {kept} positions of {}",
-                state.len(),
-                kind.width()
-            ),
-        });
-    }
+    check_state(kept, kind, count, state)?;
     if kind == StateKind::Sum && stat != Statistic::Mean {
         return Err(Error::BadOption {
             field: "statistic",
@@ -227,7 +213,7 @@ pub fn state_value(
 }
 
 fn sums(state: &mut [f64]) -> &mut [Comp] {
-    // SAFETY: `Comp` is `repr(C)` with two `f64` fields, and `positions`
+    // SAFETY: `Comp` is `repr(C)` with two `f64` fields, and `check_state`
     // checked that the length is a multiple of 2.
     unsafe { std::slice::from_raw_parts_mut(state.as_mut_ptr().cast(), state.len() / 2) }
 }

@@ -21,6 +21,11 @@ fn request(shape: &[usize], axes: &[usize]) -> Request {
     }
 }
 
+/// `fold_state` of float64 data, which must succeed.
+fn fold(data: &[f64], r: &Request, kind: StateKind, count: f64, state: &mut [f64]) {
+    fold_state(Data::F64(data), r, kind, count, state, &NEVER).unwrap();
+}
+
 #[test]
 fn chunks_folded_into_a_state_equal_the_whole() {
     let whole: Vec<f64> = (0..60).map(|i| ((i * 37) % 11) as f64 + 1e6).collect();
@@ -33,26 +38,10 @@ fn chunks_folded_into_a_state_equal_the_whole() {
     let mut count = 0.0;
     for chunk in whole.chunks(5 * cols) {
         let r = request(&[chunk.len() / cols, cols], &[0]);
-        fold_state(
-            Data::F64(chunk),
-            &r,
-            StateKind::Moments,
-            count,
-            &mut state,
-            &NEVER,
-        )
-        .unwrap();
+        fold(chunk, &r, StateKind::Moments, count, &mut state);
         let mut t = request(&[cols, chunk.len() / cols], &[1]);
         t.strides = [1, cols as isize].into_iter().collect();
-        fold_state(
-            Data::F64(chunk),
-            &t,
-            StateKind::Moments,
-            count,
-            &mut through,
-            &NEVER,
-        )
-        .unwrap();
+        fold(chunk, &t, StateKind::Moments, count, &mut through);
         count += (chunk.len() / cols) as f64;
     }
     assert_eq!(count, rows as f64);
@@ -82,15 +71,7 @@ fn chunks_folded_into_a_state_equal_the_whole() {
     let mut count = 0.0;
     for chunk in whole.chunks(4 * cols) {
         let r = request(&[chunk.len() / cols, cols], &[0]);
-        fold_state(
-            Data::F64(chunk),
-            &r,
-            StateKind::Sum,
-            count,
-            &mut sums,
-            &NEVER,
-        )
-        .unwrap();
+        fold(chunk, &r, StateKind::Sum, count, &mut sums);
         count += (chunk.len() / cols) as f64;
     }
     let mut means = vec![0.0; cols];
@@ -280,15 +261,7 @@ fn wide_chunks_fold_on_the_pool_as_the_one_shot_variance() {
         let mut r = request(&[6, cols], &[0]);
         r.offset = r0 * cols;
         r.threads = Some(2);
-        fold_state(
-            Data::F64(&data),
-            &r,
-            StateKind::Moments,
-            count,
-            &mut state,
-            &NEVER,
-        )
-        .unwrap();
+        fold(&data, &r, StateKind::Moments, count, &mut state);
         count += 6.0;
     }
     let mut got = vec![0.0; cols];

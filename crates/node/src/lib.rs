@@ -187,18 +187,8 @@ pub fn fold_state(
         let req = Request::unpack(layout, Schedule::Auto)?;
         let raw = raw_array(&env, &data, "data")?;
         let target = raw_array(&env, &state, "state")?;
-        if target.overlaps(&raw) {
-            return Err(ndreduce_core::Error::BadArray {
-                field: "state",
-                value: "memory shared with the data".into(),
-            });
-        }
-        // The arrays share no byte (checked just now): the input's borrow
-        // and the state's exclusive one do not alias.
-        // SAFETY: no JavaScript runs during this synchronous call, so neither
-        // array's memory can be detached, shrunk or freed before it returns.
-        let (data, dest) = unsafe { (array::data(&raw)?, array::dest(&target)?) };
-        let state = doubles(dest, "state")?;
+        // SAFETY: this is the synchronous call both arrays came from.
+        let (data, state) = unsafe { read_beside_doubles(&raw, &target, "state", "data")? };
         ndreduce_core::state::fold_state(data, &req, kind, count, state, &NEVER)
     })
     .map_err(|e| to_js(&env, &e))
@@ -224,24 +214,14 @@ pub fn state_value(
         let statistic: Statistic = statistic.as_str().parse()?;
         let raw = raw_array(&env, &state, "state")?;
         let target = raw_array(&env, &out, "out")?;
-        if target.overlaps(&raw) {
-            return Err(ndreduce_core::Error::BadArray {
-                field: "out",
-                value: "memory shared with the state".into(),
-            });
-        }
-        // The arrays share no byte (checked just now): the state's borrow
-        // and the result's exclusive one do not alias.
-        // SAFETY: no JavaScript runs during this synchronous call, so neither
-        // array's memory can be detached, shrunk or freed before it returns.
-        let (state, dest) = unsafe { (array::data(&raw)?, array::dest(&target)?) };
+        // SAFETY: this is the synchronous call both arrays came from.
+        let (state, out) = unsafe { read_beside_doubles(&raw, &target, "out", "state")? };
         let ndreduce_core::reductions::Data::F64(state) = state else {
             return Err(ndreduce_core::Error::BadArray {
                 field: "state",
                 value: "not a Float64Array".into(),
             });
         };
-        let out = doubles(dest, "out")?;
         let threads = threads
             .map(|t| ndreduce_core::count_from_f64("threads", t))
             .transpose()?;
@@ -250,13 +230,32 @@ pub fn state_value(
     .map_err(|e| to_js(&env, &e))
 }
 
-/// The doubles of a Float64Array the addon writes, or a `BadArray` naming `field`.
-fn doubles<'a>(
-    dest: ndreduce_core::reductions::Dest<'a>,
+/// The elements of `read`, and those of `write` (a Float64Array the addon
+/// writes, named `field`) borrowed exclusively; refused when the two share
+/// a byte (`what` names `read` in that error) or `write` holds no doubles.
+///
+/// # Safety
+/// Only during the synchronous call both arrays came from: no JavaScript
+/// runs then, so neither array's memory can be detached, shrunk or freed.
+unsafe fn read_beside_doubles<'a>(
+    read: &array::RawArray,
+    write: &array::RawArray,
     field: &'static str,
-) -> std::result::Result<&'a mut [f64], ndreduce_core::Error> {
+    what: &str,
+) -> std::result::Result<(ndreduce_core::reductions::Data<'a>, &'a mut [f64]), ndreduce_core::Error>
+{
+    if write.overlaps(read) {
+        return Err(ndreduce_core::Error::BadArray {
+            field,
+            value: format!("memory shared with the {what}"),
+        });
+    }
+    // SAFETY: valid for the call (the caller's contract), and the arrays
+    // share no byte (checked just now), so the borrow of `read` and the
+    // exclusive one of `write` do not alias.
+    let (data, dest) = unsafe { (array::data(read)?, array::dest(write)?) };
     match dest {
-        ndreduce_core::reductions::Dest::F64(d) => Ok(d),
+        ndreduce_core::reductions::Dest::F64(d) => Ok((data, d)),
         _ => Err(ndreduce_core::Error::BadArray {
             field,
             value: "not a Float64Array".into(),
