@@ -72,41 +72,49 @@ pub(super) fn article<T: Scalar, O: Op<T>>(
         }
         acc
     };
-    match schedule {
-        Schedule::Serial | Schedule::Auto => {
-            for (j, o) in out.iter_mut().enumerate() {
-                if cancel.is_cancelled() {
-                    break;
-                }
-                *o = fold_lane(j);
-            }
-        }
-        Schedule::Mutex => {
-            let shared = Mutex::new(out);
-            run_with_threads(threads, || {
-                par_for(kept.len, &|j| {
-                    if !cancel.is_cancelled() {
-                        let m = fold_lane(j);
-                        shared.lock().unwrap_or_else(|e| e.into_inner())[j] = m;
-                    }
-                    Ok(())
-                })
-            })??;
-        }
-        Schedule::Lockfree => {
-            let writer = DisjointSlice::new(out);
-            run_with_threads(threads, || {
-                par_for(kept.len, &|j| {
-                    if !cancel.is_cancelled() {
-                        let m = fold_lane(j);
-                        // SAFETY: `par_for` calls this once per `j`, so no
-                        // two tasks share an index.
-                        unsafe { writer.write(j, m) };
-                    }
-                    Ok(())
-                })
-            })??;
-        }
-    }
+    // One body per op for the lane and its write; the schedules themselves
+    // (`run_lanes`) are compiled once, not once per op and dtype.
+    let writer = DisjointSlice::new(out);
+    let lock = Mutex::new(());
+    let lane_into_out = |j: usize| {
+        let m = fold_lane(j);
+        // The article's mutex design: every write of a lane's result takes
+        // the one lock on the output.
+        let _guard =
+            (schedule == Schedule::Mutex).then(|| lock.lock().unwrap_or_else(|e| e.into_inner()));
+        // SAFETY: `run_lanes` calls this once per `j < kept.len` (the
+        // writer's length, `fits` above), so no two calls share an index.
+        unsafe { writer.write(j, m) };
+    };
+    run_lanes(schedule, threads, kept.len, cancel, &lane_into_out)?;
     cancel.check()
+}
+
+/// Calls `lane(j)` once for every `j < lanes`: in order on this thread
+/// (`serial`), or as tasks on the pool (`mutex`, `lockfree`); stops
+/// starting lanes once cancelled.
+fn run_lanes(
+    schedule: Schedule,
+    threads: Option<usize>,
+    lanes: usize,
+    cancel: &Cancel,
+    lane: &(dyn Fn(usize) + Sync),
+) -> Result<(), Error> {
+    if matches!(schedule, Schedule::Serial | Schedule::Auto) {
+        for j in 0..lanes {
+            if cancel.is_cancelled() {
+                break;
+            }
+            lane(j);
+        }
+        return Ok(());
+    }
+    run_with_threads(threads, || {
+        par_for(lanes, &|j| {
+            if !cancel.is_cancelled() {
+                lane(j);
+            }
+            Ok(())
+        })
+    })?
 }

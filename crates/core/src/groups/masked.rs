@@ -16,9 +16,7 @@ use crate::dtype::{Data, Output, Typed};
 use crate::engine::kernels::{fold_row, fold_run};
 use crate::engine::{par_for, DisjointSlice};
 use crate::error::{try_filled, Error};
-use crate::masked::{
-    add_flags, apply_counted, counted, mask_view, neutral, values, KeepFlags, MaskLayout,
-};
+use crate::masked::{add_flags, apply_counted, counted, mask_view, values, KeepFlags, MaskLayout};
 use crate::ops::Op;
 use crate::pool::run_with_threads;
 use crate::reductions::{Reduction, Request, Source};
@@ -87,7 +85,6 @@ struct Walk<'a, T: Scalar, O: Op<T>> {
     m_along: isize,
     group_stride: usize,
     op: &'a O,
-    neutral: Option<T>,
     counted: bool,
     cancel: &'a Cancel,
     accs: &'a DisjointSlice<'a, O::Acc>,
@@ -127,7 +124,7 @@ impl<T: Scalar, O: Op<T>> Walk<'_, T, O> {
     #[inline(always)]
     fn fold_piece(&self, acc: O::Acc, xs: &[T], fs: &[u8], index: usize) -> O::Acc {
         let op = self.op;
-        if self.neutral.is_none() {
+        if op.neutral().is_none() {
             let mut acc = acc;
             for (k, (&x, &f)) in xs.iter().zip(fs).enumerate() {
                 acc = keep_or(op, acc, x, index + k, f);
@@ -181,7 +178,14 @@ impl<T: Scalar, O: Op<T>> Walk<'_, T, O> {
                 self.flags
                     .fill(am + b0 as isize * self.m_along, self.m_along, keep);
                 let at = ax + b0 as isize * self.along;
-                let vals = values(self.data, at, self.along, keep, self.neutral, &mut s.vals);
+                let vals = values(
+                    self.data,
+                    at,
+                    self.along,
+                    keep,
+                    self.op.neutral(),
+                    &mut s.vals,
+                );
                 while ri < runs.len() && runs[ri].0 < b0 + n {
                     let (start, end, g) = runs[ri];
                     let (a, e) = (start.max(b0) - b0, end.min(b0 + n) - b0);
@@ -232,8 +236,8 @@ impl<T: Scalar, O: Op<T>> Walk<'_, T, O> {
                         add_flags(&mut s.count[grp * w..(grp + 1) * w], &[keep]);
                     }
                     let at = ax + i as isize * self.along;
-                    let row = values(self.data, at, col.sx, keep, self.neutral, &mut s.vals);
-                    if self.neutral.is_some() {
+                    let row = values(self.data, at, col.sx, keep, self.op.neutral(), &mut s.vals);
+                    if self.op.neutral().is_some() {
                         fold_row(op, block, row, i);
                     } else {
                         for ((a, &x), &f) in block.iter_mut().zip(row).zip(keep.iter()) {
@@ -287,7 +291,6 @@ fn fold_groups_masked<T: Scalar, O: Op<T>>(
         m_along: sm[axis],
         group_stride: out_strides[axis],
         op,
-        neutral: src.neutral,
         counted: src.counted,
         cancel,
         accs: &acc_out,
@@ -313,8 +316,6 @@ struct GroupedMasked<'a, T> {
     labels: &'a Labels,
     flags: &'a dyn KeepFlags,
     layout: &'a MaskLayout,
-    /// Stands for the dropped elements, where the op has one.
-    neutral: Option<T>,
     counted: bool,
     counts: Mutex<Vec<u64>>,
 }
@@ -373,7 +374,6 @@ pub fn reduce_grouped_masked(
                 labels,
                 flags: &mv,
                 layout,
-                neutral: neutral::<T>(op),
                 counted: counted::<T>(op),
                 counts: Mutex::new(Vec::new()),
             };

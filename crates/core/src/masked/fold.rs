@@ -32,18 +32,18 @@ fn keep_or<T: Scalar, O: Op<T>>(op: &O, acc: O::Acc, x: T, index: usize, flag: u
 }
 
 /// Folds one piece of the walk into `accs` (the accumulators of the
-/// walk's positions). With a neutral element the dropped elements count
-/// as it: in the row order the fold selects it by flag (the rows come
-/// as they are), in the lane order the walk has already put it in their
-/// place, and the engine's own kernels fold the piece.
+/// walk's positions). With a neutral element (`Op::neutral`) the dropped
+/// elements count as it: in the row order the fold selects it by flag (the
+/// rows come as they are), in the lane order the walk has already put it
+/// in their place, and the engine's own kernels fold the piece.
 #[inline(always)]
 fn fold_piece<T: Scalar, O: Op<T>>(
     op: &O,
     accs: &mut [O::Acc],
     rows_order: bool,
-    neutral: Option<T>,
     (at, rows, flags, index): (usize, &[&[T]], &[&[u8]], usize),
 ) {
+    let neutral = op.neutral();
     if rows_order {
         let n = rows[0].len();
         let acc = &mut accs[at..at + n];
@@ -108,16 +108,14 @@ fn fold_piece<T: Scalar, O: Op<T>>(
 /// unique) with `op`: one accumulator per kept position, kept axes in C
 /// order, and with `counted` the number of elements each one kept (else
 /// no counts). The op sees each kept element with its flat C-order index
-/// over the reduced axes, as without a mask. `neutral`, where the op has
-/// one (folding it changes no accumulator), replaces the dropped elements
-/// so that the engine's vectorised kernels fold the blocks.
-#[allow(clippy::too_many_arguments)]
+/// over the reduced axes, as without a mask. The op's neutral element,
+/// where it has one, replaces the dropped elements so that the engine's
+/// vectorised kernels fold the blocks.
 pub(crate) fn fold_masked<T: Scalar, O: Op<T>>(
     x: &View<T>,
     mask: MaskRef,
     axes: &[usize],
     op: &O,
-    neutral: Option<T>,
     counted: bool,
     threads: Option<usize>,
     cancel: &Cancel,
@@ -130,12 +128,12 @@ pub(crate) fn fold_masked<T: Scalar, O: Op<T>>(
     if out_len == 0 || reduced_len == 0 {
         return Ok((accs, counts));
     }
-    let (data, x0) = (x.data(), x.offset() as isize);
+    let (data, x0, neutral) = (x.data(), x.offset() as isize, op.neutral());
     // Positions `p0..p0 + accs.len()` over reduced indices `r0..r1`.
     let fold_part = |p0: usize, accs: &mut [O::Acc], counts: Option<&mut [u64]>, r0, r1| {
         let len = accs.len();
         let mut sink = |at: usize, rows: &[&[T]], flags: &[&[u8]], index: usize| {
-            fold_piece(op, accs, g.rows, neutral, (at, rows, flags, index));
+            fold_piece(op, accs, g.rows, (at, rows, flags, index));
         };
         walk(
             &g,

@@ -51,34 +51,12 @@ impl MaskLayout {
     }
 }
 
-/// An element that changes no accumulator of `op`'s fold on `T`, where
-/// there is one: the mask's dropped elements become it, and the engine's
-/// own block kernels fold the blocks. `None`: every element is selected
-/// by its flag (the arg ops, whose index counts, and the moments).
-pub(crate) fn neutral<T: Scalar>(op: Reduction) -> Option<T> {
-    use Reduction::*;
-    Some(match op {
-        Sum | NanSum | Mean | Any | CountNonzero => T::NIL,
-        // `all`: any non-zero value; NaN: skipped by the NaN-skipping twins.
-        All => T::HIGHEST,
-        NanMean if T::IS_FLOAT => T::nan_or(T::NIL),
-        NanMean => T::NIL,
-        Max => T::LOWEST,
-        Min => T::HIGHEST,
-        NanMax => T::nan_or(T::LOWEST),
-        NanMin => T::nan_or(T::HIGHEST),
-        _ => return None,
-    })
-}
-
 /// The data and its mask, folded together; the counts of the last fold
 /// are kept for the rules above.
 struct Masked<'a, T> {
     x: View<'a, T>,
     flags: &'a dyn KeepFlags,
     layout: &'a MaskLayout,
-    /// Stands for the dropped elements, where `op` has one (`neutral`).
-    neutral: Option<T>,
     /// The rules below read the counts (else the walk skips them).
     counted: bool,
     counts: Mutex<Vec<u64>>,
@@ -91,16 +69,8 @@ impl<T: Scalar> Source<T> for Masked<'_, T> {
             strides: &self.layout.strides,
             offset: self.layout.offset,
         };
-        let (acc, counts) = fold_masked(
-            &self.x,
-            mask,
-            &r.axes,
-            op,
-            self.neutral,
-            self.counted,
-            r.threads,
-            cancel,
-        )?;
+        let (acc, counts) =
+            fold_masked(&self.x, mask, &r.axes, op, self.counted, r.threads, cancel)?;
         *self.counts.lock().unwrap_or_else(|e| e.into_inner()) = counts;
         Ok(acc)
     }
@@ -152,7 +122,6 @@ pub fn reduce_masked(
                 x,
                 flags: &mv,
                 layout,
-                neutral: neutral::<T>(op),
                 counted: counted::<T>(op),
                 counts: Mutex::new(Vec::new()),
             };

@@ -5,7 +5,7 @@
 //! fold (`super::fold`), and counts what each lane kept, which the
 //! empty-lane rule and `mean` need.
 //!
-//! Where the op has a neutral element (`neutral`: the identity of sum,
+//! Where the op has a neutral element (`Op::neutral`: the identity of sum,
 //! max, any, ...), a dropped element counts as it. In the lane order the
 //! walk writes it in place of every element the mask drops, so that the
 //! op's fold is the plain engine's vectorised run kernel; in the row

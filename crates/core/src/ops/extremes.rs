@@ -138,6 +138,10 @@ macro_rules! extremum {
                 $init
             }
             #[inline(always)]
+            fn neutral(&self) -> Option<T> {
+                Some($init)
+            }
+            #[inline(always)]
             fn fold(&self, acc: T, x: T, _index: usize) -> T {
                 if $beats(x, acc) {
                     x

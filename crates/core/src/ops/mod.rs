@@ -44,6 +44,18 @@ pub trait Op<T: Scalar>: Sync + Send {
     fn fold(&self, acc: Self::Acc, x: T, index: usize) -> Self::Acc;
     fn merge(&self, earlier: Self::Acc, later: Self::Acc) -> Self::Acc;
 
+    /// An element whose fold changes no accumulator, where there is one
+    /// (the identity of sum, max, any, ...): `where` folds it in place of
+    /// the elements its mask drops, so that masked blocks run through the
+    /// engine's vectorised kernels. `None` where the index counts (the arg
+    /// ops) or no element is neutral (the moments, ptp, prod's overflow
+    /// state). A constant per op type, so each instantiation of a masked
+    /// walk keeps only the branch its op takes.
+    #[inline(always)]
+    fn neutral(&self) -> Option<T> {
+        None
+    }
+
     /// Folds rows of a block of columns into `acc`, one accumulator per
     /// column: `rows[k]` holds `acc.len()` elements of reduced index
     /// `index + k`. Called only where `GROUP_ROWS` is true.
@@ -77,6 +89,10 @@ impl<T: Scalar, const SKIP_NAN: bool> Op<T> for Sum<SKIP_NAN> {
     // Integers sum in i128, which no vector unit adds; floats in lanes.
     const SIMD_ROWS: bool = T::IS_FLOAT;
     const SIMD_RUN: bool = T::IS_FLOAT;
+    #[inline(always)]
+    fn neutral(&self) -> Option<T> {
+        Some(T::NIL)
+    }
     #[inline(always)]
     fn init(&self) -> T::Wide {
         T::ZERO
@@ -142,6 +158,11 @@ impl<T: Scalar> Op<T> for CountSum {
     // (SSE2) body than with AVX2's selects, so it keeps both.
     const SIMD_ROWS: bool = true;
     const SIMD_RUN: bool = true;
+    #[inline(always)]
+    fn neutral(&self) -> Option<T> {
+        // NaN, which it skips: a dropped element must not count.
+        Some(T::nan_or(T::NIL))
+    }
     #[inline(always)]
     fn init(&self) -> Self::Acc {
         (T::ZERO, 0)
@@ -262,6 +283,11 @@ impl<T: Scalar, const ALL: bool> Op<T> for Truth<ALL> {
     const SIMD_ROWS: bool = true;
     const SIMD_RUN: bool = true;
     #[inline(always)]
+    fn neutral(&self) -> Option<T> {
+        // `all`: any element that is not zero.
+        Some(if ALL { T::HIGHEST } else { T::NIL })
+    }
+    #[inline(always)]
     fn init(&self) -> bool {
         ALL
     }
@@ -294,6 +320,10 @@ impl<T: Scalar> Op<T> for CountNonzero {
     const IDEMPOTENT: bool = false;
     const SIMD_ROWS: bool = true;
     const SIMD_RUN: bool = true;
+    #[inline(always)]
+    fn neutral(&self) -> Option<T> {
+        Some(T::NIL)
+    }
     #[inline(always)]
     fn init(&self) -> u64 {
         0
