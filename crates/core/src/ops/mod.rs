@@ -48,7 +48,7 @@ pub trait Op<T: Scalar>: Sync + Send {
     /// (the identity of sum, max, any, ...): `where` folds it in place of
     /// the elements its mask drops, so that masked blocks run through the
     /// engine's vectorised kernels. `None` where the index counts (the arg
-    /// ops) or no element is neutral (the moments, ptp, prod's overflow
+    /// ops) or no element is neutral (the moments, minmax, prod's overflow
     /// state). A constant per op type, so each instantiation of a masked
     /// walk keeps only the branch its op takes.
     #[inline(always)]
