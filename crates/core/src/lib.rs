@@ -12,6 +12,7 @@
 mod alloc;
 mod cancel;
 pub mod codec;
+mod convert;
 pub mod dtype;
 pub mod engine;
 mod error;

@@ -2,14 +2,14 @@
 //! array element types, the op by name, results in their documented types.
 
 use crate::cancel::Cancel;
+use crate::convert::{convert, Accs, Counts};
 pub(crate) use crate::dtype::Typed;
-use crate::dtype::{doubles, indices};
 pub use crate::dtype::{Data, Dest, Dtype, Output};
 use crate::engine::{reduce, reduce_into, Schedule};
 use crate::error::Error;
 use crate::ops::{
-    ArgMax, ArgMin, CountNonzero, CountSum, FloatProd, Max, Min, MinMax, Moments, NanArgMax,
-    NanArgMin, NanMax, NanMin, Op, Prod, Sum, Truth, Var,
+    ArgMax, ArgMin, CountNonzero, CountSum, FloatProd, Max, Min, MinMax, NanArgMax, NanArgMin,
+    NanMax, NanMin, Op, Prod, Sum, Truth, Var,
 };
 use crate::scalar::Scalar;
 use crate::view::View;
@@ -130,13 +130,30 @@ impl<T: Scalar> Source<T> for InMemory<'_, T> {
 }
 
 /// Folds `source` with the ops `op` needs and converts the accumulators
-/// to the documented result types.
+/// to the documented result types (`convert`, shared by every source).
 pub(crate) fn run<T: Typed, S: Source<T>>(
     v: &S,
     r: &Request,
     op: Reduction,
     cancel: &Cancel,
 ) -> Result<Output, Error> {
+    let counts = match v.group_counts() {
+        None => Counts::Every(reduced_count(r)),
+        Some((inner, counts)) => Counts::Groups { inner, counts },
+    };
+    named::<T, _>(
+        fold(v, r, op, cancel).and_then(|a| convert(a, r, counts)),
+        op,
+    )
+}
+
+/// The accumulators `op` needs from `v`.
+fn fold<T: Typed, S: Source<T>>(
+    v: &S,
+    r: &Request,
+    op: Reduction,
+    cancel: &Cancel,
+) -> Result<Accs<T>, Error> {
     fn with<T: Scalar, O: Op<T>, S: Source<T>>(
         v: &S,
         r: &Request,
@@ -150,75 +167,27 @@ pub(crate) fn run<T: Typed, S: Source<T>>(
         r: &Request,
         o: O,
         c: &Cancel,
-    ) -> Result<Vec<(T, usize)>, Error> {
-        v.fold_arg(&o, r, c)
+        name: &'static str,
+    ) -> Result<Accs<T>, Error> {
+        v.fold_arg(&o, r, c).map(|f| Accs::Args(f, name))
     }
-    let pairs = |v: Vec<(T, T)>, ptp: bool| {
-        let n = if ptp { v.len() } else { 2 * v.len() };
-        let mut out = crate::alloc::reserve(n)?;
-        if ptp {
-            out.extend(v.iter().map(|p| T::minus(p.1, p.0)));
-        } else {
-            out.extend(v.iter().map(|p| p.0));
-            out.extend(v.iter().map(|p| p.1));
-        }
-        Ok(T::values(out))
-    };
-    let sums = |s: Vec<T::Wide>| -> Result<Output, Error> {
-        if T::IS_FLOAT || r.float_result {
-            doubles(s, T::wide_f64)
-        } else {
-            // Integers: `Wide` is i128, read back exactly.
-            let exact: Vec<i128> = s.into_iter().map(T::wide_i128).collect();
-            T::integers(exact, "sum")
-        }
-    };
-    let count = reduced_count(r);
-    let ddof = r.ddof;
-    let mean = |s: Vec<T::Wide>| match v.group_counts() {
-        None => doubles(s, |w| T::wide_f64(w) / count),
-        Some((inner, counts)) => {
-            // Position k belongs to group (k / inner) % groups, counted
-            // along without a division per element.
-            let (mut j, mut g) = (0, 0);
-            doubles(s, |w| {
-                let n = counts[g];
-                j += 1;
-                if j == inner {
-                    j = 0;
-                    g = if g + 1 == counts.len() { 0 } else { g + 1 };
-                }
-                T::wide_f64(w) / n
-            })
-        }
-    };
-    let variance = |m: Vec<Moments>, sqrt: bool| {
-        doubles(m, |m| {
-            let v = m.variance(ddof);
-            if sqrt {
-                v.sqrt()
-            } else {
-                v
-            }
-        })
-    };
-    let booleans = |b: Vec<bool>| Output::U8(b.into_iter().map(u8::from).collect());
     // Integers hold no NaN, so a NaN-skipping op on them is its plain
     // twin. The `T::IS_FLOAT` guards are constants after monomorphisation
     // and the compiler instantiates no code behind a false one: integer
     // dtypes never get the NaN-skipping ops' kernels.
-    let result = match op {
-        Reduction::Min => with(v, r, Min, cancel).map(T::values),
-        Reduction::Max => with(v, r, Max, cancel).map(T::values),
-        Reduction::NanMin if T::IS_FLOAT => with(v, r, NanMin, cancel).map(T::values),
-        Reduction::NanMin => with(v, r, Min, cancel).map(T::values),
-        Reduction::NanMax if T::IS_FLOAT => with(v, r, NanMax, cancel).map(T::values),
-        Reduction::NanMax => with(v, r, Max, cancel).map(T::values),
-        Reduction::NanMinMax if T::IS_FLOAT => {
-            with(v, r, MinMax::<true>, cancel).and_then(|p| pairs(p, false))
+    let float = T::IS_FLOAT;
+    match op {
+        Reduction::Min => with(v, r, Min, cancel).map(Accs::Values),
+        Reduction::Max => with(v, r, Max, cancel).map(Accs::Values),
+        Reduction::NanMin if float => with(v, r, NanMin, cancel).map(Accs::Values),
+        Reduction::NanMin => with(v, r, Min, cancel).map(Accs::Values),
+        Reduction::NanMax if float => with(v, r, NanMax, cancel).map(Accs::Values),
+        Reduction::NanMax => with(v, r, Max, cancel).map(Accs::Values),
+        Reduction::NanMinMax if float => {
+            with(v, r, MinMax::<true>, cancel).map(|p| Accs::Pairs(p, false))
         }
         Reduction::MinMax | Reduction::NanMinMax => {
-            with(v, r, MinMax::<false>, cancel).and_then(|p| pairs(p, false))
+            with(v, r, MinMax::<false>, cancel).map(|p| Accs::Pairs(p, false))
         }
         // NumPy's ptp takes the maximum first, so its empty-axis error names it.
         Reduction::Ptp => with(v, r, MinMax::<false>, cancel)
@@ -226,68 +195,41 @@ pub(crate) fn run<T: Typed, S: Source<T>>(
                 Error::ZeroSize { .. } => Error::ZeroSize { op: "maximum" },
                 e => e,
             })
-            .and_then(|p| pairs(p, true)),
-        Reduction::NanSum if T::IS_FLOAT => with(v, r, Sum::<true>, cancel).and_then(sums),
-        Reduction::Sum | Reduction::NanSum => with(v, r, Sum::<false>, cancel).and_then(sums),
-        Reduction::NanMean if T::IS_FLOAT => with(v, r, CountSum, cancel)
-            .and_then(|s| doubles(s, |(w, n)| T::wide_f64(w) / n as f64)),
-        Reduction::Mean | Reduction::NanMean => with(v, r, Sum::<false>, cancel).and_then(mean),
-        Reduction::NanVar if T::IS_FLOAT => {
-            with(v, r, Var::<true>, cancel).and_then(|m| variance(m, false))
+            .map(|p| Accs::Pairs(p, true)),
+        Reduction::NanSum if float => with(v, r, Sum::<true>, cancel).map(Accs::Sums),
+        Reduction::Sum | Reduction::NanSum => with(v, r, Sum::<false>, cancel).map(Accs::Sums),
+        Reduction::NanMean if float => with(v, r, CountSum, cancel).map(Accs::CountedMeans),
+        Reduction::Mean | Reduction::NanMean => with(v, r, Sum::<false>, cancel).map(Accs::Means),
+        Reduction::NanVar if float => {
+            with(v, r, Var::<true>, cancel).map(|m| Accs::Moments(m, false))
         }
         Reduction::Var | Reduction::NanVar => {
-            with(v, r, Var::<false>, cancel).and_then(|m| variance(m, false))
+            with(v, r, Var::<false>, cancel).map(|m| Accs::Moments(m, false))
         }
-        Reduction::NanStd if T::IS_FLOAT => {
-            with(v, r, Var::<true>, cancel).and_then(|m| variance(m, true))
+        Reduction::NanStd if float => {
+            with(v, r, Var::<true>, cancel).map(|m| Accs::Moments(m, true))
         }
         Reduction::Std | Reduction::NanStd => {
-            with(v, r, Var::<false>, cancel).and_then(|m| variance(m, true))
+            with(v, r, Var::<false>, cancel).map(|m| Accs::Moments(m, true))
         }
-        Reduction::Prod => with(v, r, Prod, cancel).and_then(|p| {
-            if T::IS_FLOAT {
-                return doubles(p, |p| p.float);
-            }
-            if let Some(index) = p.iter().position(|p| p.overflow && !p.zero) {
-                if !r.float_result {
-                    return Err(Error::Overflow {
-                        op: "prod",
-                        index,
-                        target: T::TARGET,
-                    });
-                }
-            }
-            if r.float_result {
+        Reduction::Prod => {
+            let p = with(v, r, Prod, cancel)?;
+            if !float && r.float_result && p.iter().any(|p| p.overflow && !p.zero) {
                 // Past i128 the exact product is gone; redo it in doubles.
-                if p.iter().any(|p| p.overflow && !p.zero) {
-                    return with(v, r, FloatProd, cancel).and_then(|f| doubles(f, |x| x));
-                }
-                return doubles(p, |p| if p.zero { 0.0 } else { p.int as f64 });
+                return with(v, r, FloatProd, cancel).map(Accs::Doubles);
             }
-            T::integers(
-                p.into_iter()
-                    .map(|p| if p.zero { 0 } else { p.int })
-                    .collect(),
-                "prod",
-            )
-        }),
-        Reduction::ArgMin => arg(v, r, ArgMin, cancel).and_then(|f| indices(f, "argmin")),
-        Reduction::ArgMax => arg(v, r, ArgMax, cancel).and_then(|f| indices(f, "argmax")),
-        Reduction::NanArgMin if T::IS_FLOAT => {
-            arg(v, r, NanArgMin, cancel).and_then(|f| indices(f, "nanargmin"))
+            Ok(Accs::Prod(p))
         }
-        Reduction::NanArgMin => arg(v, r, ArgMin, cancel).and_then(|f| indices(f, "nanargmin")),
-        Reduction::NanArgMax if T::IS_FLOAT => {
-            arg(v, r, NanArgMax, cancel).and_then(|f| indices(f, "nanargmax"))
-        }
-        Reduction::NanArgMax => arg(v, r, ArgMax, cancel).and_then(|f| indices(f, "nanargmax")),
-        Reduction::Any => with(v, r, Truth::<false>, cancel).map(booleans),
-        Reduction::All => with(v, r, Truth::<true>, cancel).map(booleans),
-        Reduction::CountNonzero => {
-            with(v, r, CountNonzero, cancel).and_then(|c| doubles(c, |n| n as f64))
-        }
-    };
-    named::<T, _>(result, op)
+        Reduction::ArgMin => arg(v, r, ArgMin, cancel, "argmin"),
+        Reduction::ArgMax => arg(v, r, ArgMax, cancel, "argmax"),
+        Reduction::NanArgMin if float => arg(v, r, NanArgMin, cancel, "nanargmin"),
+        Reduction::NanArgMin => arg(v, r, ArgMin, cancel, "nanargmin"),
+        Reduction::NanArgMax if float => arg(v, r, NanArgMax, cancel, "nanargmax"),
+        Reduction::NanArgMax => arg(v, r, ArgMax, cancel, "nanargmax"),
+        Reduction::Any => with(v, r, Truth::<false>, cancel).map(Accs::Truths),
+        Reduction::All => with(v, r, Truth::<true>, cancel).map(Accs::Truths),
+        Reduction::CountNonzero => with(v, r, CountNonzero, cancel).map(Accs::Counts),
+    }
 }
 
 /// NumPy's name in the error for a lane that folds no element, for the

@@ -155,13 +155,13 @@ impl<A> Merge<A> {
     }
 }
 
-/// Calls [`Merge::halt`] when a worker unwinds.
-pub(super) struct WakeOnUnwind<'a, A>(pub &'a Merge<A>);
+/// Calls its function (a merge's [`Merge::halt`]) when a worker unwinds.
+pub(super) struct OnUnwind<'a>(pub &'a (dyn Fn() + Sync));
 
-impl<A> Drop for WakeOnUnwind<'_, A> {
+impl Drop for OnUnwind<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.0.halt();
+            (self.0)();
         }
     }
 }

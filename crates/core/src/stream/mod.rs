@@ -42,7 +42,7 @@ use std::sync::Mutex;
 
 use geometry::{strides_over, Chunk, Geometry, Kept};
 use io::{open_checked, read_elements, Plain};
-use merge::{Done, Merge, WakeOnUnwind, WorkerPools};
+use merge::{Done, Merge, OnUnwind, WorkerPools};
 
 use crate::cancel::Cancel;
 /// The element types a file can hold (NumPy's `<i1` .. `<f8`, `|b1` as uint8).
@@ -85,7 +85,24 @@ struct FileSource<'a, T> {
     element: PhantomData<T>,
 }
 
+/// The op's side of a chunk in [`FileSource::chunks`]: reduce chunk `k`
+/// (its elements read into a view, or the read's error) and hand it to
+/// the merge; false once the workers are to stop.
+type ChunkFn<'a, T> = dyn Fn(usize, Result<View<T>, Error>, &Chunk) -> bool + Sync + 'a;
+
+/// The op's side of a band in [`FileSource::banded`]: fold a view of one
+/// piece of the file into band `b` of the output.
+type BandFn<'a, T> = dyn Fn(usize, &View<T>) -> Result<(), Error> + Sync + 'a;
+
 impl<T: Plain> FileSource<'_, T> {
+    /// Threads for `r` over `chunks` chunks.
+    fn workers(r: &Request, chunks: usize) -> Result<usize, Error> {
+        crate::pool::check_threads(r.threads)?;
+        Ok(r.threads
+            .unwrap_or_else(crate::pool::default_threads)
+            .clamp(1, chunks.max(1)))
+    }
+
     /// Reduces every chunk on `workers` threads, each with a buffer of one
     /// chunk: a thread claims the next chunk, reads it and reduces it
     /// serially straight away, while what the read just wrote is still in
@@ -116,21 +133,10 @@ impl<T: Plain> FileSource<'_, T> {
         if g.chunks == 0 {
             return Ok(out);
         }
-        crate::pool::check_threads(r.threads)?;
-        let workers = r
-            .threads
-            .unwrap_or_else(crate::pool::default_threads)
-            .clamp(1, g.chunks);
-        let buffers = (0..workers)
-            .map(|_| try_filled(g.capacity(), T::NIL).map(Mutex::new))
-            .collect::<Result<Vec<_>, _>>()?;
-        let pools = WorkerPools::take(workers)?;
+        let workers = Self::workers(r, g.chunks)?;
         let merge = Merge::new(out, workers);
-        let claims = AtomicUsize::new(0);
         let size = std::mem::size_of::<T>();
-        let work = |w: usize| {
-            let _wake = WakeOnUnwind(&merge);
-            let mut buf = buffers[w].lock().unwrap_or_else(|e| e.into_inner());
+        let chunk = |k: usize, read: Result<View<T>, Error>, c: &Chunk| {
             let mut absorb = |out: &mut [O::Acc], at: Kept, accs: Vec<O::Acc>| match at {
                 Kept::Run(from) => {
                     for (o, a) in out[from..from + accs.len()].iter_mut().zip(accs) {
@@ -143,30 +149,71 @@ impl<T: Plain> FileSource<'_, T> {
                     }
                 }
             };
+            let local = read
+                .and_then(|view| reduce(&view, &r.axes, op, Schedule::Auto, None, cancel))
+                .map(|mut accs| {
+                    // Outside the merge's lock, which the other workers wait for.
+                    localize(&mut accs, c);
+                    Done {
+                        at: g.kept(&r.axes, c),
+                        accs,
+                        bytes: (c.len * size) as u64,
+                    }
+                });
+            merge.put(k, local, &mut absorb, self.progress)
+        };
+        let turn = |k: usize| merge.wait_for(k);
+        self.chunks(workers, cancel, (&turn, &|| merge.halt()), &chunk)?;
+        merge.finish(g.chunks)?.map_err(|merged| {
+            Error::Panicked(format!(
+                "{merged} of {} chunks of {} were reduced",
+                g.chunks,
+                self.at.path.display()
+            ))
+        })
+    }
+
+    /// [`drive`](Self::drive)'s workers, whatever the op (compiled once per
+    /// element type): each claims the next chunk once `turn` lets it, reads
+    /// it into its own buffer and hands the view to `chunk`; a worker that
+    /// panics calls `halt` (the merge's), so that none waits for its chunk.
+    fn chunks(
+        &self,
+        workers: usize,
+        cancel: &Cancel,
+        (turn, halt): (&(dyn Fn(usize) -> bool + Sync), &(dyn Fn() + Sync)),
+        chunk: &ChunkFn<T>,
+    ) -> Result<(), Error> {
+        let g = &self.geometry;
+        let buffers = (0..workers)
+            .map(|_| try_filled(g.capacity(), T::NIL).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        let pools = WorkerPools::take(workers)?;
+        let claims = AtomicUsize::new(0);
+        let size = std::mem::size_of::<T>();
+        let work = |w: usize| {
+            let _wake = OnUnwind(halt);
+            let mut buf = buffers[w].lock().unwrap_or_else(|e| e.into_inner());
             loop {
                 let k = claims.fetch_add(1, Ordering::Relaxed);
-                if k >= g.chunks || !merge.wait_for(k) {
+                if k >= g.chunks || !turn(k) {
                     return;
                 }
                 let c = g.chunk(k);
                 let from = self.at.data_offset + (c.start * size) as u64;
-                let local = cancel
+                let read = cancel
                     .check()
                     .and_then(|()| {
-                        read_elements(&self.file, &self.at.path, &mut buf[..c.len], from, self.at.bools)
+                        read_elements(
+                            &self.file,
+                            &self.at.path,
+                            &mut buf[..c.len],
+                            from,
+                            self.at.bools,
+                        )
                     })
-                    .and_then(|()| View::new(&buf[..c.len], &c.shape, &g.strides, 0))
-                    .and_then(|view| reduce(&view, &r.axes, op, Schedule::Auto, None, cancel))
-                    .map(|mut accs| {
-                        // Outside the merge's lock, which the other workers wait for.
-                        localize(&mut accs, &c);
-                        Done {
-                            at: g.kept(&r.axes, &c),
-                            accs,
-                            bytes: (c.len * size) as u64,
-                        }
-                    });
-                if !merge.put(k, local, &mut absorb, self.progress) {
+                    .and_then(|()| View::new(&buf[..c.len], &c.shape, &g.strides, 0));
+                if !chunk(k, read, &c) {
                     return;
                 }
                 // With as many workers as cores, a thread that woke meanwhile
@@ -177,13 +224,7 @@ impl<T: Plain> FileSource<'_, T> {
             }
         };
         pools.run(&work);
-        merge.finish(g.chunks)?.map_err(|merged| {
-            Error::Panicked(format!(
-                "{merged} of {} chunks of {} were reduced",
-                g.chunks,
-                self.at.path.display()
-            ))
-        })
+        Ok(())
     }
 }
 
@@ -216,30 +257,60 @@ impl<T: Plain> FileSource<'_, T> {
         Some(self.bands(op, r, cancel))
     }
 
+    /// Band width and count for `r`: at most a window, at least one band
+    /// per worker.
+    fn band_width(&self, r: &Request) -> Result<(usize, usize), Error> {
+        let g = &self.geometry;
+        let across = g.shape[g.split];
+        crate::pool::check_threads(r.threads)?;
+        let wanted = r
+            .threads
+            .unwrap_or_else(crate::pool::default_threads)
+            .max(1);
+        let width = g.rows.min(across.div_ceil(wanted)).max(1);
+        Ok((width, across.div_ceil(width)))
+    }
+
     fn bands<O: Op<T>>(&self, op: &O, r: &Request, cancel: &Cancel) -> Result<Vec<O::Acc>, Error> {
         let g = &self.geometry;
-        let s = g.split;
-        let across = g.shape[s];
-        crate::pool::check_threads(r.threads)?;
-        let wanted = r.threads.unwrap_or_else(crate::pool::default_threads).max(1);
-        // Bands of at most a window, and at least one per worker.
-        let width = g.rows.min(across.div_ceil(wanted)).max(1);
-        let bands = across.div_ceil(width);
+        let (width, _) = self.band_width(r)?;
+        let inner = g.inner[g.split];
+        let mut out = try_filled(g.shape[g.split] * inner, op.init())?;
+        let owned: Vec<Mutex<&mut [O::Acc]>> =
+            out.chunks_mut(width * inner).map(Mutex::new).collect();
+        // A band is one worker's alone: its lock is never contended.
+        let band = |b: usize, view: &View<T>| {
+            let mut band = owned[b].lock().unwrap_or_else(|e| e.into_inner());
+            fold_into(view, &r.axes, op, None, cancel, &mut band)
+        };
+        self.banded(r, cancel, &band)?;
+        drop(owned);
+        Ok(out)
+    }
+
+    /// [`bands`](Self::bands)' workers, whatever the op (compiled once per
+    /// element type): worker `w` takes bands `w`, `w + workers`, ..., and
+    /// hands each piece of the file in its band to `band`, in file order.
+    fn banded(&self, r: &Request, cancel: &Cancel, band: &BandFn<T>) -> Result<(), Error> {
+        let g = &self.geometry;
+        let across = g.shape[g.split];
+        let (width, bands) = self.band_width(r)?;
+        let wanted = r
+            .threads
+            .unwrap_or_else(crate::pool::default_threads)
+            .max(1);
         let workers = wanted.min(bands);
-        let inner = g.inner[s];
-        let mut out = try_filled(across * inner, op.init())?;
+        let inner = g.inner[g.split];
         let buffers = (0..workers)
             .map(|_| try_filled(width * inner, T::NIL).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
-        let owned: Vec<Mutex<&mut [O::Acc]>> = out.chunks_mut(width * inner).map(Mutex::new).collect();
         let failed: Mutex<Option<Error>> = Mutex::new(None);
         let size = std::mem::size_of::<T>();
         let tuples = g.tuples();
         let pools = WorkerPools::take(workers)?;
         let work = |w: usize| {
             let mut buf = buffers[w].lock().unwrap_or_else(|e| e.into_inner());
-            for (b, band) in owned.iter().enumerate().skip(w).step_by(workers) {
-                let mut band = band.lock().unwrap_or_else(|e| e.into_inner());
+            for b in (w..bands).step_by(workers) {
                 let len = width.min(across - b * width);
                 for t in 0..tuples {
                     if failed.lock().map_or(true, |f| f.is_some()) {
@@ -250,26 +321,32 @@ impl<T: Plain> FileSource<'_, T> {
                     let step = cancel
                         .check()
                         .and_then(|()| {
-                            read_elements(&self.file, &self.at.path, &mut buf[..c.len], from, self.at.bools)
+                            read_elements(
+                                &self.file,
+                                &self.at.path,
+                                &mut buf[..c.len],
+                                from,
+                                self.at.bools,
+                            )
                         })
                         .and_then(|()| View::new(&buf[..c.len], &c.shape, &g.strides, 0))
-                        .and_then(|view| fold_into(&view, &r.axes, op, None, cancel, &mut band));
+                        .and_then(|view| band(b, &view));
                     if let Err(e) = step {
                         let mut f = failed.lock().unwrap_or_else(|e| e.into_inner());
                         f.get_or_insert(e);
                         return;
                     }
-                    self.progress.fetch_add((c.len * size) as u64, Ordering::Relaxed);
+                    self.progress
+                        .fetch_add((c.len * size) as u64, Ordering::Relaxed);
                     // As in `drive`: let a woken thread (Node's) run.
                     std::thread::yield_now();
                 }
             }
         };
         pools.run(&work);
-        drop(owned);
         match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
             Some(e) => Err(e),
-            None => Ok(out),
+            None => Ok(()),
         }
     }
 }

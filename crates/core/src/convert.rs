@@ -1,0 +1,121 @@
+//! Accumulators to results: the one conversion every source's fold goes
+//! through (`reductions::run`). It is compiled once per element type, not
+//! once per source (memory, a file, a mask, groups, both): the fold is what
+//! differs between sources, the conversion is not.
+
+use crate::dtype::{doubles, indices, Output, Typed};
+use crate::error::Error;
+use crate::ops::{Moments, ProdAcc};
+use crate::reductions::Request;
+use crate::scalar::Scalar;
+
+/// One reduction's accumulators, as its op left them, with what their
+/// conversion needs to know.
+pub(crate) enum Accs<T: Scalar> {
+    /// The extremes: the accumulators are the results.
+    Values(Vec<T>),
+    /// `(min, max)` pairs: both (`minmax`), or their difference (`ptp`).
+    Pairs(Vec<(T, T)>, bool),
+    Sums(Vec<T::Wide>),
+    /// Sums of a mean, each divided by its position's count.
+    Means(Vec<T::Wide>),
+    /// Sums with the count of elements each folded (the NaN-skipping mean).
+    CountedMeans(Vec<(T::Wide, u64)>),
+    /// Moments of a variance, and whether to take its square root.
+    Moments(Vec<Moments>, bool),
+    Prod(Vec<ProdAcc>),
+    /// Values already converted (a product redone in doubles).
+    Doubles(Vec<f64>),
+    /// Values and positions of the arg ops, and the op's name for an
+    /// all-NaN lane.
+    Args(Vec<(T, usize)>, &'static str),
+    Truths(Vec<bool>),
+    Counts(Vec<u64>),
+}
+
+/// How many elements each position of a mean folded: the same count for
+/// every position, or (a reduction by label) each group's count, groups
+/// repeating every `inner` consecutive positions.
+pub(crate) enum Counts<'a> {
+    Every(f64),
+    Groups { inner: usize, counts: &'a [f64] },
+}
+
+/// The documented result of `accs` under request `r` (whose `float_result`
+/// asks for integer results as doubles).
+pub(crate) fn convert<T: Typed>(
+    accs: Accs<T>,
+    r: &Request,
+    counts: Counts,
+) -> Result<Output, Error> {
+    match accs {
+        Accs::Values(v) => Ok(T::values(v)),
+        Accs::Pairs(v, ptp) => {
+            let n = if ptp { v.len() } else { 2 * v.len() };
+            let mut out = crate::alloc::reserve(n)?;
+            if ptp {
+                out.extend(v.iter().map(|p| T::minus(p.1, p.0)));
+            } else {
+                out.extend(v.iter().map(|p| p.0));
+                out.extend(v.iter().map(|p| p.1));
+            }
+            Ok(T::values(out))
+        }
+        Accs::Sums(s) if T::IS_FLOAT || r.float_result => doubles(s, T::wide_f64),
+        // Integers: `Wide` is i128, read back exactly.
+        Accs::Sums(s) => T::integers(s.into_iter().map(T::wide_i128).collect(), "sum"),
+        Accs::Means(s) => match counts {
+            Counts::Every(n) => doubles(s, |w| T::wide_f64(w) / n),
+            Counts::Groups { inner, counts } => {
+                // Position k belongs to group (k / inner) % groups, counted
+                // along without a division per element.
+                let (mut j, mut g) = (0, 0);
+                doubles(s, |w| {
+                    let n = counts[g];
+                    j += 1;
+                    if j == inner {
+                        j = 0;
+                        g = if g + 1 == counts.len() { 0 } else { g + 1 };
+                    }
+                    T::wide_f64(w) / n
+                })
+            }
+        },
+        Accs::CountedMeans(s) => doubles(s, |(w, n)| T::wide_f64(w) / n as f64),
+        Accs::Moments(m, sqrt) => {
+            let ddof = r.ddof;
+            doubles(m, |m| {
+                let v = m.variance(ddof);
+                if sqrt {
+                    v.sqrt()
+                } else {
+                    v
+                }
+            })
+        }
+        Accs::Prod(p) if T::IS_FLOAT => doubles(p, |p| p.float),
+        Accs::Prod(p) => {
+            if let Some(index) = p.iter().position(|p| p.overflow && !p.zero) {
+                // With `float_result` the fold redid it in doubles instead.
+                return Err(Error::Overflow {
+                    op: "prod",
+                    index,
+                    target: T::TARGET,
+                });
+            }
+            if r.float_result {
+                return doubles(p, |p| if p.zero { 0.0 } else { p.int as f64 });
+            }
+            T::integers(
+                p.into_iter()
+                    .map(|p| if p.zero { 0 } else { p.int })
+                    .collect(),
+                "prod",
+            )
+        }
+        Accs::Doubles(d) => Ok(Output::F64(d)),
+        Accs::Args(found, op) => indices(found, op),
+        Accs::Truths(b) => Ok(Output::U8(b.into_iter().map(u8::from).collect())),
+        Accs::Counts(c) => doubles(c, |n| n as f64),
+    }
+}
