@@ -85,6 +85,18 @@ struct FileSource<'a, T> {
     element: PhantomData<T>,
 }
 
+impl<T: Plain> FileSource<'_, T> {
+    /// The elements of `c`, read into `buf` (once `cancel` allows), as a
+    /// view laid out as the file is.
+    fn read<'b>(&self, c: &Chunk, buf: &'b mut [T], cancel: &Cancel) -> Result<View<'b, T>, Error> {
+        let from = self.at.data_offset + (c.start * std::mem::size_of::<T>()) as u64;
+        let buf = &mut buf[..c.len];
+        cancel.check()?;
+        read_elements(&self.file, &self.at.path, buf, from, self.at.bools)?;
+        View::new(buf, &c.shape, &self.geometry.strides, 0)
+    }
+}
+
 /// The op's side of a chunk in [`FileSource::chunks`]: reduce chunk `k`
 /// (its elements read into a view, or the read's error) and hand it to
 /// the merge; false once the workers are to stop.
@@ -190,7 +202,6 @@ impl<T: Plain> FileSource<'_, T> {
             .collect::<Result<Vec<_>, _>>()?;
         let pools = WorkerPools::take(workers)?;
         let claims = AtomicUsize::new(0);
-        let size = std::mem::size_of::<T>();
         let work = |w: usize| {
             let _wake = OnUnwind(halt);
             let mut buf = buffers[w].lock().unwrap_or_else(|e| e.into_inner());
@@ -200,20 +211,7 @@ impl<T: Plain> FileSource<'_, T> {
                     return;
                 }
                 let c = g.chunk(k);
-                let from = self.at.data_offset + (c.start * size) as u64;
-                let read = cancel
-                    .check()
-                    .and_then(|()| {
-                        read_elements(
-                            &self.file,
-                            &self.at.path,
-                            &mut buf[..c.len],
-                            from,
-                            self.at.bools,
-                        )
-                    })
-                    .and_then(|()| View::new(&buf[..c.len], &c.shape, &g.strides, 0));
-                if !chunk(k, read, &c) {
+                if !chunk(k, self.read(&c, &mut buf, cancel), &c) {
                     return;
                 }
                 // With as many workers as cores, a thread that woke meanwhile
@@ -317,19 +315,8 @@ impl<T: Plain> FileSource<'_, T> {
                         return;
                     }
                     let c = g.piece(t, b * width, len);
-                    let from = self.at.data_offset + (c.start * size) as u64;
-                    let step = cancel
-                        .check()
-                        .and_then(|()| {
-                            read_elements(
-                                &self.file,
-                                &self.at.path,
-                                &mut buf[..c.len],
-                                from,
-                                self.at.bools,
-                            )
-                        })
-                        .and_then(|()| View::new(&buf[..c.len], &c.shape, &g.strides, 0))
+                    let step = self
+                        .read(&c, &mut buf, cancel)
                         .and_then(|view| band(b, &view));
                     if let Err(e) = step {
                         let mut f = failed.lock().unwrap_or_else(|e| e.into_inner());
