@@ -17,7 +17,7 @@ pub(crate) enum Accs<T: Scalar> {
     /// `(min, max)` pairs: both (`minmax`), or their difference (`ptp`).
     Pairs(Vec<(T, T)>, bool),
     Sums(Vec<T::Wide>),
-    /// Sums of a mean, each divided by its position's count.
+    /// Sums of a mean, each divided by the count of elements it folded.
     Means(Vec<T::Wide>),
     /// Sums with the count of elements each folded (the NaN-skipping mean).
     CountedMeans(Vec<(T::Wide, u64)>),
@@ -33,21 +33,10 @@ pub(crate) enum Accs<T: Scalar> {
     Counts(Vec<u64>),
 }
 
-/// How many elements each position of a mean folded: the same count for
-/// every position, or (a reduction by label) each group's count, groups
-/// repeating every `inner` consecutive positions.
-pub(crate) enum Counts<'a> {
-    Every(f64),
-    Groups { inner: usize, counts: &'a [f64] },
-}
-
 /// The documented result of `accs` under request `r` (whose `float_result`
-/// asks for integer results as doubles).
-pub(crate) fn convert<T: Typed>(
-    accs: Accs<T>,
-    r: &Request,
-    counts: Counts,
-) -> Result<Output, Error> {
+/// asks for integer results as doubles), `count` being the elements each
+/// position of a mean folded.
+pub(crate) fn convert<T: Typed>(accs: Accs<T>, r: &Request, count: f64) -> Result<Output, Error> {
     match accs {
         Accs::Values(v) => Ok(T::values(v)),
         Accs::Pairs(v, ptp) => {
@@ -64,23 +53,7 @@ pub(crate) fn convert<T: Typed>(
         Accs::Sums(s) if T::IS_FLOAT || r.float_result => doubles(s, T::wide_f64),
         // Integers: `Wide` is i128, read back exactly.
         Accs::Sums(s) => T::integers(s.into_iter().map(T::wide_i128).collect(), "sum"),
-        Accs::Means(s) => match counts {
-            Counts::Every(n) => doubles(s, |w| T::wide_f64(w) / n),
-            Counts::Groups { inner, counts } => {
-                // Position k belongs to group (k / inner) % groups, counted
-                // along without a division per element.
-                let (mut j, mut g) = (0, 0);
-                doubles(s, |w| {
-                    let n = counts[g];
-                    j += 1;
-                    if j == inner {
-                        j = 0;
-                        g = if g + 1 == counts.len() { 0 } else { g + 1 };
-                    }
-                    T::wide_f64(w) / n
-                })
-            }
-        },
+        Accs::Means(s) => doubles(s, |w| T::wide_f64(w) / count),
         Accs::CountedMeans(s) => doubles(s, |(w, n)| T::wide_f64(w) / n as f64),
         Accs::Moments(m, sqrt) => {
             let ddof = r.ddof;

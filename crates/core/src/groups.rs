@@ -245,17 +245,11 @@ struct Grouped<'a, 'l, T> {
     view: View<'a, T>,
     axis: usize,
     labels: &'l Labels,
-    /// The result's elements per step of the groups' axis.
-    inner: usize,
 }
 
 impl<T: Scalar> Source<T> for Grouped<'_, '_, T> {
     fn fold<O: Op<T>>(&self, op: &O, r: &Request, cancel: &Cancel) -> Result<Vec<O::Acc>, Error> {
         fold_groups(&self.view, self.axis, self.labels, op, r.threads, cancel)
-    }
-
-    fn group_counts(&self) -> Option<(usize, &[f64])> {
-        Some((self.inner, &self.labels.counts))
     }
 }
 
@@ -300,18 +294,9 @@ pub fn reduce_grouped(
             let means = fold_groups_with(&view, axis, labels, &CountSum, t, cancel, &finish);
             return means.map(Output::F64);
         }
-        let inner = r.shape[axis + 1..].iter().product();
-        run(
-            &Grouped {
-                view,
-                axis,
-                labels,
-                inner,
-            },
-            r,
-            op,
-            cancel,
-        )
+        // Means were converted above; the ops left keep accumulators that
+        // are their results, whatever a group's count.
+        run(&Grouped { view, axis, labels }, r, op, cancel)
     }
     with_dtype!(data, Data, d => typed(d, request, op, labels, cancel))
 }

@@ -2,7 +2,7 @@
 //! array element types, the op by name, results in their documented types.
 
 use crate::cancel::Cancel;
-use crate::convert::{convert, Accs, Counts};
+use crate::convert::{convert, Accs};
 pub(crate) use crate::dtype::Typed;
 pub use crate::dtype::{Data, Dest, Dtype, Output};
 use crate::engine::{reduce, reduce_into, Schedule};
@@ -111,13 +111,6 @@ pub(crate) trait Source<T: Scalar> {
     ) -> Result<Vec<(T, usize)>, Error> {
         self.fold(op, r, cancel)
     }
-    /// Where positions fold different counts of elements (the groups of a
-    /// reduction by label): the count of each group, and how many
-    /// consecutive positions share one (the groups repeat in that order).
-    /// `None`: every position folds the product of the reduced axes.
-    fn group_counts(&self) -> Option<(usize, &[f64])> {
-        None
-    }
 }
 
 /// A checked view, folded by the engine in one pass.
@@ -137,12 +130,9 @@ pub(crate) fn run<T: Typed, S: Source<T>>(
     op: Reduction,
     cancel: &Cancel,
 ) -> Result<Output, Error> {
-    let counts = match v.group_counts() {
-        None => Counts::Every(reduced_count(r)),
-        Some((inner, counts)) => Counts::Groups { inner, counts },
-    };
+    let count = reduced_count(r);
     named::<T, _>(
-        fold(v, r, op, cancel).and_then(|a| convert(a, r, counts)),
+        fold(v, r, op, cancel).and_then(|a| convert(a, r, count)),
         op,
     )
 }
