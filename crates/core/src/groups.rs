@@ -253,6 +253,21 @@ impl<T: Scalar> Source<T> for Grouped<'_, '_, T> {
     }
 }
 
+/// The one axis a reduction by label reduces, or an error naming how
+/// many `r` asks for.
+pub(crate) fn grouped_axis(r: &Request) -> Result<usize, Error> {
+    match r.axes[..] {
+        [axis] => Ok(axis),
+        _ => Err(Error::BadOption {
+            field: "axis",
+            value: format!(
+                "{} axes (a reduction by label takes exactly one)",
+                r.axes.len()
+            ),
+        }),
+    }
+}
+
 /// Reduces `data` as `request` says (exactly one reduced axis), by the
 /// groups of `labels`: the result's shape is the kept shape with the
 /// reduced axis replaced by the groups, in C order. Empty groups hold what
@@ -272,15 +287,7 @@ pub fn reduce_grouped(
         labels: &Labels,
         cancel: &Cancel,
     ) -> Result<Output, Error> {
-        let &[axis] = &r.axes[..] else {
-            return Err(Error::BadOption {
-                field: "axis",
-                value: format!(
-                    "{} axes (a reduction by label takes exactly one)",
-                    r.axes.len()
-                ),
-            });
-        };
+        let axis = grouped_axis(r)?;
         let view = View::new(d, &r.shape, &r.strides, r.offset)?;
         // A mean divides by its group's count as the tasks write it.
         let (t, counts) = (r.threads, &labels.counts);

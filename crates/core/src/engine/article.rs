@@ -24,22 +24,7 @@ pub(super) fn article<T: Scalar, O: Op<T>>(
     cancel: &Cancel,
     out: &mut [O::Acc],
 ) -> Result<(), Error> {
-    if view.shape().len() != 2 || axes.len() != 1 || axes[0] > 1 {
-        return Err(Error::BadOption {
-            field: "schedule",
-            value: format!(
-                "{schedule:?} needs a 2-D array reduced along one axis, got {} dimensions and axes {axes:?}",
-                view.shape().len()
-            )
-            .to_lowercase(),
-        });
-    }
-    let (a, k) = (axes[0], 1 - axes[0]);
-    let dim = |i: usize| Dim {
-        len: view.shape()[i],
-        stride: view.strides()[i],
-    };
-    let (lane, kept) = (dim(a), dim(k));
+    let (lane, kept) = lanes(view.shape(), view.strides(), axes, schedule)?;
     if lane.len == 0 && !O::HAS_IDENTITY {
         return Err(Error::ZeroSize { op: O::NAME });
     }
@@ -88,6 +73,32 @@ pub(super) fn article<T: Scalar, O: Op<T>>(
     };
     run_lanes(schedule, threads, kept.len, cancel, &lane_into_out)?;
     cancel.check()
+}
+
+/// The reduced axis (the lanes) and the kept one of a 2-D view reduced
+/// along one axis; any other request is an error naming the schedule.
+/// Not generic, so that its message is compiled once.
+fn lanes(
+    shape: &[usize],
+    strides: &[isize],
+    axes: &[usize],
+    schedule: Schedule,
+) -> Result<(Dim, Dim), Error> {
+    if shape.len() != 2 || axes.len() != 1 || axes[0] > 1 {
+        return Err(Error::BadOption {
+            field: "schedule",
+            value: format!(
+                "{schedule:?} needs a 2-D array reduced along one axis, got {} dimensions and axes {axes:?}",
+                shape.len()
+            )
+            .to_lowercase(),
+        });
+    }
+    let dim = |i: usize| Dim {
+        len: shape[i],
+        stride: strides[i],
+    };
+    Ok((dim(axes[0]), dim(1 - axes[0])))
 }
 
 /// Calls `lane(j)` once for every `j < lanes`: in order on this thread

@@ -10,7 +10,7 @@
 
 use std::sync::Mutex;
 
-use super::{result_layout, Labels, ROW_ACC_BYTES, SHORT_RUN};
+use super::{grouped_axis, result_layout, Labels, ROW_ACC_BYTES, SHORT_RUN};
 use crate::cancel::Cancel;
 use crate::dtype::{Data, Output, Typed};
 use crate::engine::kernels::{fold_row, fold_run};
@@ -356,15 +356,7 @@ pub fn reduce_grouped_masked(
         empty_ok: bool,
         cancel: &Cancel,
     ) -> Result<Output, Error> {
-        let &[axis] = &r.axes[..] else {
-            return Err(Error::BadOption {
-                field: "axis",
-                value: format!(
-                    "{} axes (a reduction by label takes exactly one)",
-                    r.axes.len()
-                ),
-            });
-        };
+        let axis = grouped_axis(r)?;
         let x = View::new(d, &r.shape, &r.strides, r.offset)?;
         with_dtype!(mask, Data, m => {
             let mv = mask_view(m, &r.shape, layout)?;

@@ -176,13 +176,17 @@ impl<T: Plain> FileSource<'_, T> {
         };
         let turn = |k: usize| merge.wait_for(k);
         self.chunks(workers, cancel, (&turn, &|| merge.halt()), &chunk)?;
-        merge.finish(g.chunks)?.map_err(|merged| {
-            Error::Panicked(format!(
-                "{merged} of {} chunks of {} were reduced",
-                g.chunks,
-                self.at.path.display()
-            ))
-        })
+        merge.finish(g.chunks)?.map_err(|merged| self.lost(merged))
+    }
+
+    /// The error of a reduction that merged only `merged` of its chunks
+    /// (a worker panicked).
+    fn lost(&self, merged: usize) -> Error {
+        Error::Panicked(format!(
+            "{merged} of {} chunks of {} were reduced",
+            self.geometry.chunks,
+            self.at.path.display()
+        ))
     }
 
     /// [`drive`](Self::drive)'s workers, whatever the op (compiled once per
