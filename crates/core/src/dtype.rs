@@ -187,12 +187,7 @@ impl Output {
                 field: "out",
                 value: format!("{} (not the result's element type)", dest.dtype().array()),
             })?;
-            if from.len() != to.len() {
-                return Err(Error::BadArray {
-                    field: "out",
-                    value: format!("{} elements where the result has {}", to.len(), from.len()),
-                });
-            }
+            crate::engine::fits(to.len(), from.len())?;
             to.copy_from_slice(from);
             Ok(())
         }

@@ -344,16 +344,7 @@ pub fn reduce_data_into(
                 // `run` converts them into a new vector).
                 let v = View::new(d, &r.shape, &r.strides, r.offset)?;
                 let sums = reduce(&v, &r.axes, &Sum::<false>, r.schedule, r.threads, c)?;
-                if sums.len() != out.len() {
-                    return Err(Error::BadArray {
-                        field: "out",
-                        value: format!(
-                            "{} elements where the result has {}",
-                            out.len(),
-                            sums.len()
-                        ),
-                    });
-                }
+                crate::engine::fits(out.len(), sums.len())?;
                 crate::alloc::advise_output(out);
                 if op == Reduction::Mean {
                     let count = reduced_count(r);

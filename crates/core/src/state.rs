@@ -406,12 +406,9 @@ fn variance_by_block<T: Scalar, const SKIP_NAN: bool>(
     };
     let mut own = Vec::new();
     let out = match dest {
-        Some(d) if d.len() == rows.cols => d,
         Some(d) => {
-            return Err(Error::BadArray {
-                field: "out",
-                value: format!("{} elements where the result has {}", d.len(), rows.cols),
-            })
+            crate::engine::fits(d.len(), rows.cols)?;
+            d
         }
         None => {
             own = try_filled(rows.cols, 0.0)?;

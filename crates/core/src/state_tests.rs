@@ -160,26 +160,20 @@ fn variance_by_block_equals_the_engines() {
     // Columns of the transposed view are rows over contiguous columns;
     // its rows are not, and are left to the engine.
     let t = v.transposed();
-    assert!(variance_of_rows(
-        &t,
-        &request(&[cols, rows], &[1]),
-        false,
-        false,
-        &NEVER,
-        None
-    )
-    .unwrap()
-    .is_some());
-    assert!(variance_of_rows(
-        &t,
-        &request(&[cols, rows], &[0]),
-        false,
-        false,
-        &NEVER,
-        None
-    )
-    .unwrap()
-    .is_none());
+    let by_rows = |axis: usize| {
+        variance_of_rows(
+            &t,
+            &request(&[cols, rows], &[axis]),
+            false,
+            false,
+            &NEVER,
+            None,
+        )
+        .unwrap()
+        .is_some()
+    };
+    assert!(by_rows(1));
+    assert!(!by_rows(0));
 }
 
 #[test]

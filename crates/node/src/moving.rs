@@ -52,16 +52,7 @@ pub fn move_window(
             let Dest::F64(dest) = (unsafe { crate::array::dest(&target)? }) else {
                 return Err(not_f64());
             };
-            if dest.len() != result.len() {
-                return Err(CoreError::BadArray {
-                    field: "out",
-                    value: format!(
-                        "{} elements where the result has {}",
-                        dest.len(),
-                        result.len()
-                    ),
-                });
-            }
+            ndreduce_core::engine::fits(dest.len(), result.len())?;
             dest.copy_from_slice(&result);
         } else {
             // The arrays share no byte (checked just now), so the input's
@@ -138,11 +129,8 @@ pub fn move_window_async<'env>(
             });
         };
         match result {
-            Some(r) if r.len() != dest.len() => Err(CoreError::BadArray {
-                field: "out",
-                value: format!("{} elements where the result has {}", dest.len(), r.len()),
-            }),
             Some(r) => {
+                ndreduce_core::engine::fits(dest.len(), r.len())?;
                 dest.copy_from_slice(&r);
                 Ok(None)
             }

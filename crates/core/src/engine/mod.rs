@@ -263,8 +263,9 @@ fn fold<T: Scalar, O: Op<T>>(
     cancel.check()
 }
 
-/// An output slice must hold exactly the kept positions.
-fn fits(len: usize, kept: usize) -> Result<(), Error> {
+/// An output slice (`out`, `len` elements) must hold exactly the `kept`
+/// positions of the result: the one check of a caller's output length.
+pub fn fits(len: usize, kept: usize) -> Result<(), Error> {
     if len == kept {
         return Ok(());
     }

@@ -30,8 +30,8 @@ use extreme_rows::ExtremeRows;
 use extremes::ExtremeKernel;
 use kernel::{Kernel, Window};
 use layout::Lanes;
-use order::{MedianKernel, RankKernel};
 use lockstep::Lockstep;
+use order::{MedianKernel, RankKernel};
 use sums::{Sums, MEAN, STD, SUM, VAR};
 
 /// The moving reductions, by the names bindings pass.
@@ -187,18 +187,51 @@ fn run<T: Scalar>(
     out: &mut [MaybeUninit<f64>],
 ) -> Result<(), Error> {
     // Either driver, in the call's pool.
-    fn go<T: Scalar, K: Kernel>(v: &View<T>, r: &MoveRequest, k: K, c: &Cancel, out: &mut [MaybeUninit<f64>]) -> Result<(), Error> {
-        run_with_threads(r.threads, || drive::drive(v, r.axis, r.window, &k, rayon::current_num_threads(), c, out))?
+    fn go<T: Scalar, K: Kernel>(
+        v: &View<T>,
+        r: &MoveRequest,
+        k: K,
+        c: &Cancel,
+        out: &mut [MaybeUninit<f64>],
+    ) -> Result<(), Error> {
+        run_with_threads(r.threads, || {
+            drive::drive(
+                v,
+                r.axis,
+                r.window,
+                &k,
+                rayon::current_num_threads(),
+                c,
+                out,
+            )
+        })?
     }
-    fn lockstep<T: Scalar, K: Lockstep>(v: &View<T>, r: &MoveRequest, k: K, c: &Cancel, out: &mut [MaybeUninit<f64>]) -> Result<(), Error> {
-        run_with_threads(r.threads, || lockstep::drive(v, r.axis, r.window, &k, rayon::current_num_threads(), c, out))?
+    fn lockstep<T: Scalar, K: Lockstep>(
+        v: &View<T>,
+        r: &MoveRequest,
+        k: K,
+        c: &Cancel,
+        out: &mut [MaybeUninit<f64>],
+    ) -> Result<(), Error> {
+        run_with_threads(r.threads, || {
+            lockstep::drive(
+                v,
+                r.axis,
+                r.window,
+                &k,
+                rayon::current_num_threads(),
+                c,
+                out,
+            )
+        })?
     }
     let w = Window {
         window: r.window,
         min_count: r.min_count,
     };
     let ddof = r.ddof;
-    let lockstep_extremes = Lanes::of(v, r.axis, out).is_some_and(|l| extreme_rows::suits(&l, r.window));
+    let lockstep_extremes =
+        Lanes::of(v, r.axis, out).is_some_and(|l| extreme_rows::suits(&l, r.window));
     match op {
         Moving::Sum => lockstep(v, r, Sums::<SUM> { w, ddof }, cancel, out),
         Moving::Mean => lockstep(v, r, Sums::<MEAN> { w, ddof }, cancel, out),
@@ -234,12 +267,7 @@ fn move_uninit(
     ) -> Result<(), Error> {
         r.check()?;
         let v = View::new(d, &r.shape, &r.strides, r.offset)?;
-        if out.len() != v.len() {
-            return Err(Error::BadArray {
-                field: "out",
-                value: format!("{} elements where the result has {}", out.len(), v.len()),
-            });
-        }
+        crate::engine::fits(out.len(), v.len())?;
         run(&v, r, op, c, out)
     }
     with_dtype!(data, Data, d => typed(d, r, op, cancel, out))
@@ -259,7 +287,8 @@ pub fn move_data_into(
     // SAFETY: `MaybeUninit<f64>` has `f64`'s layout, and the callee only
     // ever writes initialised f64 values through this view, so `out` stays
     // initialised whatever it does.
-    let out = unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<MaybeUninit<f64>>(), len) };
+    let out =
+        unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<MaybeUninit<f64>>(), len) };
     move_uninit(data, r, op, cancel, out)
 }
 
