@@ -195,7 +195,7 @@ fn run_task<T: Scalar, K: Lockstep>(
     let mut r0 = -warm;
     while r0 < len {
         if cancel.is_cancelled() {
-            return;
+            break;
         }
         let rows = (len - r0).min(block as isize) as usize;
         let out = &mut out[..rows * m];
@@ -235,6 +235,7 @@ fn run_task<T: Scalar, K: Lockstep>(
         }
         r0 += rows as isize;
     }
+    dest.fence();
 }
 
 /// A tile's rows (`m` per row) from `r0` on, by `rule` (see `valid_rows`).
@@ -284,7 +285,7 @@ fn scatter<T: Scalar>(lanes: &Lanes<T>, segs: &[Segment], r0: isize, out: &[f64]
         let s = &segs[0];
         for i in valid_rows(s.t0 as isize + r0, rows, (s.t0 as isize, s.t1 as isize, 0)) {
             let t = (s.t0 as isize + r0) as usize + i;
-            dest.write_run(s.out + t * lanes.inner, &out[i * m..i * m + segs.len()]);
+            dest.stream_run(s.out + t * lanes.inner, &out[i * m..i * m + segs.len()]);
         }
         return;
     }
