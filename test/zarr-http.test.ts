@@ -25,7 +25,16 @@ function serve(root: string): Promise<Server> {
   const stats = { inFlight: 0, peak: 0, aborted: 0 };
   const rules = new Map<string, number | 'hold' | 'slow'>();
   const server = http.createServer((req, res) => {
-    const rel = decodeURIComponent((req.url ?? '/').split('?')[0]);
+    let rel = decodeURIComponent((req.url ?? '/').split('?')[0]);
+    // /moved/...: a redirect to the path without it, as a store behind a
+    // moved address answers.
+    if (rel.startsWith('/moved/')) {
+      res.writeHead(301, { location: rel.slice('/moved'.length) }).end();
+      return;
+    }
+    // /chunked/...: bodies without a length, sent in pieces.
+    const chunked = rel.startsWith('/chunked/');
+    if (chunked) rel = rel.slice('/chunked'.length);
     stats.inFlight++;
     stats.peak = Math.max(stats.peak, stats.inFlight);
     let done = false;
@@ -56,6 +65,12 @@ function serve(root: string): Promise<Server> {
         res.writeHead(206, { 'content-length': part.length, 'content-range': `bytes ${from}-${to}/${body.length}` }).end(part);
         return;
       }
+      if (chunked) {
+        res.writeHead(200);
+        for (let at = 0; at < body.length; at += 1000) res.write(body.subarray(at, at + 1000));
+        res.end();
+        return;
+      }
       res.writeHead(200, { 'content-length': body.length }).end(body);
     };
     const rule = rules.get(rel) ?? rules.get('*');
@@ -81,6 +96,11 @@ test('reduceZarr over HTTP: same results, concurrent requests, abort, 404 and 50
         const local = await reduceZarr(path.join(root, name), op, { axis });
         assert.deepEqual(await reduceZarr(`${server.url}/${name}`, op, { axis }), local, `${name} ${op}`);
       }
+    }
+    // Redirects are followed, and bodies without a length are read whole.
+    for (const via of ['moved', 'chunked']) {
+      const local = await reduceZarr(path.join(root, 'v2-f8-gzip'), 'sum', { axis: 0 });
+      assert.deepEqual(await reduceZarr(`${server.url}/${via}/v2-f8-gzip`, 'sum', { axis: 0 }), local, via);
     }
     // Concurrency: slow chunk answers overlap up to `concurrency`.
     server.rules.set('*', 'slow');

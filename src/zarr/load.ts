@@ -19,7 +19,8 @@ export interface ZarrArrayLike {
 interface Zarrita {
   open(location: unknown, options: { kind: 'array' }): Promise<ZarrArrayLike>;
   root(store: unknown): { resolve(path: string): unknown };
-  FetchStore: new (url: string) => unknown;
+  /** `fetch`: what FetchStore calls instead of the global fetch (zarrita 0.4.x's ignores it). */
+  FetchStore: new (url: string, options?: { fetch?: (request: Request) => Promise<unknown> }) => unknown;
 }
 interface Storage {
   default: new (root: string) => unknown;

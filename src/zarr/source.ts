@@ -7,6 +7,7 @@ import { describe } from '../validate/read';
 import { loadFileStore, loadZarrita } from './load';
 import type { ZarrArrayLike } from './load';
 import type { ChunkData } from './grid';
+import { nodeFetch } from './http';
 import { nativeReader } from './native';
 import type { NativeRead } from './native';
 
@@ -47,7 +48,7 @@ export async function openZarr(source: unknown): Promise<Opened> {
       throw ndError(TypeError, CODES.BAD_ARRAY, `a Zarr source must be a directory path, an http(s) URL, { store, path } or an opened zarrita array, got ${describe(source)}`);
     }
     const zarr = await loadZarrita();
-    const store = isUrl(where.store) ? new zarr.FetchStore(where.store) : new (await loadFileStore()).default(where.store);
+    const store = isUrl(where.store) ? new zarr.FetchStore(where.store, { fetch: nodeFetch }) : new (await loadFileStore()).default(where.store);
     const loc = where.path ? zarr.root(store).resolve(where.path) : zarr.root(store);
     try {
       array = await zarr.open(loc, { kind: 'array' });
