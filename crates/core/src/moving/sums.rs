@@ -99,9 +99,6 @@ impl Chunk {
 /// A task's lanes, `W` per chunk.
 pub(crate) struct Running {
     chunks: Vec<Chunk>,
-    /// Infinities in all the windows: while 0 (and no NaN or infinity in a
-    /// block's values), rows take the path that counts nothing.
-    infinite: f64,
 }
 
 /// What every row needs besides the state.
@@ -283,15 +280,23 @@ fn chunk_rows_any<const K: u8>(
     }
 }
 
-/// Whether every value is finite (neither NaN nor infinite).
+/// The first row (of `m` values in both tiles) from which every row to
+/// the end holds finite values only (neither NaN nor infinite).
 #[multiversion(targets(
     "x86_64+avx512f+avx512vl+avx512bw+avx2+avx+fma+sse4.2",
     "x86_64+avx2+avx+fma+sse4.2",
     "x86_64+sse4.2",
     "aarch64+neon"
 ))]
-fn finite(v: &[f64]) -> bool {
-    v.iter().fold(true, |all, x| all & (x.abs() < f64::INFINITY))
+fn finite_from(enter: &[f64], leave: &[f64], m: usize) -> usize {
+    let finite = |v: &[f64]| v.iter().fold(true, |all, x| all & (x.abs() < f64::INFINITY));
+    // Most tiles are finite throughout: one pass, as wide as it goes.
+    if finite(enter) && finite(leave) {
+        return 0;
+    }
+    let rows = enter.chunks_exact(m).zip(leave.chunks_exact(m));
+    let calm = rows.rev().take_while(|(e, l)| finite(e) && finite(l)).count();
+    enter.len() / m - calm
 }
 
 impl<const K: u8> Sums<K> {
@@ -311,26 +316,35 @@ impl<const K: u8> Lockstep for Sums<K> {
     fn state(&self, m: usize) -> Running {
         Running {
             chunks: vec![Chunk::default(); m / W],
-            infinite: 0.0,
         }
     }
 
     fn rows(&self, s: &mut Running, m: usize, enter: &[f64], leave: &[f64], out: &mut [f64], from: (usize, usize)) -> Option<(usize, usize)> {
         // The whole tile: the chunks after `from.0` start at its first row.
-        let clean = s.infinite == 0.0 && finite(enter) && finite(leave);
+        // From row `calm` on, nothing that is NaN or infinite enters or
+        // leaves, so the counts stay as they are: those rows take the path
+        // that counts nothing (unless a window still holds an infinity).
+        // The rows before are a task's warm-up (the first `window` rows
+        // of its first block, where nothing leaves yet) and any non-finite
+        // data.
+        let calm = finite_from(enter, leave, m);
         let p = self.params();
-        let mut stop = None;
         for (c, chunk) in s.chunks.iter_mut().enumerate().skip(from.0) {
             let first = if c == from.0 { from.1 } else { 0 };
+            if first < calm {
+                let end = calm * m;
+                let (e, l, o) = (&enter[..end], &leave[..end], &mut out[..end]);
+                if let Some(r) = chunk_rows_any::<K>(chunk, c, m, &p, false, e, l, o, first) {
+                    return Some((c, r));
+                }
+            }
+            let clean = chunk.pinf.iter().chain(&chunk.ninf).all(|&k| k == 0.0);
+            let first = first.max(calm);
             if let Some(r) = chunk_rows_any::<K>(chunk, c, m, &p, clean, enter, leave, out, first) {
-                stop = Some((c, r));
-                break;
+                return Some((c, r));
             }
         }
-        if !clean {
-            s.infinite = s.chunks.iter().flat_map(|c| c.pinf.iter().chain(&c.ninf)).sum();
-        }
-        stop
+        None
     }
 
     fn stale(&self, s: &Running, j: usize) -> bool {
@@ -340,7 +354,6 @@ impl<const K: u8> Lockstep for Sums<K> {
 
     fn restart(&self, s: &mut Running, j: usize, window: &mut dyn Iterator<Item = f64>) -> f64 {
         let chunk = &mut s.chunks[j / W];
-        let old = chunk.lane(j % W);
         let mut l = Lane::default();
         for x in window {
             if K == VAR || K == STD {
@@ -350,7 +363,6 @@ impl<const K: u8> Lockstep for Sums<K> {
             }
         }
         l.floor = 2.0 * error_bound::<K>(&l);
-        s.infinite += (l.pinf + l.ninf) - (old.pinf + old.ninf);
         chunk.set(j % W, &l);
         result::<K, false, false>(&l, &self.params(), 0.0, 0.0).0
     }

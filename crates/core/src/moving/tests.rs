@@ -205,6 +205,63 @@ fn results_are_the_same_into_any_alignment() {
 }
 
 #[test]
+fn infinities_and_nan_in_a_block_keep_the_counting_path_while_in_a_window() {
+    // Lanes side by side (axis 0 of [80, 130]): a task's blocks are 64
+    // rows, and only the rows after the last NaN or infinity entering or
+    // leaving take the path that counts nothing, and only in chunks whose
+    // windows hold no infinity. The values are small integers, so sums
+    // are exact.
+    let (rows, cols, window) = (80, 130, 20);
+    let mut data: Vec<f64> = (0..rows * cols).map(|i| ((i * 7) % 11) as f64 - 5.0).collect();
+    for (r, c, v) in [
+        (5, 3, f64::INFINITY),
+        (60, 7, f64::NEG_INFINITY),
+        (2, 9, f64::NAN),
+        (30, 11, f64::INFINITY),
+        (35, 11, f64::NEG_INFINITY),
+        (62, 120, f64::NAN),
+    ] {
+        data[r * cols + c] = v;
+    }
+    let r = MoveRequest {
+        shape: [rows, cols].into_iter().collect(),
+        strides: [cols as isize, 1].into_iter().collect(),
+        offset: 0,
+        axis: 0,
+        window,
+        min_count: 1,
+        ddof: 0.0,
+        threads: Some(2),
+    };
+    for op in [Moving::Sum, Moving::Mean, Moving::Var] {
+        let got = move_data(Data::F64(&data), &r, op, &NEVER).unwrap();
+        for c in 0..cols {
+            for t in 0..rows {
+                let vals: Vec<f64> = ((t + 1).saturating_sub(window)..=t)
+                    .map(|u| data[u * cols + c])
+                    .filter(|v| !v.is_nan())
+                    .collect();
+                let n = vals.len() as f64;
+                let (pos, neg) = (vals.contains(&f64::INFINITY), vals.contains(&f64::NEG_INFINITY));
+                let sum: f64 = vals.iter().sum();
+                let want = match op {
+                    _ if n == 0.0 => f64::NAN,
+                    Moving::Var if pos || neg => f64::NAN,
+                    Moving::Var => {
+                        let mean = sum / n;
+                        vals.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n
+                    }
+                    Moving::Mean => sum / n,
+                    _ => sum,
+                };
+                let g = got[t * cols + c];
+                assert!(close(g, want), "{op:?} at ({t}, {c}): {g} vs {want}");
+            }
+        }
+    }
+}
+
+#[test]
 fn long_lanes_split_into_pieces_give_the_same_answers() {
     // One lane of 100_000: the driver splits it (pieces overlap by window - 1).
     let data = series(100_000, 5);
