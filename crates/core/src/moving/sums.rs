@@ -290,13 +290,23 @@ fn chunk_rows_any<const K: u8>(
 ))]
 fn finite_from(enter: &[f64], leave: &[f64], m: usize) -> usize {
     let finite = |v: &[f64]| v.iter().fold(true, |all, x| all & (x.abs() < f64::INFINITY));
-    // Most tiles are finite throughout: one pass, as wide as it goes.
-    if finite(enter) && finite(leave) {
-        return 0;
+    let rows = enter.len() / m;
+    // From the end, eight rows at a time (long enough runs to vectorise
+    // when rows are short), then row by row in the first group that fails.
+    let mut end = rows;
+    while end > 0 {
+        let start = end.saturating_sub(8);
+        let span = start * m..end * m;
+        if finite(&enter[span.clone()]) && finite(&leave[span]) {
+            end = start;
+            continue;
+        }
+        return (start..end)
+            .rev()
+            .find(|&r| !(finite(&enter[r * m..(r + 1) * m]) && finite(&leave[r * m..(r + 1) * m])))
+            .map_or(start, |r| r + 1);
     }
-    let rows = enter.chunks_exact(m).zip(leave.chunks_exact(m));
-    let calm = rows.rev().take_while(|(e, l)| finite(e) && finite(l)).count();
-    enter.len() / m - calm
+    0
 }
 
 impl<const K: u8> Sums<K> {
