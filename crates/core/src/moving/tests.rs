@@ -82,6 +82,20 @@ fn lane(len: usize, window: usize, min_count: usize, ddof: f64, threads: usize) 
     }
 }
 
+/// Axis 0 of a C-order [rows, cols] array: `cols` lanes side by side.
+fn down(rows: usize, cols: usize, window: usize) -> MoveRequest {
+    MoveRequest {
+        shape: [rows, cols].into_iter().collect(),
+        strides: [cols as isize, 1].into_iter().collect(),
+        offset: 0,
+        axis: 0,
+        window,
+        min_count: 1,
+        ddof: 0.0,
+        threads: Some(2),
+    }
+}
+
 const OPS: [Moving; 10] = [
     Moving::Sum,
     Moving::Mean,
@@ -181,16 +195,7 @@ fn results_are_the_same_into_any_alignment() {
     // memory with streaming stores where they start on 16 bytes, and with
     // plain ones elsewhere (one element further on).
     let data = series(30 * 700, 11);
-    let r = MoveRequest {
-        shape: [30, 700].into_iter().collect(),
-        strides: [700, 1].into_iter().collect(),
-        offset: 0,
-        axis: 0,
-        window: 4,
-        min_count: 1,
-        ddof: 0.0,
-        threads: Some(2),
-    };
+    let r = down(30, 700, 4);
     for op in [Moving::Mean, Moving::Std, Moving::Max] {
         let own = move_data(Data::F64(&data), &r, op, &NEVER).unwrap();
         for shift in [0, 1] {
@@ -223,16 +228,7 @@ fn infinities_and_nan_in_a_block_keep_the_counting_path_while_in_a_window() {
     ] {
         data[r * cols + c] = v;
     }
-    let r = MoveRequest {
-        shape: [rows, cols].into_iter().collect(),
-        strides: [cols as isize, 1].into_iter().collect(),
-        offset: 0,
-        axis: 0,
-        window,
-        min_count: 1,
-        ddof: 0.0,
-        threads: Some(2),
-    };
+    let r = down(rows, cols, window);
     for op in [Moving::Sum, Moving::Mean, Moving::Var] {
         let got = move_data(Data::F64(&data), &r, op, &NEVER).unwrap();
         for c in 0..cols {
@@ -337,14 +333,9 @@ fn a_rebuilt_lane_leaves_the_other_chunks_on_their_own_path() {
     }
     for op in [Moving::Sum, Moving::Mean, Moving::Var] {
         let r = MoveRequest {
-            shape: [rows, cols].into_iter().collect(),
-            strides: [cols as isize, 1].into_iter().collect(),
-            offset: 0,
-            axis: 0,
-            window,
-            min_count: 1,
             ddof: 1.0,
             threads: Some(1),
+            ..down(rows, cols, window)
         };
         let got = move_data(Data::F64(&data), &r, op, &NEVER).unwrap();
         for t in 0..rows {
