@@ -18,12 +18,12 @@ interface Server {
   /** Requests being answered now, and the most at once. */
   stats: { inFlight: number; peak: number; aborted: number };
   /** Per request path: answer with this status, or hold (never answer). */
-  rules: Map<string, number | 'hold' | 'slow'>;
+  rules: Map<string, number | 'hold' | 'slow' | 'cut'>;
 }
 
 function serve(root: string): Promise<Server> {
   const stats = { inFlight: 0, peak: 0, aborted: 0 };
-  const rules = new Map<string, number | 'hold' | 'slow'>();
+  const rules = new Map<string, number | 'hold' | 'slow' | 'cut'>();
   const server = http.createServer((req, res) => {
     let rel = decodeURIComponent((req.url ?? '/').split('?')[0]);
     // /moved/...: a redirect to the path without it, as a store behind a
@@ -75,6 +75,14 @@ function serve(root: string): Promise<Server> {
     };
     const rule = rules.get(rel) ?? rules.get('*');
     if (rule === 'hold') return;
+    if (rule === 'cut') {
+      // A connection lost mid-body: the length promised, then a few bytes.
+      done = true;
+      res.writeHead(200, { 'content-length': 1000 });
+      res.write(Buffer.alloc(10));
+      setTimeout(() => res.socket?.destroy(), 20);
+      return;
+    }
     if (rule === 'slow' && !rel.endsWith('.json') && !rel.endsWith('.zarray') && !rel.endsWith('.zattrs')) setTimeout(answer, 30);
     else answer();
   });
@@ -116,6 +124,9 @@ test('reduceZarr over HTTP: same results, concurrent requests, abort, 404 and 50
     fs.renameSync(path.join(root, name, '1.1.bak'), path.join(root, name, '1.1'));
     // A 500 is an error that names the chunk's key.
     server.rules.set(`/${name}/1.1`, 500);
+    await assert.rejects(reduceZarr(`${server.url}/${name}`, 'sum'), (e: Error & { code?: string }) => e.code === CODES.STORE && e.message.includes('1.1'));
+    // So is a body cut short.
+    server.rules.set(`/${name}/1.1`, 'cut');
     await assert.rejects(reduceZarr(`${server.url}/${name}`, 'sum'), (e: Error & { code?: string }) => e.code === CODES.STORE && e.message.includes('1.1'));
     server.rules.clear();
     // Abort: chunk requests held by the server are cancelled (it sees them closed).
