@@ -17,13 +17,16 @@ interface Server {
   close(): Promise<void>;
   /** Requests being answered now, and the most at once. */
   stats: { inFlight: number; peak: number; aborted: number };
-  /** Per request path: answer with this status, or hold (never answer). */
-  rules: Map<string, number | 'hold' | 'slow' | 'cut'>;
+  /** Per request path: answer with this status, hold (never answer),
+   * answer slowly (chunks 30 ms late) or cut the body short. */
+  rules: Map<string, Rule>;
 }
+
+type Rule = number | 'hold' | 'slow' | 'cut';
 
 function serve(root: string): Promise<Server> {
   const stats = { inFlight: 0, peak: 0, aborted: 0 };
-  const rules = new Map<string, number | 'hold' | 'slow' | 'cut'>();
+  const rules = new Map<string, Rule>();
   const server = http.createServer((req, res) => {
     let rel = decodeURIComponent((req.url ?? '/').split('?')[0]);
     // /moved/...: a redirect to the path without it, as a store behind a

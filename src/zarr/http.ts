@@ -42,47 +42,35 @@ function get(url: URL, method: string, headers: Record<string, string>, signal: 
         const to = new URL(location, url);
         return resolve(get(to, status === 303 ? 'GET' : method, headers, signal, hops + 1));
       }
+      // Node's parser holds a body to its announced length (more bytes
+      // are an error, fewer an abort), so one buffer of that length takes
+      // it whole; a HEAD's length is not a body's.
       const announced = Number(res.headers['content-length']);
-      // One buffer of the announced length, else the parts joined at the end.
-      const whole = Number.isSafeInteger(announced) && announced >= 0 ? new Uint8Array(announced) : undefined;
+      const whole = method !== 'HEAD' && Number.isSafeInteger(announced) && announced >= 0 ? new Uint8Array(announced) : undefined;
       const parts: Buffer[] = [];
       let at = 0;
       res.on('data', (part: Buffer) => {
-        if (whole && at + part.length <= whole.length) whole.set(part, at);
-        else parts.push(part);
+        if (!whole) parts.push(part);
+        else if (at + part.length <= whole.length) whole.set(part, at);
+        else return res.destroy(new Error(`the body is longer than its content-length ${announced}`));
         at += part.length;
       });
       res.on('error', reject);
       res.on('end', () => {
-        const body = whole && at === whole.length && parts.length === 0 ? whole : joined(whole, parts, at);
+        const body = whole ? whole.subarray(0, at) : Buffer.concat(parts);
         resolve({
           status,
           statusText: res.statusMessage ?? '',
           ok: status >= 200 && status < 300,
           headers: { get: (name) => header(res.headers[name.toLowerCase()]) },
-          arrayBuffer: () => Promise.resolve(body.buffer.byteLength === body.length ? (body.buffer as ArrayBuffer) : body.slice().buffer),
+          // A part of a larger buffer (Buffer.concat's pool) is copied out.
+          arrayBuffer: () => Promise.resolve(body.byteLength === body.buffer.byteLength ? (body.buffer as ArrayBuffer) : new Uint8Array(body).buffer),
         });
       });
     });
     req.on('error', reject);
     req.end();
   });
-}
-
-/** A body whose length differed from the announced one: what arrived, in order. */
-function joined(whole: Uint8Array | undefined, parts: Buffer[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  if (whole) {
-    const kept = Math.min(whole.length, total - parts.reduce((a, p) => a + p.length, 0));
-    out.set(whole.subarray(0, kept));
-    at = kept;
-  }
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function header(v: string | string[] | undefined): string | null {

@@ -157,10 +157,9 @@ impl Output {
         if run.len() >= 64 && (self.ptr as usize + i * 8).is_multiple_of(16) {
             use std::arch::x86_64::{_mm_loadu_pd, _mm_stream_pd};
             let pairs = run.len() / 2;
-            // SAFETY: positions `i..i + run.len()` as in `write_run`; the
-            // address of position `i + 2k` is 16-byte aligned (checked
-            // above), as `_mm_stream_pd` needs; SSE2 is part of the x86-64
-            // baseline.
+            // SAFETY: positions `i..i + run.len()` as in `write_run`; position
+            // `i + 2k` is 16-byte aligned (checked above), as `_mm_stream_pd`
+            // needs; SSE2 is in the x86-64 baseline.
             unsafe {
                 let to = self.ptr.add(i);
                 for k in 0..pairs {

@@ -283,12 +283,11 @@ pub fn move_data_into(
     out: &mut [f64],
 ) -> Result<(), Error> {
     crate::alloc::advise_output(out);
-    let len = out.len();
+    let (len, ptr) = (out.len(), out.as_mut_ptr().cast::<MaybeUninit<f64>>());
     // SAFETY: `MaybeUninit<f64>` has `f64`'s layout, and the callee only
     // ever writes initialised f64 values through this view, so `out` stays
     // initialised whatever it does.
-    let out =
-        unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<MaybeUninit<f64>>(), len) };
+    let out = unsafe { std::slice::from_raw_parts_mut(ptr, len) };
     move_uninit(data, r, op, cancel, out)
 }
 
