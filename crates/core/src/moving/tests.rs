@@ -555,3 +555,53 @@ fn lockstep_min_and_max_match_the_per_lane_kernel_to_the_bit() {
         }
     }
 }
+
+#[test]
+fn lanes_side_by_side_in_pieces_match_the_per_lane_path() {
+    // Axis 0 of a C-order [rows, 130] float64 array: a group of 128 lanes
+    // and one of 2 advance a row at a time, and 33_000 rows with 4 threads
+    // cut each lane into pieces, each with its warm-up. The same values
+    // laid out column by column take the per-lane path.
+    let (rows, cols) = (33_000, 130);
+    let mut data = series(rows * cols, 11);
+    for (k, x) in data.iter_mut().enumerate() {
+        if k % 10_007 == 5 {
+            *x = if k % 2 == 0 { f64::INFINITY } else { f64::NEG_INFINITY };
+        }
+    }
+    let columns: Vec<f64> = (0..rows * cols)
+        .map(|k| data[(k % rows) * cols + k / rows])
+        .collect();
+    for op in OPS {
+        for window in [1, 5, 65, 300] {
+            let r = |strides: [isize; 2]| MoveRequest {
+                shape: [rows, cols].into_iter().collect(),
+                strides: strides.into_iter().collect(),
+                offset: 0,
+                axis: 0,
+                window,
+                min_count: 1.max(window / 2),
+                ddof: 1.0,
+                threads: Some(4),
+            };
+            let side = move_data(Data::F64(&data), &r([cols as isize, 1]), op, &NEVER).unwrap();
+            let lanes = move_data(Data::F64(&columns), &r([1, rows as isize]), op, &NEVER).unwrap();
+            for (k, (a, b)) in side.iter().zip(&lanes).enumerate() {
+                assert!(close(*a, *b), "{op:?} w {window} at {k}: {a} vs {b}");
+            }
+            // And against the oracle (which takes finite values and NaN)
+            // at every 997th position.
+            for k in (0..rows * cols).step_by(997) {
+                let (t, j) = (k / cols, k % cols);
+                let vals: Vec<f64> = ((t + 1).saturating_sub(window)..=t)
+                    .map(|u| data[u * cols + j])
+                    .collect();
+                if vals.iter().any(|x| x.is_infinite()) {
+                    continue;
+                }
+                let want = oracle(op, &vals, 1.max(window / 2), 1.0);
+                assert!(close(side[k], want), "{op:?} w {window} at ({t},{j}): {} vs {want}", side[k]);
+            }
+        }
+    }
+}
