@@ -46,7 +46,7 @@ function get(url: URL, method: string, headers: Record<string, string>, signal: 
       // are an error, fewer an abort), so one buffer of that length takes
       // it whole; a HEAD's length is not a body's.
       const announced = Number(res.headers['content-length']);
-      const whole = method !== 'HEAD' && Number.isSafeInteger(announced) && announced >= 0 ? new Uint8Array(announced) : undefined;
+      const whole = method !== 'HEAD' && Number.isSafeInteger(announced) && announced >= 0 ? Buffer.allocUnsafeSlow(announced) : undefined;
       const parts: Buffer[] = [];
       let at = 0;
       res.on('data', (part: Buffer) => {
