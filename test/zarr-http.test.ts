@@ -18,11 +18,12 @@ interface Server {
   /** Requests being answered now, and the most at once. */
   stats: { inFlight: number; peak: number; aborted: number };
   /** Per request path: answer with this status, hold (never answer),
-   * answer slowly (chunks 30 ms late) or cut the body short. */
+   * answer slowly (chunks 30 ms late), cut the body short, or announce
+   * a body of 100 GB (and send 10 bytes). */
   rules: Map<string, Rule>;
 }
 
-type Rule = number | 'hold' | 'slow' | 'cut';
+type Rule = number | 'hold' | 'slow' | 'cut' | 'huge';
 
 function serve(root: string): Promise<Server> {
   const stats = { inFlight: 0, peak: 0, aborted: 0 };
@@ -78,10 +79,10 @@ function serve(root: string): Promise<Server> {
     };
     const rule = rules.get(rel) ?? rules.get('*');
     if (rule === 'hold') return;
-    if (rule === 'cut') {
+    if (rule === 'cut' || rule === 'huge') {
       // A connection lost mid-body: the length promised, then a few bytes.
       done = true;
-      res.writeHead(200, { 'content-length': 1000 });
+      res.writeHead(200, { 'content-length': rule === 'cut' ? 1000 : 1e11 });
       res.write(Buffer.alloc(10));
       setTimeout(() => res.socket?.destroy(), 20);
       return;
@@ -128,9 +129,12 @@ test('reduceZarr over HTTP: same results, concurrent requests, abort, 404 and 50
     // A 500 is an error that names the chunk's key.
     server.rules.set(`/${name}/1.1`, 500);
     await assert.rejects(reduceZarr(`${server.url}/${name}`, 'sum'), (e: Error & { code?: string }) => e.code === CODES.STORE && e.message.includes('1.1'));
-    // So is a body cut short.
-    server.rules.set(`/${name}/1.1`, 'cut');
-    await assert.rejects(reduceZarr(`${server.url}/${name}`, 'sum'), (e: Error & { code?: string }) => e.code === CODES.STORE && e.message.includes('1.1'));
+    // So is a body cut short, and one whose announced length no buffer
+    // holds (nothing is allocated for it).
+    for (const rule of ['cut', 'huge'] as const) {
+      server.rules.set(`/${name}/1.1`, rule);
+      await assert.rejects(reduceZarr(`${server.url}/${name}`, 'sum'), (e: Error & { code?: string }) => e.code === CODES.STORE && e.message.includes('1.1'), rule);
+    }
     server.rules.clear();
     // Abort: chunk requests held by the server are cancelled (it sees them closed).
     for (const k of ['0.0', '0.1', '1.0', '1.1', '2.0', '2.1']) server.rules.set(`/${name}/${k}`, 'hold');

@@ -5,6 +5,7 @@
 // at about 950 MB/s, which a reduction over HTTP is bound by (`npm run
 // bench -- --zarr 2G`). Only what FetchStore reads of a response is
 // provided: the status, its text, the headers' get, ok and arrayBuffer.
+import { constants } from 'node:buffer';
 import * as http from 'node:http';
 import * as https from 'node:https';
 
@@ -18,6 +19,14 @@ export interface BodyResponse {
 
 /** Redirects followed, as fetch's `redirect: 'follow'` (which allows 20). */
 const MAX_REDIRECTS = 20;
+
+/** A body longer than a buffer can hold is an error, whatever it announced. */
+const MAX_BODY = constants.MAX_LENGTH;
+/** Announced lengths up to this get their buffer before the bytes come; a
+ * server that announces more is not trusted with an allocation of that
+ * size (a hostile 100 GB announcement threw where nothing caught it, and
+ * ended the process): its body is gathered as it arrives. */
+const PREALLOCATE = 256 << 20;
 
 // Keep-alive: a reduction asks for many chunks of one server.
 const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
@@ -42,20 +51,22 @@ function get(url: URL, method: string, headers: Record<string, string>, signal: 
         const to = new URL(location, url);
         return resolve(get(to, status === 303 ? 'GET' : method, headers, signal, hops + 1));
       }
+      res.on('error', reject);
       // Node's parser holds a body to its announced length (more bytes
       // are an error, fewer an abort), so one buffer of that length takes
       // it whole; a HEAD's length is not a body's.
       const announced = Number(res.headers['content-length']);
-      const whole = method !== 'HEAD' && Number.isSafeInteger(announced) && announced >= 0 ? Buffer.allocUnsafeSlow(announced) : undefined;
+      const known = method !== 'HEAD' && Number.isSafeInteger(announced) && announced >= 0;
+      if (known && announced > MAX_BODY) return res.destroy(new RangeError(`a body of ${announced} bytes (content-length) is longer than the ${MAX_BODY} bytes a buffer holds`));
+      const whole = known && announced <= PREALLOCATE ? Buffer.allocUnsafeSlow(announced) : undefined;
       const parts: Buffer[] = [];
       let at = 0;
       res.on('data', (part: Buffer) => {
-        if (!whole) parts.push(part);
-        else if (at + part.length <= whole.length) whole.set(part, at);
-        else return res.destroy(new Error(`the body is longer than its content-length ${announced}`));
+        if (at + part.length > (whole?.length ?? MAX_BODY)) return res.destroy(new RangeError(`the body is longer than ${whole ? `its content-length ${announced}` : `the ${MAX_BODY} bytes a buffer holds`}`));
+        if (whole) whole.set(part, at);
+        else parts.push(part);
         at += part.length;
       });
-      res.on('error', reject);
       res.on('end', () => {
         const body = whole ? whole.subarray(0, at) : Buffer.concat(parts);
         resolve({
