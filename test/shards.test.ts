@@ -91,6 +91,28 @@ test('.npy shards (C and Fortran order) merged in every tree shape give the one-
       }
     }
     await assert.rejects(planShards(path.join(dir, 'i8-C.npy'), { axis: 1 }), (e: Error & { code?: string }) => e.code === api.CODES.BAD_OPTION);
+    // A descriptor is a job's data: each field is checked, and one that no
+    // longer matches the file's header is refused (a negative dataStart
+    // read the header as data, and gave a sum of garbage).
+    const [good] = await planShards(path.join(dir, 'i8-C.npy'), { parts: 2, axis: 0, slab: 2 });
+    const hostile: [string, unknown, string][] = [
+      ['dataStart -100', { ...good, dataStart: -100 }, api.CODES.BAD_OPTION],
+      ['dataStart 1e300', { ...good, dataStart: 1e300 }, api.CODES.BAD_OPTION],
+      ['dataStart one off', { ...good, dataStart: (good as { dataStart: number }).dataStart + 8 }, api.CODES.STORE],
+      ['shape', { ...good, shape: [11, 7] }, api.CODES.STORE],
+      ['shape as text', { ...good, shape: '11,6' }, api.CODES.BAD_OPTION],
+      ['slab 0', { ...good, slab: 0 }, api.CODES.BAD_OPTION],
+      ['split', { ...good, split: 7 }, api.CODES.BAD_OPTION],
+      ['axes', { ...good, axes: [5] }, api.CODES.BAD_OPTION],
+      ['range past the slabs', { ...good, range: [0, 1e15] }, api.CODES.BAD_OPTION],
+      ['negative range', { ...good, range: [-3, 2] }, api.CODES.BAD_OPTION],
+      ['file', { ...good, file: 42 }, api.CODES.BAD_OPTION],
+      ['zarr chunks 0', { kind: 'zarr', store: dir, path: '', shape: [4], chunks: [0], dtype: 'float64', axes: [0], region: [[0, 4]], split: 0, range: [0, 1] }, api.CODES.BAD_OPTION],
+      ['zarr region', { kind: 'zarr', store: dir, path: '', shape: [4], chunks: [2], dtype: 'float64', axes: [0], region: [[0, 5]], split: 0, range: [0, 1] }, api.CODES.BAD_OPTION],
+    ];
+    for (const [what, shard, code] of hostile) {
+      await assert.rejects(reduceShard(shard as ShardDescriptor, 'sum'), (e: Error & { code?: string }) => e.code === code, what);
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -136,16 +136,87 @@ export interface ShardOptions {
   groups?: number;
 }
 
+const badShard = (field: string, want: string, got: unknown, Class: typeof TypeError = TypeError) =>
+  ndError(Class, CODES.BAD_OPTION, `reduceShard: shard.${field} must be ${want}, got ${describe(got)}`);
+
+const isCount = (v: unknown, min = 0): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
+
+function counts(v: unknown, field: string, min = 0, length?: number): number[] {
+  const want = length === undefined ? `a list of integers of at least ${min}` : `a list of ${length} integers (one per axis) of at least ${min}`;
+  if (!Array.isArray(v) || v.length > 64 || (length !== undefined && v.length !== length)) throw badShard(field, want, v);
+  const list = [...(v as unknown[])];
+  if (!list.every((x) => isCount(x, min))) throw badShard(field, want, v);
+  return list as number[];
+}
+
+function span(v: unknown, field: string, limit: number): [number, number] {
+  const want = `[from, to) with 0 <= from <= to <= ${limit}`;
+  if (!Array.isArray(v) || v.length !== 2) throw badShard(field, want, v);
+  const [a, b] = v as unknown[];
+  if (!isCount(a) || !isCount(b)) throw badShard(field, want, v);
+  if (a > b || b > limit) throw badShard(field, want, v, RangeError);
+  return [a, b];
+}
+
+function text(v: unknown, field: string): string {
+  if (typeof v !== 'string') throw badShard(field, 'a string', v);
+  return v;
+}
+
+/** A shard descriptor as planShards writes it, checked field by field and
+ * copied (each field read once): a job's data is a trust boundary, and a
+ * descriptor with, say, a negative dataStart read the file's header as data. */
+function readShard(raw: unknown): ShardDescriptor {
+  if (raw === null || typeof raw !== 'object') throw bad(`reduceShard: not a shard descriptor: ${describe(raw)}`, TypeError);
+  const d = raw as Record<string, unknown>;
+  const kind = d.kind;
+  if (kind !== 'zarr' && kind !== 'npy') throw bad(`reduceShard: not a shard descriptor: ${describe(raw)}`, TypeError);
+  const shape = counts(d.shape, 'shape');
+  const nd = shape.length;
+  const axes = counts(d.axes, 'axes');
+  if (axes.length === 0 || !axes.every((k, i) => k < nd && (i === 0 || k > axes[i - 1]))) throw badShard('axes', `sorted, distinct axes of the ${nd}-d shape`, axes, RangeError);
+  const at = d.split;
+  if (!isCount(at) || !axes.includes(at)) throw badShard('split', `one of the reduced axes [${axes.join(', ')}]`, at, RangeError);
+  if (kind === 'npy') {
+    const file = text(d.file, 'file');
+    const descr = text(d.descr, 'descr');
+    const fortran = d.fortran;
+    if (typeof fortran !== 'boolean') throw badShard('fortran', 'a boolean', fortran);
+    const dataStart = d.dataStart;
+    if (!isCount(dataStart)) throw badShard('dataStart', 'a byte offset (an integer of at least 0)', dataStart);
+    const slab = d.slab;
+    if (!isCount(slab, 1)) throw badShard('slab', 'an integer of at least 1', slab);
+    if (at !== (fortran ? nd - 1 : 0)) throw badShard('split', `axis ${fortran ? nd - 1 : 0} (the slowest of a ${fortran ? 'Fortran' : 'C'}-order file)`, at, RangeError);
+    const range = span(d.range, 'range', Math.ceil(shape[at] / slab));
+    // `bytes` tells a worker what it will read; nothing here reads it.
+    return { kind, file, descr, fortran, shape, dataStart, axes, split: at, slab, range, bytes: [0, 0] };
+  }
+  const store = text(d.store, 'store');
+  const path = text(d.path, 'path');
+  const dtype = text(d.dtype, 'dtype');
+  const chunks = counts(d.chunks, 'chunks', 1, nd);
+  if (!Array.isArray(d.region) || d.region.length !== nd) throw badShard('region', `${nd} [start, stop) pairs`, d.region);
+  const region = [...(d.region as unknown[])].map((r, k) => span(r, `region[${k}]`, shape[k]));
+  const range = span(d.range, 'range', Math.ceil(shape[at] / chunks[at]));
+  return { kind, store, path, shape, chunks, dtype, axes, region, split: at, range };
+}
+
 /** The `Partial` of one shard from `planShards`: merge the partials of
  * all shards (any order, any tree) and call `result()`. */
-export async function reduceShard(shard: ShardDescriptor, op: OpName, options?: ShardOptions): Promise<Partial> {
+export async function reduceShard(descriptor: ShardDescriptor, op: OpName, options?: ShardOptions): Promise<Partial> {
   const o = readOptions(options, partialOpOf(op, false).reduction, SHARD_ENTRY);
   const { name, reduction } = partialOpOf(op, o.ignoreNaN);
   const concurrency = readConcurrency(o.extra.concurrency);
-  if (shard === null || typeof shard !== 'object' || (shard.kind !== 'zarr' && shard.kind !== 'npy')) throw bad(`reduceShard: not a shard descriptor: ${describe(shard)}`, TypeError);
+  const shard = readShard(descriptor);
   let grid: Grid;
   let read: Parameters<typeof foldGrid>[1];
   if (shard.kind === 'npy') {
+    ctorOf(shard.descr);
+    // The file's own header must still say what the plan read from it.
+    const h = await readNpyHeader(shard.file);
+    if (h.descr !== shard.descr || h.fortran !== shard.fortran || h.dataStart !== shard.dataStart || h.shape.join() !== shard.shape.join() || h.shape.length !== shard.shape.length) {
+      throw ndError(Error, CODES.STORE, `reduceShard: the file ${shard.file} is no longer the one planned (its dtype, order, shape or header length differs from the shard's)`);
+    }
     const layout: NpyLayout = { file: shard.file, descr: shard.descr, fortran: shard.fortran, shape: shard.shape, dataStart: shard.dataStart, split: shard.split, slab: shard.slab };
     grid = gridOf(shard.shape, slabChunks(layout), shard.shape.map((n) => [0, n]), shard.axes, { axis: shard.split, range: shard.range });
     read = (task, signal) => readSlab(layout, task.coords[shard.split], signal);
