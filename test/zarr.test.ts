@@ -199,3 +199,35 @@ test('reduceZarr: the result does not depend on the order chunks arrive in, and 
     }
   }
 });
+
+test('reduceZarr: metadata a store should not hold is refused, and a grid of 1e15 chunks is walked without listing it', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ndreduce-zmeta-'));
+  const write = (name: string, shape: number[], chunk: number[]) => {
+    const at = path.join(dir, name);
+    fs.mkdirSync(at);
+    const meta = {
+      zarr_format: 3, node_type: 'array', shape, data_type: 'float64', fill_value: 1,
+      chunk_grid: { name: 'regular', configuration: { chunk_shape: chunk } },
+      chunk_key_encoding: { name: 'default', configuration: { separator: '/' } },
+      codecs: [{ name: 'bytes', configuration: { endian: 'little' } }],
+    };
+    fs.writeFileSync(path.join(at, 'zarr.json'), JSON.stringify(meta));
+    return at;
+  };
+  try {
+    for (const [name, shape, chunk] of [['negative', [-4], [2]], ['fraction', [4.5], [2]], ['zero-chunk', [4], [0]]] as const) {
+      await assert.rejects(reduceZarr(write(name, [...shape], [...chunk]), 'sum'), (e: Error & { code?: string }) => e.code === CODES.BAD_ARRAY && e.message.includes(`[${shape.join(', ')}]`), name);
+    }
+    // Every chunk missing (fill_value 1): the walk goes on until aborted,
+    // in bounded memory; listing the grid first ran the heap out.
+    const ac = new AbortController();
+    const before = process.memoryUsage().heapUsed;
+    let progress = 0;
+    setTimeout(() => ac.abort(), 300);
+    await assert.rejects(reduceZarr(write('many', [1e15], [1]), 'sum', { signal: ac.signal, onProgress: (p) => (progress = p.chunks) }), (e: Error & { code?: string }) => e.code === CODES.ABORT);
+    assert.ok(progress > 0, 'chunks were reduced before the abort');
+    assert.ok(process.memoryUsage().heapUsed - before < 200e6, 'heap stayed small');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -4,6 +4,7 @@
 // the reduced axes. Each chunk gets the rows it stands for along the first
 // reduced axis, unique over the whole grid, so that partials of different
 // chunks (or shards) merge without a row counted twice.
+import { CODES, ndError } from '../spec/errors';
 
 /** A decoded chunk as zarrita gives it: C or F order, by `stride`. */
 export interface ChunkData {
@@ -38,7 +39,11 @@ export interface Grid {
   reduced: number;
   /** Every axis reduced to a scalar (partials over `axis: null`). */
   scalar: boolean;
-  tasks: ChunkTask[];
+  /** How many chunks, and chunk `i` in merge order: made when asked for,
+   * since a store's metadata can name more chunks than memory holds
+   * tasks for (an array of 1e15 one-element chunks ended the process). */
+  count: number;
+  task(i: number): ChunkTask;
   groups: number;
 }
 
@@ -68,51 +73,55 @@ export function gridOf(shape: readonly number[], chunks: readonly number[], regi
     const r = ranges[only.axis];
     ranges[only.axis] = [Math.max(r[0], only.range[0]), Math.max(Math.max(r[0], only.range[0]), Math.min(r[1], only.range[1]))];
   }
-  const tasks: ChunkTask[] = [];
   const count = (list: readonly number[]) => list.reduce((n, k) => n * Math.max(0, ranges[k][1] - ranges[k][0]), 1);
   const groups = count(kept);
   const inGroup = count(axes);
-  if (groups === 0 || inGroup === 0) return { shape: [...shape], chunks: [...chunks], region, perm, reduced: axes.length, scalar: axes.length === nd, tasks, groups: 0 };
+  const base = { shape: [...shape], chunks: [...chunks], region, perm, reduced: axes.length, scalar: axes.length === nd };
+  const none = (): ChunkTask => {
+    throw new RangeError('no such chunk');
+  };
+  if (groups === 0 || inGroup === 0) return { ...base, count: 0, task: none, groups: 0 };
+  const total = groups * inGroup;
+  if (!Number.isSafeInteger(total)) throw ndError(RangeError, CODES.BAD_ARRAY, `the region spans ${total} chunks, more than can be counted exactly (${Number.MAX_SAFE_INTEGER})`);
   // Rows along the first reduced axis: a chunk's ordinal over the whole
   // reduced grid (not only this shard's) times the chunk extent, so that
   // every shard of a plan holds rows no other does.
   const first = axes.length > 0 ? axes[0] : -1;
   const width = first >= 0 ? chunks[first] : 1;
-  const coords = new Array<number>(nd);
-  for (let g = 0; g < groups; g++) {
+  const task = (i: number): ChunkTask => {
+    const coords = new Array<number>(nd);
+    const g = Math.floor(i / inGroup);
     let rest = g;
-    for (let i = kept.length - 1; i >= 0; i--) {
-      const k = kept[i];
+    for (let q = kept.length - 1; q >= 0; q--) {
+      const k = kept[q];
       const n = ranges[k][1] - ranges[k][0];
       coords[k] = ranges[k][0] + (rest % n);
       rest = Math.floor(rest / n);
     }
-    for (let j = 0; j < inGroup; j++) {
-      let r = j;
-      for (let i = axes.length - 1; i >= 0; i--) {
-        const k = axes[i];
-        const n = ranges[k][1] - ranges[k][0];
-        coords[k] = ranges[k][0] + (r % n);
-        r = Math.floor(r / n);
-      }
-      // The chunk's ordinal over the full reduced grid of the region.
-      let ordinal = 0;
-      for (const k of axes) ordinal = ordinal * (full[k][1] - full[k][0]) + (coords[k] - full[k][0]);
-      const from: number[] = [];
-      const to: number[] = [];
-      const at: number[] = [];
-      for (let k = 0; k < nd; k++) {
-        const c0 = coords[k] * chunks[k];
-        const lo = Math.max(region[k][0], c0);
-        const hi = Math.min(region[k][1], c0 + chunks[k]);
-        from.push(lo - c0);
-        to.push(hi - c0);
-        at.push(lo - region[k][0]);
-      }
-      tasks.push({ coords: [...coords], from, to, at, group: g, row: ordinal * width });
+    let r = i % inGroup;
+    for (let q = axes.length - 1; q >= 0; q--) {
+      const k = axes[q];
+      const n = ranges[k][1] - ranges[k][0];
+      coords[k] = ranges[k][0] + (r % n);
+      r = Math.floor(r / n);
     }
-  }
-  return { shape: [...shape], chunks: [...chunks], region, perm, reduced: axes.length, scalar: axes.length === nd, tasks, groups };
+    // The chunk's ordinal over the full reduced grid of the region.
+    let ordinal = 0;
+    for (const k of axes) ordinal = ordinal * (full[k][1] - full[k][0]) + (coords[k] - full[k][0]);
+    const from: number[] = [];
+    const to: number[] = [];
+    const at: number[] = [];
+    for (let k = 0; k < nd; k++) {
+      const c0 = coords[k] * chunks[k];
+      const lo = Math.max(region[k][0], c0);
+      const hi = Math.min(region[k][1], c0 + chunks[k]);
+      from.push(lo - c0);
+      to.push(hi - c0);
+      at.push(lo - region[k][0]);
+    }
+    return { coords, from, to, at, group: g, row: ordinal * width };
+  };
+  return { ...base, count: total, task, groups };
 }
 
 /** The chunk's part inside the region as a view with the axes permuted

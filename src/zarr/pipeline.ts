@@ -33,8 +33,7 @@ type ChunkReader = (task: ChunkTask, signal: AbortSignal) => Promise<ChunkData>;
 
 /** The grid's partial over its whole kept shape (the grid has chunks). */
 export async function foldGrid(grid: Grid, read: ChunkReader, op: PartialOp, o: FoldOptions): Promise<Partial> {
-  const tasks = grid.tasks;
-  const total = tasks.length;
+  const total = grid.count;
   // Our own controller: an error in one fetch cancels the others in flight.
   const inner = new AbortController();
   const onAbort = () => inner.abort(o.signal?.reason);
@@ -55,11 +54,11 @@ export async function foldGrid(grid: Grid, read: ChunkReader, op: PartialOp, o: 
     while (done.has(merged)) {
       const p = done.get(merged)!;
       done.delete(merged);
-      const task = tasks[merged];
+      const task = grid.task(merged);
       if (acc === undefined) ((acc = p), firsts.push(task));
       else acc.merge(p);
       merged++;
-      if (merged === total || tasks[merged].group !== task.group) (groups.push(acc), (acc = undefined));
+      if (merged === total || grid.task(merged).group !== task.group) (groups.push(acc), (acc = undefined));
     }
     o.onProgress?.({ chunks: merged, chunksTotal: total, bytes });
     wakeAll();
@@ -72,7 +71,7 @@ export async function foldGrid(grid: Grid, read: ChunkReader, op: PartialOp, o: 
         continue;
       }
       const i = next++;
-      const task = tasks[i];
+      const task = grid.task(i);
       if (inner.signal.aborted) return;
       const chunk = await read(task, inner.signal);
       if (inner.signal.aborted) return;

@@ -233,7 +233,7 @@ export async function reduceShard(descriptor: ShardDescriptor, op: OpName, optio
   const labels = o.by && groupingOf(reduction, 'reduceShard', o.by, o.groups, grid.region.map(([x, y]) => y - x), shard.axes, undefined);
   if (labels) grid.scalar = false;
   const by = labels && { labels: labels.labels, groups: labels.groups };
-  if (grid.tasks.length === 0) {
+  if (grid.count === 0) {
     return new Partial(name, { axis: partialAxis(grid), ...(o.ddof !== 0 ? { ddof: o.ddof } : {}), ...(by ? { by: by.labels, groups: by.groups } : {}) }) as Partial;
   }
   return foldGrid(grid, read, name, { ddof: o.ddof, threads: o.threads, arg: spec(reduction).merge === 'arg', concurrency, signal: o.signal, onProgress: undefined, ...(by ? { labels: by } : {}) });

@@ -59,8 +59,15 @@ export async function openZarr(source: unknown): Promise<Opened> {
   if (!DTYPES.includes(array.dtype)) {
     throw ndError(TypeError, CODES.BAD_ARRAY, `Zarr dtype ${array.dtype} is not one ndreduce reduces (${DTYPES.join(', ')})`);
   }
+  // The store's metadata, as zarrita read it, without checks of its own: a
+  // negative length or a chunk of 0 gave a nonsense error deep in a merge.
+  const { shape, chunks } = array;
+  const fine = Array.isArray(shape) && Array.isArray(chunks) && shape.length === chunks.length && shape.every((n) => Number.isSafeInteger(n) && n >= 0) && chunks.every((n) => Number.isSafeInteger(n) && n >= 1);
+  if (!fine) throw ndError(RangeError, CODES.BAD_ARRAY, `a Zarr array needs lengths of 0 or more and chunk lengths of 1 or more, one per axis: shape ${listed(shape)}, chunks ${listed(chunks)}`);
   return { array, keyOf: keyEncoder(array), where, native: await nativeReader(array) };
 }
+
+const listed = (v: unknown) => (Array.isArray(v) && v.length <= 32 ? `[${v.map(String).join(', ')}]` : describe(v));
 
 /** zarrita keeps its chunk key encoder in a context under a symbol; the
  * coordinates stand in where it is not found. */
