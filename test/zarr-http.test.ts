@@ -4,6 +4,7 @@
 // missing chunk (fill_value, Zarr's rule) and a 500 an error naming the key.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -18,12 +19,13 @@ interface Server {
   /** Requests being answered now, and the most at once. */
   stats: { inFlight: number; peak: number; aborted: number };
   /** Per request path: answer with this status, hold (never answer),
-   * answer slowly (chunks 30 ms late), cut the body short, or announce
-   * a body of 100 GB (and send 10 bytes). */
+   * answer slowly (chunks 30 ms late), cut the body short, announce a
+   * body of 100 GB (and send 10 bytes), or send 10 bytes of a body and
+   * then nothing, the connection kept open. */
   rules: Map<string, Rule>;
 }
 
-type Rule = number | 'hold' | 'slow' | 'cut' | 'huge';
+type Rule = number | 'hold' | 'slow' | 'cut' | 'huge' | 'stall';
 
 function serve(root: string): Promise<Server> {
   const stats = { inFlight: 0, peak: 0, aborted: 0 };
@@ -79,6 +81,11 @@ function serve(root: string): Promise<Server> {
     };
     const rule = rules.get(rel) ?? rules.get('*');
     if (rule === 'hold') return;
+    if (rule === 'stall') {
+      res.writeHead(200, { 'content-length': 1000 });
+      res.write(Buffer.alloc(10));
+      return;
+    }
     if (rule === 'cut' || rule === 'huge') {
       // A connection lost mid-body: the length promised, then a few bytes.
       done = true;
@@ -148,6 +155,20 @@ test('reduceZarr over HTTP: same results, concurrent requests, abort, 404 and 50
     for (let i = 0; i < 200 && server.stats.inFlight > 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(server.stats.inFlight, 0, 'no request left open');
     assert.equal(server.stats.aborted - before, 3, 'the three fetches in flight were cancelled');
+    // A server that never answers, or stops halfway through a body, fails
+    // the request after NDREDUCE_HTTP_IDLE_MS of silence (300 s unless set):
+    // in a child process, which reads the variable when it loads.
+    const api = JSON.stringify(path.join(__dirname, '..', 'src', 'index.js'));
+    for (const rule of ['hold', 'stall'] as const) {
+      server.rules.clear();
+      server.rules.set(`/${name}/1.1`, rule);
+      const script = `require(${api}).reduceZarr(${JSON.stringify(`${server.url}/${name}`)}, 'sum').then(() => console.log('resolved'), (e) => console.log(e.code, e.message))`;
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, ['-e', script], { env: { ...process.env, NDREDUCE_HTTP_IDLE_MS: '300' }, timeout: 20_000 }, (e, stdout) => (e ? reject(e) : resolve(stdout))),
+      );
+      assert.match(out, new RegExp(`^${CODES.STORE} .*1\\.1.*no data from 127\\.0\\.0\\.1`), rule);
+    }
+    server.rules.clear();
   } finally {
     await server.close();
     fs.rmSync(root, { recursive: true, force: true });

@@ -20,6 +20,17 @@ export interface BodyResponse {
 /** Redirects followed, as fetch's `redirect: 'follow'` (which allows 20). */
 const MAX_REDIRECTS = 20;
 
+/** A request whose connection carries nothing for this long fails, as
+ * fetch's (undici's) headers and body timeouts of 300 s do: without it a
+ * server that accepts and never answers held a reduction forever. Set
+ * NDREDUCE_HTTP_IDLE_MS (read once, at load) for another limit. */
+const IDLE_MS = idleMs(process.env.NDREDUCE_HTTP_IDLE_MS);
+
+function idleMs(raw: string | undefined): number {
+  const ms = raw === undefined || raw === '' ? 300_000 : Number(raw);
+  return Number.isSafeInteger(ms) && ms > 0 ? ms : 300_000;
+}
+
 /** A body longer than a buffer can hold is an error, whatever it announced. */
 const MAX_BODY = constants.MAX_LENGTH;
 /** Announced lengths up to this get their buffer before the bytes come; a
@@ -79,6 +90,7 @@ function get(url: URL, method: string, headers: Record<string, string>, signal: 
         });
       });
     });
+    req.setTimeout(IDLE_MS, () => req.destroy(new Error(`no data from ${url.host} for ${IDLE_MS / 1000} s (NDREDUCE_HTTP_IDLE_MS)`)));
     req.on('error', reject);
     req.end();
   });
