@@ -2,11 +2,14 @@
 // 127.0.0.1 gives the results of the directory itself; chunk requests run
 // concurrently; an abort cancels the fetches in flight; a 404 chunk is a
 // missing chunk (fill_value, Zarr's rule) and a 500 an error naming the key.
+// Over https (a self-signed certificate in test/helpers), a certificate Node
+// does not trust is an error, and one it trusts gives the same results.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -27,10 +30,15 @@ interface Server {
 
 type Rule = number | 'hold' | 'slow' | 'cut' | 'huge' | 'stall';
 
-function serve(root: string): Promise<Server> {
+/** A self-signed certificate for 127.0.0.1 (and its key), for the https
+ * server below; made once with openssl, valid for a century. */
+const TLS_DIR = path.join(__dirname, '..', '..', 'test', 'helpers');
+const TLS = { key: path.join(TLS_DIR, 'tls-key.pem'), cert: path.join(TLS_DIR, 'tls-cert.pem') };
+
+function serve(root: string, tls = false): Promise<Server> {
   const stats = { inFlight: 0, peak: 0, aborted: 0 };
   const rules = new Map<string, Rule>();
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     let rel = decodeURIComponent((req.url ?? '/').split('?')[0]);
     // /moved/...: a redirect to the path without it, as a store behind a
     // moved address answers.
@@ -96,11 +104,12 @@ function serve(root: string): Promise<Server> {
     }
     if (rule === 'slow' && !rel.endsWith('.json') && !rel.endsWith('.zarray') && !rel.endsWith('.zattrs')) setTimeout(answer, 30);
     else answer();
-  });
+  };
+  const server = tls ? https.createServer({ key: fs.readFileSync(TLS.key), cert: fs.readFileSync(TLS.cert) }, handler) : http.createServer(handler);
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };
-      resolve({ url: `http://127.0.0.1:${port}`, stats, rules, close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))) });
+      resolve({ url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, stats, rules, close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))) });
     }),
   );
 }
@@ -169,6 +178,28 @@ test('reduceZarr over HTTP: same results, concurrent requests, abort, 404 and 50
       assert.match(out, new RegExp(`^${CODES.STORE} .*1\\.1.*no data from 127\\.0\\.0\\.1`), rule);
     }
     server.rules.clear();
+  } finally {
+    await server.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('reduceZarr over https: a certificate Node does not trust is an error; trusted (NODE_EXTRA_CA_CERTS), the same results', { skip: skipZarr }, async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ndreduce-zhttps-'));
+  const server = await serve(root, true);
+  try {
+    python(WRITE, [root]);
+    const name = 'v3-f8-sharded-blosc';
+    const url = `${server.url}/${name}`;
+    await assert.rejects(reduceZarr(url, 'sum'), (e: Error & { code?: string }) => e.code === CODES.STORE && /self[- ]signed/i.test(e.message));
+    // Node reads NODE_EXTRA_CA_CERTS when it starts: a child process.
+    const api = JSON.stringify(path.join(__dirname, '..', 'src', 'index.js'));
+    const script = `require(${api}).reduceZarr(${JSON.stringify(url)}, 'argmin', { axis: 1 }).then((r) => console.log(JSON.stringify(Array.from(r))), (e) => console.log(e.code, e.message))`;
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: TLS.cert }, timeout: 30_000 }, (e, stdout) => (e ? reject(e) : resolve(stdout))),
+    );
+    const local = await reduceZarr(path.join(root, name), 'argmin', { axis: 1 });
+    assert.deepEqual(JSON.parse(out), Array.from(local as ArrayLike<number>));
   } finally {
     await server.close();
     fs.rmSync(root, { recursive: true, force: true });
