@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { enqueueReduction, partialOf, SHARD_JOB } from '../src/bullmq/index';
-import { max, loadNpy, reduceZarr, saveNpy, sum } from '../src/index';
+import { CODES, max, loadNpy, reduceZarr, saveNpy, sum } from '../src/index';
 import { python, skipZarr, WRITE } from './helpers/zarr-fixtures';
 
 const hasRedis = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -89,6 +89,10 @@ test('BullMQ flows reduce a Zarr array and a .npy file on three workers, one SIG
       const value = await parent!.waitUntilFinished(events, 45_000);
       assert.deepEqual(partialOf(value).result(), r.want, `${r.op} of ${path.basename(r.source)}`);
     }
+    // An empty region has no shard to run: refused before any job is added.
+    const empty = path.join(dir, 'empty.npy');
+    saveNpy(empty, { data: new Float64Array(0), shape: [0, 3] });
+    await assert.rejects(enqueueReduction(empty, 'sum', { connection, queue: queueName, parts: 3, axis: 0 }), (e: Error & { code?: string }) => e.code === CODES.BAD_OPTION && /no shard/.test(e.message));
     assert.ok(killed !== undefined, 'a worker was killed mid-shard');
     const retried = await queue.getJob(killed!);
     assert.equal(retried!.name, SHARD_JOB);

@@ -89,6 +89,9 @@ export async function enqueueReduction(source: ZarrSource | string, op: OpName, 
   const { connection, queue, prefix, jobOptions, parts, axis, region, slab, ddof, ignoreNaN, concurrency } = options;
   const { FlowProducer } = loadBullmq();
   const plan = await planShards(source, { parts, axis, ...(region !== undefined ? { region } : {}), ...(slab !== undefined ? { slab } : {}) });
+  // A merge job with no children would have nothing to merge (and could
+  // not tell the empty result's shape): an empty region is one call's work.
+  if (plan.length === 0) throw ndError(RangeError, CODES.BAD_OPTION, 'enqueueReduction: the region holds no elements, so there is no shard to run; reduce it in one call (reduceZarr, reduceFile), which gives NumPy\'s empty result');
   // Each key only when given: the shards' reader refuses unknown ones, and
   // JSON drops undefined values anyway.
   const reduceOptions: FlowReduceOptions = { ...(ddof !== undefined ? { ddof } : {}), ...(ignoreNaN !== undefined ? { ignoreNaN } : {}), ...(concurrency !== undefined ? { concurrency } : {}) };
@@ -123,7 +126,7 @@ export async function processReductionJob(job: JobLike): Promise<PartialJobResul
   if (job.name === MERGE_JOB) {
     const d = job.data as MergeJobData;
     const children = Object.values(await job.getChildrenValues()) as PartialJobResult[];
-    if (children.length !== d.shards) throw ndError(Error, CODES.STORE, `the merge job found ${children.length} shard results of ${d.shards}`);
+    if (children.length === 0 || children.length !== d.shards) throw ndError(Error, CODES.STORE, `the merge job found ${children.length} shard results of ${d.shards}`);
     children.sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
     const merged = children.map(partialOf).reduce((a, b) => a.merge(b));
     return { partial: toBase64(merged.toBytes()) };
