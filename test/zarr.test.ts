@@ -164,6 +164,17 @@ test('the command line reduces a Zarr directory: ndreduce max store.zarr --axis 
   assert.equal(r.status, 0, r.stderr);
   const want = (await reduceZarr(path.join(root, 'v2-u2-blosc'), 'max', { axis: 0 })) as Uint16Array;
   assert.equal(r.stdout.trim(), `[${Array.from(want).join(', ')}]`);
+  // A chunk that does not decode is the user's data to fix: one line, exit 1.
+  const spoiled = fs.mkdtempSync(path.join(os.tmpdir(), 'ndreduce-zcli-'));
+  try {
+    fs.cpSync(path.join(root, 'v2-u2-blosc'), spoiled, { recursive: true });
+    fs.writeFileSync(path.join(spoiled, '0.0'), Buffer.alloc(20, 7));
+    const bad = spawnSync(process.execPath, [cli, 'max', spoiled, '--axis', '0'], { encoding: 'utf8' });
+    assert.equal(bad.status, 1, bad.stderr);
+    assert.match(bad.stderr, /^ndreduce max: Zarr chunk 0\.0 could not be decoded: .*\n$/);
+  } finally {
+    fs.rmSync(spoiled, { recursive: true, force: true });
+  }
 });
 
 test('reduceZarr: the result does not depend on the order chunks arrive in, and at most `concurrency` are in flight', { skip: skipZarr }, async () => {

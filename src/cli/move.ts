@@ -7,7 +7,7 @@ import type { MovingName } from '../moving/spec';
 import { flagHelp, parseFlags } from './args';
 import type { Flag } from './args';
 import { progressBar } from './stream';
-import { UsageError } from './usage';
+import { reportUserError, UsageError } from './usage';
 import type { Command } from './usage';
 
 /** `moveMean` → `move-mean`. */
@@ -34,7 +34,6 @@ ${flagHelp(flagsOf(op))}
 `;
 
 const FLAG_OF: Record<string, string> = { axis: '--axis', minCount: '--min-count', ddof: '--ddof', threads: '--threads' };
-const inFlags = (message: string) => message.replace(/\boptions\.(\w+)/g, (whole, key: string) => (Object.hasOwn(FLAG_OF, key) ? FLAG_OF[key] : whole));
 
 function integerFlag(text: string | undefined, flag: string, signed = false): number | undefined {
   if (text === undefined) return undefined;
@@ -74,12 +73,9 @@ async function run(op: MovingName, argv: string[]): Promise<number> {
       process.stderr.write(`ndreduce ${name}: interrupted (no output written)\n`);
       return 130;
     }
-    const code = (error as { code?: unknown })?.code;
-    if (error instanceof TypeError || error instanceof RangeError || (error as NodeJS.ErrnoException)?.syscall !== undefined || code === api.CODES.BAD_NPY) {
-      process.stderr.write(`ndreduce ${name}: ${inFlags((error as Error).message)}\n`);
-      return 1;
-    }
-    throw error;
+    const exit = reportUserError(name, error, FLAG_OF);
+    if (exit === undefined) throw error;
+    return exit;
   } finally {
     bar.done();
   }

@@ -9,7 +9,7 @@ import type { Axis, NpyArray, NumericArray } from '../index';
 import { flagHelp, parseFlags } from './args';
 import type { Flag } from './args';
 import { shouldStream, streamFile } from './stream';
-import { UsageError } from './usage';
+import { reportUserError, UsageError } from './usage';
 import type { Command } from './usage';
 
 type Scalar = number | bigint;
@@ -67,7 +67,6 @@ const FLAG_OF: Record<string, string> = {
 
 /** A library message as the command line's user reads it: `options.axis`
  * is `--axis` here. */
-const inFlags = (message: string) => message.replace(/\boptions\.(\w+)/g, (whole, key: string) => (Object.hasOwn(FLAG_OF, key) ? FLAG_OF[key] : whole));
 
 /** Every byte of a stream, for input that cannot be read by position. */
 async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
@@ -222,13 +221,9 @@ async function run(op: string, fn: Reduce, argv: string[]): Promise<number> {
       process.stderr.write(`ndreduce ${op}: interrupted\n`);
       return 130;
     }
-    // Bad input and unreadable files are the user's to fix: no stack trace.
-    const code = (error as { code?: unknown })?.code;
-    if (error instanceof TypeError || error instanceof RangeError || (error as NodeJS.ErrnoException)?.syscall !== undefined || code === api.CODES.STORE || code === api.CODES.UNAVAILABLE) {
-      process.stderr.write(`ndreduce ${op}: ${inFlags((error as Error).message)}\n`);
-      return 1;
-    }
-    throw error;
+    const exit = reportUserError(op, error, FLAG_OF);
+    if (exit === undefined) throw error;
+    return exit;
   }
 }
 
