@@ -140,6 +140,17 @@ test('an aborted, failing or short-file moveFile leaves no output file', async (
     await assert.rejects(api.moveFile(file, out, 'moveMeans' as never, 3), { code: 'ERR_NDREDUCE_BAD_OPTION' });
     await assert.rejects(api.moveFile(file, out, 'moveMean', 3, { blockBytes: 0 }), { code: 'ERR_NDREDUCE_BAD_OPTION' });
     assert.deepEqual(leftovers(), []);
+
+    // An output that names a directory: refused before a temporary file is
+    // made (for "dir/", it went to the directory above, then the rename failed).
+    const sub = s.at('sub');
+    fs.mkdirSync(sub);
+    for (const o of [sub, `${sub}${path.sep}`]) {
+      await assert.rejects(api.moveFile(file, o, 'moveMean', 3), (e: Error & { code?: string }) => e instanceof TypeError && e.code === 'ERR_NDREDUCE_BAD_OPTION' && /directory/.test(e.message), o);
+    }
+    assert.deepEqual(fs.readdirSync(sub), []);
+    assert.deepEqual(leftovers(), ['sub']);
+    assert.deepEqual(fs.readdirSync(path.dirname(s.dir)).filter((f) => f.startsWith(`.${path.basename(s.dir)}`)), []);
   } finally {
     s.done();
   }

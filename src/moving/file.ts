@@ -138,6 +138,12 @@ export async function moveFile(input: string, output: string, op: MovingName, wi
   const { signal } = o;
   const report = onProgress as ((p: FileProgress) => void) | undefined;
 
+  // The result is written next to `output` and renamed to it: a directory
+  // there would take the temporary file into its parent (for "out/", the
+  // directory above) and then refuse the rename.
+  if (/[\\/]$/.test(output) || (await fs.promises.stat(output).catch(() => undefined))?.isDirectory()) {
+    throw ndError(TypeError, CODES.BAD_OPTION, `output must name a file, got the directory ${describe(output)}`);
+  }
   const src = await openRegular(input, signal);
   try {
     const before = await src.handle.stat();
