@@ -195,8 +195,9 @@ function readShard(raw: unknown): ShardDescriptor {
   const path = text(d.path, 'path');
   const dtype = text(d.dtype, 'dtype');
   const chunks = counts(d.chunks, 'chunks', 1, nd);
-  if (!Array.isArray(d.region) || d.region.length !== nd) throw badShard('region', `${nd} [start, stop) pairs`, d.region);
-  const region = [...(d.region as unknown[])].map((r, k) => span(r, `region[${k}]`, shape[k]));
+  const rawRegion = d.region;
+  if (!Array.isArray(rawRegion) || rawRegion.length !== nd) throw badShard('region', `${nd} [start, stop) pairs`, rawRegion);
+  const region = [...(rawRegion as unknown[])].map((r, k) => span(r, `region[${k}]`, shape[k]));
   const range = span(d.range, 'range', Math.ceil(shape[at] / chunks[at]));
   return { kind, store, path, shape, chunks, dtype, axes, region, split: at, range };
 }
