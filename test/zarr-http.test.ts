@@ -173,7 +173,7 @@ test('reduceZarr over HTTP: same results, concurrent requests, abort, 404 and 50
       server.rules.set(`/${name}/1.1`, rule);
       const script = `require(${api}).reduceZarr(${JSON.stringify(`${server.url}/${name}`)}, 'sum').then(() => console.log('resolved'), (e) => console.log(e.code, e.message))`;
       const out = await new Promise<string>((resolve, reject) =>
-        execFile(process.execPath, ['-e', script], { env: { ...process.env, NDREDUCE_HTTP_IDLE_MS: '300' }, timeout: 20_000 }, (e, stdout) => (e ? reject(e) : resolve(stdout))),
+        execFile(process.execPath, ['-e', script], { env: { ...process.env, NDREDUCE_HTTP_IDLE_MS: '1000' }, timeout: 20_000 }, (e, stdout) => (e ? reject(e) : resolve(stdout))),
       );
       assert.match(out, new RegExp(`^${CODES.STORE} .*1\\.1.*no data from 127\\.0\\.0\\.1`), rule);
     }
