@@ -35,6 +35,17 @@ type Rule = number | 'hold' | 'slow' | 'cut' | 'huge' | 'stall';
 const TLS_DIR = path.join(__dirname, '..', '..', 'test', 'helpers');
 const TLS = { key: path.join(TLS_DIR, 'tls-key.pem'), cert: path.join(TLS_DIR, 'tls-cert.pem') };
 
+/** What a child node process prints after `reduceZarr(url, op, options)`
+ * with `env` added: the result as JSON, or the error's code and message.
+ * Node reads NDREDUCE_HTTP_IDLE_MS and NODE_EXTRA_CA_CERTS when it loads. */
+function reduceInChild(url: string, op: string, options: object, env: Record<string, string>): Promise<string> {
+  const api = JSON.stringify(path.join(__dirname, '..', 'src', 'index.js'));
+  const script = `require(${api}).reduceZarr(${JSON.stringify(url)}, ${JSON.stringify(op)}, ${JSON.stringify(options)}).then((r) => console.log(JSON.stringify(Array.from(r))), (e) => console.log(e.code, e.message))`;
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, ['-e', script], { env: { ...process.env, ...env }, timeout: 30_000 }, (e, stdout) => (e ? reject(e) : resolve(stdout))),
+  );
+}
+
 function serve(root: string, tls = false): Promise<Server> {
   const stats = { inFlight: 0, peak: 0, aborted: 0 };
   const rules = new Map<string, Rule>();
@@ -167,14 +178,10 @@ test('reduceZarr over HTTP: same results, concurrent requests, abort, 404 and 50
     // A server that never answers, or stops halfway through a body, fails
     // the request after NDREDUCE_HTTP_IDLE_MS of silence (300 s unless set):
     // in a child process, which reads the variable when it loads.
-    const api = JSON.stringify(path.join(__dirname, '..', 'src', 'index.js'));
     for (const rule of ['hold', 'stall'] as const) {
       server.rules.clear();
       server.rules.set(`/${name}/1.1`, rule);
-      const script = `require(${api}).reduceZarr(${JSON.stringify(`${server.url}/${name}`)}, 'sum').then(() => console.log('resolved'), (e) => console.log(e.code, e.message))`;
-      const out = await new Promise<string>((resolve, reject) =>
-        execFile(process.execPath, ['-e', script], { env: { ...process.env, NDREDUCE_HTTP_IDLE_MS: '1000' }, timeout: 20_000 }, (e, stdout) => (e ? reject(e) : resolve(stdout))),
-      );
+      const out = await reduceInChild(`${server.url}/${name}`, 'sum', { axis: 0 }, { NDREDUCE_HTTP_IDLE_MS: '1000' });
       assert.match(out, new RegExp(`^${CODES.STORE} .*1\\.1.*no data from 127\\.0\\.0\\.1`), rule);
     }
     server.rules.clear();
@@ -193,11 +200,7 @@ test('reduceZarr over https: a certificate Node does not trust is an error; trus
     const url = `${server.url}/${name}`;
     await assert.rejects(reduceZarr(url, 'sum'), (e: Error & { code?: string }) => e.code === CODES.STORE && /self[- ]signed/i.test(e.message));
     // Node reads NODE_EXTRA_CA_CERTS when it starts: a child process.
-    const api = JSON.stringify(path.join(__dirname, '..', 'src', 'index.js'));
-    const script = `require(${api}).reduceZarr(${JSON.stringify(url)}, 'argmin', { axis: 1 }).then((r) => console.log(JSON.stringify(Array.from(r))), (e) => console.log(e.code, e.message))`;
-    const out = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, ['-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: TLS.cert }, timeout: 30_000 }, (e, stdout) => (e ? reject(e) : resolve(stdout))),
-    );
+    const out = await reduceInChild(url, 'argmin', { axis: 1 }, { NODE_EXTRA_CA_CERTS: TLS.cert });
     const local = await reduceZarr(path.join(root, name), 'argmin', { axis: 1 });
     assert.deepEqual(JSON.parse(out), Array.from(local as ArrayLike<number>));
   } finally {

@@ -27,8 +27,8 @@ const MAX_REDIRECTS = 20;
 const IDLE_MS = idleMs(process.env.NDREDUCE_HTTP_IDLE_MS);
 
 function idleMs(raw: string | undefined): number {
-  const ms = raw === undefined || raw === '' ? 300_000 : Number(raw);
-  return Number.isSafeInteger(ms) && ms > 0 ? ms : 300_000;
+  const ms = Number(raw);
+  return raw && Number.isSafeInteger(ms) && ms > 0 ? ms : 300_000;
 }
 
 /** A body longer than a buffer can hold is an error, whatever it announced. */

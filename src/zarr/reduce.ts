@@ -76,16 +76,17 @@ function readProgress(raw: unknown): ((p: Progress) => void) | undefined {
   return raw as ((p: Progress) => void) | undefined;
 }
 
-/** `region` against the array's shape: [start, stop) per axis. */
-export function readRegion(raw: unknown, shape: readonly number[]): [number, number][] {
+/** `region` against the array's shape: [start, stop) per axis (`field`
+ * names it in messages: the option, or a shard descriptor's region). */
+export function readRegion(raw: unknown, shape: readonly number[], field = 'options.region'): [number, number][] {
   if (raw === undefined || raw === null) return shape.map((n) => [0, n]);
-  if (!Array.isArray(raw) || raw.length !== shape.length) throw bad(`options.region must be null or a list of ${shape.length} [start, stop) pairs (null for a whole axis), got ${describe(raw)}`, TypeError);
+  if (!Array.isArray(raw) || raw.length !== shape.length) throw bad(`${field} must be null or a list of ${shape.length} [start, stop) pairs (null for a whole axis), got ${describe(raw)}`, TypeError);
   return raw.map((r: unknown, k) => {
     if (r === null) return [0, shape[k]];
     const ok = Array.isArray(r) && r.length === 2 && r.every((v) => Number.isSafeInteger(v));
-    if (!ok) throw bad(`options.region[${k}] must be [start, stop) or null, got ${describe(r)}`, TypeError);
+    if (!ok) throw bad(`${field}[${k}] must be [start, stop) or null, got ${describe(r)}`, TypeError);
     const [a, b] = r as [number, number];
-    if (a < 0 || b < a || b > shape[k]) throw bad(`options.region[${k}] [${a}, ${b}) is not within axis ${k} of length ${shape[k]}`);
+    if (a < 0 || b < a || b > shape[k]) throw bad(`${field}[${k}] [${a}, ${b}) is not within axis ${k} of length ${shape[k]}`);
     return [a, b];
   });
 }

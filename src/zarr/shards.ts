@@ -11,7 +11,7 @@ import { spec } from '../spec/ops';
 import type { OpName } from '../spec/ops';
 import { entryOf, readOptions, resolveAxes } from '../validate/options';
 import { groupingOf } from '../validate/labels';
-import { describe } from '../validate/read';
+import { bracket, describe, isArray, list, read } from '../validate/read';
 import { partialAxis } from './blocks';
 import { gridOf } from './grid';
 import type { Grid } from './grid';
@@ -141,64 +141,65 @@ const badShard = (field: string, want: string, got: unknown, Class: typeof TypeE
 
 const isCount = (v: unknown, min = 0): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
 
+/** A list of counts of at least `min` (of `length` entries, if given),
+ * read through the validator's guarded `list`. */
 function counts(v: unknown, field: string, min = 0, length?: number): number[] {
   const want = length === undefined ? `a list of integers of at least ${min}` : `a list of ${length} integers (one per axis) of at least ${min}`;
-  if (!Array.isArray(v) || v.length > 64 || (length !== undefined && v.length !== length)) throw badShard(field, want, v);
-  const list = [...(v as unknown[])];
-  if (!list.every((x) => isCount(x, min))) throw badShard(field, want, v);
-  return list as number[];
+  if (!isArray(v)) throw badShard(field, want, v);
+  const entries = list(v, `shard.${field}`, CODES.BAD_OPTION);
+  if ((length !== undefined && entries.length !== length) || !entries.every((x) => isCount(x, min))) throw badShard(field, want, v);
+  return entries as number[];
 }
 
 function span(v: unknown, field: string, limit: number): [number, number] {
   const want = `[from, to) with 0 <= from <= to <= ${limit}`;
-  if (!Array.isArray(v) || v.length !== 2) throw badShard(field, want, v);
-  const [a, b] = v as unknown[];
-  if (!isCount(a) || !isCount(b)) throw badShard(field, want, v);
+  const pair = isArray(v) ? list(v, `shard.${field}`, CODES.BAD_OPTION) : undefined;
+  if (pair?.length !== 2 || !isCount(pair[0]) || !isCount(pair[1])) throw badShard(field, want, v);
+  const [a, b] = pair as [number, number];
   if (a > b || b > limit) throw badShard(field, want, v, RangeError);
   return [a, b];
 }
 
-function text(v: unknown, field: string): string {
-  if (typeof v !== 'string') throw badShard(field, 'a string', v);
-  return v;
-}
-
 /** A shard descriptor as planShards writes it, checked field by field and
- * copied (each field read once): a job's data is a trust boundary, and a
- * descriptor with, say, a negative dataStart read the file's header as data. */
+ * copied (each field read once, through the validator's guarded reads): a
+ * job's data is a trust boundary, and a descriptor with, say, a negative
+ * dataStart read the file's header as data. */
 function readShard(raw: unknown): ShardDescriptor {
   if (raw === null || typeof raw !== 'object') throw bad(`reduceShard: not a shard descriptor: ${describe(raw)}`, TypeError);
-  const d = raw as Record<string, unknown>;
-  const kind = d.kind;
+  const field = (key: string) => read(raw, key, 'shard', CODES.BAD_OPTION);
+  const text = (key: string) => {
+    const v = field(key);
+    if (typeof v !== 'string') throw badShard(key, 'a string', v);
+    return v;
+  };
+  const kind = field('kind');
   if (kind !== 'zarr' && kind !== 'npy') throw bad(`reduceShard: not a shard descriptor: ${describe(raw)}`, TypeError);
-  const shape = counts(d.shape, 'shape');
+  const shape = counts(field('shape'), 'shape');
   const nd = shape.length;
-  const axes = counts(d.axes, 'axes');
+  const axes = counts(field('axes'), 'axes');
   if (axes.length === 0 || !axes.every((k, i) => k < nd && (i === 0 || k > axes[i - 1]))) throw badShard('axes', `sorted, distinct axes of the ${nd}-d shape`, axes, RangeError);
-  const at = d.split;
-  if (!isCount(at) || !axes.includes(at)) throw badShard('split', `one of the reduced axes [${axes.join(', ')}]`, at, RangeError);
+  const at = field('split');
+  if (!isCount(at) || !axes.includes(at)) throw badShard('split', `one of the reduced axes ${bracket(axes)}`, at, RangeError);
   if (kind === 'npy') {
-    const file = text(d.file, 'file');
-    const descr = text(d.descr, 'descr');
-    const fortran = d.fortran;
+    const file = text('file');
+    const descr = text('descr');
+    const fortran = field('fortran');
     if (typeof fortran !== 'boolean') throw badShard('fortran', 'a boolean', fortran);
-    const dataStart = d.dataStart;
+    const dataStart = field('dataStart');
     if (!isCount(dataStart)) throw badShard('dataStart', 'a byte offset (an integer of at least 0)', dataStart);
-    const slab = d.slab;
+    const slab = field('slab');
     if (!isCount(slab, 1)) throw badShard('slab', 'an integer of at least 1', slab);
     if (at !== (fortran ? nd - 1 : 0)) throw badShard('split', `axis ${fortran ? nd - 1 : 0} (the slowest of a ${fortran ? 'Fortran' : 'C'}-order file)`, at, RangeError);
-    const range = span(d.range, 'range', Math.ceil(shape[at] / slab));
+    const range = span(field('range'), 'range', Math.ceil(shape[at] / slab));
     // `bytes` tells a worker what it will read; nothing here reads it.
     return { kind, file, descr, fortran, shape, dataStart, axes, split: at, slab, range, bytes: [0, 0] };
   }
-  const store = text(d.store, 'store');
-  const path = text(d.path, 'path');
-  const dtype = text(d.dtype, 'dtype');
-  const chunks = counts(d.chunks, 'chunks', 1, nd);
-  const rawRegion = d.region;
-  if (!Array.isArray(rawRegion) || rawRegion.length !== nd) throw badShard('region', `${nd} [start, stop) pairs`, rawRegion);
-  const region = [...(rawRegion as unknown[])].map((r, k) => span(r, `region[${k}]`, shape[k]));
-  const range = span(d.range, 'range', Math.ceil(shape[at] / chunks[at]));
+  const store = text('store');
+  const path = text('path');
+  const dtype = text('dtype');
+  const chunks = counts(field('chunks'), 'chunks', 1, nd);
+  const region = readRegion(field('region'), shape, 'shard.region');
+  const range = span(field('range'), 'range', Math.ceil(shape[at] / chunks[at]));
   return { kind, store, path, shape, chunks, dtype, axes, region, split: at, range };
 }
 

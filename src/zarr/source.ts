@@ -3,7 +3,7 @@
 // through zarrita (stores, chunk keys, fill values, sharding and codecs);
 // a chunk that fails to load is an error naming its key.
 import { abortError, CODES, ndError } from '../spec/errors';
-import { describe } from '../validate/read';
+import { bracket, describe, MAX_NDIM } from '../validate/read';
 import { loadFileStore, loadZarrita } from './load';
 import type { ZarrArrayLike } from './load';
 import type { ChunkData } from './grid';
@@ -67,7 +67,7 @@ export async function openZarr(source: unknown): Promise<Opened> {
   return { array, keyOf: keyEncoder(array), where, native: await nativeReader(array) };
 }
 
-const listed = (v: unknown) => (Array.isArray(v) && v.length <= 32 ? `[${v.map(String).join(', ')}]` : describe(v));
+const listed = (v: unknown) => (Array.isArray(v) && v.length <= MAX_NDIM ? bracket(v) : describe(v));
 
 /** zarrita keeps its chunk key encoder in a context under a symbol; the
  * coordinates stand in where it is not found. */
