@@ -57,7 +57,7 @@ const ROUNDED = new Set(['mean', 'var', 'std']);
 /** Shapes as zarr-python writes them (test/helpers/zarr-fixtures.ts). */
 const SHAPES: Record<string, number[]> = {
   'v2-f8-gzip': [7, 9], 'v2-i4-F-zstd-be': [6, 5, 4], 'v2-u2-blosc': [10, 7], 'v2-i1-raw': [8, 3], 'v2-f4-F-gzip': [5, 6],
-  'v3-f4-zstd': [9, 8], 'v3-i8-gzip-be': [6, 7, 5], 'v3-f8-sharded-blosc': [12, 10], 'v3-u1-blosc-zstd': [5, 6], 'v3-u8-1d': [23],
+  'v3-f4-zstd': [9, 8], 'v3-i8-gzip-be': [6, 7, 5], 'v3-f8-sharded-blosc': [12, 10], 'v3-i2-sharded-start': [9, 7], 'v3-u1-blosc-zstd': [5, 6], 'v3-u8-1d': [23],
 };
 
 /** Labels 0..groups-1 with some -1 (no group); `seed` varies the pattern. */

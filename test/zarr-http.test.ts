@@ -1,7 +1,8 @@
 // reduceZarr over HTTP: a Zarr directory served by a node http server on
 // 127.0.0.1 gives the results of the directory itself; chunk requests run
 // concurrently; an abort cancels the fetches in flight; a 404 chunk is a
-// missing chunk (fill_value, Zarr's rule) and a 500 an error naming the key.
+// missing chunk (fill_value, Zarr's rule) and a 500 an error naming the key;
+// a server that ignores Range serves sharded arrays all the same.
 // Over https (a self-signed certificate in test/helpers), a certificate Node
 // does not trust is an error, and one it trusts gives the same results.
 import { test } from 'node:test';
@@ -23,12 +24,13 @@ interface Server {
   stats: { inFlight: number; peak: number; aborted: number };
   /** Per request path: answer with this status, hold (never answer),
    * answer slowly (chunks 30 ms late), cut the body short, announce a
-   * body of 100 GB (and send 10 bytes), or send 10 bytes of a body and
-   * then nothing, the connection kept open. */
+   * body of 100 GB (and send 10 bytes), send 10 bytes of a body and then
+   * nothing (the connection kept open), ignore Range headers (as Python's
+   * http.server), or answer a range one byte short. */
   rules: Map<string, Rule>;
 }
 
-type Rule = number | 'hold' | 'slow' | 'cut' | 'huge' | 'stall';
+type Rule = number | 'hold' | 'slow' | 'cut' | 'huge' | 'stall' | 'norange' | 'shortrange';
 
 /** A self-signed certificate for 127.0.0.1 (and its key), for the https
  * server below; made once with openssl, valid for a century. */
@@ -84,9 +86,9 @@ function serve(root: string, tls = false): Promise<Server> {
       done = true;
       // Ranges, as a sharded array's index and inner chunks are read.
       const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
-      if (range) {
+      if (range && rule !== 'norange') {
         const [from, to] = range[1] === '' ? [body.length - Number(range[2]), body.length - 1] : [Number(range[1]), range[2] === '' ? body.length - 1 : Number(range[2])];
-        const part = body.subarray(from, to + 1);
+        const part = body.subarray(from, rule === 'shortrange' ? to : to + 1);
         res.writeHead(206, { 'content-length': part.length, 'content-range': `bytes ${from}-${to}/${body.length}` }).end(part);
         return;
       }
@@ -141,6 +143,16 @@ test('reduceZarr over HTTP: same results, concurrent requests, abort, 404 and 50
       const local = await reduceZarr(path.join(root, 'v2-f8-gzip'), 'sum', { axis: 0 });
       assert.deepEqual(await reduceZarr(`${server.url}/${via}/v2-f8-gzip`, 'sum', { axis: 0 }), local, via);
     }
+    // A server that ignores Range (Python's http.server) answers a shard's
+    // reads with the whole file: the ranges are cut from it. A range
+    // answered short is an error; zarrita took it for the shard's index.
+    server.rules.set('*', 'norange');
+    for (const name of ['v3-f8-sharded-blosc', 'v3-i2-sharded-start']) {
+      assert.deepEqual(await reduceZarr(`${server.url}/${name}`, 'max', { axis: 0 }), await reduceZarr(path.join(root, name), 'max', { axis: 0 }), name);
+    }
+    server.rules.set('*', 'shortrange');
+    await assert.rejects(reduceZarr(`${server.url}/v3-f8-sharded-blosc`, 'sum'), (e: Error & { code?: string }) => e.code === CODES.STORE && /answered the range .* with \d+ bytes/.test(e.message));
+    server.rules.clear();
     // Concurrency: slow chunk answers overlap up to `concurrency`.
     server.rules.set('*', 'slow');
     server.stats.peak = 0;

@@ -95,7 +95,11 @@ test('reduceZarr equals NumPy on the loaded array: every Partial op x axis, v2 a
     const ref = refs[k];
     let ours: unknown;
     try {
-      ours = await reduceZarr(k % 5 === 0 ? path.join(root, j.name) : opened.get(j.name)!, j.op, options);
+      // zarrita reads a shard index at the end of its file whatever the
+      // metadata says: an array that keeps it at the start, opened by
+      // zarrita, is refused (below), and read by path.
+      const byPath = k % 5 === 0 || j.name === 'v3-i2-sharded-start';
+      ours = await reduceZarr(byPath ? path.join(root, j.name) : opened.get(j.name)!, j.op, options);
     } catch (e) {
       if ('error' in ref) continue; // both refuse (an all-NaN nanargmax, say)
       throw new Error(`${where}: ${(e as Error).message}`);
@@ -108,6 +112,7 @@ test('reduceZarr equals NumPy on the loaded array: every Partial op x axis, v2 a
     compared++;
   }
   assert.ok(compared > jobs.length * 0.95, `${compared} of ${jobs.length} compared`);
+  await assert.rejects(reduceZarr(opened.get('v3-i2-sharded-start')!, 'sum'), (e: Error & { code?: string }) => e.code === CODES.BAD_ARRAY && e.message.includes('index_location'));
 });
 
 test('reduceZarr: keepdims, dtype, ignoreNaN, progress, and the options checked first', { skip: skipZarr }, async () => {
@@ -211,7 +216,42 @@ test('reduceZarr: the result does not depend on the order chunks arrive in, and 
   }
 });
 
-test('reduceZarr: metadata a store should not hold is refused, and a grid of 1e15 chunks is walked without listing it', async () => {
+test('reduceZarr: a shard cut short or changed is an error naming it, not a result of made-up bytes', { skip: skipZarr }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ndreduce-zshard-'));
+  try {
+    // Both shard layouts: four inner chunks, an index of 4 x 16 bytes and
+    // its crc32c (4) at the end of the file or at its start.
+    for (const [name, atStart] of [['v3-f8-sharded-blosc', false], ['v3-i2-sharded-start', true]] as const) {
+      const copy = path.join(dir, name);
+      const shard = path.join(copy, 'c', '0', '0');
+      const damage = (f: (b: Buffer) => Buffer) => {
+        fs.rmSync(copy, { recursive: true, force: true });
+        fs.cpSync(path.join(fixtures(), name), copy, { recursive: true });
+        fs.writeFileSync(shard, f(fs.readFileSync(shard)));
+      };
+      const index = 68;
+      // The chunks' bytes cut short (by more than the index, so that the
+      // last chunk ends past the file), the index kept: zarrita's directory
+      // store read the missing bytes as zeros.
+      damage((b) => (atStart ? b.subarray(0, b.length - 8) : Buffer.concat([b.subarray(0, b.length - index - 100), b.subarray(b.length - index)])));
+      await assert.rejects(reduceZarr(copy, 'sum'), (e: Error & { code?: string }) => e.code === CODES.STORE && e.message.includes('shard /c/0/0 holds'), `${name}: cut`);
+      // One byte of the index changed, or the file cut inside it.
+      damage((b) => {
+        b[atStart ? 5 : b.length - index + 5] ^= 1;
+        return b;
+      });
+      await assert.rejects(reduceZarr(copy, 'max', { axis: 0 }), (e: Error & { code?: string }) => e.code === CODES.STORE && e.message.includes('crc32c'), `${name}: index changed`);
+      if (!atStart) {
+        damage((b) => b.subarray(0, b.length - 30));
+        await assert.rejects(reduceZarr(copy, 'max'), (e: Error & { code?: string }) => e.code === CODES.STORE && e.message.includes('crc32c'), `${name}: index cut`);
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('reduceZarr: metadata a store should not hold (and zarr-python refuses) is refused, and a grid of 1e15 chunks is walked without listing it', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ndreduce-zmeta-'));
   const write = (name: string, shape: number[], chunk: number[]) => {
     const at = path.join(dir, name);
@@ -229,6 +269,29 @@ test('reduceZarr: metadata a store should not hold is refused, and a grid of 1e1
     for (const [name, shape, chunk] of [['negative', [-4], [2]], ['fraction', [4.5], [2]], ['zero-chunk', [4], [0]]] as const) {
       await assert.rejects(reduceZarr(write(name, [...shape], [...chunk]), 'sum'), (e: Error & { code?: string }) => e.code === CODES.BAD_ARRAY && e.message.includes(`[${shape.join(', ')}]`), name);
     }
+    // What zarr-python refuses and zarrita read on: a v2 order that is
+    // neither C nor F (read as C: a max of the wrong elements), and a
+    // fill_value that is no number (read as NaN for the missing chunks).
+    const v2 = (name: string, extra: object) => {
+      const at = path.join(dir, name);
+      fs.mkdirSync(at);
+      const meta = { zarr_format: 2, shape: [4, 3], chunks: [2, 3], dtype: '<f8', compressor: null, filters: null, order: 'C', fill_value: 0, ...extra };
+      fs.writeFileSync(path.join(at, '.zarray'), JSON.stringify(meta));
+      fs.writeFileSync(path.join(at, '0.0'), new Uint8Array(new Float64Array(6).fill(2).buffer));
+      return at;
+    };
+    for (const [at, field] of [[v2('order', { order: 'X' }), 'order "X"'], [v2('fill', { fill_value: 'abc' }), 'fill_value "abc"'], [v2('int-fill', { dtype: '<i4', fill_value: 1.5 }), 'fill_value 1.5']]) {
+      await assert.rejects(reduceZarr(at, 'max', { axis: 0 }), (e: Error & { code?: string }) => e.code === CODES.BAD_ARRAY && e.message.includes(field), field);
+    }
+    const v3fill = write('v3-fill', [4], [2]);
+    const meta3 = JSON.parse(fs.readFileSync(path.join(v3fill, 'zarr.json'), 'utf8'));
+    fs.writeFileSync(path.join(v3fill, 'zarr.json'), JSON.stringify({ ...meta3, fill_value: 'abc' }));
+    await assert.rejects(reduceZarr(v3fill, 'sum'), (e: Error & { code?: string }) => e.code === CODES.BAD_ARRAY && e.message.includes('zarr.json'));
+    // NaN as a string, as the specs allow; a float's bits in hex (v3),
+    // which zarrita read as the integer 4.6e18 where zarr-python reads 1.0.
+    assert.ok(Number.isNaN(await reduceZarr(v2('nan-fill', { fill_value: 'NaN' }), 'max')), 'a missing chunk of NaN');
+    fs.writeFileSync(path.join(v3fill, 'zarr.json'), JSON.stringify({ ...meta3, fill_value: '0x3ff0000000000000' }));
+    await assert.rejects(reduceZarr(v3fill, 'sum'), (e: Error & { code?: string }) => e.code === CODES.BAD_ARRAY && e.message.includes('hex'));
     // Every chunk missing (fill_value 1): the walk goes on until aborted,
     // in bounded memory; listing the grid first ran the heap out.
     const ac = new AbortController();

@@ -5,6 +5,7 @@
 // at about 950 MB/s, which a reduction over HTTP is bound by (`npm run
 // bench -- --zarr 2G`). Only what FetchStore reads of a response is
 // provided: the status, its text, the headers' get, ok and arrayBuffer.
+// A range request gets exactly its range or an error (`ranged`).
 import { constants } from 'node:buffer';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -53,6 +54,7 @@ export function nodeFetch(request: Request): Promise<BodyResponse> {
 function get(url: URL, method: string, headers: Record<string, string>, signal: AbortSignal, hops: number): Promise<BodyResponse> {
   const client = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : undefined;
   if (!client) return Promise.reject(new TypeError(`cannot fetch ${url.protocol} URLs (http or https only)`));
+  const asked = rangeOf(headers.range);
   return new Promise((resolve, reject) => {
     const req = client.request(url, { method, headers, signal, agent: agents[url.protocol as 'http:'] }, (res) => {
       const status = res.statusCode ?? 0;
@@ -79,12 +81,18 @@ function get(url: URL, method: string, headers: Record<string, string>, signal: 
         at += part.length;
       });
       res.on('end', () => {
-        const body = whole ? whole.subarray(0, at) : Buffer.concat(parts);
+        let body: Uint8Array = whole ? whole.subarray(0, at) : Buffer.concat(parts);
+        let answered = status;
+        if (asked && method !== 'HEAD' && (status === 200 || status === 206)) {
+          const part = ranged(body, status === 200, asked, header(res.headers['content-range']));
+          if (typeof part === 'string') return reject(new RangeError(`${url.href}: ${part}`));
+          [body, answered] = [part, 206];
+        }
         resolve({
-          status,
+          status: answered,
           statusText: res.statusMessage ?? '',
-          ok: status >= 200 && status < 300,
-          headers: { get: (name) => header(res.headers[name.toLowerCase()]) },
+          ok: answered >= 200 && answered < 300,
+          headers: { get: (name) => (answered !== status && name.toLowerCase() === 'content-length' ? String(body.length) : header(res.headers[name.toLowerCase()])) },
           // A part of a larger buffer (Buffer.concat's pool) is copied out.
           arrayBuffer: () => Promise.resolve(body.byteLength === body.buffer.byteLength ? (body.buffer as ArrayBuffer) : new Uint8Array(body).buffer),
         });
@@ -95,6 +103,35 @@ function get(url: URL, method: string, headers: Record<string, string>, signal: 
     req.end();
   });
 }
+
+/** The byte range a Range header asks for (the forms zarrita sends: from
+ * and to, or the last `suffix` bytes), or undefined. */
+function rangeOf(value: string | undefined): { from: number; to: number } | { suffix: number } | undefined {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(value ?? '');
+  if (!m || m[2] === '') return undefined;
+  return m[1] === '' ? { suffix: Number(m[2]) } : { from: Number(m[1]), to: Number(m[2]) };
+}
+
+/** The bytes a range request asked for, from a server's answer: a 200
+ * is the whole resource (a server that ignores Range, as Python's
+ * http.server), cut here; a 206 must hold the range itself. A message
+ * where neither gives every byte asked for: zarrita would take a short or
+ * misplaced range as a shard's index or chunk. */
+function ranged(body: Uint8Array, whole: boolean, asked: NonNullable<ReturnType<typeof rangeOf>>, contentRange: string | null): Uint8Array | string {
+  const length = 'suffix' in asked ? asked.suffix : asked.to - asked.from + 1;
+  if (whole) {
+    const from = 'suffix' in asked ? body.length - asked.suffix : asked.from;
+    if (from < 0 || from + length > body.length) return `the resource holds ${body.length} bytes, fewer than the range ${describeRange(asked)} needs (a file cut short?)`;
+    return body.subarray(from, from + length);
+  }
+  const start = /^bytes (\d+)-/.exec(contentRange ?? '');
+  if (body.length !== length || ('from' in asked && start && Number(start[1]) !== asked.from)) {
+    return `the server answered the range ${describeRange(asked)} with ${body.length} bytes${contentRange ? ` (${contentRange})` : ''}, not the ${length} asked for (a file cut short?)`;
+  }
+  return body;
+}
+
+const describeRange = (r: NonNullable<ReturnType<typeof rangeOf>>) => ('suffix' in r ? `of the last ${r.suffix} bytes` : `of bytes ${r.from}-${r.to}`);
 
 function header(v: string | string[] | undefined): string | null {
   return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;

@@ -70,31 +70,39 @@ async function readJson(store: { get(key: string): Promise<Uint8Array | undefine
   return bytes && JSON.parse(new TextDecoder().decode(bytes));
 }
 
+/** An opened array's metadata document as its store holds it: zarr.json
+ * (v3) or .zarray (v2); undefined where it cannot be read here. */
+export interface ArrayMeta {
+  v3?: Meta;
+  v2?: MetaV2;
+}
+
+export async function readMeta(array: ZarrArrayLike): Promise<ArrayMeta | undefined> {
+  const store = (array as unknown as { store?: { get?: unknown } }).store;
+  if (typeof store?.get !== 'function') return undefined;
+  const get = store as { get(key: string): Promise<Uint8Array | undefined> };
+  const base = !array.path || array.path === '/' ? '' : array.path.replace(/\/$/, '');
+  try {
+    const v3 = (await readJson(get, `${base}/zarr.json`)) as Meta | undefined;
+    return v3 ? { v3 } : { v2: (await readJson(get, `${base}/.zarray`)) as MetaV2 | undefined };
+  } catch {
+    return undefined;
+  }
+}
+
 export type NativeRead = (coords: number[], signal: AbortSignal, keyOf: (c: number[]) => string) => Promise<ChunkData>;
 
 /** A reader that decodes `array`'s chunks natively, or undefined where
  * zarrita's codecs must (no addon, a chain the core lacks, a zarrita
- * whose internals differ from what is read here). */
-export async function nativeReader(array: ZarrArrayLike): Promise<NativeRead | undefined> {
+ * whose internals differ from what is read here). `meta`: `readMeta`'s. */
+export async function nativeReader(array: ZarrArrayLike, meta: ArrayMeta | undefined): Promise<NativeRead | undefined> {
   const native = addon();
-  if (!native) return undefined;
+  if (!native || !meta) return undefined;
   const sym = Object.getOwnPropertySymbols(array).find((s) => s.description === 'zarrita.context');
   const ctx = sym ? (array as unknown as Record<symbol, Context | undefined>)[sym] : undefined;
-  const store = (array as unknown as { store?: { get?: unknown } }).store;
-  if (!ctx || typeof ctx.getChunkBytes !== 'function' || typeof store?.get !== 'function') return undefined;
-  const base = !array.path || array.path === '/' ? '' : array.path.replace(/\/$/, '');
-  let chain: Chain | undefined;
-  try {
-    const get = store as { get(key: string): Promise<Uint8Array | undefined> };
-    const v3 = (await readJson(get, `${base}/zarr.json`)) as Meta | undefined;
-    if (v3) chain = chainV3(v3.codecs);
-    else {
-      const v2 = (await readJson(get, `${base}/.zarray`)) as MetaV2 | undefined;
-      chain = v2 && chainV2(v2);
-    }
-  } catch {
-    return undefined;
-  }
+  const store = (array as unknown as { store?: unknown }).store;
+  if (!ctx || typeof ctx.getChunkBytes !== 'function') return undefined;
+  const chain = meta.v3 ? chainV3(meta.v3.codecs) : meta.v2 && chainV2(meta.v2);
   const itemsize = ITEMSIZE[array.dtype];
   if (!chain || !itemsize) return undefined;
   const { codec, swap } = chain;

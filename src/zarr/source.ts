@@ -8,8 +8,9 @@ import { loadFileStore, loadZarrita } from './load';
 import type { ZarrArrayLike } from './load';
 import type { ChunkData } from './grid';
 import { nodeFetch } from './http';
-import { nativeReader } from './native';
-import type { NativeRead } from './native';
+import { nativeReader, readMeta } from './native';
+import type { ArrayMeta, NativeRead } from './native';
+import { checkRanges, shardIndexOf } from './ranges';
 
 /** Where a Zarr array is: a directory or http(s) URL of the array itself,
  * `{ store, path }` for an array inside a group, or an opened zarrita array. */
@@ -39,8 +40,18 @@ function isArrayLike(x: unknown): x is ZarrArrayLike {
 export async function openZarr(source: unknown): Promise<Opened> {
   let where: Opened['where'];
   let array: ZarrArrayLike;
-  if (isArrayLike(source)) array = source;
-  else {
+  let meta: ArrayMeta | undefined;
+  if (isArrayLike(source)) {
+    array = source;
+    meta = await readMeta(array);
+    // zarrita 0.7 reads a shard's index from the end of its file, wherever
+    // the metadata puts it, through the store it opened the array with,
+    // which stays the caller's (a source given as a path or URL is read
+    // right: ranges.ts).
+    if (shardIndexOf(meta?.v3)?.atStart) {
+      throw ndError(TypeError, CODES.BAD_ARRAY, `this opened zarrita array keeps its shard index at the start of each shard (index_location "start"), which zarrita reads as if it were at the end; give reduceZarr the array's directory or URL instead`);
+    }
+  } else {
     if (typeof source === 'string' || source instanceof URL) where = { store: String(source), path: '' };
     else if (typeof source === 'object' && source !== null && (typeof (source as { store?: unknown }).store === 'string' || (source as { store?: unknown }).store instanceof URL) && typeof (source as { path?: unknown }).path === 'string') {
       where = { store: String((source as { store: unknown }).store), path: (source as { path: string }).path };
@@ -48,13 +59,19 @@ export async function openZarr(source: unknown): Promise<Opened> {
       throw ndError(TypeError, CODES.BAD_ARRAY, `a Zarr source must be a directory path, an http(s) URL, { store, path } or an opened zarrita array, got ${describe(source)}`);
     }
     const zarr = await loadZarrita();
-    const store = isUrl(where.store) ? new zarr.FetchStore(where.store, { fetch: nodeFetch }) : new (await loadFileStore()).default(where.store);
+    const url = isUrl(where.store);
+    const store = url ? new zarr.FetchStore(where.store, { fetch: nodeFetch }) : new (await loadFileStore()).default(where.store);
     const loc = where.path ? zarr.root(store).resolve(where.path) : zarr.root(store);
+    // The stores made here read shard indexes as the array keeps them, and
+    // check what they read (ranges.ts); an opened array's store is the caller's.
+    const shardIndex = checkRanges(store as Parameters<typeof checkRanges>[0], url ? undefined : where.store);
     try {
       array = await zarr.open(loc, { kind: 'array' });
     } catch (cause) {
       throw ndError(Error, CODES.STORE, `no Zarr array at ${where.store}${where.path ? ` path ${where.path}` : ''}: ${(cause as Error)?.message}`, cause);
     }
+    meta = await readMeta(array);
+    shardIndex(shardIndexOf(meta?.v3));
   }
   if (!DTYPES.includes(array.dtype)) {
     throw ndError(TypeError, CODES.BAD_ARRAY, `Zarr dtype ${array.dtype} is not one ndreduce reduces (${DTYPES.join(', ')})`);
@@ -64,7 +81,31 @@ export async function openZarr(source: unknown): Promise<Opened> {
   const { shape, chunks } = array;
   const fine = Array.isArray(shape) && Array.isArray(chunks) && shape.length === chunks.length && shape.every((n) => Number.isSafeInteger(n) && n >= 0) && chunks.every((n) => Number.isSafeInteger(n) && n >= 1);
   if (!fine) throw ndError(RangeError, CODES.BAD_ARRAY, `a Zarr array needs lengths of 0 or more and chunk lengths of 1 or more, one per axis: shape ${listed(shape)}, chunks ${listed(chunks)}`);
-  return { array, keyOf: keyEncoder(array), where, native: await nativeReader(array) };
+  checkMeta(meta, array.dtype);
+  return { array, keyOf: keyEncoder(array), where, native: await nativeReader(array, meta) };
+}
+
+/** What zarr-python refuses in an array's metadata and zarrita takes: a
+ * v2 order other than C or F (read as C order: a max of the wrong
+ * elements), a fill_value that is no number of the dtype (read as NaN),
+ * and one zarrita misreads. */
+function checkMeta(meta: ArrayMeta | undefined, dtype: string): void {
+  const doc = meta?.v3 ?? meta?.v2;
+  if (!doc) return;
+  const name = meta?.v3 ? 'zarr.json' : '.zarray';
+  const order = meta?.v2?.order;
+  if (meta?.v2 && order !== 'C' && order !== 'F') throw ndError(TypeError, CODES.BAD_ARRAY, `Zarr metadata (${name}): order ${describe(order)} is neither "C" nor "F"`);
+  const fill = (doc as { fill_value?: unknown }).fill_value;
+  const float = dtype.startsWith('float');
+  const number = typeof fill === 'number' && (float || Number.isInteger(fill));
+  const named = float && typeof fill === 'string' && ['NaN', 'Infinity', '-Infinity'].includes(fill);
+  if (float && typeof fill === 'string' && /^0x[0-9a-f]+$/i.test(fill)) {
+    // v3 allows a float's bits in hex; zarrita 0.7 reads them as an integer.
+    throw ndError(TypeError, CODES.BAD_ARRAY, `Zarr metadata (${name}): fill_value ${describe(fill)} gives a float's bits in hex, which zarrita reads as the integer ${Number(fill)}; write the value as a number (or "NaN", "Infinity", "-Infinity")`);
+  }
+  if (!(fill === null || fill === undefined || number || named)) {
+    throw ndError(TypeError, CODES.BAD_ARRAY, `Zarr metadata (${name}): fill_value ${describe(fill)} is not a value of dtype ${dtype}`);
+  }
 }
 
 const listed = (v: unknown) => (Array.isArray(v) && v.length <= MAX_NDIM ? bracket(v) : describe(v));

@@ -1,8 +1,9 @@
 // Zarr arrays written by Python's zarr (v2 and v3, C and F order, several
-// dtypes, gzip/zstd/blosc, missing chunks, partial edge chunks, sharding,
-// big-endian), and NumPy's reductions of each array as zarr-python loads
-// it: the oracle of the Zarr tests. Without zarr the tests skip, except in
-// CI (`CI` set, as .ci/run does), where a missing oracle is a failure.
+// dtypes, gzip/zstd/blosc, missing chunks, partial edge chunks, sharding
+// with the index at the end or the start of a shard, big-endian), and
+// NumPy's reductions of each array as zarr-python loads it: the oracle of
+// the Zarr tests. Without zarr the tests skip, except in CI (`CI` set, as
+// .ci/run does), where a missing oracle is a failure.
 import { spawnSync } from 'node:child_process';
 
 export const PYTHON = process.env.PYTHON ?? 'python3';
@@ -15,7 +16,7 @@ export const skipZarr: string | false = noZarr && !process.env.CI ? noZarr : fal
 export const WRITE = String.raw`
 import json, os, shutil, sys, warnings
 import numpy as np, zarr, numcodecs
-from zarr.codecs import BloscCodec, BytesCodec, GzipCodec, ZstdCodec
+from zarr.codecs import BloscCodec, BytesCodec, GzipCodec, ShardingCodec, ZstdCodec
 warnings.simplefilter('ignore')
 root = sys.argv[1]
 rng = np.random.default_rng(7)
@@ -34,10 +35,17 @@ def v2(name, shape, chunks, dtype, order='C', compressor=None, fill=0, nan=False
                           compressors=compressor, fill_value=fill)
     a[...] = data(shape, dtype, nan)
     for key in drop: os.remove(os.path.join(p, key))
-def v3(name, shape, chunks, dtype, codec=None, fill=0, nan=False, drop=(), shards=None, endian='little'):
+def v3(name, shape, chunks, dtype, codec=None, fill=0, nan=False, drop=(), shards=None, endian='little', index='end'):
     p = os.path.join(root, name)
-    a = zarr.create_array(store=p, shape=shape, chunks=chunks, shards=shards, dtype=dtype, zarr_format=3,
-                          compressors=codec, fill_value=fill, serializer=BytesCodec(endian=endian))
+    if index == 'start':
+        # The shard index before the chunks: zarr-python writes it when
+        # asked, through the sharding codec itself.
+        inner = [BytesCodec(endian=endian)] + ([codec] if codec else [])
+        a = zarr.create_array(store=p, shape=shape, chunks=shards, dtype=dtype, zarr_format=3, compressors=None, fill_value=fill,
+                              serializer=ShardingCodec(chunk_shape=chunks, codecs=inner, index_location='start'))
+    else:
+        a = zarr.create_array(store=p, shape=shape, chunks=chunks, shards=shards, dtype=dtype, zarr_format=3,
+                              compressors=codec, fill_value=fill, serializer=BytesCodec(endian=endian))
     a[...] = data(shape, dtype, nan)
     for key in drop: os.remove(os.path.join(p, *key.split('/')))
 v2('v2-f8-gzip', (7, 9), (3, 4), '<f8', compressor=numcodecs.GZip(1), fill=np.nan, nan=True, drop=['1.1', '2.2'])
@@ -48,6 +56,7 @@ v2('v2-f4-F-gzip', (5, 6), (2, 4), '<f4', order='F', compressor=numcodecs.GZip(5
 v3('v3-f4-zstd', (9, 8), (4, 3), 'float32', codec=ZstdCodec(level=1), nan=True, drop=['c/1/1'])
 v3('v3-i8-gzip-be', (6, 7, 5), (4, 4, 2), 'int64', codec=GzipCodec(level=1), fill=11, drop=['c/0/1/2'], endian='big')
 v3('v3-f8-sharded-blosc', (12, 10), (4, 3), 'float64', codec=BloscCodec(cname='lz4', clevel=5, shuffle='shuffle'), shards=(8, 6), drop=['c/1/0'])
+v3('v3-i2-sharded-start', (9, 7), (2, 3), 'int16', fill=-5, shards=(4, 6), drop=['c/1/1'], index='start')
 v3('v3-u1-blosc-zstd', (5, 6), (2, 3), 'uint8', codec=BloscCodec(cname='zstd', clevel=3, shuffle='bitshuffle'), fill=3, drop=['c/0/1'])
 v3('v3-u8-1d', (23,), (5,), 'uint64', codec=ZstdCodec(level=3))
 print('ok')
@@ -125,6 +134,7 @@ export const FIXTURES: { name: string; ndim: number; float: boolean }[] = [
   { name: 'v3-f4-zstd', ndim: 2, float: true },
   { name: 'v3-i8-gzip-be', ndim: 3, float: false },
   { name: 'v3-f8-sharded-blosc', ndim: 2, float: true },
+  { name: 'v3-i2-sharded-start', ndim: 2, float: false },
   { name: 'v3-u1-blosc-zstd', ndim: 2, float: false },
   { name: 'v3-u8-1d', ndim: 1, float: false },
 ];
