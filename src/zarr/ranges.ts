@@ -44,7 +44,7 @@ export function checkRanges(store: { getRange?: GetRange }, root: string | undef
   store.getRange = async (key, range, options) => {
     if (!index || !('suffixLength' in range)) return read(key, range, options);
     const bytes = await read(key, index.atStart ? { offset: 0, length: range.suffixLength } : range, options);
-    if (bytes && index.crc && crc32c(bytes.subarray(0, bytes.length - 4)) !== new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true)) {
+    if (bytes && index.crc && (bytes.length < 4 || crc32c(bytes.subarray(0, bytes.length - 4)) !== new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true))) {
       throw new Error(`the index of shard ${key} does not match its crc32c checksum (a file cut short or changed?)`);
     }
     return bytes;
