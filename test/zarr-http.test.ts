@@ -13,6 +13,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 
 import { CODES, reduceZarr } from '../src/index';
 import { python, skipZarr, WRITE } from './helpers/zarr-fixtures';
@@ -26,11 +27,12 @@ interface Server {
    * answer slowly (chunks 30 ms late), cut the body short, announce a
    * body of 100 GB (and send 10 bytes), send 10 bytes of a body and then
    * nothing (the connection kept open), ignore Range headers (as Python's
-   * http.server), or answer a range one byte short. */
+   * http.server), answer a range one byte short, or send every body in
+   * a content encoding. */
   rules: Map<string, Rule>;
 }
 
-type Rule = number | 'hold' | 'slow' | 'cut' | 'huge' | 'stall' | 'norange' | 'shortrange';
+type Rule = number | 'hold' | 'slow' | 'cut' | 'huge' | 'stall' | 'norange' | 'shortrange' | 'gzip' | 'compress';
 
 /** A self-signed certificate for 127.0.0.1 (and its key), for the https
  * server below; made once with openssl, valid for a century. */
@@ -92,6 +94,12 @@ function serve(root: string, tls = false): Promise<Server> {
         res.writeHead(206, { 'content-length': part.length, 'content-range': `bytes ${from}-${to}/${body.length}` }).end(part);
         return;
       }
+      if (rule === 'gzip' || rule === 'compress') {
+        // Every body encoded, metadata too, as S3 serves objects stored
+        // with a Content-Encoding ('compress': one Node does not decode).
+        res.writeHead(200, { 'content-encoding': rule }).end(rule === 'gzip' ? zlib.gzipSync(body) : body);
+        return;
+      }
       if (chunked) {
         res.writeHead(200);
         for (let at = 0; at < body.length; at += 1000) res.write(body.subarray(at, at + 1000));
@@ -150,6 +158,11 @@ test('reduceZarr over HTTP: same results, concurrent requests, abort, 404 and 50
     for (const name of ['v3-f8-sharded-blosc', 'v3-i2-sharded-start']) {
       assert.deepEqual(await reduceZarr(`${server.url}/${name}`, 'max', { axis: 0 }), await reduceZarr(path.join(root, name), 'max', { axis: 0 }), name);
     }
+    // Bodies in gzip are decoded (fetch did it); an encoding Node lacks is an error.
+    server.rules.set('*', 'gzip');
+    assert.deepEqual(await reduceZarr(`${server.url}/v2-f8-gzip`, 'argmax', { axis: 1 }), await reduceZarr(path.join(root, 'v2-f8-gzip'), 'argmax', { axis: 1 }), 'gzip');
+    server.rules.set('*', 'compress');
+    await assert.rejects(reduceZarr(`${server.url}/v2-f8-gzip`, 'sum'), (e: Error & { code?: string }) => e.code === CODES.STORE && e.message.includes('content-encoding "compress"'));
     server.rules.set('*', 'shortrange');
     await assert.rejects(reduceZarr(`${server.url}/v3-f8-sharded-blosc`, 'sum'), (e: Error & { code?: string }) => e.code === CODES.STORE && /answered the range .* with \d+ bytes/.test(e.message));
     server.rules.clear();

@@ -9,6 +9,9 @@
 import { constants } from 'node:buffer';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as zlib from 'node:zlib';
+
+import { describe } from '../validate/read';
 
 export interface BodyResponse {
   status: number;
@@ -40,6 +43,14 @@ const MAX_BODY = constants.MAX_LENGTH;
  * ended the process): its body is gathered as it arrives. */
 const PREALLOCATE = 256 << 20;
 
+/** The content encodings Node decodes. */
+const DECODERS = new Map<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress>([
+  ['gzip', zlib.createGunzip],
+  ['x-gzip', zlib.createGunzip],
+  ['deflate', zlib.createInflate],
+  ['br', zlib.createBrotliDecompress],
+]);
+
 // Keep-alive: a reduction asks for many chunks of one server.
 const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
 
@@ -65,22 +76,31 @@ function get(url: URL, method: string, headers: Record<string, string>, signal: 
         return resolve(get(to, status === 303 ? 'GET' : method, headers, signal, hops + 1));
       }
       res.on('error', reject);
+      // An encoded body (an object stored with Content-Encoding: gzip is
+      // served so whatever the request accepts, as S3 does) is decoded
+      // here, as fetch did; its announced length is not the body's. A
+      // range of an encoded body is a piece of the encoded bytes.
+      const encoding = String(res.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+      const decoder = DECODERS.get(encoding);
+      if (decoder === undefined && encoding !== 'identity') return res.destroy(new Error(`${url.href}: a body in content-encoding ${describe(encoding)}, which is not one of ${[...DECODERS.keys()].join(', ')}`));
+      if (decoder && asked) return res.destroy(new Error(`${url.href}: a range of a body in content-encoding ${encoding} cannot be decoded`));
+      const body$ = decoder && method !== 'HEAD' ? res.pipe(decoder()).on('error', (e) => (reject(e), res.destroy())) : res;
       // Node's parser holds a body to its announced length (more bytes
       // are an error, fewer an abort), so one buffer of that length takes
       // it whole; a HEAD's length is not a body's.
       const announced = Number(res.headers['content-length']);
-      const known = method !== 'HEAD' && Number.isSafeInteger(announced) && announced >= 0;
+      const known = body$ === res && method !== 'HEAD' && Number.isSafeInteger(announced) && announced >= 0;
       if (known && announced > MAX_BODY) return res.destroy(new RangeError(`a body of ${announced} bytes (content-length) is longer than the ${MAX_BODY} bytes a buffer holds`));
       const whole = known && announced <= PREALLOCATE ? Buffer.allocUnsafeSlow(announced) : undefined;
       const parts: Buffer[] = [];
       let at = 0;
-      res.on('data', (part: Buffer) => {
+      body$.on('data', (part: Buffer) => {
         if (at + part.length > (whole?.length ?? MAX_BODY)) return res.destroy(new RangeError(`the body is longer than ${whole ? `its content-length ${announced}` : `the ${MAX_BODY} bytes a buffer holds`}`));
         if (whole) whole.set(part, at);
         else parts.push(part);
         at += part.length;
       });
-      res.on('end', () => {
+      body$.on('end', () => {
         let body: Uint8Array = whole ? whole.subarray(0, at) : Buffer.concat(parts);
         let answered = status;
         if (asked && method !== 'HEAD' && (status === 200 || status === 206)) {
