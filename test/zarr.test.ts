@@ -270,8 +270,9 @@ test('reduceZarr: metadata a store should not hold (and zarr-python refuses) is 
       await assert.rejects(reduceZarr(write(name, [...shape], [...chunk]), 'sum'), (e: Error & { code?: string }) => e.code === CODES.BAD_ARRAY && e.message.includes(`[${shape.join(', ')}]`), name);
     }
     // What zarr-python refuses and zarrita read on: a v2 order that is
-    // neither C nor F (read as C: a max of the wrong elements), and a
-    // fill_value that is no number (read as NaN for the missing chunks).
+    // neither C nor F (read as C: a max of the wrong elements), a fill_value
+    // that is no number (read as NaN for the missing chunks), and (below) a
+    // chunk key separator that leads out of the store.
     const v2 = (name: string, extra: object) => {
       const at = path.join(dir, name);
       fs.mkdirSync(at);
@@ -283,6 +284,14 @@ test('reduceZarr: metadata a store should not hold (and zarr-python refuses) is 
     for (const [at, field] of [[v2('order', { order: 'X' }), 'order "X"'], [v2('fill', { fill_value: 'abc' }), 'fill_value "abc"'], [v2('int-fill', { dtype: '<i4', fill_value: 1.5 }), 'fill_value 1.5']]) {
       await assert.rejects(reduceZarr(at, 'max', { axis: 0 }), (e: Error & { code?: string }) => e.code === CODES.BAD_ARRAY && e.message.includes(field), field);
     }
+    // A chunk key separator other than "/" and "." made keys that lead out
+    // of the store: dir/x0 (16 bytes, two float64) read as chunk 0.
+    fs.writeFileSync(path.join(dir, 'x0'), new Uint8Array(new Float64Array([5, 6]).buffer));
+    const outside = write('outside', [2], [2]);
+    const meta = JSON.parse(fs.readFileSync(path.join(outside, 'zarr.json'), 'utf8'));
+    fs.writeFileSync(path.join(outside, 'zarr.json'), JSON.stringify({ ...meta, chunk_key_encoding: { name: 'default', configuration: { separator: '/../../x' } } }));
+    await assert.rejects(reduceZarr(outside, 'sum'), (e: Error & { code?: string }) => e.code === CODES.BAD_ARRAY && e.message.includes('separator "/../../x"'));
+    await assert.rejects(reduceZarr(v2('outside-v2', { dimension_separator: '/../' }), 'sum'), (e: Error & { code?: string }) => e.code === CODES.BAD_ARRAY && e.message.includes('separator'));
     const v3fill = write('v3-fill', [4], [2]);
     const meta3 = JSON.parse(fs.readFileSync(path.join(v3fill, 'zarr.json'), 'utf8'));
     fs.writeFileSync(path.join(v3fill, 'zarr.json'), JSON.stringify({ ...meta3, fill_value: 'abc' }));

@@ -8,12 +8,12 @@
 // unsharded chunks of a directory store are read by the addon itself, on
 // its job threads; every chunk is decoded into a buffer reused from chunk
 // to chunk.
-import * as path from 'node:path';
 
 import { addon } from '../addon/load';
 import { CODES, ndError } from '../spec/errors';
 import type { ChunkData } from './grid';
 import { loadFileStore } from './load';
+import { fileOf } from './ranges';
 import type { ZarrArrayLike } from './load';
 
 type Codec = 'raw' | 'gzip' | 'zlib' | 'zstd' | 'lz4' | 'blosc';
@@ -138,7 +138,7 @@ export async function nativeReader(array: ZarrArrayLike, meta: ArrayMeta | undef
       const buf = take();
       let found: boolean;
       try {
-        found = await native.decodeFileAsync(path.join(root, keyOf(coords)), codec, buf, swap ? itemsize : 0);
+        found = await native.decodeFileAsync(fileOf(root, keyOf(coords)), codec, buf, swap ? itemsize : 0);
       } catch (cause) {
         free.push(buf);
         if (unsupported(cause)) return fallback(await ctx.getChunkBytes(coords, { signal }), coords, keyOf);

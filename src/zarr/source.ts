@@ -87,14 +87,21 @@ export async function openZarr(source: unknown): Promise<Opened> {
 
 /** What zarr-python refuses in an array's metadata and zarrita takes: a
  * v2 order other than C or F (read as C order: a max of the wrong
- * elements), a fill_value that is no number of the dtype (read as NaN),
- * and one zarrita misreads. */
+ * elements), a chunk key separator other than "/" and ".", a fill_value
+ * that is no number of the dtype (read as NaN), and one zarrita misreads. */
 function checkMeta(meta: ArrayMeta | undefined, dtype: string): void {
   const doc = meta?.v3 ?? meta?.v2;
   if (!doc) return;
   const name = meta?.v3 ? 'zarr.json' : '.zarray';
   const order = meta?.v2?.order;
   if (meta?.v2 && order !== 'C' && order !== 'F') throw ndError(TypeError, CODES.BAD_ARRAY, `Zarr metadata (${name}): order ${describe(order)} is neither "C" nor "F"`);
+  // A chunk's key is its coordinates joined by the separator: any other
+  // separator than the specs' two made keys such as c/../../etc/x, and a
+  // directory store read files outside itself as chunks.
+  const encoding = (doc as { chunk_key_encoding?: { name?: unknown; configuration?: { separator?: unknown } } }).chunk_key_encoding;
+  const separator = meta?.v3 ? encoding?.configuration?.separator : (doc as { dimension_separator?: unknown }).dimension_separator;
+  if (meta?.v3 && encoding !== undefined && encoding?.name !== 'default' && encoding?.name !== 'v2') throw ndError(TypeError, CODES.BAD_ARRAY, `Zarr metadata (${name}): chunk_key_encoding ${describe(encoding?.name)} is neither "default" nor "v2"`);
+  if (separator !== undefined && separator !== null && separator !== '/' && separator !== '.') throw ndError(TypeError, CODES.BAD_ARRAY, `Zarr metadata (${name}): the chunk key separator ${describe(separator)} is neither "/" nor "."`);
   const fill = (doc as { fill_value?: unknown }).fill_value;
   const float = dtype.startsWith('float');
   const number = typeof fill === 'number' && (float || Number.isInteger(fill));
