@@ -8,13 +8,12 @@
 // unsharded chunks of a directory store are read by the addon itself, on
 // its job threads; every chunk is decoded into a buffer reused from chunk
 // to chunk.
-
 import { addon } from '../addon/load';
 import { CODES, ndError } from '../spec/errors';
 import type { ChunkData } from './grid';
 import { loadFileStore } from './load';
-import { fileOf } from './ranges';
 import type { ZarrArrayLike } from './load';
+import { fileOf } from './ranges';
 
 type Codec = 'raw' | 'gzip' | 'zlib' | 'zstd' | 'lz4' | 'blosc';
 

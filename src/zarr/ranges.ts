@@ -56,6 +56,7 @@ export function checkRanges(store: { getRange?: GetRange }, root: string | undef
  * that leads out of it (metadata checked in source.ts makes none, this
  * keeps it so for any that comes). */
 export function fileOf(root: string, key: string): string {
+  // zarrita's keys start with '/', which its own store strips.
   const file = path.join(root, key.replace(/^\//, ''));
   const rel = path.relative(root, file);
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`the key ${JSON.stringify(key)} leads out of the store ${root}`);
@@ -66,7 +67,6 @@ export function fileOf(root: string, key: string): string {
  * undefined when there is no such file (a missing shard). */
 async function readRange(root: string, key: string, range: Range, options: Options = {}): Promise<Uint8Array | undefined> {
   options.signal?.throwIfAborted();
-  // zarrita's keys start with '/', as its own store strips.
   const file = fileOf(root, key);
   let handle: fs.promises.FileHandle;
   try {
