@@ -166,7 +166,7 @@ export async function nativeReader(array: ZarrArrayLike, meta: ArrayMeta | undef
 
 /** The directory of a zarrita `FileSystemStore` (whose key `k` is the
  * file `path.join(root, k)`), or undefined for any other store. */
-async function fileStoreRoot(store: unknown): Promise<string | undefined> {
+export async function fileStoreRoot(store: unknown): Promise<string | undefined> {
   try {
     const { default: FileSystemStore } = await loadFileStore();
     const root = store instanceof FileSystemStore ? (store as { root?: unknown }).root : undefined;

@@ -8,7 +8,7 @@ import { loadFileStore, loadZarrita } from './load';
 import type { ZarrArrayLike } from './load';
 import type { ChunkData } from './grid';
 import { nodeFetch } from './http';
-import { nativeReader, readMeta } from './native';
+import { fileStoreRoot, nativeReader, readMeta } from './native';
 import type { ArrayMeta, NativeRead } from './native';
 import { checkRanges, shardIndexOf } from './ranges';
 
@@ -42,14 +42,19 @@ export async function openZarr(source: unknown): Promise<Opened> {
   let array: ZarrArrayLike;
   let meta: ArrayMeta | undefined;
   if (isArrayLike(source)) {
-    array = source;
-    meta = await readMeta(array);
-    // zarrita 0.7 reads a shard's index from the end of its file, wherever
-    // the metadata puts it, through the store it opened the array with,
-    // which stays the caller's (a source given as a path or URL is read
-    // right: ranges.ts).
-    if (shardIndexOf(meta?.v3)?.atStart) {
-      throw ndError(TypeError, CODES.BAD_ARRAY, `this opened zarrita array keeps its shard index at the start of each shard (index_location "start"), which zarrita reads as if it were at the end; give reduceZarr the array's directory or URL instead`);
+    // An array zarrita opened from a directory is opened again from that
+    // directory here, so that its shards are read as below; any other
+    // store is the caller's (a custom fetch, say), read as it is.
+    const root = await fileStoreRoot((source as { store?: unknown }).store);
+    if (root !== undefined && typeof source.path === 'string') ({ array, meta } = await openAt({ store: root, path: source.path.replace(/^\//, '') }));
+    else {
+      array = source;
+      meta = await readMeta(array);
+      // zarrita 0.7 reads a shard's index from the end of its file,
+      // wherever the metadata puts it.
+      if (shardIndexOf(meta?.v3)?.atStart) {
+        throw ndError(TypeError, CODES.BAD_ARRAY, `this opened zarrita array keeps its shard index at the start of each shard (index_location "start"), which zarrita reads as if it were at the end; give reduceZarr the array's directory or URL instead`);
+      }
     }
   } else {
     if (typeof source === 'string' || source instanceof URL) where = { store: String(source), path: '' };
@@ -58,20 +63,7 @@ export async function openZarr(source: unknown): Promise<Opened> {
     } else {
       throw ndError(TypeError, CODES.BAD_ARRAY, `a Zarr source must be a directory path, an http(s) URL, { store, path } or an opened zarrita array, got ${describe(source)}`);
     }
-    const zarr = await loadZarrita();
-    const url = isUrl(where.store);
-    const store = url ? new zarr.FetchStore(where.store, { fetch: nodeFetch }) : new (await loadFileStore()).default(where.store);
-    const loc = where.path ? zarr.root(store).resolve(where.path) : zarr.root(store);
-    // The stores made here read shard indexes as the array keeps them, and
-    // check what they read (ranges.ts); an opened array's store is the caller's.
-    const shardIndex = checkRanges(store as Parameters<typeof checkRanges>[0], url ? undefined : where.store);
-    try {
-      array = await zarr.open(loc, { kind: 'array' });
-    } catch (cause) {
-      throw ndError(Error, CODES.STORE, `no Zarr array at ${where.store}${where.path ? ` path ${where.path}` : ''}: ${(cause as Error)?.message}`, cause);
-    }
-    meta = await readMeta(array);
-    shardIndex(shardIndexOf(meta?.v3));
+    ({ array, meta } = await openAt(where));
   }
   if (!DTYPES.includes(array.dtype)) {
     throw ndError(TypeError, CODES.BAD_ARRAY, `Zarr dtype ${array.dtype} is not one ndreduce reduces (${DTYPES.join(', ')})`);
@@ -83,6 +75,25 @@ export async function openZarr(source: unknown): Promise<Opened> {
   if (!fine) throw ndError(RangeError, CODES.BAD_ARRAY, `a Zarr array needs lengths of 0 or more and chunk lengths of 1 or more, one per axis: shape ${listed(shape)}, chunks ${listed(chunks)}`);
   checkMeta(meta, array.dtype);
   return { array, keyOf: keyEncoder(array), where, native: await nativeReader(array, meta) };
+}
+
+/** The array at `where`, through a store made here: it reads shard
+ * indexes as the array keeps them and checks what it reads (ranges.ts). */
+async function openAt(where: { store: string; path: string }): Promise<{ array: ZarrArrayLike; meta: ArrayMeta | undefined }> {
+  const zarr = await loadZarrita();
+  const url = isUrl(where.store);
+  const store = url ? new zarr.FetchStore(where.store, { fetch: nodeFetch }) : new (await loadFileStore()).default(where.store);
+  const loc = where.path ? zarr.root(store).resolve(where.path) : zarr.root(store);
+  const shardIndex = checkRanges(store as Parameters<typeof checkRanges>[0], url ? undefined : where.store);
+  let array: ZarrArrayLike;
+  try {
+    array = await zarr.open(loc, { kind: 'array' });
+  } catch (cause) {
+    throw ndError(Error, CODES.STORE, `no Zarr array at ${where.store}${where.path ? ` path ${where.path}` : ''}: ${(cause as Error)?.message}`, cause);
+  }
+  const meta = await readMeta(array);
+  shardIndex(shardIndexOf(meta?.v3));
+  return { array, meta };
 }
 
 /** What zarr-python refuses in an array's metadata and zarrita takes: a
