@@ -146,6 +146,8 @@ test('reduceZarr over HTTP: same results, concurrent requests, abort, 404 and 50
         assert.deepEqual(await reduceZarr(`${server.url}/${name}`, op, { axis }), local, `${name} ${op}`);
       }
     }
+    // An array named by { store, path }: its chunks' URLs carry the path.
+    assert.deepEqual(await reduceZarr({ store: server.url, path: 'v2-u2-blosc' }, 'argmax', { axis: 0 }), await reduceZarr(path.join(root, 'v2-u2-blosc'), 'argmax', { axis: 0 }), '{ store, path }');
     // Redirects are followed, and bodies without a length are read whole.
     for (const via of ['moved', 'chunked']) {
       const local = await reduceZarr(path.join(root, 'v2-f8-gzip'), 'sum', { axis: 0 });

@@ -54,6 +54,12 @@ const DECODERS = new Map<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliD
 // Keep-alive: a reduction asks for many chunks of one server.
 const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
 
+/** A response and its body as read: a view of the buffer `take` gave,
+ * where it gave one. */
+interface Response extends BodyResponse {
+  bytes: Uint8Array;
+}
+
 /** A fetch for FetchStore: `request` is the Request it builds (a URL, a
  * method, a Range header, a signal). */
 export function nodeFetch(request: Request): Promise<BodyResponse> {
@@ -62,7 +68,35 @@ export function nodeFetch(request: Request): Promise<BodyResponse> {
   return get(new URL(request.url), request.method, headers, request.signal, 0);
 }
 
-function get(url: URL, method: string, headers: Record<string, string>, signal: AbortSignal, hops: number): Promise<BodyResponse> {
+/** A reader of whole bodies (a store's unsharded chunks, for the addon to
+ * decode) into buffers kept from body to body: a reduction's chunks are
+ * about one size, and a fresh 16 MB buffer per chunk cost its page faults
+ * and a collection every few chunks. Resolves to undefined for a 404 (a
+ * missing chunk, as FetchStore reads it); `body` is valid until `release`. */
+export function bodyReader(): (url: URL, signal: AbortSignal) => Promise<{ body: Uint8Array; release(): void } | undefined> {
+  const kept: Buffer[] = [];
+  return async (url, signal) => {
+    let held: Buffer | undefined;
+    const take = (n: number) => {
+      const k = kept.findIndex((b) => b.length >= n && b.length <= 2 * n + 65536);
+      held = k >= 0 ? kept.splice(k, 1)[0] : Buffer.allocUnsafeSlow(n);
+      return held;
+    };
+    // Once (a second call keeps nothing); at most a reduction's chunks in
+    // flight come back.
+    const release = () => {
+      if (held && kept.length < 16) kept.push(held);
+      held = undefined;
+    };
+    const res = await get(url, 'GET', {}, signal, 0, take);
+    if (res.status === 200) return { body: res.bytes, release };
+    release();
+    if (res.status === 404) return undefined;
+    throw new Error(`Unexpected response status ${res.status} ${res.statusText}`);
+  };
+}
+
+function get(url: URL, method: string, headers: Record<string, string>, signal: AbortSignal, hops: number, take?: (n: number) => Buffer): Promise<Response> {
   const client = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : undefined;
   if (!client) return Promise.reject(new TypeError(`cannot fetch ${url.protocol} URLs (http or https only)`));
   const asked = rangeOf(headers.range);
@@ -73,7 +107,7 @@ function get(url: URL, method: string, headers: Record<string, string>, signal: 
       if (status >= 300 && status < 400 && location && hops < MAX_REDIRECTS) {
         res.resume();
         const to = new URL(location, url);
-        return resolve(get(to, status === 303 ? 'GET' : method, headers, signal, hops + 1));
+        return resolve(get(to, status === 303 ? 'GET' : method, headers, signal, hops + 1, take));
       }
       res.on('error', reject);
       // An encoded body (an object stored with Content-Encoding: gzip is
@@ -91,7 +125,7 @@ function get(url: URL, method: string, headers: Record<string, string>, signal: 
       const announced = Number(res.headers['content-length']);
       const known = body$ === res && method !== 'HEAD' && Number.isSafeInteger(announced) && announced >= 0;
       if (known && announced > MAX_BODY) return res.destroy(new RangeError(`a body of ${announced} bytes (content-length) is longer than the ${MAX_BODY} bytes a buffer holds`));
-      const whole = known && announced <= PREALLOCATE ? Buffer.allocUnsafeSlow(announced) : undefined;
+      const whole = known && announced <= PREALLOCATE ? (take?.(announced) ?? Buffer.allocUnsafeSlow(announced)) : undefined;
       const parts: Buffer[] = [];
       let at = 0;
       body$.on('data', (part: Buffer) => {
@@ -113,6 +147,7 @@ function get(url: URL, method: string, headers: Record<string, string>, signal: 
           statusText: res.statusMessage ?? '',
           ok: answered >= 200 && answered < 300,
           headers: { get: (name) => (answered !== status && name.toLowerCase() === 'content-length' ? String(body.length) : header(res.headers[name.toLowerCase()])) },
+          bytes: body,
           // A part of a larger buffer (Buffer.concat's pool) is copied out.
           arrayBuffer: () => Promise.resolve(body.byteLength === body.buffer.byteLength ? (body.buffer as ArrayBuffer) : new Uint8Array(body).buffer),
         });

@@ -6,13 +6,15 @@
 // chunk holds; any other chain, and a blosc frame whose inner compressor
 // the core lacks (blosclz, snappy), is decoded by zarrita's codecs. The
 // unsharded chunks of a directory store are read by the addon itself, on
-// its job threads; every chunk is decoded into a buffer reused from chunk
-// to chunk.
+// its job threads, and those of an http(s) store fetched here into buffers
+// reused from chunk to chunk; every chunk is decoded into a buffer reused
+// from chunk to chunk.
 import { addon } from '../addon/load';
 import { CODES, ndError } from '../spec/errors';
 import type { ChunkData } from './grid';
 import { loadFileStore } from './load';
 import type { ZarrArrayLike } from './load';
+import { bodyReader } from './http';
 import { fileOf } from './ranges';
 
 type Codec = 'raw' | 'gzip' | 'zlib' | 'zstd' | 'lz4' | 'blosc';
@@ -93,8 +95,9 @@ export type NativeRead = (coords: number[], signal: AbortSignal, keyOf: (c: numb
 
 /** A reader that decodes `array`'s chunks natively, or undefined where
  * zarrita's codecs must (no addon, a chain the core lacks, a zarrita
- * whose internals differ from what is read here). `meta`: `readMeta`'s. */
-export async function nativeReader(array: ZarrArrayLike, meta: ArrayMeta | undefined): Promise<NativeRead | undefined> {
+ * whose internals differ from what is read here). `meta`: `readMeta`'s;
+ * `url`: the store's, when it is an http(s) store made here. */
+export async function nativeReader(array: ZarrArrayLike, meta: ArrayMeta | undefined, url?: string): Promise<NativeRead | undefined> {
   const native = addon();
   if (!native || !meta) return undefined;
   const sym = Object.getOwnPropertySymbols(array).find((s) => s.description === 'zarrita.context');
@@ -147,6 +150,33 @@ export async function nativeReader(array: ZarrArrayLike, meta: ArrayMeta | undef
       if (found) return decoded(buf);
       free.push(buf);
       return missing();
+    };
+  }
+  if (url !== undefined && ctx.kind === 'regular') {
+    // An http(s) store's chunks are fetched here, each into a buffer kept
+    // for the next: the addon copies the bytes before decodeChunkAsync
+    // returns. The URL is the chunk's key under the store's, as zarrita's
+    // FetchStore makes it (the query string kept).
+    const read = bodyReader();
+    const base = new URL(url);
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    return async (coords, signal, keyOf) => {
+      const at = new URL(keyOf(coords), base);
+      at.search = base.search;
+      const got = await read(at, signal);
+      if (!got) return missing();
+      const buf = take();
+      try {
+        const decoding = native.decodeChunkAsync(got.body, codec, buf, swap ? itemsize : 0);
+        got.release();
+        await decoding;
+      } catch (cause) {
+        got.release();
+        free.push(buf);
+        if (unsupported(cause)) return fallback(await ctx.getChunkBytes(coords, { signal }), coords, keyOf);
+        throw failed(coords, keyOf, cause);
+      }
+      return decoded(buf);
     };
   }
   return async (coords, signal, keyOf) => {

@@ -74,7 +74,7 @@ export async function openZarr(source: unknown): Promise<Opened> {
   const fine = Array.isArray(shape) && Array.isArray(chunks) && shape.length === chunks.length && shape.every((n) => Number.isSafeInteger(n) && n >= 0) && chunks.every((n) => Number.isSafeInteger(n) && n >= 1);
   if (!fine) throw ndError(RangeError, CODES.BAD_ARRAY, `a Zarr array needs lengths of 0 or more and chunk lengths of 1 or more, one per axis: shape ${listed(shape)}, chunks ${listed(chunks)}`);
   checkMeta(meta, array.dtype);
-  return { array, keyOf: keyEncoder(array), where, native: await nativeReader(array, meta) };
+  return { array, keyOf: keyEncoder(array), where, native: await nativeReader(array, meta, where && isUrl(where.store) ? where.store : undefined) };
 }
 
 /** The array at `where`, through a store made here: it reads shard
