@@ -68,6 +68,9 @@ export function nodeFetch(request: Request): Promise<BodyResponse> {
   return get(new URL(request.url), request.method, headers, request.signal, 0);
 }
 
+/** Bytes of bodies a reader keeps for the next ones (16 chunks of 16 MB). */
+const KEPT_BYTES = 256 << 20;
+
 /** A reader of whole bodies (a store's unsharded chunks, for the addon to
  * decode) into buffers kept from body to body: a reduction's chunks are
  * about one size, and a fresh 16 MB buffer per chunk cost its page faults
@@ -83,9 +86,9 @@ export function bodyReader(): (url: URL, signal: AbortSignal) => Promise<{ body:
       return held;
     };
     // Once (a second call keeps nothing); at most a reduction's chunks in
-    // flight come back.
+    // flight come back, and no more than KEPT_BYTES in all.
     const release = () => {
-      if (held && kept.length < 16) kept.push(held);
+      if (held && kept.length < 16 && kept.reduce((n, b) => n + b.length, held.length) <= KEPT_BYTES) kept.push(held);
       held = undefined;
     };
     const res = await get(url, 'GET', {}, signal, 0, take);
