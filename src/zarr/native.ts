@@ -133,6 +133,24 @@ export async function nativeReader(array: ZarrArrayLike, meta: ArrayMeta | undef
   const take = () => free.pop() ?? new Uint8Array(new SharedArrayBuffer(size * itemsize));
   const decoded = (buf: Uint8Array): ChunkData => ({ data: new Ctor(buf.buffer, 0, size), shape, stride, release: () => free.push(buf) });
   const unsupported = (cause: unknown) => (cause as { code?: string })?.code === CODES.CODEC_UNSUPPORTED;
+  // A chunk's compressed bytes into a buffer of the pool. `copied` runs
+  // once the addon holds its own copy (decodeChunkAsync makes it before it
+  // returns); `again` gives the bytes to zarrita's codecs for a frame whose
+  // compressor the addon lacks.
+  const fromBytes = async (bytes: Uint8Array, coords: number[], keyOf: (c: number[]) => string, again: () => Promise<Uint8Array | undefined>, copied = () => {}): Promise<ChunkData> => {
+    const buf = take();
+    try {
+      const decoding = native.decodeChunkAsync(bytes, codec, buf, swap ? itemsize : 0);
+      copied();
+      await decoding;
+    } catch (cause) {
+      copied();
+      free.push(buf);
+      if (unsupported(cause)) return fallback(await again(), coords, keyOf);
+      throw failed(coords, keyOf, cause);
+    }
+    return decoded(buf);
+  };
   const root = ctx.kind === 'regular' ? await fileStoreRoot(store) : undefined;
   if (root !== undefined) {
     // A directory's chunk files are read by the job thread that decodes them.
@@ -165,32 +183,12 @@ export async function nativeReader(array: ZarrArrayLike, meta: ArrayMeta | undef
       at.search = base.search;
       const got = await read(at, signal);
       if (!got) return missing();
-      const buf = take();
-      try {
-        const decoding = native.decodeChunkAsync(got.body, codec, buf, swap ? itemsize : 0);
-        got.release();
-        await decoding;
-      } catch (cause) {
-        got.release();
-        free.push(buf);
-        if (unsupported(cause)) return fallback(await ctx.getChunkBytes(coords, { signal }), coords, keyOf);
-        throw failed(coords, keyOf, cause);
-      }
-      return decoded(buf);
+      return fromBytes(got.body, coords, keyOf, () => ctx.getChunkBytes(coords, { signal }), got.release);
     };
   }
   return async (coords, signal, keyOf) => {
     const bytes = await ctx.getChunkBytes(coords, { signal });
-    if (!bytes) return missing();
-    const buf = take();
-    try {
-      await native.decodeChunkAsync(bytes, codec, buf, swap ? itemsize : 0);
-    } catch (cause) {
-      free.push(buf);
-      if (unsupported(cause)) return fallback(bytes, coords, keyOf);
-      throw failed(coords, keyOf, cause);
-    }
-    return decoded(buf);
+    return bytes ? fromBytes(bytes, coords, keyOf, async () => bytes) : missing();
   };
 }
 
