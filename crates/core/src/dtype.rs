@@ -78,6 +78,49 @@ macro_rules! dtypes {
     };
 }
 
+impl<'a> Data<'a> {
+    /// An unsigned array's elements as the signed type of their width
+    /// (others as they are). The reductions that only test elements
+    /// against zero (`any`, `all`, `countNonzero`) see the same bits alike,
+    /// so unsigned arrays go through the signed types' code for them
+    /// instead of instantiating every walk again.
+    pub(crate) fn as_signed(self) -> Data<'a> {
+        /// `d`'s elements as `B`: the caller's `A` and `B` are integers of
+        /// one width (same size, alignment, and every bit pattern valid).
+        fn cast<A, B>(d: &[A]) -> &[B] {
+            assert_eq!(std::mem::size_of::<A>(), std::mem::size_of::<B>());
+            assert_eq!(std::mem::align_of::<A>(), std::mem::align_of::<B>());
+            // SAFETY: `A` and `B` are integer types of equal size and
+            // alignment (asserted; the callers below pair each unsigned
+            // type with its signed twin), every bit pattern is a valid
+            // `B`, and the new slice borrows `d`'s memory for `d`'s
+            // lifetime, read-only.
+            unsafe { std::slice::from_raw_parts(d.as_ptr().cast::<B>(), d.len()) }
+        }
+        match self {
+            Data::U8(d) => Data::I8(cast(d)),
+            Data::U16(d) => Data::I16(cast(d)),
+            Data::U32(d) => Data::I32(cast(d)),
+            Data::U64(d) => Data::I64(cast(d)),
+            other => other,
+        }
+    }
+}
+
+impl Dtype {
+    /// [`Data::as_signed`] for a dtype: the type an unsigned file is read
+    /// as for the reductions that test against zero.
+    pub(crate) fn as_signed(self) -> Dtype {
+        match self {
+            Dtype::U8 => Dtype::I8,
+            Dtype::U16 => Dtype::I16,
+            Dtype::U32 => Dtype::I32,
+            Dtype::U64 => Dtype::I64,
+            other => other,
+        }
+    }
+}
+
 dtypes! {
     (I8, i8, "int8", "an int8 array"),
     (U8, u8, "uint8", "a uint8 array"),

@@ -305,6 +305,7 @@ pub fn reduce_grouped(
         // are their results, whatever a group's count.
         run(&Grouped { view, axis, labels }, r, op, cancel)
     }
+    let data = crate::reductions::for_op(data, op);
     with_dtype!(data, Data, d => typed(d, request, op, labels, cancel))
 }
 

@@ -8,8 +8,8 @@ pub use crate::dtype::{Data, Dest, Dtype, Output};
 use crate::engine::{reduce, reduce_into, Schedule};
 use crate::error::Error;
 use crate::ops::{
-    ArgMax, ArgMin, CountNonzero, CountSum, FloatProd, Max, Min, MinMax, NanArgMax, NanArgMin,
-    NanMax, NanMin, Op, Prod, Sum, Truth, Var,
+    Arg, Count, CountSum, Max, Min, MinMax,
+    NanMax, NanMin, Op, Prod, Sum, Var,
 };
 use crate::scalar::Scalar;
 use crate::view::View;
@@ -152,14 +152,13 @@ fn fold<T: Typed, S: Source<T>>(
     ) -> Result<Vec<O::Acc>, Error> {
         v.fold(&o, r, c)
     }
-    fn arg<T: Scalar, O: Op<T, Acc = (T, usize)>, S: Source<T>>(
+    fn arg<T: Scalar, S: Source<T>>(
         v: &S,
         r: &Request,
-        o: O,
+        o: Arg,
         c: &Cancel,
-        name: &'static str,
     ) -> Result<Accs<T>, Error> {
-        v.fold_arg(&o, r, c).map(|f| Accs::Args(f, name))
+        v.fold_arg(&o, r, c).map(|found| Accs::Args(found, o.name()))
     }
     // Integers hold no NaN, so a NaN-skipping op on them is its plain
     // twin. The `T::IS_FLOAT` guards are constants after monomorphisation
@@ -205,21 +204,49 @@ fn fold<T: Typed, S: Source<T>>(
         Reduction::Prod => {
             let p = with(v, r, Prod, cancel)?;
             if !float && r.float_result && p.iter().any(|p| p.overflow && !p.zero) {
-                // Past i128 the exact product is gone; redo it in doubles.
-                return with(v, r, FloatProd, cancel).map(Accs::Doubles);
+                // Past i128 the exact product is gone; the doubles' remain.
+                return Ok(Accs::Doubles(p.iter().map(|p| p.float).collect()));
             }
             Ok(Accs::Prod(p))
         }
-        Reduction::ArgMin => arg(v, r, ArgMin, cancel, "argmin"),
-        Reduction::ArgMax => arg(v, r, ArgMax, cancel, "argmax"),
-        Reduction::NanArgMin if float => arg(v, r, NanArgMin, cancel, "nanargmin"),
-        Reduction::NanArgMin => arg(v, r, ArgMin, cancel, "nanargmin"),
-        Reduction::NanArgMax if float => arg(v, r, NanArgMax, cancel, "nanargmax"),
-        Reduction::NanArgMax => arg(v, r, ArgMax, cancel, "nanargmax"),
-        Reduction::Any => with(v, r, Truth::<false>, cancel).map(Accs::Truths),
-        Reduction::All => with(v, r, Truth::<true>, cancel).map(Accs::Truths),
-        Reduction::CountNonzero => with(v, r, CountNonzero, cancel).map(Accs::Counts),
+        // On integers, which hold no NaN, `skip_nan` changes only the name.
+        Reduction::ArgMin | Reduction::ArgMax | Reduction::NanArgMin | Reduction::NanArgMax => {
+            let o = Arg {
+                max: matches!(op, Reduction::ArgMax | Reduction::NanArgMax),
+                skip_nan: matches!(op, Reduction::NanArgMin | Reduction::NanArgMax),
+            };
+            arg(v, r, o, cancel)
+        }
+        // Unreachable: every entry reads unsigned data as signed for these
+        // (`for_op`), so that they compile no code of their own.
+        Reduction::Any | Reduction::All | Reduction::CountNonzero if T::UNSIGNED => Err(
+            Error::Panicked(format!("{op:?} reached an unsigned dtype")),
+        ),
+        Reduction::Any => {
+            let nonzero = with(v, r, Count { zeros: false }, cancel)?;
+            Ok(Accs::Truths(nonzero.into_iter().map(|n| n > 0).collect()))
+        }
+        Reduction::All => {
+            let zeros = with(v, r, Count { zeros: true }, cancel)?;
+            Ok(Accs::Truths(zeros.into_iter().map(|n| n == 0).collect()))
+        }
+        Reduction::CountNonzero => with(v, r, Count { zeros: false }, cancel).map(Accs::Counts),
     }
+}
+
+/// `data` as `op`'s code reads it: unsigned arrays as signed for the ops
+/// that test elements against zero (see [`Data::as_signed`]).
+pub(crate) fn for_op(data: Data, op: Reduction) -> Data {
+    if tests_zero(op) {
+        data.as_signed()
+    } else {
+        data
+    }
+}
+
+/// The reductions whose result depends only on which elements are zero.
+pub(crate) fn tests_zero(op: Reduction) -> bool {
+    matches!(op, Reduction::Any | Reduction::All | Reduction::CountNonzero)
 }
 
 /// NumPy's name in the error for a lane that folds no element, for the
@@ -264,8 +291,11 @@ fn nan_skipping_name(op: Reduction) -> Option<&'static str> {
         Reduction::NanMin => <NanMin as Op<F>>::NAME,
         Reduction::NanMax => <NanMax as Op<F>>::NAME,
         Reduction::NanMinMax => <MinMax<true> as Op<F>>::NAME,
-        Reduction::NanArgMin => <NanArgMin as Op<F>>::NAME,
-        Reduction::NanArgMax => <NanArgMax as Op<F>>::NAME,
+        Reduction::NanArgMin | Reduction::NanArgMax => Arg {
+            max: op == Reduction::NanArgMax,
+            skip_nan: true,
+        }
+        .name(),
         _ => return None,
     })
 }
@@ -382,7 +412,7 @@ pub fn reduce_data_into(
         };
         named::<T, ()>(result, op)
     }
-    with_dtype!(data, Data, d => into(d, request, op, cancel, dest))
+    with_dtype!(for_op(data, op), Data, d => into(d, request, op, cancel, dest))
 }
 
 /// Reduces `data` as `request` says with `op`, checking the view against
@@ -393,5 +423,5 @@ pub fn reduce_data(
     op: Reduction,
     cancel: &Cancel,
 ) -> Result<Output, Error> {
-    with_dtype!(data, Data, d => in_memory(d, request, op, cancel))
+    with_dtype!(for_op(data, op), Data, d => in_memory(d, request, op, cancel))
 }

@@ -9,6 +9,8 @@ pub trait Scalar: Copy + Send + Sync + PartialOrd + 'static {
     const HIGHEST: Self;
     /// Floats need NaN rules and hand-laned loops; integers need neither.
     const IS_FLOAT: bool = false;
+    /// An unsigned integer type (which has a signed twin of its width).
+    const UNSIGNED: bool = false;
     /// Zero of the element type (the flag and count ops compare with it).
     const NIL: Self;
     /// The sum accumulator: `i128` for integers (no sum of fewer than 2^64
@@ -55,6 +57,7 @@ macro_rules! int_scalar {
             const LOWEST: Self = <$t>::MIN;
             const HIGHEST: Self = <$t>::MAX;
             const NIL: Self = 0;
+            const UNSIGNED: bool = <$t>::MIN == 0;
             type Wide = i128;
             const ZERO: i128 = 0;
             #[inline(always)]

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use ndreduce_core::engine::{reduce, Schedule};
 use ndreduce_core::ops::{
-    ArgMax, ArgMin, CountNonzero, Max, Min, MinMax, Moments, NanArgMax, NanMax, NanMin, Op, Prod,
-    Sum, Truth, Var, NO_INDEX,
+    Arg, Count, Max, Min, MinMax, Moments, NanMax, NanMin, Op, Prod,
+    Sum, Var, NO_INDEX,
 };
 use ndreduce_core::reductions::{
     reduce_data, reduce_data_into, Data, Dest, Output, Reduction, Request,
@@ -97,6 +97,10 @@ fn floats(n: usize, seed: u64) -> Vec<f64> {
 }
 
 /// Compares accumulators, treating NaN as equal to NaN.
+const ARG_MAX: Arg = Arg { max: true, skip_nan: false };
+const ARG_MIN: Arg = Arg { max: false, skip_nan: false };
+const NAN_ARG_MAX: Arg = Arg { max: true, skip_nan: true };
+
 fn same<A: std::fmt::Debug>(a: &[A], b: &[A]) -> bool {
     format!("{a:?}") == format!("{b:?}")
 }
@@ -141,9 +145,9 @@ proptest! {
                 }
             }};
         }
-        check!(vi, &i, Max); check!(vi, &i, Min); check!(vi, &i, ArgMax); check!(vi, &i, ArgMin); check!(vi, &i, Sum::<false>); check!(vi, &i, MinMax::<false>);
-        check!(vf, &f, Max); check!(vf, &f, NanMax); check!(vf, &f, ArgMax); check!(vf, &f, NanArgMax); check!(vf, &f, MinMax::<true>);
-        check!(vi, &i, Truth::<true>); check!(vi, &i, Truth::<false>); check!(vf, &f, CountNonzero);
+        check!(vi, &i, Max); check!(vi, &i, Min); check!(vi, &i, ARG_MAX); check!(vi, &i, ARG_MIN); check!(vi, &i, Sum::<false>); check!(vi, &i, MinMax::<false>);
+        check!(vf, &f, Max); check!(vf, &f, NanMax); check!(vf, &f, ARG_MAX); check!(vf, &f, NAN_ARG_MAX); check!(vf, &f, MinMax::<true>);
+        check!(vi, &i, Count { zeros: true }); check!(vi, &i, Count { zeros: false }); check!(vf, &f, Count { zeros: false });
         let small: Vec<i64> = i.iter().map(|x| x.rem_euclid(5) - 2).collect();
         let vs = View::new(&small, &shape, &strides, offset).unwrap();
         check!(vs, &small, Prod);
@@ -187,16 +191,16 @@ fn big_tiles_take_the_parallel_paths_and_agree() {
                     naive(&data, &v, &axes, &Max)
                 );
                 assert_eq!(
-                    reduce(&v, &axes, &ArgMin, s, threads, &NEVER).unwrap(),
-                    naive(&data, &v, &axes, &ArgMin)
+                    reduce(&v, &axes, &ARG_MIN, s, threads, &NEVER).unwrap(),
+                    naive(&data, &v, &axes, &ARG_MIN)
                 );
                 assert_eq!(
                     reduce(&v, &axes, &Sum::<false>, s, threads, &NEVER).unwrap(),
                     naive(&data, &v, &axes, &Sum::<false>)
                 );
                 assert_eq!(
-                    reduce(&vf, &axes, &NanArgMax, s, threads, &NEVER).unwrap(),
-                    naive(&f, &vf, &axes, &NanArgMax)
+                    reduce(&vf, &axes, &NAN_ARG_MAX, s, threads, &NEVER).unwrap(),
+                    naive(&f, &vf, &axes, &NAN_ARG_MAX)
                 );
             }
         }
@@ -214,12 +218,12 @@ fn nan_rules_follow_numpy() {
     assert_eq!(nanmax[0], 3.0);
     assert!(nanmax[1].is_nan(), "an all-NaN slice stays NaN");
     assert_eq!(
-        reduce(&v, &[1], &ArgMax, auto, None, &NEVER).unwrap()[0].1,
+        reduce(&v, &[1], &ARG_MAX, auto, None, &NEVER).unwrap()[0].1,
         1,
         "first NaN wins argmax"
     );
     assert_eq!(
-        reduce(&v, &[1], &NanArgMax, auto, None, &NEVER).unwrap()[1].1,
+        reduce(&v, &[1], &NAN_ARG_MAX, auto, None, &NEVER).unwrap()[1].1,
         NO_INDEX
     );
 }
@@ -262,7 +266,7 @@ fn a_broadcast_reduction_allocates_nothing_that_grows_with_the_broadcast() {
         Ok(vec![(1 << 13) * 2])
     );
     assert_eq!(
-        reduce(&small, &[0, 1, 2], &ArgMin, Schedule::Auto, None, &NEVER),
+        reduce(&small, &[0, 1, 2], &ARG_MIN, Schedule::Auto, None, &NEVER),
         Ok(vec![(-1, 2)])
     );
 }

@@ -26,7 +26,7 @@ pub(super) fn article<T: Scalar, O: Op<T>>(
 ) -> Result<(), Error> {
     let (lane, kept) = lanes(view.shape(), view.strides(), axes, schedule)?;
     if lane.len == 0 && !O::HAS_IDENTITY {
-        return Err(Error::ZeroSize { op: O::NAME });
+        return Err(Error::ZeroSize { op: op.name() });
     }
     fits(out.len(), kept.len)?;
     out.fill(op.init());

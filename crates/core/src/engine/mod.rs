@@ -174,7 +174,7 @@ fn fold<T: Scalar, O: Op<T>>(
     };
     let p = plan(view.shape(), view.strides(), view.offset(), axes, freedom)?;
     if p.reduced_len == 0 && !O::HAS_IDENTITY {
-        return Err(Error::ZeroSize { op: O::NAME });
+        return Err(Error::ZeroSize { op: op.name() });
     }
     fits(out.len(), p.out_len)?;
     if reset {
@@ -337,6 +337,34 @@ pub(crate) fn par_for(
     f: &(dyn Fn(usize) -> Result<(), Error> + Sync),
 ) -> Result<(), Error> {
     (0..n).into_par_iter().try_for_each(f)
+}
+
+/// `f(i)` for every `i < n` on the current rayon pool, at least
+/// `min_len` indices per rayon job. Not generic, as [`par_for`].
+pub(crate) fn par_each(n: usize, min_len: usize, f: &(dyn Fn(usize) + Sync)) {
+    (0..n).into_par_iter().with_min_len(min_len).for_each(f);
+}
+
+/// A rayon job's scratch, made by the first index it runs and kept for
+/// the next (the callers' scratch types differ: boxed and downcast).
+pub(crate) type Scratch = Option<Box<dyn std::any::Any + Send>>;
+
+/// [`par_each`] with a scratch per rayon job, as `for_each_init`.
+pub(crate) fn par_each_with(n: usize, f: &(dyn Fn(&mut Scratch, usize) + Sync)) {
+    (0..n)
+        .into_par_iter()
+        .for_each_init(|| None, |scratch, i| f(scratch, i));
+}
+
+/// `scratch`'s value, made by `make` on first use.
+pub(crate) fn scratch<S: Send + 'static>(
+    scratch: &mut Scratch,
+    make: impl FnOnce() -> S,
+) -> &mut S {
+    scratch
+        .get_or_insert_with(|| Box::new(make()))
+        .downcast_mut::<S>()
+        .expect("one scratch type per call of `par_each_with`")
 }
 
 /// The work on block `b` of a slice of accumulators.

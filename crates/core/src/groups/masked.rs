@@ -16,7 +16,7 @@ use crate::dtype::{Data, Output, Typed};
 use crate::engine::kernels::{fold_row, fold_run};
 use crate::engine::{par_for, DisjointSlice};
 use crate::error::{try_filled, Error};
-use crate::masked::{add_flags, apply_counted, counted, mask_view, values, KeepFlags, MaskLayout};
+use crate::masked::{add_flags, apply_counted, counted, flags_of, values, KeepFlags, MaskLayout};
 use crate::ops::Op;
 use crate::pool::run_with_threads;
 use crate::reductions::{Reduction, Request, Source};
@@ -358,28 +358,27 @@ pub fn reduce_grouped_masked(
     ) -> Result<Output, Error> {
         let axis = grouped_axis(r)?;
         let x = View::new(d, &r.shape, &r.strides, r.offset)?;
-        with_dtype!(mask, Data, m => {
-            let mv = mask_view(m, &r.shape, layout)?;
-            let src = GroupedMasked {
-                x,
-                axis,
-                labels,
-                flags: &mv,
-                layout,
-                counted: counted::<T>(op),
-                counts: Mutex::new(Vec::new()),
-            };
-            // An emptied position names its group along the reduced axis.
-            let inner: usize = r.shape[axis + 1..].iter().product();
-            let groups = labels.groups;
-            let empty = |op, index| Error::EmptyGroup {
-                op,
-                group: index / inner.max(1) % groups,
-                index,
-            };
-            apply_counted(&src, &src.counts, r, op, empty_ok, cancel, empty)
-        })
+        let flags = flags_of(mask, &r.shape, layout)?;
+        let src = GroupedMasked {
+            x,
+            axis,
+            labels,
+            flags: &*flags,
+            layout,
+            counted: counted::<T>(op),
+            counts: Mutex::new(Vec::new()),
+        };
+        // An emptied position names its group along the reduced axis.
+        let inner: usize = r.shape[axis + 1..].iter().product();
+        let groups = labels.groups;
+        let empty = |op, index| Error::EmptyGroup {
+            op,
+            group: index / inner.max(1) % groups,
+            index,
+        };
+        apply_counted(&src, &src.counts, r, op, empty_ok, cancel, empty)
     }
+    let data = crate::reductions::for_op(data, op);
     with_dtype!(data, Data, d => typed(d, request, op, labels, mask, layout, empty_ok, cancel))
 }
 

@@ -93,6 +93,19 @@ pub(crate) fn mask_view<'m, M: Scalar>(
     })
 }
 
+/// The keep flags of `mask` over `shape`, checked as [`mask_view`]: one
+/// dispatch on the mask's dtype, outside the data's, so that the code
+/// after it is compiled once per data dtype, not once per pair of them.
+pub(crate) fn flags_of<'m>(
+    mask: Data<'m>,
+    shape: &[usize],
+    layout: &MaskLayout,
+) -> Result<Box<dyn KeepFlags + 'm>, Error> {
+    Ok(with_dtype!(mask, Data, m => {
+        Box::new(mask_view(m, shape, layout)?) as Box<dyn KeepFlags + 'm>
+    }))
+}
+
 /// Reduces the elements of `data` (laid out as `request` says) that `mask`
 /// keeps: an entry that is not zero keeps the element at its position.
 /// With `empty_ok` (an `initial` will be folded in by the caller) a lane
@@ -116,19 +129,18 @@ pub fn reduce_masked(
         cancel: &Cancel,
     ) -> Result<Output, Error> {
         let x = View::new(d, &r.shape, &r.strides, r.offset)?;
-        with_dtype!(mask, Data, m => {
-            let mv = mask_view(m, &r.shape, layout)?;
-            let src = Masked {
-                x,
-                flags: &mv,
-                layout,
-                counted: counted::<T>(op),
-                counts: Mutex::new(Vec::new()),
-            };
-            let empty = |op, index| Error::EmptyLane { op, index };
-            apply_counted(&src, &src.counts, r, op, empty_ok, cancel, empty)
-        })
+        let flags = flags_of(mask, &r.shape, layout)?;
+        let src = Masked {
+            x,
+            flags: &*flags,
+            layout,
+            counted: counted::<T>(op),
+            counts: Mutex::new(Vec::new()),
+        };
+        let empty = |op, index| Error::EmptyLane { op, index };
+        apply_counted(&src, &src.counts, r, op, empty_ok, cancel, empty)
     }
+    let data = crate::reductions::for_op(data, op);
     with_dtype!(data, Data, d => typed(d, request, mask, layout, op, empty_ok, cancel))
 }
 

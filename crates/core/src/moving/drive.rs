@@ -15,8 +15,6 @@
 
 use std::mem::MaybeUninit;
 
-use rayon::prelude::*;
-
 use super::kernel::Kernel;
 use super::layout::{Lanes, Output};
 use crate::cancel::Cancel;
@@ -120,9 +118,6 @@ pub(crate) fn drive<T: Scalar, K: Kernel>(
             t = end;
         }
     };
-    (0..tasks)
-        .into_par_iter()
-        .with_min_len(if lanes.across { 1 } else { 4 })
-        .for_each(task);
+    crate::engine::par_each(tasks, if lanes.across { 1 } else { 4 }, &task);
     cancel.check()
 }

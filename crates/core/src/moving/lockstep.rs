@@ -17,11 +17,10 @@
 use std::mem::MaybeUninit;
 use std::ops::Range;
 
-use rayon::prelude::*;
-
 use super::drive::pieces;
 use super::layout::{Lanes, Output};
 use crate::cancel::Cancel;
+use crate::engine::{par_each_with, scratch};
 use crate::error::Error;
 use crate::scalar::Scalar;
 use crate::view::View;
@@ -134,9 +133,7 @@ pub(crate) fn drive<T: Scalar, K: Lockstep>(
     // The tiles are reused from task to task: axis 0 of [100, 1,000,000]
     // is 7813 tasks of 100 rows, and allocating and filling fresh tiles
     // for each wrote more bytes than the task read.
-    (0..tasks)
-        .into_par_iter()
-        .for_each_init(Tiles::default, |scratch, id| task(scratch, id));
+    par_each_with(tasks, &|s, id| task(scratch(s, Tiles::default), id));
     cancel.check()
 }
 
@@ -158,8 +155,57 @@ impl Tiles {
     }
 }
 
-fn run_task<T: Scalar, K: Lockstep>(
-    lanes: &Lanes<T>,
+/// Which positions of a segment fill a tile: those entering the windows,
+/// or those leaving windows of this length.
+#[derive(Clone, Copy)]
+enum Rule {
+    Enter,
+    Leave(usize),
+}
+
+impl Rule {
+    /// `(lo, hi, shift)`: a tile row at position `t` takes the element at
+    /// `t - shift` where that is in `lo..hi` (NaN elsewhere).
+    fn of(self, s: &Segment) -> (isize, isize, isize) {
+        match self {
+            Rule::Enter => (0, s.t1 as isize, 0),
+            Rule::Leave(window) => (s.start as isize, s.t1 as isize - window as isize, window as isize),
+        }
+    }
+}
+
+/// The element type's side of a task: its lanes read as f64. A task calls
+/// it once per block of rows (and per rebuilt lane), so the kernel's side,
+/// `run_task`, is compiled once per kernel, not once per (kernel, dtype).
+trait Read: Sync {
+    /// Whether the lanes run side by side in memory (`Lanes::across`).
+    fn across(&self) -> bool;
+    /// The output's distance between a lane's neighbouring positions.
+    fn inner(&self) -> usize;
+    /// A tile's rows (`m` per row) from `r0` on, by `rule`.
+    fn gather(&self, segs: &[Segment], r0: isize, rule: Rule, runs: bool, tile: &mut [f64], m: usize);
+    /// Positions `from..=to` of the lane at `base`, into `into` (cleared).
+    fn window(&self, base: isize, from: usize, to: usize, into: &mut Vec<f64>);
+}
+
+impl<T: Scalar> Read for Lanes<'_, T> {
+    fn across(&self) -> bool {
+        self.across
+    }
+    fn inner(&self) -> usize {
+        self.inner
+    }
+    fn gather(&self, segs: &[Segment], r0: isize, rule: Rule, runs: bool, tile: &mut [f64], m: usize) {
+        gather(self, segs, r0, rule, runs, tile, m)
+    }
+    fn window(&self, base: isize, from: usize, to: usize, into: &mut Vec<f64>) {
+        into.clear();
+        into.extend((from..=to).map(|u| self.at(base, u)));
+    }
+}
+
+fn run_task<K: Lockstep>(
+    lanes: &dyn Read,
     segs: &[Segment],
     window: usize,
     k: &K,
@@ -188,9 +234,8 @@ fn run_task<T: Scalar, K: Lockstep>(
     let out = Tiles::fit(&mut tiles.out, block * m, 0);
     // Across, every segment has the same positions; a tile row is a run
     // of the data when the lanes' bases are consecutive.
-    let runs = lanes.across && segs.iter().enumerate().all(|(j, s)| s.base == segs[0].base + j as isize);
-    let entering = |s: &Segment| (0, s.t1 as isize, 0);
-    let leaving = |s: &Segment| (s.start as isize, s.t1 as isize - window as isize, window as isize);
+    let runs = lanes.across() && segs.iter().enumerate().all(|(j, s)| s.base == segs[0].base + j as isize);
+    let mut values = Vec::new();
     let mut state = k.state(m);
     let mut r0 = -warm;
     while r0 < len {
@@ -199,9 +244,9 @@ fn run_task<T: Scalar, K: Lockstep>(
         }
         let rows = (len - r0).min(block as isize) as usize;
         let out = &mut out[..rows * m];
-        gather(lanes, segs, r0, entering, runs, &mut buf[history * m..(history + rows) * m], m);
+        lanes.gather(segs, r0, Rule::Enter, runs, &mut buf[history * m..(history + rows) * m], m);
         if history == 0 {
-            gather(lanes, segs, r0, leaving, runs, &mut leave[..rows * m], m);
+            lanes.gather(segs, r0, Rule::Leave(window), runs, &mut leave[..rows * m], m);
         }
         // With a history, row `i` leaves what row `i - window` entered.
         let (leave, enter) = if history > 0 {
@@ -224,12 +269,13 @@ fn run_task<T: Scalar, K: Lockstep>(
                 } else {
                     let t = t as usize;
                     let from = (t + 1).saturating_sub(window).max(s.start);
-                    k.restart(&mut state, j, &mut (from..=t).map(|u| lanes.at(s.base, u)))
+                    lanes.window(s.base, from, t, &mut values);
+                    k.restart(&mut state, j, &mut values.iter().copied())
                 };
             }
             from = (c, row + 1);
         }
-        scatter(lanes, segs, r0, out, m, dest);
+        scatter(lanes.inner(), segs, r0, out, m, dest);
         if history > 0 {
             buf.copy_within(rows * m..(rows + history) * m, 0);
         }
@@ -238,18 +284,18 @@ fn run_task<T: Scalar, K: Lockstep>(
     dest.fence();
 }
 
-/// A tile's rows (`m` per row) from `r0` on, by `rule` (see `valid_rows`).
-fn gather<T: Scalar>(lanes: &Lanes<T>, segs: &[Segment], r0: isize, rule: impl Fn(&Segment) -> (isize, isize, isize), runs: bool, tile: &mut [f64], m: usize) {
+/// A tile's rows (`m` per row) from `r0` on, by `rule`.
+fn gather<T: Scalar>(lanes: &Lanes<T>, segs: &[Segment], r0: isize, rule: Rule, runs: bool, tile: &mut [f64], m: usize) {
     let rows = tile.len() / m;
     if runs {
-        return gather_rows(lanes, segs, r0, rule(&segs[0]), tile, m);
+        return gather_rows(lanes, segs, r0, rule.of(&segs[0]), tile, m);
     }
     // Each lane contiguous and every segment whole in this block: one
     // pass that reads the segments side by side.
     let whole = lanes.step == 1
-        && segs.iter().all(|s| valid_rows(s.t0 as isize + r0, rows, rule(s)) == (0..rows));
+        && segs.iter().all(|s| valid_rows(s.t0 as isize + r0, rows, rule.of(s)) == (0..rows));
     if whole {
-        let at = |s: &Segment| (s.base + s.t0 as isize + r0 - rule(s).2) as usize;
+        let at = |s: &Segment| (s.base + s.t0 as isize + r0 - rule.of(s).2) as usize;
         let sources: Vec<&[T]> = segs.iter().map(|s| &lanes.data[at(s)..at(s) + rows]).collect();
         // Eight rows at a time: a cache line of each source.
         const R: usize = 8;
@@ -270,7 +316,7 @@ fn gather<T: Scalar>(lanes: &Lanes<T>, segs: &[Segment], r0: isize, rule: impl F
         return;
     }
     for (j, s) in segs.iter().enumerate() {
-        gather_column(lanes, s, r0, rule(s), tile, j, m);
+        gather_column(lanes, s, r0, rule.of(s), tile, j, m);
     }
 }
 
@@ -278,22 +324,22 @@ fn gather<T: Scalar>(lanes: &Lanes<T>, segs: &[Segment], r0: isize, rule: impl F
 /// before its end: a row at a time when a row's outputs are neighbours
 /// (lanes side by side), else a segment at a time, eight rows at once when
 /// its outputs are.
-fn scatter<T: Scalar>(lanes: &Lanes<T>, segs: &[Segment], r0: isize, out: &[f64], m: usize, dest: &Output) {
+fn scatter(inner: usize, segs: &[Segment], r0: isize, out: &[f64], m: usize, dest: &Output) {
     let rows = out.len() / m;
     let side_by_side = segs.iter().enumerate().all(|(j, s)| s.out == segs[0].out + j && s.t0 == segs[0].t0 && s.t1 == segs[0].t1);
     if side_by_side {
         let s = &segs[0];
         for i in valid_rows(s.t0 as isize + r0, rows, (s.t0 as isize, s.t1 as isize, 0)) {
             let t = (s.t0 as isize + r0) as usize + i;
-            dest.stream_run(s.out + t * lanes.inner, &out[i * m..i * m + segs.len()]);
+            dest.stream_run(s.out + t * inner, &out[i * m..i * m + segs.len()]);
         }
         return;
     }
     for (j, s) in segs.iter().enumerate() {
         let keep = valid_rows(s.t0 as isize + r0, rows, (s.t0 as isize, s.t1 as isize, 0));
-        let mut at = s.out + (s.t0 as isize + r0 + keep.start as isize).max(0) as usize * lanes.inner;
+        let mut at = s.out + (s.t0 as isize + r0 + keep.start as isize).max(0) as usize * inner;
         let mut i = keep.start;
-        if lanes.inner == 1 {
+        if inner == 1 {
             while i + 8 <= keep.end {
                 let run: [f64; 8] = std::array::from_fn(|k| out[(i + k) * m + j]);
                 dest.write_run(at, &run);
@@ -302,7 +348,7 @@ fn scatter<T: Scalar>(lanes: &Lanes<T>, segs: &[Segment], r0: isize, out: &[f64]
         }
         for &y in out[(i * m + j).min(out.len())..].iter().step_by(m).take(keep.end - i) {
             dest.write(at, y);
-            at += lanes.inner;
+            at += inner;
         }
     }
 }

@@ -225,83 +225,129 @@ extremum!(
 /// No index yet: the slice was empty or (NaN-skipping) held only NaN.
 pub const NO_INDEX: usize = usize::MAX;
 
-/// `SKIP_NAN`: NaN elements are never chosen, and an all-NaN slice keeps
-/// `NO_INDEX`, which the caller reports as NumPy does ("All-NaN slice").
-/// Otherwise NaN counts as the extreme, as in NumPy's argmax.
-macro_rules! arg_extremum {
-    ($name:ident, $np:literal, $beats:ident, $skip_nan:literal, $value:ident) => {
-        pub struct $name;
-        impl<T: Scalar> Op<T> for $name {
-            type Acc = (T, usize);
-            const NAME: &'static str = $np;
-            const HAS_IDENTITY: bool = false;
-            const ORDER_FREE: bool = false;
-            const IDEMPOTENT: bool = false;
-            // Across columns the compare-and-select with an index vectorises
-            // (argmax along axis 0 was 1.8x slower without); along a run it
-            // does not, and `fold_run` hands its value pass to the value
-            // op's vectorised run.
-            const SIMD_ROWS: bool = true;
-            const SIMD_RUN: bool = false;
-            #[inline(always)]
-            fn init(&self) -> (T, usize) {
-                (T::LOWEST, NO_INDEX)
-            }
-            #[inline(always)]
-            fn fold(&self, acc: (T, usize), x: T, index: usize) -> (T, usize) {
-                // Strictly better only, so the first occurrence wins ties.
-                let eligible = !$skip_nan || !x.is_nan();
-                if eligible && (acc.1 == NO_INDEX || $beats(x, acc.0)) {
-                    (x, index)
-                } else {
-                    acc
-                }
-            }
-            #[inline(always)]
-            fn merge(&self, a: (T, usize), b: (T, usize)) -> (T, usize) {
-                if b.1 != NO_INDEX && (a.1 == NO_INDEX || $beats(b.0, a.0)) {
-                    b
-                } else {
-                    a
-                }
-            }
-            /// Two passes that vectorise instead of one chain of branchy
-            /// compares (3.5 ns an element): the run's extreme by the
-            /// value op with the same NaN rule, then its first position.
-            #[inline(always)]
-            fn fold_run(&self, acc: (T, usize), run: &[T], index: usize) -> (T, usize) {
-                let init = <$value as Op<T>>::init(&$value);
-                let best = crate::engine::kernels::fold_run(&$value, init, run, 0);
-                let found = if best.is_nan() {
-                    // NaN is the extreme, or (skipping NaN) nothing is eligible.
-                    if $skip_nan {
-                        None
-                    } else {
-                        run.iter().position(|x| x.is_nan())
-                    }
-                } else {
-                    run.iter().position(|&x| x == best)
-                };
-                match found {
-                    Some(k) => self.merge(acc, (run[k], index + k)),
-                    // Nothing eligible (a NaN-skipping run of only NaN), or
-                    // the memory changed between the passes (a
-                    // SharedArrayBuffer another thread writes): the one-pass
-                    // fold answers both, where reporting nothing would turn
-                    // the second case into an "All-NaN slice" error.
-                    None => run
-                        .iter()
-                        .enumerate()
-                        .fold(acc, |a, (k, &x)| self.fold(a, x, index + k)),
-                }
-            }
-        }
-    };
+/// The arg ops: `argmax` (`max`) or `argmin`, and with `skip_nan` their
+/// NaN-skipping twins, whose NaN elements are never chosen (an all-NaN
+/// slice keeps `NO_INDEX`, which the caller reports as NumPy does,
+/// "All-NaN slice"); otherwise NaN counts as the extreme, as in NumPy's
+/// argmax. One op type for the four: each op type is compiled for every
+/// dtype and every walk, and the flags, the same for every element, are
+/// tested outside the loops.
+#[derive(Clone, Copy, Debug)]
+pub struct Arg {
+    pub max: bool,
+    pub skip_nan: bool,
 }
-arg_extremum!(ArgMax, "argmax", above, false, Max);
-arg_extremum!(ArgMin, "argmin", below, false, Min);
-arg_extremum!(NanArgMax, "nanargmax", above, true, NanMax);
-arg_extremum!(NanArgMin, "nanargmin", below, true, NanMin);
+
+impl Arg {
+    /// NumPy's name, for "zero-size array to reduction operation {name}".
+    pub fn name(&self) -> &'static str {
+        match (self.max, self.skip_nan) {
+            (true, false) => "argmax",
+            (false, false) => "argmin",
+            (true, true) => "nanargmax",
+            (false, true) => "nanargmin",
+        }
+    }
+
+    #[inline(always)]
+    fn beats<T: Scalar>(&self, x: T, best: T) -> bool {
+        if self.max {
+            above(x, best)
+        } else {
+            below(x, best)
+        }
+    }
+
+    /// The extreme of `run` by the value op with the same NaN rule.
+    #[inline(always)]
+    fn value_of<T: Scalar>(&self, run: &[T]) -> T {
+        use crate::engine::kernels::fold_run;
+        fn by<T: Scalar, O: Op<T, Acc = T>>(op: O, run: &[T]) -> T {
+            fold_run(&op, op.init(), run, 0)
+        }
+        // Integers hold no NaN: no NaN-skipping code for them.
+        if T::IS_FLOAT && self.skip_nan {
+            if self.max {
+                by(NanMax, run)
+            } else {
+                by(NanMin, run)
+            }
+        } else if self.max {
+            by(Max, run)
+        } else {
+            by(Min, run)
+        }
+    }
+}
+
+impl<T: Scalar> Op<T> for Arg {
+    type Acc = (T, usize);
+    // Not read: `name` below says which of the four this is.
+    const NAME: &'static str = "argmax";
+    const HAS_IDENTITY: bool = false;
+    const ORDER_FREE: bool = false;
+    const IDEMPOTENT: bool = false;
+    // Across columns the compare-and-select with an index vectorises
+    // (argmax along axis 0 was 1.8x slower without); along a run it
+    // does not, and `fold_run` hands its value pass to the value
+    // op's vectorised run.
+    const SIMD_ROWS: bool = true;
+    const SIMD_RUN: bool = false;
+    fn name(&self) -> &'static str {
+        Arg::name(self)
+    }
+    #[inline(always)]
+    fn init(&self) -> (T, usize) {
+        (T::LOWEST, NO_INDEX)
+    }
+    #[inline(always)]
+    fn fold(&self, acc: (T, usize), x: T, index: usize) -> (T, usize) {
+        // Strictly better only, so the first occurrence wins ties.
+        let eligible = !self.skip_nan || !x.is_nan();
+        if eligible && (acc.1 == NO_INDEX || self.beats(x, acc.0)) {
+            (x, index)
+        } else {
+            acc
+        }
+    }
+    #[inline(always)]
+    fn merge(&self, a: (T, usize), b: (T, usize)) -> (T, usize) {
+        if b.1 != NO_INDEX && (a.1 == NO_INDEX || self.beats(b.0, a.0)) {
+            b
+        } else {
+            a
+        }
+    }
+    /// Two passes that vectorise instead of one chain of branchy
+    /// compares (3.5 ns an element): the run's extreme by the
+    /// value op with the same NaN rule, then its first position.
+    #[inline(always)]
+    fn fold_run(&self, acc: (T, usize), run: &[T], index: usize) -> (T, usize) {
+        let best = self.value_of(run);
+        let found = if best.is_nan() {
+            // NaN is the extreme, or (skipping NaN) nothing is eligible.
+            if self.skip_nan {
+                None
+            } else {
+                run.iter().position(|x| x.is_nan())
+            }
+        } else {
+            run.iter().position(|&x| x == best)
+        };
+        match found {
+            Some(k) => self.merge(acc, (run[k], index + k)),
+            // Nothing eligible (a NaN-skipping run of only NaN), or
+            // the memory changed between the passes (a
+            // SharedArrayBuffer another thread writes): the one-pass
+            // fold answers both, where reporting nothing would turn
+            // the second case into an "All-NaN slice" error.
+            None => run
+                .iter()
+                .enumerate()
+                .fold(acc, |a, (k, &x)| self.fold(a, x, index + k)),
+        }
+    }
+}
 
 /// Minimum and maximum in one pass; `SKIP_NAN` picks the NaN rule.
 pub struct MinMax<const SKIP_NAN: bool>;

@@ -7,7 +7,7 @@ mod moments;
 mod moments_kernels;
 
 pub use extremes::{
-    ArgMax, ArgMin, Max, Min, MinMax, NanArgMax, NanArgMin, NanMax, NanMin, NO_INDEX,
+    Arg, Max, Min, MinMax, NanMax, NanMin, NO_INDEX,
 };
 pub use moments::{Moments, Var};
 pub(crate) use moments_kernels::{with_counts, with_empty_block, Soa};
@@ -41,6 +41,11 @@ pub trait Op<T: Scalar>: Sync + Send {
     /// structs), which fold a group in plain per-column arrays instead.
     const GROUP_ROWS: bool = false;
     fn init(&self) -> Self::Acc;
+    /// [`Op::NAME`], or the name of this value of an op type that stands
+    /// for several reductions.
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
     fn fold(&self, acc: Self::Acc, x: T, index: usize) -> Self::Acc;
     fn merge(&self, earlier: Self::Acc, later: Self::Acc) -> Self::Acc;
 
@@ -183,7 +188,10 @@ impl<T: Scalar> Op<T> for CountSum {
 
 /// Product. Floats multiply in f64; integers exactly in `i128`, with
 /// flags for overflow beyond it and for a zero factor (which makes any
-/// overflow irrelevant).
+/// overflow irrelevant), and in f64 too: the result of a product asked
+/// for as float64 that overflows even `i128`. (A second op for that
+/// fallback, and a second pass, cost one more instantiation of every walk
+/// for each integer dtype.)
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ProdAcc {
     pub float: f64,
@@ -220,14 +228,16 @@ impl<T: Scalar> Op<T> for Prod {
                 ..acc
             };
         }
-        let v = x.to_i128();
+        let (v, float) = (x.to_i128(), acc.float * x.to_f64());
         match acc.int.checked_mul(v) {
             Some(int) => ProdAcc {
+                float,
                 int,
                 zero: acc.zero || v == 0,
                 ..acc
             },
             None => ProdAcc {
+                float,
                 overflow: true,
                 ..acc
             },
@@ -245,74 +255,16 @@ impl<T: Scalar> Op<T> for Prod {
     }
 }
 
-/// Product in doubles, for integer products asked for as float64 that
-/// overflow even `i128`.
-pub struct FloatProd;
-impl<T: Scalar> Op<T> for FloatProd {
-    type Acc = f64;
-    const NAME: &'static str = "multiply";
-    const HAS_IDENTITY: bool = true;
-    const ORDER_FREE: bool = true;
-    const IDEMPOTENT: bool = false;
-    // Only integer products past i128 asked for as float64 come here.
-    const SIMD_ROWS: bool = false;
-    const SIMD_RUN: bool = false;
-    #[inline(always)]
-    fn init(&self) -> f64 {
-        1.0
-    }
-    #[inline(always)]
-    fn fold(&self, acc: f64, x: T, _index: usize) -> f64 {
-        acc * x.to_f64()
-    }
-    #[inline(always)]
-    fn merge(&self, a: f64, b: f64) -> f64 {
-        a * b
-    }
+/// The number of non-zero elements (NaN counts as non-zero, as in
+/// NumPy), or with `zeros` of the zero ones: `countNonzero`, and `any`
+/// (a non-zero element) and `all` (no zero one) as well. One op type for
+/// the three: each op type is compiled for every dtype and every walk, and
+/// the flag costs one xor per element.
+pub struct Count {
+    pub zeros: bool,
 }
 
-/// `any` (`ALL` false) or `all` (`ALL` true): is an element non-zero
-/// (NaN counts as non-zero, as in NumPy).
-pub struct Truth<const ALL: bool>;
-impl<T: Scalar, const ALL: bool> Op<T> for Truth<ALL> {
-    type Acc = bool;
-    const NAME: &'static str = if ALL { "logical_and" } else { "logical_or" };
-    const HAS_IDENTITY: bool = true;
-    const ORDER_FREE: bool = true;
-    const IDEMPOTENT: bool = true;
-    const SIMD_ROWS: bool = true;
-    const SIMD_RUN: bool = true;
-    #[inline(always)]
-    fn neutral(&self) -> Option<T> {
-        // `all`: any element that is not zero.
-        Some(if ALL { T::HIGHEST } else { T::NIL })
-    }
-    #[inline(always)]
-    fn init(&self) -> bool {
-        ALL
-    }
-    #[inline(always)]
-    fn fold(&self, acc: bool, x: T, _index: usize) -> bool {
-        let nonzero = x != T::NIL;
-        if ALL {
-            acc & nonzero
-        } else {
-            acc | nonzero
-        }
-    }
-    #[inline(always)]
-    fn merge(&self, a: bool, b: bool) -> bool {
-        if ALL {
-            a & b
-        } else {
-            a | b
-        }
-    }
-}
-
-/// The number of non-zero elements (NaN included).
-pub struct CountNonzero;
-impl<T: Scalar> Op<T> for CountNonzero {
+impl<T: Scalar> Op<T> for Count {
     type Acc = u64;
     const NAME: &'static str = "count_nonzero";
     const HAS_IDENTITY: bool = true;
@@ -322,7 +274,8 @@ impl<T: Scalar> Op<T> for CountNonzero {
     const SIMD_RUN: bool = true;
     #[inline(always)]
     fn neutral(&self) -> Option<T> {
-        Some(T::NIL)
+        // An element that is not counted.
+        Some(if self.zeros { T::HIGHEST } else { T::NIL })
     }
     #[inline(always)]
     fn init(&self) -> u64 {
@@ -330,7 +283,7 @@ impl<T: Scalar> Op<T> for CountNonzero {
     }
     #[inline(always)]
     fn fold(&self, acc: u64, x: T, _index: usize) -> u64 {
-        acc + (x != T::NIL) as u64
+        acc + ((x != T::NIL) as u64 ^ self.zeros as u64)
     }
     #[inline(always)]
     fn merge(&self, a: u64, b: u64) -> u64 {

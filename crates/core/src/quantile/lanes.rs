@@ -8,9 +8,8 @@
 
 use std::cmp::Ordering;
 
-use rayon::prelude::*;
-
 use crate::cancel::Cancel;
+use crate::engine::{par_each_with, scratch, DisjointSlice};
 use crate::masked::MaskLayout;
 use crate::scalar::Scalar;
 use crate::view::View;
@@ -212,58 +211,59 @@ where
     let mut out = vec![fill; lanes.count * per_lane];
     let block = lanes.block();
     let n = lanes.len;
-    out.par_chunks_mut(block * per_lane)
-        .enumerate()
-        .for_each_init(
-            || (vec![T::NIL; block * n], vec![0usize; block]),
-            |(scratch, filled), (b, results)| {
-                if cancel.is_cancelled() {
-                    return;
-                }
-                let first = b * block;
-                let here = results.len() / per_lane;
-                let bases: Vec<(isize, isize)> =
-                    (first..first + here).map(|l| lanes.base(l)).collect();
-                if let Some(mask) = mask {
-                    let skip = skip_nan && T::IS_FLOAT;
-                    mask.gather(data, lanes, &bases, skip, scratch, &mut filled[..here]);
-                } else if skip_nan && T::IS_FLOAT {
-                    filled[..here].fill(0);
-                    walk(&lanes.reduced, 0, 0, &mut |at, _| {
-                        for j in 0..here {
-                            // Within the data: the view was checked (`View::new`)
-                            // to hold every index base + offset of its lanes.
-                            let v = data[(bases[j].0 + at) as usize];
-                            if !v.is_nan() {
-                                scratch[j * n + filled[j]] = v;
-                                filled[j] += 1;
-                            }
-                        }
-                    });
-                } else {
-                    // The plain gather: position `t` of every lane, one row of
-                    // the block at a time; NaN is looked for afterwards, in cache.
-                    let mut t = 0;
-                    walk(&lanes.reduced, 0, 0, &mut |at, _| {
-                        for (&(base, _), lane) in bases.iter().zip(scratch.chunks_exact_mut(n)) {
-                            lane[t] = data[(base + at) as usize];
-                        }
-                        t += 1;
-                    });
-                    filled[..here].fill(n);
-                }
+    let size = (block * per_lane).max(1);
+    let blocks = out.len().div_ceil(size);
+    let dest = DisjointSlice::new(&mut out);
+    par_each_with(blocks, &|slot, b| {
+        let (scratch, filled) = scratch(slot, || (vec![T::NIL; block * n], vec![0usize; block]));
+        // SAFETY: `par_each_with` calls this once per `b`, and
+        // blocks of distinct `b` do not overlap.
+        let results = unsafe { dest.chunk(b, size) };
+        if cancel.is_cancelled() {
+            return;
+        }
+        let first = b * block;
+        let here = results.len() / per_lane;
+        let bases: Vec<(isize, isize)> = (first..first + here).map(|l| lanes.base(l)).collect();
+        if let Some(mask) = mask {
+            let skip = skip_nan && T::IS_FLOAT;
+            mask.gather(data, lanes, &bases, skip, scratch, &mut filled[..here]);
+        } else if skip_nan && T::IS_FLOAT {
+            filled[..here].fill(0);
+            walk(&lanes.reduced, 0, 0, &mut |at, _| {
                 for j in 0..here {
-                    let lane = &mut scratch[j * n..j * n + filled[j]];
-                    let nan = !skip_nan && T::IS_FLOAT && lane.iter().any(|v| v.is_nan());
-                    finish(
-                        first + j,
-                        lane,
-                        nan,
-                        &mut results[j * per_lane..(j + 1) * per_lane],
-                    );
+                    // Within the data: the view was checked (`View::new`)
+                    // to hold every index base + offset of its lanes.
+                    let v = data[(bases[j].0 + at) as usize];
+                    if !v.is_nan() {
+                        scratch[j * n + filled[j]] = v;
+                        filled[j] += 1;
+                    }
                 }
-            },
-        );
+            });
+        } else {
+            // The plain gather: position `t` of every lane, one row of
+            // the block at a time; NaN is looked for afterwards, in cache.
+            let mut t = 0;
+            walk(&lanes.reduced, 0, 0, &mut |at, _| {
+                for (&(base, _), lane) in bases.iter().zip(scratch.chunks_exact_mut(n)) {
+                    lane[t] = data[(base + at) as usize];
+                }
+                t += 1;
+            });
+            filled[..here].fill(n);
+        }
+        for j in 0..here {
+            let lane = &mut scratch[j * n..j * n + filled[j]];
+            let nan = !skip_nan && T::IS_FLOAT && lane.iter().any(|v| v.is_nan());
+            finish(
+                first + j,
+                lane,
+                nan,
+                &mut results[j * per_lane..(j + 1) * per_lane],
+            );
+        }
+    });
     out
 }
 

@@ -135,7 +135,7 @@ impl<T: Plain> FileSource<'_, T> {
         let g = &self.geometry;
         let reduced: usize = r.axes.iter().map(|&a| g.shape[a]).product();
         if reduced == 0 && !O::HAS_IDENTITY {
-            return Err(Error::ZeroSize { op: O::NAME });
+            return Err(Error::ZeroSize { op: op.name() });
         }
         let out_len = (0..g.shape.len())
             .filter(|a| !r.axes.contains(a))
@@ -446,7 +446,7 @@ pub fn reduce_file(
     progress: &AtomicU64,
     cancel: &Cancel,
 ) -> Result<Output, Error> {
-    with_dtype!(file.dtype, type T => reduce_typed::<T>(None, file, request, op, window, progress, cancel))
+    with_dtype!(read_as(file, op), type T => reduce_typed::<T>(None, file, request, op, window, progress, cancel))
 }
 
 /// [`reduce_file`] on a file the caller has opened: `at.path` only names
@@ -462,7 +462,18 @@ pub fn reduce_opened(
     progress: &AtomicU64,
     cancel: &Cancel,
 ) -> Result<Output, Error> {
-    with_dtype!(at.dtype, type T => reduce_typed::<T>(Some(opened), at, request, op, window, progress, cancel))
+    with_dtype!(read_as(at, op), type T => reduce_typed::<T>(Some(opened), at, request, op, window, progress, cancel))
+}
+
+/// The type `file`'s elements are read as for `op`: unsigned ones as
+/// signed for the reductions that test against zero (see
+/// [`crate::dtype::Data::as_signed`]).
+fn read_as(file: &NpyFile, op: Reduction) -> Dtype {
+    if crate::reductions::tests_zero(op) {
+        file.dtype.as_signed()
+    } else {
+        file.dtype
+    }
 }
 
 #[cfg(test)]
