@@ -8,8 +8,7 @@ pub use crate::dtype::{Data, Dest, Dtype, Output};
 use crate::engine::{reduce, reduce_into, Schedule};
 use crate::error::Error;
 use crate::ops::{
-    Arg, Count, CountSum, Max, Min, MinMax,
-    NanMax, NanMin, Op, Prod, Sum, Var,
+    Arg, CountNonzero, CountSum, Max, Min, MinMax, NanMax, NanMin, Op, Prod, Sum, Truth, Var,
 };
 use crate::scalar::Scalar;
 use crate::view::View;
@@ -158,7 +157,8 @@ fn fold<T: Typed, S: Source<T>>(
         o: Arg,
         c: &Cancel,
     ) -> Result<Accs<T>, Error> {
-        v.fold_arg(&o, r, c).map(|found| Accs::Args(found, o.name()))
+        v.fold_arg(&o, r, c)
+            .map(|found| Accs::Args(found, o.name()))
     }
     // Integers hold no NaN, so a NaN-skipping op on them is its plain
     // twin. The `T::IS_FLOAT` guards are constants after monomorphisation
@@ -172,14 +172,14 @@ fn fold<T: Typed, S: Source<T>>(
         Reduction::NanMin => with(v, r, Min, cancel).map(Accs::Values),
         Reduction::NanMax if float => with(v, r, NanMax, cancel).map(Accs::Values),
         Reduction::NanMax => with(v, r, Max, cancel).map(Accs::Values),
-        Reduction::NanMinMax if float => {
-            with(v, r, MinMax::<true>, cancel).map(|p| Accs::Pairs(p, false))
-        }
         Reduction::MinMax | Reduction::NanMinMax => {
-            with(v, r, MinMax::<false>, cancel).map(|p| Accs::Pairs(p, false))
+            let o = MinMax {
+                skip_nan: op == Reduction::NanMinMax,
+            };
+            with(v, r, o, cancel).map(|p| Accs::Pairs(p, false))
         }
         // NumPy's ptp takes the maximum first, so its empty-axis error names it.
-        Reduction::Ptp => with(v, r, MinMax::<false>, cancel)
+        Reduction::Ptp => with(v, r, MinMax { skip_nan: false }, cancel)
             .map_err(|e| match e {
                 Error::ZeroSize { .. } => Error::ZeroSize { op: "maximum" },
                 e => e,
@@ -205,7 +205,11 @@ fn fold<T: Typed, S: Source<T>>(
             let p = with(v, r, Prod, cancel)?;
             if !float && r.float_result && p.iter().any(|p| p.overflow && !p.zero) {
                 // Past i128 the exact product is gone; the doubles' remain.
-                return Ok(Accs::Doubles(p.iter().map(|p| p.float).collect()));
+                return Ok(Accs::Doubles(
+                    p.iter()
+                        .map(|p| if p.zero { 0.0 } else { p.double::<T>() })
+                        .collect(),
+                ));
             }
             Ok(Accs::Prod(p))
         }
@@ -219,18 +223,17 @@ fn fold<T: Typed, S: Source<T>>(
         }
         // Unreachable: every entry reads unsigned data as signed for these
         // (`for_op`), so that they compile no code of their own.
-        Reduction::Any | Reduction::All | Reduction::CountNonzero if T::UNSIGNED => Err(
-            Error::Panicked(format!("{op:?} reached an unsigned dtype")),
-        ),
-        Reduction::Any => {
-            let nonzero = with(v, r, Count { zeros: false }, cancel)?;
-            Ok(Accs::Truths(nonzero.into_iter().map(|n| n > 0).collect()))
+        Reduction::Any | Reduction::All | Reduction::CountNonzero if T::UNSIGNED => {
+            Err(Error::Panicked(format!("{op:?} reached an unsigned dtype")))
         }
-        Reduction::All => {
-            let zeros = with(v, r, Count { zeros: true }, cancel)?;
-            Ok(Accs::Truths(zeros.into_iter().map(|n| n == 0).collect()))
+        Reduction::Any | Reduction::All => {
+            let o = Truth {
+                all: op == Reduction::All,
+            };
+            let accs = with(v, r, Truth { all: o.all }, cancel)?;
+            Ok(Accs::Truths(accs.into_iter().map(|a| o.value(a)).collect()))
         }
-        Reduction::CountNonzero => with(v, r, Count { zeros: false }, cancel).map(Accs::Counts),
+        Reduction::CountNonzero => with(v, r, CountNonzero, cancel).map(Accs::Counts),
     }
 }
 
@@ -246,7 +249,10 @@ pub(crate) fn for_op(data: Data, op: Reduction) -> Data {
 
 /// The reductions whose result depends only on which elements are zero.
 pub(crate) fn tests_zero(op: Reduction) -> bool {
-    matches!(op, Reduction::Any | Reduction::All | Reduction::CountNonzero)
+    matches!(
+        op,
+        Reduction::Any | Reduction::All | Reduction::CountNonzero
+    )
 }
 
 /// NumPy's name in the error for a lane that folds no element, for the
@@ -290,7 +296,7 @@ fn nan_skipping_name(op: Reduction) -> Option<&'static str> {
     Some(match op {
         Reduction::NanMin => <NanMin as Op<F>>::NAME,
         Reduction::NanMax => <NanMax as Op<F>>::NAME,
-        Reduction::NanMinMax => <MinMax<true> as Op<F>>::NAME,
+        Reduction::NanMinMax => <MinMax as Op<F>>::NAME,
         Reduction::NanArgMin | Reduction::NanArgMax => Arg {
             max: op == Reduction::NanArgMax,
             skip_nan: true,

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use ndreduce_core::engine::{reduce, Schedule};
 use ndreduce_core::ops::{
-    Arg, Count, Max, Min, MinMax, Moments, NanMax, NanMin, Op, Prod,
-    Sum, Var, NO_INDEX,
+    Arg, CountNonzero, Max, Min, MinMax, Moments, NanMax, NanMin, Op, Prod,
+    Sum, Truth, Var, NO_INDEX,
 };
 use ndreduce_core::reductions::{
     reduce_data, reduce_data_into, Data, Dest, Output, Reduction, Request,
@@ -145,9 +145,9 @@ proptest! {
                 }
             }};
         }
-        check!(vi, &i, Max); check!(vi, &i, Min); check!(vi, &i, ARG_MAX); check!(vi, &i, ARG_MIN); check!(vi, &i, Sum::<false>); check!(vi, &i, MinMax::<false>);
-        check!(vf, &f, Max); check!(vf, &f, NanMax); check!(vf, &f, ARG_MAX); check!(vf, &f, NAN_ARG_MAX); check!(vf, &f, MinMax::<true>);
-        check!(vi, &i, Count { zeros: true }); check!(vi, &i, Count { zeros: false }); check!(vf, &f, Count { zeros: false });
+        check!(vi, &i, Max); check!(vi, &i, Min); check!(vi, &i, ARG_MAX); check!(vi, &i, ARG_MIN); check!(vi, &i, Sum::<false>); check!(vi, &i, MinMax { skip_nan: false });
+        check!(vf, &f, Max); check!(vf, &f, NanMax); check!(vf, &f, ARG_MAX); check!(vf, &f, NAN_ARG_MAX); check!(vf, &f, MinMax { skip_nan: true });
+        check!(vi, &i, Truth { all: true }); check!(vi, &i, Truth { all: false }); check!(vf, &f, CountNonzero);
         let small: Vec<i64> = i.iter().map(|x| x.rem_euclid(5) - 2).collect();
         let vs = View::new(&small, &shape, &strides, offset).unwrap();
         check!(vs, &small, Prod);
@@ -471,6 +471,26 @@ fn numpy_edge_rules_for_the_new_reductions() {
     rf.float_result = true;
     let p = f64s(reduce_data(Data::I64(&big[..3]), &rf, Reduction::Prod, &NEVER).unwrap())[0];
     assert!((p / (i64::MAX as f64).powi(3) - 1.0).abs() < 1e-12);
+    // One lane past i128 sends every lane to doubles; the others keep
+    // their exact products, and a zero factor after the overflow wins.
+    let lanes = [i64::MAX, 2, 7, i64::MAX, 3, 0, i64::MAX, 4, 5, i64::MAX, 1, 0];
+    let mut rl = request(&[4, 3], &[0]);
+    rl.float_result = true;
+    let p = f64s(reduce_data(Data::I64(&lanes), &rl, Reduction::Prod, &NEVER).unwrap());
+    assert!((p[0] / (i64::MAX as f64).powi(4) - 1.0).abs() < 1e-12);
+    assert_eq!(p[1..], [24.0, 0.0]);
+    // Merges of partial products (threads' pieces of one lane), either
+    // side past i128, keep the double product.
+    let o = Prod;
+    let past = (0..3).fold(Op::<i64>::init(&o), |a, _| Op::<i64>::fold(&o, a, i64::MAX, 0));
+    let six = Op::<i64>::fold(&o, Op::<i64>::init(&o), 6, 0);
+    let want = (i64::MAX as f64).powi(3) * 6.0;
+    for m in [Op::<i64>::merge(&o, past, six), Op::<i64>::merge(&o, six, past)] {
+        assert!(m.overflow && (m.double::<i64>() / want - 1.0).abs() < 1e-12);
+    }
+    let big = (0..2).fold(Op::<i64>::init(&o), |a, _| Op::<i64>::fold(&o, a, i64::MAX, 0));
+    let m = Op::<i64>::merge(&o, big, big);
+    assert!(m.overflow && (m.double::<i64>() / (i64::MAX as f64).powi(4) - 1.0).abs() < 1e-12);
     let ints = [1i32, 2, 3, 4];
     assert_eq!(
         reduce_data(Data::I32(&ints), &r4, Reduction::Mean, &NEVER),

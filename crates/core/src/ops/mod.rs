@@ -6,9 +6,7 @@ mod extremes;
 mod moments;
 mod moments_kernels;
 
-pub use extremes::{
-    Arg, Max, Min, MinMax, NanMax, NanMin, NO_INDEX,
-};
+pub use extremes::{Arg, Max, Min, MinMax, NanMax, NanMin, NO_INDEX};
 pub use moments::{Moments, Var};
 pub(crate) use moments_kernels::{with_counts, with_empty_block, Soa};
 
@@ -188,16 +186,30 @@ impl<T: Scalar> Op<T> for CountSum {
 
 /// Product. Floats multiply in f64; integers exactly in `i128`, with
 /// flags for overflow beyond it and for a zero factor (which makes any
-/// overflow irrelevant), and in f64 too: the result of a product asked
-/// for as float64 that overflows even `i128`. (A second op for that
-/// fallback, and a second pass, cost one more instantiation of every walk
-/// for each integer dtype.)
+/// overflow irrelevant), and from the element that overflows it on, in
+/// f64 too: the result of a product asked for as float64 that overflows
+/// even `i128` (`float` is read only where `overflow` is set). A second op
+/// for that fallback, and a second pass, cost one more instantiation of
+/// every walk for each integer dtype.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ProdAcc {
     pub float: f64,
     pub int: i128,
     pub overflow: bool,
     pub zero: bool,
+}
+
+impl ProdAcc {
+    /// The product as a double: for floats and past `i128` the double
+    /// product, else the exact one rounded.
+    #[inline(always)]
+    pub fn double<T: Scalar>(&self) -> f64 {
+        if T::IS_FLOAT || self.overflow {
+            self.float
+        } else {
+            self.int as f64
+        }
+    }
 }
 
 pub struct Prod;
@@ -228,16 +240,22 @@ impl<T: Scalar> Op<T> for Prod {
                 ..acc
             };
         }
-        let (v, float) = (x.to_i128(), acc.float * x.to_f64());
+        let v = x.to_i128();
+        if acc.overflow {
+            return ProdAcc {
+                float: acc.float * x.to_f64(),
+                zero: acc.zero || v == 0,
+                ..acc
+            };
+        }
         match acc.int.checked_mul(v) {
             Some(int) => ProdAcc {
-                float,
                 int,
                 zero: acc.zero || v == 0,
                 ..acc
             },
             None => ProdAcc {
-                float,
+                float: acc.int as f64 * x.to_f64(),
                 overflow: true,
                 ..acc
             },
@@ -247,7 +265,7 @@ impl<T: Scalar> Op<T> for Prod {
     fn merge(&self, a: ProdAcc, b: ProdAcc) -> ProdAcc {
         let int = a.int.checked_mul(b.int);
         ProdAcc {
-            float: a.float * b.float,
+            float: a.double::<T>() * b.double::<T>(),
             int: int.unwrap_or(0),
             overflow: a.overflow || b.overflow || int.is_none(),
             zero: a.zero || b.zero,
@@ -255,16 +273,59 @@ impl<T: Scalar> Op<T> for Prod {
     }
 }
 
-/// The number of non-zero elements (NaN counts as non-zero, as in
-/// NumPy), or with `zeros` of the zero ones: `countNonzero`, and `any`
-/// (a non-zero element) and `all` (no zero one) as well. One op type for
-/// the three: each op type is compiled for every dtype and every walk, and
-/// the flag costs one xor per element.
-pub struct Count {
-    pub zeros: bool,
+/// `any` and `all` in one op (NaN counts as non-zero, as in NumPy): the
+/// accumulator has bit 1 once a non-zero element was folded and bit 2 once
+/// a zero was, so `any` is bit 1 and `all` is no bit 2 (an empty lane: 0,
+/// false and true). One op type for both: each op type is compiled for
+/// every dtype and every walk. `all` only says which element a `where`
+/// mask may put in place of those it drops.
+pub struct Truth {
+    pub all: bool,
 }
 
-impl<T: Scalar> Op<T> for Count {
+impl Truth {
+    /// The result of `any` or `all` from an accumulator.
+    #[inline(always)]
+    pub fn value(&self, acc: u8) -> bool {
+        if self.all {
+            acc & 2 == 0
+        } else {
+            acc & 1 != 0
+        }
+    }
+}
+
+impl<T: Scalar> Op<T> for Truth {
+    type Acc = u8;
+    // Never shown: an empty lane has a value (`HAS_IDENTITY`).
+    const NAME: &'static str = "logical_or";
+    const HAS_IDENTITY: bool = true;
+    const ORDER_FREE: bool = true;
+    const IDEMPOTENT: bool = true;
+    const SIMD_ROWS: bool = true;
+    const SIMD_RUN: bool = true;
+    #[inline(always)]
+    fn neutral(&self) -> Option<T> {
+        // Sets only the bit the other half reads.
+        Some(if self.all { T::HIGHEST } else { T::NIL })
+    }
+    #[inline(always)]
+    fn init(&self) -> u8 {
+        0
+    }
+    #[inline(always)]
+    fn fold(&self, acc: u8, x: T, _index: usize) -> u8 {
+        acc | if x != T::NIL { 1 } else { 2 }
+    }
+    #[inline(always)]
+    fn merge(&self, a: u8, b: u8) -> u8 {
+        a | b
+    }
+}
+
+/// The number of non-zero elements (NaN included).
+pub struct CountNonzero;
+impl<T: Scalar> Op<T> for CountNonzero {
     type Acc = u64;
     const NAME: &'static str = "count_nonzero";
     const HAS_IDENTITY: bool = true;
@@ -274,8 +335,7 @@ impl<T: Scalar> Op<T> for Count {
     const SIMD_RUN: bool = true;
     #[inline(always)]
     fn neutral(&self) -> Option<T> {
-        // An element that is not counted.
-        Some(if self.zeros { T::HIGHEST } else { T::NIL })
+        Some(T::NIL)
     }
     #[inline(always)]
     fn init(&self) -> u64 {
@@ -283,7 +343,7 @@ impl<T: Scalar> Op<T> for Count {
     }
     #[inline(always)]
     fn fold(&self, acc: u64, x: T, _index: usize) -> u64 {
-        acc + ((x != T::NIL) as u64 ^ self.zeros as u64)
+        acc + (x != T::NIL) as u64
     }
     #[inline(always)]
     fn merge(&self, a: u64, b: u64) -> u64 {
