@@ -230,7 +230,7 @@ fn fold<T: Typed, S: Source<T>>(
             let o = Truth {
                 all: op == Reduction::All,
             };
-            let accs = with(v, r, Truth { all: o.all }, cancel)?;
+            let accs = with(v, r, o, cancel)?;
             Ok(Accs::Truths(accs.into_iter().map(|a| o.value(a)).collect()))
         }
         Reduction::CountNonzero => with(v, r, CountNonzero, cancel).map(Accs::Counts),

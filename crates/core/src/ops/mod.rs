@@ -279,6 +279,7 @@ impl<T: Scalar> Op<T> for Prod {
 /// false and true). One op type for both: each op type is compiled for
 /// every dtype and every walk. `all` only says which element a `where`
 /// mask may put in place of those it drops.
+#[derive(Clone, Copy, Debug)]
 pub struct Truth {
     pub all: bool,
 }
