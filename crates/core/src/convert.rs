@@ -24,8 +24,6 @@ pub(crate) enum Accs<T: Scalar> {
     /// Moments of a variance, and whether to take its square root.
     Moments(Vec<Moments>, bool),
     Prod(Vec<ProdAcc>),
-    /// Values already converted (a product redone in doubles).
-    Doubles(Vec<f64>),
     /// Values and positions of the arg ops, and the op's name for an
     /// all-NaN lane.
     Args(Vec<(T, usize)>, &'static str),
@@ -68,16 +66,16 @@ pub(crate) fn convert<T: Typed>(accs: Accs<T>, r: &Request, count: f64) -> Resul
         }
         Accs::Prod(p) if T::IS_FLOAT => doubles(p, |p| p.float),
         Accs::Prod(p) => {
+            if r.float_result {
+                // Exact where it fits `i128`, the double product past it.
+                return doubles(p, |p| if p.zero { 0.0 } else { p.double::<T>() });
+            }
             if let Some(index) = p.iter().position(|p| p.overflow && !p.zero) {
-                // With `float_result` the fold redid it in doubles instead.
                 return Err(Error::Overflow {
                     op: "prod",
                     index,
                     target: T::TARGET,
                 });
-            }
-            if r.float_result {
-                return doubles(p, |p| if p.zero { 0.0 } else { p.int as f64 });
             }
             T::integers(
                 p.into_iter()
@@ -86,7 +84,6 @@ pub(crate) fn convert<T: Typed>(accs: Accs<T>, r: &Request, count: f64) -> Resul
                 "prod",
             )
         }
-        Accs::Doubles(d) => Ok(Output::F64(d)),
         Accs::Args(found, op) => indices(found, op),
         Accs::Truths(b) => Ok(Output::U8(b.into_iter().map(u8::from).collect())),
         Accs::Counts(c) => doubles(c, |n| n as f64),

@@ -78,6 +78,31 @@ macro_rules! dtypes {
     };
 }
 
+/// An unsigned integer type and the signed integer of its width.
+trait SignedTwin {
+    type Signed;
+}
+impl SignedTwin for u8 {
+    type Signed = i8;
+}
+impl SignedTwin for u16 {
+    type Signed = i16;
+}
+impl SignedTwin for u32 {
+    type Signed = i32;
+}
+impl SignedTwin for u64 {
+    type Signed = i64;
+}
+
+/// `d`'s elements read as their signed twins, bits unchanged.
+fn signed<U: SignedTwin>(d: &[U]) -> &[U::Signed] {
+    // SAFETY: `SignedTwin` pairs only integers of one size and alignment
+    // (its four impls above), every bit pattern is valid in both, and the
+    // result borrows `d` read-only for `d`'s lifetime.
+    unsafe { std::slice::from_raw_parts(d.as_ptr().cast::<U::Signed>(), d.len()) }
+}
+
 impl<'a> Data<'a> {
     /// An unsigned array's elements as the signed type of their width
     /// (others as they are). The reductions that only test elements
@@ -85,23 +110,11 @@ impl<'a> Data<'a> {
     /// so unsigned arrays go through the signed types' code for them
     /// instead of instantiating every walk again.
     pub(crate) fn as_signed(self) -> Data<'a> {
-        /// `d`'s elements as `B`: the caller's `A` and `B` are integers of
-        /// one width (same size, alignment, and every bit pattern valid).
-        fn cast<A, B>(d: &[A]) -> &[B] {
-            assert_eq!(std::mem::size_of::<A>(), std::mem::size_of::<B>());
-            assert_eq!(std::mem::align_of::<A>(), std::mem::align_of::<B>());
-            // SAFETY: `A` and `B` are integer types of equal size and
-            // alignment (asserted; the callers below pair each unsigned
-            // type with its signed twin), every bit pattern is a valid
-            // `B`, and the new slice borrows `d`'s memory for `d`'s
-            // lifetime, read-only.
-            unsafe { std::slice::from_raw_parts(d.as_ptr().cast::<B>(), d.len()) }
-        }
         match self {
-            Data::U8(d) => Data::I8(cast(d)),
-            Data::U16(d) => Data::I16(cast(d)),
-            Data::U32(d) => Data::I32(cast(d)),
-            Data::U64(d) => Data::I64(cast(d)),
+            Data::U8(d) => Data::I8(signed(d)),
+            Data::U16(d) => Data::I16(signed(d)),
+            Data::U32(d) => Data::I32(signed(d)),
+            Data::U64(d) => Data::I64(signed(d)),
             other => other,
         }
     }

@@ -201,18 +201,7 @@ fn fold<T: Typed, S: Source<T>>(
         Reduction::Std | Reduction::NanStd => {
             with(v, r, Var::<false>, cancel).map(|m| Accs::Moments(m, true))
         }
-        Reduction::Prod => {
-            let p = with(v, r, Prod, cancel)?;
-            if !float && r.float_result && p.iter().any(|p| p.overflow && !p.zero) {
-                // Past i128 the exact product is gone; the doubles' remain.
-                return Ok(Accs::Doubles(
-                    p.iter()
-                        .map(|p| if p.zero { 0.0 } else { p.double::<T>() })
-                        .collect(),
-                ));
-            }
-            Ok(Accs::Prod(p))
-        }
+        Reduction::Prod => with(v, r, Prod, cancel).map(Accs::Prod),
         // On integers, which hold no NaN, `skip_nan` changes only the name.
         Reduction::ArgMin | Reduction::ArgMax | Reduction::NanArgMin | Reduction::NanArgMax => {
             let o = Arg {
