@@ -27,7 +27,8 @@ pub(crate) enum Accs<T: Scalar> {
     /// Values and positions of the arg ops, and the op's name for an
     /// all-NaN lane.
     Args(Vec<(T, usize)>, &'static str),
-    Truths(Vec<bool>),
+    /// `any` or `all`, 1 for true (as the result's bytes).
+    Truths(Vec<u8>),
     Counts(Vec<u64>),
 }
 
@@ -85,7 +86,7 @@ pub(crate) fn convert<T: Typed>(accs: Accs<T>, r: &Request, count: f64) -> Resul
             )
         }
         Accs::Args(found, op) => indices(found, op),
-        Accs::Truths(b) => Ok(Output::U8(b.into_iter().map(u8::from).collect())),
+        Accs::Truths(b) => Ok(Output::U8(b)),
         Accs::Counts(c) => doubles(c, |n| n as f64),
     }
 }

@@ -44,7 +44,10 @@ fn row4_fold<T: Scalar, O: Op<T>>(
 #[inline(always)]
 fn row4_body<T: Scalar, O: Op<T>>(op: &O, acc: &mut [O::Acc], rows: [&[T]; 4], index: usize) {
     let n = acc.len();
-    let rows = rows.map(|r| &r[..n]);
+    // Written out, not `rows.map`: a generic call the compiler may leave
+    // out of line when codegen units split the crate, and with it the
+    // lengths that let the loop drop its bounds checks and vectorise.
+    let rows = [&rows[0][..n], &rows[1][..n], &rows[2][..n], &rows[3][..n]];
     row4_fold(op, acc, index, |i, k| rows[i][k]);
 }
 
@@ -60,7 +63,14 @@ fn row4_masked_body<T: Scalar, O: Op<T>>(
     index: usize,
 ) {
     let n = acc.len();
-    let (rows, flags) = (rows.map(|r| &r[..n]), flags.map(|f| &f[..n]));
+    // Written out, as in `row4_body`.
+    let rows = [&rows[0][..n], &rows[1][..n], &rows[2][..n], &rows[3][..n]];
+    let flags = [
+        &flags[0][..n],
+        &flags[1][..n],
+        &flags[2][..n],
+        &flags[3][..n],
+    ];
     row4_fold(op, acc, index, |i, k| {
         if flags[i][k] != 0 {
             rows[i][k]

@@ -375,8 +375,11 @@ fn gather_rows<T: Scalar>(lanes: &Lanes<T>, segs: &[Segment], r0: isize, rule: (
         }
         let u = first + i as isize - rule.2;
         let at = (s.base + u * lanes.step) as usize;
-        for (y, x) in row.iter_mut().zip(&lanes.data[at..at + segs.len()]) {
-            *y = x.to_f64();
+        let (src, row) = (&lanes.data[at..at + segs.len()], &mut row[..segs.len()]);
+        // Indexed, not zipped: a copy (for float64) whatever the compiler
+        // inlines of the iterator adapters.
+        for k in 0..src.len() {
+            row[k] = src[k].to_f64();
         }
     }
 }
