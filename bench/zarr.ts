@@ -1,7 +1,8 @@
 // `npm run bench -- --zarr SIZE`: reduceZarr(max, axis 0) on a float64 Zarr
 // v3 array of SIZE bytes (16 MB chunks, zstd level 1 or blosc-lz4 with
 // shuffle; written once by Python's zarr and reused), beside zarrita
-// decoding every chunk and nothing else (same concurrency), and Python's
+// decoding every chunk and nothing else (at reduceZarr's concurrency for
+// such a reader), our decoders likewise, and Python's
 // zarr reading the array chunk by chunk with NumPy reducing each chunk.
 // Every row runs in a fresh child process, so that its peak RSS is its own.
 import { spawn, spawnSync } from 'node:child_process';
@@ -21,7 +22,9 @@ chunk, reduceZarr with zarrita's codecs, the same reduction over HTTP from
 a local server, and zarr-python + NumPy reducing it chunk by chunk.
 
   --codec C        zstd (level 1, the default) or blosc-lz4 (with shuffle)
-  --concurrency N  chunks in flight (default 8, reduceZarr's default)
+  --concurrency N  chunks in flight in every row (default: reduceZarr's own
+                   default for each source: the decoding cores plus one for
+                   a directory our decoders read, 8 otherwise)
   --dir DIR        where the array lives (default: the temp directory)
   --repeat N       timed runs per row, best kept (default 3)
 `;
@@ -85,11 +88,14 @@ server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address()
 
 /** A row in a child node process: 'reduce', 'decode' (zarrita's codecs)
  * or 'native' (our decoders, through the reader reduceZarr uses). */
-function childScript(row: string, dir: string, concurrency: number): string {
+function childScript(row: string, dir: string, concurrency: number | undefined): string {
   const api = JSON.stringify(path.join(__dirname, '..', 'src', 'index.js'));
   const source = JSON.stringify(path.join(__dirname, '..', 'src', 'zarr', 'source.js'));
   return `
 const api = require(${api});
+const { DEFAULT_CONCURRENCY } = require(${source});
+const chosen = ${concurrency ?? 'undefined'};
+const option = chosen === undefined ? {} : { concurrency: chosen };
 (async () => {
   // zarrita is an ES module that reduceZarr imports on first use: imported
   // before the clock starts, as Python's zarr is.
@@ -97,7 +103,7 @@ const api = require(${api});
   const t = performance.now();
   let check;
   if (${JSON.stringify(row)} === 'reduce') {
-    const r = await api.reduceZarr(${JSON.stringify(dir)}, 'max', { axis: 0, concurrency: ${concurrency} });
+    const r = await api.reduceZarr(${JSON.stringify(dir)}, 'max', { axis: 0, ...option });
     check = r.reduce((a, b) => a + b, 0);
   } else if (${JSON.stringify(row)} === 'reduce-zarrita') {
     // An opened array without zarrita's internals: reduceZarr decodes it
@@ -106,7 +112,7 @@ const api = require(${api});
     const { default: FileSystemStore } = await import('@zarrita/storage/fs');
     const arr = await zarr.open(zarr.root(new FileSystemStore(${JSON.stringify(dir)})), { kind: 'array' });
     const plain = { shape: arr.shape, chunks: arr.chunks, dtype: arr.dtype, getChunk: (c, o) => arr.getChunk(c, o) };
-    const r = await api.reduceZarr(plain, 'max', { axis: 0, concurrency: ${concurrency} });
+    const r = await api.reduceZarr(plain, 'max', { axis: 0, ...option });
     check = r.reduce((a, b) => a + b, 0);
   } else if (${JSON.stringify(row)} === 'native') {
     const { openZarr, readChunk } = require(${source});
@@ -116,7 +122,7 @@ const api = require(${api});
     const signal = new AbortController().signal;
     let next = 0;
     check = 0;
-    await Promise.all(Array.from({ length: ${concurrency} }, async () => {
+    await Promise.all(Array.from({ length: chosen ?? opened.concurrency }, async () => {
       while (next < n) { const c = await readChunk(opened, [next++, 0], signal); check += c.data.length; c.release?.(); }
     }));
   } else {
@@ -126,7 +132,7 @@ const api = require(${api});
     const n = Math.ceil(arr.shape[0] / arr.chunks[0]);
     let next = 0;
     check = 0;
-    await Promise.all(Array.from({ length: ${concurrency} }, async () => {
+    await Promise.all(Array.from({ length: chosen ?? DEFAULT_CONCURRENCY }, async () => {
       while (next < n) { const c = await arr.getChunk([next++, 0]); check += c.data.length; }
     }));
   }
@@ -154,7 +160,8 @@ export async function zarrBench(argv: string[]): Promise<number> {
   const bytes = parseSize(values.zarr ?? '256M');
   const codec = values.codec ?? 'zstd';
   if (codec !== 'zstd' && codec !== 'blosc-lz4') throw new UsageError(`--codec must be zstd or blosc-lz4, got ${JSON.stringify(codec)}`);
-  const concurrency = Number(values.concurrency ?? 8);
+  const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  if (concurrency !== undefined && !(Number.isSafeInteger(concurrency) && concurrency >= 1)) throw new UsageError(`--concurrency must be a whole number of 1 or more, got ${JSON.stringify(values.concurrency)}`);
   const repeat = Number(values.repeat ?? 3);
   const rows = Math.max(1, Math.floor(bytes / (8 * COLS)));
   const dir = path.join(values.dir ?? os.tmpdir(), `ndreduce-bench-${rows}x${COLS}-${codec}.zarr`);
@@ -199,7 +206,7 @@ export async function zarrBench(argv: string[]): Promise<number> {
   }
   const decode = rowsOut[0].ms;
   const data = rows * COLS * 8;
-  process.stdout.write(`reduceZarr on ${rows} x ${COLS} float64 (${(data / 2 ** 20).toFixed(0)} MiB, ${(stored / 2 ** 20).toFixed(0)} MiB stored, ${codec}), 16 MiB chunks, concurrency ${concurrency}, best of ${repeat}\n`);
+  process.stdout.write(`reduceZarr on ${rows} x ${COLS} float64 (${(data / 2 ** 20).toFixed(0)} MiB, ${(stored / 2 ** 20).toFixed(0)} MiB stored, ${codec}), 16 MiB chunks, concurrency ${concurrency ?? "reduceZarr's default"}, best of ${repeat}\n`);
   process.stdout.write(`${'row'.padEnd(38)} ${'ms'.padStart(9)} ${'MB/s'.padStart(7)} ${'/decode'.padStart(8)} ${'peak RSS MB'.padStart(12)}\n`);
   for (const r of rowsOut) {
     process.stdout.write(`${r.name.padEnd(38)} ${r.ms.toFixed(0).padStart(9)} ${((data / 2 ** 20) / (r.ms / 1000)).toFixed(0).padStart(7)} ${(r.ms / decode).toFixed(2).padStart(8)} ${r.rssMb.toFixed(0).padStart(12)}\n`);

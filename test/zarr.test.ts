@@ -11,6 +11,8 @@ import * as path from 'node:path';
 
 import { CODES, PARTIAL_OPS, reduceZarr } from '../src/index';
 import type { OpName, ZarrArrayLike } from '../src/index';
+import { JOB_THREADS } from '../src/addon/load';
+import { openZarr } from '../src/zarr/source';
 import { FIXTURES, python, REFERENCE, skipZarr, WRITE } from './helpers/zarr-fixtures';
 
 if (skipZarr) console.log(`# skipped Zarr tests: ${skipZarr}`);
@@ -217,6 +219,24 @@ test('reduceZarr: the result does not depend on the order chunks arrive in, and 
       assert.ok(peak <= concurrency && peak >= Math.min(concurrency, 2), `${peak} chunks in flight, concurrency ${concurrency}`);
     }
   }
+});
+
+test('reduceZarr: chunks in flight by default, one per core that decodes plus one for a directory our decoders read, else 8', { skip: skipZarr }, async () => {
+  const root = fixtures();
+  const local = Math.min(JOB_THREADS, os.availableParallelism()) + 1;
+  assert.equal((await openZarr(path.join(root, 'v3-f4-zstd'))).concurrency, local);
+  assert.equal((await openZarr(path.join(root, 'v2-u2-blosc'))).concurrency, local);
+  // A sharded array's chunks are cut out of its shards by zarrita's store,
+  // and an opened array's come from its own getChunk: 8.
+  assert.equal((await openZarr(path.join(root, 'v3-f8-sharded-blosc'))).concurrency, 8);
+  const zarr = (await import('zarrita')) as unknown as { open: (l: unknown, o: object) => Promise<ZarrArrayLike>; root: (s: unknown) => unknown };
+  const { default: FileSystemStore } = (await import('@zarrita/storage/fs')) as unknown as { default: new (p: string) => unknown };
+  const arr = await zarr.open(zarr.root(new FileSystemStore(path.join(root, 'v3-f4-zstd'))), { kind: 'array' });
+  const plain: ZarrArrayLike = { shape: arr.shape, chunks: arr.chunks, dtype: arr.dtype, getChunk: (c, o) => arr.getChunk(c, o) };
+  assert.equal((await openZarr(plain)).concurrency, 8);
+  // The default is a default: the same result as any other concurrency.
+  const dir = path.join(root, 'v3-f4-zstd');
+  assert.deepEqual(await reduceZarr(dir, 'max', { axis: 0 }), await reduceZarr(dir, 'max', { axis: 0, concurrency: 8 }));
 });
 
 test('reduceZarr: a shard cut short or changed is an error naming it, not a result of made-up bytes', { skip: skipZarr }, async () => {

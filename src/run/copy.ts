@@ -12,6 +12,7 @@
 // take it back if the collector has not reclaimed it yet, which holds no
 // memory that garbage would not hold anyway.
 import { performance } from 'node:perf_hooks';
+import { JOB_THREADS } from '../addon/load';
 
 import { bufferOf, byteOffsetOf, copyInto, lengthOf, viewOf } from '../spec/dtypes';
 import type { Dtype, NumericArray } from '../spec/dtypes';
@@ -74,7 +75,7 @@ export const scratchAlive = () => spare.filter((r) => r.deref() !== undefined).l
 // ---- At most (libuv pool size + 1) copies exist at once: one per task the
 // pool can run, and one being filled. Other calls wait their turn.
 
-export const MAX_COPIES = Math.min(1024, Math.max(1, Number(process.env.UV_THREADPOOL_SIZE) || 4)) + 1;
+export const MAX_COPIES = JOB_THREADS + 1;
 let copies = 0;
 const waiting: (() => void)[] = [];
 

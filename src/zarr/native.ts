@@ -93,11 +93,18 @@ export async function readMeta(array: ZarrArrayLike): Promise<ArrayMeta | undefi
 
 export type NativeRead = (coords: number[], signal: AbortSignal, keyOf: (c: number[]) => string) => Promise<ChunkData>;
 
+/** `read`, and whether it reads a directory's chunk files on the job
+ * threads that decode them (`local`): no wait on a network to hide. */
+export interface NativeReader {
+  read: NativeRead;
+  local: boolean;
+}
+
 /** A reader that decodes `array`'s chunks natively, or undefined where
  * zarrita's codecs must (no addon, a chain the core lacks, a zarrita
  * whose internals differ from what is read here). `meta`: `readMeta`'s;
  * `url`: the store's, when it is an http(s) store made here. */
-export async function nativeReader(array: ZarrArrayLike, meta: ArrayMeta | undefined, url?: string): Promise<NativeRead | undefined> {
+export async function nativeReader(array: ZarrArrayLike, meta: ArrayMeta | undefined, url?: string): Promise<NativeReader | undefined> {
   const native = addon();
   if (!native || !meta) return undefined;
   const sym = Object.getOwnPropertySymbols(array).find((s) => s.description === 'zarrita.context');
@@ -154,7 +161,7 @@ export async function nativeReader(array: ZarrArrayLike, meta: ArrayMeta | undef
   const root = ctx.kind === 'regular' ? await fileStoreRoot(store) : undefined;
   if (root !== undefined) {
     // A directory's chunk files are read by the job thread that decodes them.
-    return async (coords, signal, keyOf) => {
+    const read: NativeRead = async (coords, signal, keyOf) => {
       const buf = take();
       let found: boolean;
       try {
@@ -169,27 +176,30 @@ export async function nativeReader(array: ZarrArrayLike, meta: ArrayMeta | undef
       free.push(buf);
       return missing();
     };
+    return { read, local: true };
   }
   if (url !== undefined && ctx.kind === 'regular') {
     // An http(s) store's chunks are fetched here, each into a buffer kept
     // for the next: the addon copies the bytes before decodeChunkAsync
     // returns. The URL is the chunk's key under the store's, as zarrita's
     // FetchStore makes it (the query string kept).
-    const read = bodyReader();
+    const body = bodyReader();
     const base = new URL(url);
     if (!base.pathname.endsWith('/')) base.pathname += '/';
-    return async (coords, signal, keyOf) => {
+    const read: NativeRead = async (coords, signal, keyOf) => {
       const at = new URL(keyOf(coords), base);
       at.search = base.search;
-      const got = await read(at, signal);
+      const got = await body(at, signal);
       if (!got) return missing();
       return fromBytes(got.body, coords, keyOf, () => ctx.getChunkBytes(coords, { signal }), got.release);
     };
+    return { read, local: false };
   }
-  return async (coords, signal, keyOf) => {
+  const read: NativeRead = async (coords, signal, keyOf) => {
     const bytes = await ctx.getChunkBytes(coords, { signal });
     return bytes ? fromBytes(bytes, coords, keyOf, async () => bytes) : missing();
   };
+  return { read, local: false };
 }
 
 /** The directory of a zarrita `FileSystemStore` (whose key `k` is the

@@ -35,7 +35,8 @@ export interface ReduceZarrOptions {
   signal?: AbortSignal;
   /** [start, stop) per axis (null: all of it), or null for the whole array. */
   region?: readonly (readonly [number, number] | null)[] | null;
-  /** Chunks fetched and decoded at once (default 8). */
+  /** Chunks fetched and decoded at once (default: for a directory, the
+   * cores that decode plus one; 8 for any other store). */
   concurrency?: number;
   onProgress?: (p: Progress) => void;
   /** Labels of the region's positions along the one reduced axis (as the
@@ -51,7 +52,6 @@ const CTORS: Record<string, new (n: number) => unknown> = {
 };
 
 const ZARR_ENTRY = entryOf(['axis', 'keepdims', 'ddof', 'dtype', 'ignoreNaN', 'threads', 'signal', 'by', 'groups'], ['region', 'concurrency', 'onProgress']);
-const DEFAULT_CONCURRENCY = 8;
 
 const bad = (message: string, Class: typeof TypeError = RangeError) => ndError(Class, CODES.BAD_OPTION, message);
 
@@ -65,8 +65,9 @@ export function partialOpOf(op: unknown, ignoreNaN: boolean): { name: PartialOp;
   return { name, reduction: parsed.reduction, skipNaN };
 }
 
-export function readConcurrency(raw: unknown): number {
-  if (raw === undefined) return DEFAULT_CONCURRENCY;
+/** `options.concurrency`, or undefined for the source's default (`Opened.concurrency`). */
+export function readConcurrency(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
   if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 1 || raw > 1024) throw bad(`options.concurrency must be an integer from 1 to 1024, got ${describe(raw)}`);
   return raw;
 }
@@ -183,7 +184,7 @@ export async function reduceZarr(source: ZarrSource, op: OpName, options?: Reduc
     ddof: o.ddof,
     threads: o.threads,
     arg: spec(reduction).merge === 'arg',
-    concurrency,
+    concurrency: concurrency ?? opened.concurrency,
     signal: o.signal,
     onProgress,
     ...(labels ? { labels: { labels: labels.labels, groups: labels.groups } } : {}),

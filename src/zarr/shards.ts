@@ -19,7 +19,7 @@ import { ctorOf, readSlab, slabChunks, stepBytes } from './npy';
 import type { NpyLayout } from './npy';
 import { foldGrid } from './pipeline';
 import { partialOpOf, readConcurrency, readRegion } from './reduce';
-import { openZarr, readChunk } from './source';
+import { DEFAULT_CONCURRENCY, openZarr, readChunk } from './source';
 import type { ZarrSource } from './source';
 
 /** One shard: JSON in, JSON out (a job's data). */
@@ -212,6 +212,7 @@ export async function reduceShard(descriptor: ShardDescriptor, op: OpName, optio
   const shard = readShard(descriptor);
   let grid: Grid;
   let read: Parameters<typeof foldGrid>[1];
+  let inFlight = DEFAULT_CONCURRENCY;
   if (shard.kind === 'npy') {
     ctorOf(shard.descr);
     // The file's own header must still say what the plan read from it.
@@ -229,6 +230,7 @@ export async function reduceShard(descriptor: ShardDescriptor, op: OpName, optio
     }
     grid = gridOf(shard.shape, shard.chunks, shard.region, shard.axes, { axis: shard.split, range: shard.range });
     read = (task, signal) => readChunk(opened, task.coords, signal);
+    inFlight = opened.concurrency;
   }
   // `by` against the plan's whole region (not the shard's part), so that
   // every shard refuses what the one-machine call would.
@@ -238,5 +240,5 @@ export async function reduceShard(descriptor: ShardDescriptor, op: OpName, optio
   if (grid.count === 0) {
     return new Partial(name, { axis: partialAxis(grid), ...(o.ddof !== 0 ? { ddof: o.ddof } : {}), ...(by ? { by: by.labels, groups: by.groups } : {}) }) as Partial;
   }
-  return foldGrid(grid, read, name, { ddof: o.ddof, threads: o.threads, arg: spec(reduction).merge === 'arg', concurrency, signal: o.signal, onProgress: undefined, ...(by ? { labels: by } : {}) });
+  return foldGrid(grid, read, name, { ddof: o.ddof, threads: o.threads, arg: spec(reduction).merge === 'arg', concurrency: concurrency ?? inFlight, signal: o.signal, onProgress: undefined, ...(by ? { labels: by } : {}) });
 }
