@@ -19,7 +19,8 @@ Times reduceZarr(max, axis 0) on a float64 Zarr v3 array of SIZE bytes
 (e.g. 256M, 2G), with 16 MB chunks, written once by Python's zarr, beside
 zarrita decoding every chunk (no reduction), our decoders decoding every
 chunk, reduceZarr with zarrita's codecs, the same reduction over HTTP from
-a local server, and zarr-python + NumPy reducing it chunk by chunk.
+a local server (and that server's chunks only fetched, to show what the
+transport alone costs), and zarr-python + NumPy reducing it chunk by chunk.
 
   --codec C        zstd (level 1, the default) or blosc-lz4 (with shuffle)
   --concurrency N  chunks in flight in every row (default: reduceZarr's own
@@ -86,8 +87,10 @@ const server = http.createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
 `;
 
-/** A row in a child node process: 'reduce', 'decode' (zarrita's codecs)
- * or 'native' (our decoders, through the reader reduceZarr uses). */
+/** A row in a child node process: 'reduce', 'decode' (zarrita's codecs),
+ * 'native' (our decoders, through the reader reduceZarr uses) or 'fetch'
+ * (an http(s) store's chunk bodies fetched as reduceZarr fetches them, and
+ * nothing else: what the transport alone costs). */
 function childScript(row: string, dir: string, concurrency: number | undefined): string {
   const api = JSON.stringify(path.join(__dirname, '..', 'src', 'index.js'));
   const source = JSON.stringify(path.join(__dirname, '..', 'src', 'zarr', 'source.js'));
@@ -114,6 +117,18 @@ const option = chosen === undefined ? {} : { concurrency: chosen };
     const plain = { shape: arr.shape, chunks: arr.chunks, dtype: arr.dtype, getChunk: (c, o) => arr.getChunk(c, o) };
     const r = await api.reduceZarr(plain, 'max', { axis: 0, ...option });
     check = r.reduce((a, b) => a + b, 0);
+  } else if (${JSON.stringify(row)} === 'fetch') {
+    const { bodyReader } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'zarr', 'http.js'))});
+    const { openZarr } = require(${source});
+    const opened = await openZarr(${JSON.stringify(dir)});
+    const n = Math.ceil(opened.array.shape[0] / opened.array.chunks[0]);
+    const read = bodyReader();
+    const signal = new AbortController().signal;
+    let next = 0;
+    check = 0;
+    await Promise.all(Array.from({ length: chosen ?? opened.concurrency }, async () => {
+      while (next < n) { const got = await read(new URL(${JSON.stringify(dir)} + '/' + opened.keyOf([next++, 0])), signal); check += got.body.length; got.release(); }
+    }));
   } else if (${JSON.stringify(row)} === 'native') {
     const { openZarr, readChunk } = require(${source});
     const opened = await openZarr(${JSON.stringify(dir)});
@@ -194,6 +209,7 @@ export async function zarrBench(argv: string[]): Promise<number> {
   try {
     const url = `http://127.0.0.1:${port}/${path.basename(dir)}`;
     best('reduceZarr max axis 0, local HTTP', () => runRow(process.execPath, ['-e', childScript('reduce', url, concurrency)]));
+    best('local HTTP, fetching chunks only', () => runRow(process.execPath, ['-e', childScript('fetch', url, concurrency)]));
   } finally {
     server.kill();
   }
@@ -211,10 +227,12 @@ export async function zarrBench(argv: string[]): Promise<number> {
   for (const r of rowsOut) {
     process.stdout.write(`${r.name.padEnd(38)} ${r.ms.toFixed(0).padStart(9)} ${((data / 2 ** 20) / (r.ms / 1000)).toFixed(0).padStart(7)} ${(r.ms / decode).toFixed(2).padStart(8)} ${r.rssMb.toFixed(0).padStart(12)}\n`);
   }
-  process.stdout.write(`reduceZarr / native decode only: ${(rowsOut[1].ms / rowsOut[2].ms).toFixed(2)}x\n`);
-  process.stdout.write(`reduceZarr with zarrita's codecs / native: ${(rowsOut[3].ms / rowsOut[1].ms).toFixed(2)}x\n`);
-  process.stdout.write(`local HTTP / file system: ${(rowsOut[4].ms / rowsOut[1].ms).toFixed(2)}x\n`);
-  if (python) process.stdout.write(`zarr-python / reduceZarr: ${(rowsOut[5].ms / rowsOut[1].ms).toFixed(2)}x\n`);
+  const ms = (name: string) => rowsOut.find((r) => r.name === name)!.ms;
+  const file = ms('reduceZarr max axis 0');
+  process.stdout.write(`reduceZarr / native decode only: ${(file / ms('native decode only')).toFixed(2)}x\n`);
+  process.stdout.write(`reduceZarr with zarrita's codecs / native: ${(ms("reduceZarr, zarrita's codecs") / file).toFixed(2)}x\n`);
+  process.stdout.write(`local HTTP / file system: ${(ms('reduceZarr max axis 0, local HTTP') / file).toFixed(2)}x (fetching alone: ${(ms('local HTTP, fetching chunks only') / file).toFixed(2)}x)\n`);
+  if (python) process.stdout.write(`zarr-python / reduceZarr: ${(ms('zarr-python + NumPy, chunk by chunk') / file).toFixed(2)}x\n`);
   process.stdout.write(`load average ${load0.map((x) => x.toFixed(2)).join(' ')} at the start, ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end; ${os.cpus().length} CPUs\n`);
   return 0;
 }
