@@ -135,7 +135,8 @@ export function loadNative(): { addon?: Addon; error?: Error } {
 /** The addon's job threads (crates/core/src/jobs.rs), which run every
  * asynchronous call: as many as `UV_THREADPOOL_SIZE` would give libuv's
  * pool (default 4), read as crates/node/src/task.rs reads it. */
-export const JOB_THREADS = ((raw) => (/^\+?\d{1,15}$/.test(raw) ? Math.min(1024, Math.max(1, Number(raw))) : 4))(process.env.UV_THREADPOOL_SIZE?.trim() ?? '');
+const poolSize = process.env.UV_THREADPOOL_SIZE?.trim() ?? '';
+export const JOB_THREADS = /^\+?\d{1,15}$/.test(poolSize) ? Math.min(1024, Math.max(1, Number(poolSize))) : 4;
 
 /** The addon, or undefined (with one process warning) when it is missing;
  * the js backend then runs instead. */

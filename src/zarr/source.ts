@@ -35,12 +35,12 @@ export interface Opened {
   where: { store: string; path: string } | undefined;
   /** The addon's decoder of this array's chunks, where it carries the codecs. */
   native: NativeRead | undefined;
-  /** Chunks in flight unless the caller says: the chunks of a directory
-   * that the addon reads and decodes on its job threads, one per thread
-   * that can run and one more for the reduction; each further chunk only
-   * pushed a decoded one out of the cache before it was reduced (2 GiB of
-   * blosc-lz4 on 2 cores: 0.53 to 0.56 s at 2 or 3, 0.60 s at 8).
-   * Other stores wait on a network or on zarrita: 8 (`DEFAULT_CONCURRENCY`). */
+  /** Chunks in flight unless the caller says. For a directory whose
+   * chunks the addon reads and decodes on its job threads: one per thread
+   * that can run, and one more for the reduction; each further chunk only
+   * pushed a decoded one out of the cache before it was reduced (README,
+   * "Chunks in flight for a directory"). Other stores wait on a network or
+   * on zarrita: `DEFAULT_CONCURRENCY`. */
   concurrency: number;
 }
 
