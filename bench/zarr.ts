@@ -96,13 +96,17 @@ function childScript(row: string, dir: string, concurrency: number | undefined):
   const source = JSON.stringify(path.join(__dirname, '..', 'src', 'zarr', 'source.js'));
   return `
 const api = require(${api});
-const { DEFAULT_CONCURRENCY } = require(${source});
+const { DEFAULT_CONCURRENCY, openZarr } = require(${source});
 const chosen = ${concurrency ?? 'undefined'};
 const option = chosen === undefined ? {} : { concurrency: chosen };
 (async () => {
   // zarrita is an ES module that reduceZarr imports on first use: imported
   // before the clock starts, as Python's zarr is.
   await import('zarrita');
+  // The chunks in flight, as the row's reader has them by default (the
+  // array opened once before the clock to ask).
+  const zarrita = ${JSON.stringify(row)} === 'decode' || ${JSON.stringify(row)} === 'reduce-zarrita';
+  const inFlight = chosen ?? (zarrita ? DEFAULT_CONCURRENCY : (await openZarr(${JSON.stringify(dir)})).concurrency);
   const t = performance.now();
   let check;
   if (${JSON.stringify(row)} === 'reduce') {
@@ -119,25 +123,24 @@ const option = chosen === undefined ? {} : { concurrency: chosen };
     check = r.reduce((a, b) => a + b, 0);
   } else if (${JSON.stringify(row)} === 'fetch') {
     const { bodyReader } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'zarr', 'http.js'))});
-    const { openZarr } = require(${source});
     const opened = await openZarr(${JSON.stringify(dir)});
     const n = Math.ceil(opened.array.shape[0] / opened.array.chunks[0]);
     const read = bodyReader();
     const signal = new AbortController().signal;
     let next = 0;
     check = 0;
-    await Promise.all(Array.from({ length: chosen ?? opened.concurrency }, async () => {
+    await Promise.all(Array.from({ length: inFlight }, async () => {
       while (next < n) { const got = await read(new URL(${JSON.stringify(dir)} + '/' + opened.keyOf([next++, 0])), signal); check += got.body.length; got.release(); }
     }));
   } else if (${JSON.stringify(row)} === 'native') {
-    const { openZarr, readChunk } = require(${source});
+    const { readChunk } = require(${source});
     const opened = await openZarr(${JSON.stringify(dir)});
     if (!opened.native) throw new Error('no native decoder for this array');
     const n = Math.ceil(opened.array.shape[0] / opened.array.chunks[0]);
     const signal = new AbortController().signal;
     let next = 0;
     check = 0;
-    await Promise.all(Array.from({ length: chosen ?? opened.concurrency }, async () => {
+    await Promise.all(Array.from({ length: inFlight }, async () => {
       while (next < n) { const c = await readChunk(opened, [next++, 0], signal); check += c.data.length; c.release?.(); }
     }));
   } else {
@@ -147,19 +150,27 @@ const option = chosen === undefined ? {} : { concurrency: chosen };
     const n = Math.ceil(arr.shape[0] / arr.chunks[0]);
     let next = 0;
     check = 0;
-    await Promise.all(Array.from({ length: chosen ?? DEFAULT_CONCURRENCY }, async () => {
+    await Promise.all(Array.from({ length: inFlight }, async () => {
       while (next < n) { const c = await arr.getChunk([next++, 0]); check += c.data.length; }
     }));
   }
   const ms = performance.now() - t;
-  console.log(JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, check }));
+  console.log(JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, check, inFlight }));
 })();`;
 }
 
-function runRow(cmd: string, args: string[]): { ms: number; rssMb: number; check: number } {
+interface Row {
+  ms: number;
+  rssMb: number;
+  check: number;
+  /** Chunks in flight (none for Python's row). */
+  inFlight?: number;
+}
+
+function runRow(cmd: string, args: string[]): Row {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.error?.message}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as { ms: number; rssMb: number; check: number };
+  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as Row;
 }
 
 export async function zarrBench(argv: string[]): Promise<number> {
@@ -187,9 +198,9 @@ export async function zarrBench(argv: string[]): Promise<number> {
     if (w.status !== 0) throw new UsageError(`python3 could not write the array (pip install zarr): ${w.stderr}`);
   }
   const stored = du(dir);
-  const rowsOut: { name: string; ms: number; rssMb: number }[] = [];
-  const best = (name: string, run: () => { ms: number; rssMb: number }) => {
-    let b = { ms: Infinity, rssMb: 0 };
+  const rowsOut: (Row & { name: string })[] = [];
+  const best = (name: string, run: () => Row) => {
+    let b: Row = { ms: Infinity, rssMb: 0, check: 0 };
     for (let i = 0; i < repeat; i++) {
       const r = run();
       if (r.ms < b.ms) b = r;
@@ -223,9 +234,9 @@ export async function zarrBench(argv: string[]): Promise<number> {
   const decode = rowsOut[0].ms;
   const data = rows * COLS * 8;
   process.stdout.write(`reduceZarr on ${rows} x ${COLS} float64 (${(data / 2 ** 20).toFixed(0)} MiB, ${(stored / 2 ** 20).toFixed(0)} MiB stored, ${codec}), 16 MiB chunks, concurrency ${concurrency ?? "reduceZarr's default"}, best of ${repeat}\n`);
-  process.stdout.write(`${'row'.padEnd(38)} ${'ms'.padStart(9)} ${'MB/s'.padStart(7)} ${'/decode'.padStart(8)} ${'peak RSS MB'.padStart(12)}\n`);
+  process.stdout.write(`${'row'.padEnd(38)} ${'ms'.padStart(9)} ${'MB/s'.padStart(7)} ${'/decode'.padStart(8)} ${'peak RSS MB'.padStart(12)} ${'in flight'.padStart(10)}\n`);
   for (const r of rowsOut) {
-    process.stdout.write(`${r.name.padEnd(38)} ${r.ms.toFixed(0).padStart(9)} ${((data / 2 ** 20) / (r.ms / 1000)).toFixed(0).padStart(7)} ${(r.ms / decode).toFixed(2).padStart(8)} ${r.rssMb.toFixed(0).padStart(12)}\n`);
+    process.stdout.write(`${r.name.padEnd(38)} ${r.ms.toFixed(0).padStart(9)} ${((data / 2 ** 20) / (r.ms / 1000)).toFixed(0).padStart(7)} ${(r.ms / decode).toFixed(2).padStart(8)} ${r.rssMb.toFixed(0).padStart(12)} ${String(r.inFlight ?? '').padStart(10)}\n`);
   }
   const ms = (name: string) => rowsOut.find((r) => r.name === name)!.ms;
   const file = ms('reduceZarr max axis 0');
