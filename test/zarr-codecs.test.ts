@@ -118,6 +118,23 @@ test('native decoding: the addon refuses hostile bytes with a code, and names wh
   assert.deepEqual(Array.from(out), [2, 1, 4, 3]);
   assert.throws(() => native.decodeChunkAsync(new Uint8Array(4), 'raw', new Uint8Array(4), 0), code(CODES.NOT_SHARED));
   assert.throws(() => native.decodeChunkAsync(new Uint8Array(4), 'raw', new Float64Array(new SharedArrayBuffer(8)) as unknown as Uint8Array, 0), code(CODES.BAD_ARRAY));
+  // Shared bytes are read in place by the job (an HTTP body's buffer); any
+  // other bytes are copied before the call returns, so changing them at
+  // once changes nothing.
+  const held = shared(4);
+  held.set([5, 6, 7, 8]);
+  await native.decodeChunkAsync(held, 'raw', out, 0);
+  assert.deepEqual(Array.from(out), [5, 6, 7, 8]);
+  const plain = new Uint8Array([9, 10, 11, 12]);
+  const decoding = native.decodeChunkAsync(plain, 'raw', out, 0);
+  plain.fill(0);
+  await decoding;
+  assert.deepEqual(Array.from(out), [9, 10, 11, 12]);
+  // Bytes that share memory with the output, or are not bytes, are refused.
+  const both = new SharedArrayBuffer(8);
+  assert.throws(() => native.decodeChunkAsync(new Uint8Array(both, 0, 4), 'raw', new Uint8Array(both, 2, 4), 0), code(CODES.BAD_ARRAY));
+  assert.throws(() => native.decodeChunkAsync(new Int16Array(new SharedArrayBuffer(8)) as unknown as Uint8Array, 'raw', out, 0), code(CODES.BAD_ARRAY));
+  assert.throws(() => native.decodeChunkAsync(new Int16Array(4) as unknown as Uint8Array, 'raw', out, 0), code(CODES.BAD_ARRAY));
 });
 
 test('native decoding: decodeFileAsync reads a chunk file into a shared buffer, and refuses what it must', { skip: !addon() }, async () => {

@@ -74,7 +74,8 @@ const KEPT_BYTES = 256 << 20;
 /** A reader of whole bodies (a store's unsharded chunks, for the addon to
  * decode) into buffers kept from body to body: a reduction's chunks are
  * about one size, and a fresh 16 MB buffer per chunk cost its page faults
- * and a collection every few chunks. Resolves to undefined for a 404 (a
+ * and a collection every few chunks. The buffers are SharedArrayBuffers,
+ * which the addon's job reads in place. Resolves to undefined for a 404 (a
  * missing chunk, as FetchStore reads it); `body` is valid until `release`. */
 export function bodyReader(): (url: URL, signal: AbortSignal) => Promise<{ body: Uint8Array; release(): void } | undefined> {
   const kept: Buffer[] = [];
@@ -82,7 +83,7 @@ export function bodyReader(): (url: URL, signal: AbortSignal) => Promise<{ body:
     let held: Buffer | undefined;
     const take = (n: number) => {
       const k = kept.findIndex((b) => b.length >= n && b.length <= 2 * n + 65536);
-      held = k >= 0 ? kept.splice(k, 1)[0] : Buffer.allocUnsafeSlow(n);
+      held = k >= 0 ? kept.splice(k, 1)[0] : Buffer.from(new SharedArrayBuffer(n));
       return held;
     };
     // Once (a second call keeps nothing); at most a reduction's chunks in

@@ -140,18 +140,18 @@ export async function nativeReader(array: ZarrArrayLike, meta: ArrayMeta | undef
   const take = () => free.pop() ?? new Uint8Array(new SharedArrayBuffer(size * itemsize));
   const decoded = (buf: Uint8Array): ChunkData => ({ data: new Ctor(buf.buffer, 0, size), shape, stride, release: () => free.push(buf) });
   const unsupported = (cause: unknown) => (cause as { code?: string })?.code === CODES.CODEC_UNSUPPORTED;
-  // A chunk's compressed bytes into a buffer of the pool. `copied` runs
-  // once the addon holds its own copy (decodeChunkAsync makes it before it
-  // returns); `again` gives the bytes to zarrita's codecs for a frame whose
-  // compressor the addon lacks.
-  const fromBytes = async (bytes: Uint8Array, coords: number[], keyOf: (c: number[]) => string, again: () => Promise<Uint8Array | undefined>, copied = () => {}): Promise<ChunkData> => {
+  // A chunk's compressed bytes into a buffer of the pool. `done` runs once
+  // the addon no longer reads them (it reads shared bytes in place until
+  // the decode settles, and copies any others before decodeChunkAsync
+  // returns); `again` gives the bytes to zarrita's codecs for a frame
+  // whose compressor the addon lacks.
+  const fromBytes = async (bytes: Uint8Array, coords: number[], keyOf: (c: number[]) => string, again: () => Promise<Uint8Array | undefined>, done = () => {}): Promise<ChunkData> => {
     const buf = take();
     try {
-      const decoding = native.decodeChunkAsync(bytes, codec, buf, swap ? itemsize : 0);
-      copied();
-      await decoding;
+      await native.decodeChunkAsync(bytes, codec, buf, swap ? itemsize : 0);
+      done();
     } catch (cause) {
-      copied();
+      done();
       free.push(buf);
       if (unsupported(cause)) return fallback(await again(), coords, keyOf);
       throw failed(coords, keyOf, cause);
@@ -179,10 +179,10 @@ export async function nativeReader(array: ZarrArrayLike, meta: ArrayMeta | undef
     return { read, local: true };
   }
   if (url !== undefined && ctx.kind === 'regular') {
-    // An http(s) store's chunks are fetched here, each into a buffer kept
-    // for the next: the addon copies the bytes before decodeChunkAsync
-    // returns. The URL is the chunk's key under the store's, as zarrita's
-    // FetchStore makes it (the query string kept).
+    // An http(s) store's chunks are fetched here, each into a shared
+    // buffer kept for the next, which the addon decodes in place. The URL
+    // is the chunk's key under the store's, as zarrita's FetchStore makes
+    // it (the query string kept).
     const body = bodyReader();
     const base = new URL(url);
     if (!base.pathname.endsWith('/')) base.pathname += '/';

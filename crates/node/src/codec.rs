@@ -8,7 +8,7 @@ use napi::bindgen_prelude::*;
 use napi::Env;
 use napi_derive::napi;
 use ndreduce_core::codec::{decode_file, decode_into, Codec};
-use ndreduce_core::reductions::Dest;
+use ndreduce_core::reductions::{Data, Dest};
 use ndreduce_core::{count_from_f64, Cancel, Error as CoreError};
 
 use crate::array::{raw_array, Held};
@@ -18,12 +18,15 @@ use crate::task::{spawn, Keep};
 /// Decodes `bytes` (compressed with `codec`) into `out`, a Uint8Array over
 /// a SharedArrayBuffer that the chunk must fill exactly (a caller reuses
 /// it from chunk to chunk), reversing each `swap`-byte element when `swap`
-/// > 1 (big-endian data). The bytes are copied before this returns, so the
-/// caller's buffer may change at once.
+/// > 1 (big-endian data). Bytes over a SharedArrayBuffer are read in place
+/// by the job, so the caller keeps them as they are until the promise
+/// settles; any other bytes are copied before this returns (a 14 MB chunk
+/// copied into a fresh allocation on the JavaScript thread cost a fifth of
+/// that thread's time over HTTP), and may change at once.
 #[napi(js_name = "decodeChunkAsync", ts_return_type = "Promise<void>")]
 pub fn decode_chunk_async<'env>(
     env: &'env Env,
-    bytes: &[u8],
+    #[napi(ts_arg_type = "Uint8Array")] bytes: Unknown,
     #[napi(ts_arg_type = "'raw' | 'gzip' | 'zlib' | 'zstd' | 'lz4' | 'blosc'")] codec: String,
     #[napi(ts_arg_type = "Uint8Array")] out: Unknown,
     swap: f64,
@@ -31,26 +34,65 @@ pub fn decode_chunk_async<'env>(
     let checked = guard(|| {
         let codec: Codec = codec.parse()?;
         let swap = count_from_f64("swap", swap)?;
-        let into = shared_bytes(env, &out)?;
-        let mut src = Vec::new();
-        src.try_reserve_exact(bytes.len())
-            .map_err(|_| CoreError::TooLarge {
-                elements: bytes.len(),
-            })?;
-        src.extend_from_slice(bytes);
+        let into = shared_bytes(env, &out, "out")?;
+        let src = match shared_bytes(env, &bytes, "bytes") {
+            Ok(held) if held.overlaps(&into) => {
+                return Err(CoreError::BadArray {
+                    field: "bytes",
+                    value: "shares memory with out".into(),
+                })
+            }
+            Ok(held) => Src::Held(held),
+            Err(CoreError::NotShared) => Src::Copied(copied(env, &bytes)?),
+            Err(e) => return Err(e),
+        };
         Ok((codec, swap, src, into))
     });
     let (codec, swap, src, into) = checked.map_err(|e| to_js(env, &e))?;
     let cancel = Arc::new(Cancel::new());
-    spawn(env, &cancel, Some(Keep::new(&out)?), move || {
+    spawn(env, &cancel, Some(Keep::new(&out)?.and(&bytes)?), move || {
         // SAFETY: `into` is a SharedArrayBuffer view (`Held::new`), kept
         // alive by the reference `spawn` releases after this returns, and
-        // this job holds the only Rust reference to its memory.
+        // this job holds the only Rust reference to its memory (`src` is
+        // another allocation, or a view that shares no byte with it).
         let Dest::U8(dst) = (unsafe { into.dest()? }) else {
-            return Err(not_bytes());
+            return Err(not_bytes("out"));
         };
-        decode_into(&src, codec, dst, swap)
+        let bytes: &[u8] = match &src {
+            Src::Copied(v) => v,
+            // SAFETY: a SharedArrayBuffer view (`Held::new`), kept alive by
+            // the second reference `spawn` releases after this returns.
+            Src::Held(h) => match unsafe { h.data()? } {
+                Data::U8(b) => b,
+                _ => return Err(not_bytes("bytes")),
+            },
+        };
+        decode_into(bytes, codec, dst, swap)
     })
+}
+
+/// A chunk's compressed bytes as a job reads them.
+enum Src {
+    Held(Held),
+    Copied(Vec<u8>),
+}
+
+/// The bytes of `bytes`, a Uint8Array over an ordinary buffer, copied.
+fn copied(env: &Env, bytes: &Unknown) -> std::result::Result<Vec<u8>, CoreError> {
+    let raw = raw_array(env, bytes, "bytes")?;
+    if !raw.is_bytes() {
+        return Err(not_bytes("bytes"));
+    }
+    // SAFETY: no JavaScript runs during this synchronous call, so the
+    // array's memory cannot be detached, shrunk or freed before the copy.
+    let Data::U8(b) = (unsafe { crate::array::data(&raw)? }) else {
+        return Err(not_bytes("bytes"));
+    };
+    let mut src = Vec::new();
+    src.try_reserve_exact(b.len())
+        .map_err(|_| CoreError::TooLarge { elements: b.len() })?;
+    src.extend_from_slice(b);
+    Ok(src)
 }
 
 /// Reads the chunk stored in the file at `path` and decodes it (as
@@ -70,7 +112,7 @@ pub fn decode_file_async<'env>(
     let checked = guard(|| {
         let codec: Codec = codec.parse()?;
         let swap = count_from_f64("swap", swap)?;
-        Ok((codec, swap, shared_bytes(env, &out)?))
+        Ok((codec, swap, shared_bytes(env, &out, "out")?))
     });
     let (codec, swap, into) = checked.map_err(|e| to_js(env, &e))?;
     let cancel = Arc::new(Cancel::new());
@@ -79,25 +121,25 @@ pub fn decode_file_async<'env>(
         // alive by the reference `spawn` releases after this returns, and
         // this job holds the only Rust reference to its memory.
         let Dest::U8(dst) = (unsafe { into.dest()? }) else {
-            return Err(not_bytes());
+            return Err(not_bytes("out"));
         };
         decode_file(std::path::Path::new(&path), codec, dst, swap)
     })
 }
 
-fn not_bytes() -> CoreError {
+fn not_bytes(field: &'static str) -> CoreError {
     CoreError::BadArray {
-        field: "out",
+        field,
         value: "not a Uint8Array".into(),
     }
 }
 
-/// `out` as a job's output: a Uint8Array over a SharedArrayBuffer, checked
-/// before the job starts.
-fn shared_bytes(env: &Env, out: &Unknown) -> std::result::Result<Held, CoreError> {
-    let raw = raw_array(env, out, "out")?;
+/// `value` (the argument `field`) as memory a job reads or writes: a
+/// Uint8Array over a SharedArrayBuffer, checked before the job starts.
+fn shared_bytes(env: &Env, value: &Unknown, field: &'static str) -> std::result::Result<Held, CoreError> {
+    let raw = raw_array(env, value, field)?;
     if !raw.is_bytes() {
-        return Err(not_bytes());
+        return Err(not_bytes(field));
     }
     Held::new(env, raw)
 }
