@@ -50,7 +50,8 @@ pub fn decode_chunk_async<'env>(
     });
     let (codec, swap, src, into) = checked.map_err(|e| to_js(env, &e))?;
     let cancel = Arc::new(Cancel::new());
-    spawn(env, &cancel, Some(Keep::new(&out)?.and(&bytes)?), move || {
+    let keep = Keep::new(&out)?.and(&bytes)?;
+    spawn(env, &cancel, Some(keep), move || {
         // SAFETY: `into` is a SharedArrayBuffer view (`Held::new`), kept
         // alive by the reference `spawn` releases after this returns, and
         // this job holds the only Rust reference to its memory (`src` is
@@ -136,7 +137,11 @@ fn not_bytes(field: &'static str) -> CoreError {
 
 /// `value` (the argument `field`) as memory a job reads or writes: a
 /// Uint8Array over a SharedArrayBuffer, checked before the job starts.
-fn shared_bytes(env: &Env, value: &Unknown, field: &'static str) -> std::result::Result<Held, CoreError> {
+fn shared_bytes(
+    env: &Env,
+    value: &Unknown,
+    field: &'static str,
+) -> std::result::Result<Held, CoreError> {
     let raw = raw_array(env, value, field)?;
     if !raw.is_bytes() {
         return Err(not_bytes(field));
