@@ -118,9 +118,8 @@ test('native decoding: the addon refuses hostile bytes with a code, and names wh
   assert.deepEqual(Array.from(out), [2, 1, 4, 3]);
   assert.throws(() => native.decodeChunkAsync(new Uint8Array(4), 'raw', new Uint8Array(4), 0), code(CODES.NOT_SHARED));
   assert.throws(() => native.decodeChunkAsync(new Uint8Array(4), 'raw', new Float64Array(new SharedArrayBuffer(8)) as unknown as Uint8Array, 0), code(CODES.BAD_ARRAY));
-  // Shared bytes are read in place by the job (an HTTP body's buffer); any
-  // other bytes are copied before the call returns, so changing them at
-  // once changes nothing.
+  // Shared bytes (an HTTP body's buffer) are copied by the job; any other
+  // bytes before the call returns, so changing them at once changes nothing.
   const held = shared(4);
   held.set([5, 6, 7, 8]);
   await native.decodeChunkAsync(held, 'raw', out, 0);

@@ -75,7 +75,8 @@ const KEPT_BYTES = 256 << 20;
  * decode) into buffers kept from body to body: a reduction's chunks are
  * about one size, and a fresh 16 MB buffer per chunk cost its page faults
  * and a collection every few chunks. The buffers are SharedArrayBuffers,
- * which the addon's job reads in place. Resolves to undefined for a 404 (a
+ * which the addon's job copies from itself (not the JavaScript thread).
+ * Resolves to undefined for a 404 (a
  * missing chunk, as FetchStore reads it); `body` is valid until `release`. */
 export function bodyReader(): (url: URL, signal: AbortSignal) => Promise<{ body: Uint8Array; release(): void } | undefined> {
   const kept: Buffer[] = [];

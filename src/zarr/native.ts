@@ -141,10 +141,10 @@ export async function nativeReader(array: ZarrArrayLike, meta: ArrayMeta | undef
   const decoded = (buf: Uint8Array): ChunkData => ({ data: new Ctor(buf.buffer, 0, size), shape, stride, release: () => free.push(buf) });
   const unsupported = (cause: unknown) => (cause as { code?: string })?.code === CODES.CODEC_UNSUPPORTED;
   // A chunk's compressed bytes into a buffer of the pool. `done` runs once
-  // the addon no longer reads them (it reads shared bytes in place until
-  // the decode settles, and copies any others before decodeChunkAsync
-  // returns); `again` gives the bytes to zarrita's codecs for a frame
-  // whose compressor the addon lacks.
+  // the addon no longer reads them (its job copies shared bytes, so they
+  // are held until the decode settles; any others it copies before
+  // decodeChunkAsync returns); `again` gives the bytes to zarrita's codecs
+  // for a frame whose compressor the addon lacks.
   const fromBytes = async (bytes: Uint8Array, coords: number[], keyOf: (c: number[]) => string, again: () => Promise<Uint8Array | undefined>, done = () => {}): Promise<ChunkData> => {
     const buf = take();
     try {
@@ -180,9 +180,9 @@ export async function nativeReader(array: ZarrArrayLike, meta: ArrayMeta | undef
   }
   if (url !== undefined && ctx.kind === 'regular') {
     // An http(s) store's chunks are fetched here, each into a shared
-    // buffer kept for the next, which the addon decodes in place. The URL
-    // is the chunk's key under the store's, as zarrita's FetchStore makes
-    // it (the query string kept).
+    // buffer kept for the next, which the addon's job copies (not this
+    // thread). The URL is the chunk's key under the store's, as zarrita's
+    // FetchStore makes it (the query string kept).
     const body = bodyReader();
     const base = new URL(url);
     if (!base.pathname.endsWith('/')) base.pathname += '/';

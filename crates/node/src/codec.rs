@@ -7,7 +7,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::Env;
 use napi_derive::napi;
-use ndreduce_core::codec::{decode_file, decode_into, Codec};
+use ndreduce_core::codec::{decode_file, decode_into, decode_shared, Codec};
 use ndreduce_core::reductions::{Data, Dest};
 use ndreduce_core::{count_from_f64, Cancel, Error as CoreError};
 
@@ -18,11 +18,12 @@ use crate::task::{spawn, Keep};
 /// Decodes `bytes` (compressed with `codec`) into `out`, a Uint8Array over
 /// a SharedArrayBuffer that the chunk must fill exactly (a caller reuses
 /// it from chunk to chunk), reversing each `swap`-byte element when `swap`
-/// > 1 (big-endian data). Bytes over a SharedArrayBuffer are read in place
-/// by the job, so the caller keeps them as they are until the promise
-/// settles; any other bytes are copied before this returns (a 14 MB chunk
-/// copied into a fresh allocation on the JavaScript thread cost a fifth of
-/// that thread's time over HTTP), and may change at once.
+/// > 1 (big-endian data). Bytes over a SharedArrayBuffer are copied by the
+/// job, into a buffer its thread keeps, so the caller keeps them as they
+/// are until the promise settles; any other bytes are copied into a fresh
+/// allocation before this returns, and may change at once (a 14 MB chunk
+/// copied so on the JavaScript thread cost a fifth of that thread's time
+/// over HTTP).
 #[napi(js_name = "decodeChunkAsync", ts_return_type = "Promise<void>")]
 pub fn decode_chunk_async<'env>(
     env: &'env Env,
@@ -59,16 +60,17 @@ pub fn decode_chunk_async<'env>(
         let Dest::U8(dst) = (unsafe { into.dest()? }) else {
             return Err(not_bytes("out"));
         };
-        let bytes: &[u8] = match &src {
-            Src::Copied(v) => v,
+        match &src {
+            Src::Copied(v) => decode_into(v, codec, dst, swap),
             // SAFETY: a SharedArrayBuffer view (`Held::new`), kept alive by
             // the second reference `spawn` releases after this returns.
             Src::Held(h) => match unsafe { h.data()? } {
-                Data::U8(b) => b,
-                _ => return Err(not_bytes("bytes")),
+                // Copied here, on the job, into this thread's buffer: the
+                // decoder must not read bytes another thread can change.
+                Data::U8(b) => decode_shared(b, codec, dst, swap),
+                _ => Err(not_bytes("bytes")),
             },
-        };
-        decode_into(bytes, codec, dst, swap)
+        }
     })
 }
 

@@ -129,6 +129,27 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// [`decode_into`] of bytes that other threads may write while they are
+/// read (a SharedArrayBuffer): they are copied once into the buffer this
+/// thread keeps for [`decode_file`], and the decoder reads that one
+/// snapshot, so a length or offset it checked is the one it uses.
+pub fn decode_shared(src: &[u8], codec: Codec, dst: &mut [u8], swap: usize) -> Result<(), Error> {
+    SCRATCH.with(|scratch| {
+        let mut copy = scratch.borrow_mut();
+        copy.clear();
+        copy.try_reserve(src.len()).map_err(|_| Error::TooLarge {
+            elements: src.len(),
+        })?;
+        copy.extend_from_slice(src);
+        let decoded = decode_into(&copy, codec, dst, swap);
+        // Kept for the next chunk, unless unusually large.
+        if copy.capacity() > 1 << 28 {
+            *copy = Vec::new();
+        }
+        decoded
+    })
+}
+
 /// The chunk stored in the file at `path`, read on this thread and decoded
 /// into `dst` as [`decode_into`] does; `Ok(false)` when there is no such
 /// file (Zarr's missing chunk, which the caller fills). The compressed
