@@ -11,7 +11,7 @@ use ndreduce_core::codec::{decode_file, decode_into, decode_shared, Codec};
 use ndreduce_core::reductions::{Data, Dest};
 use ndreduce_core::{count_from_f64, Cancel, Error as CoreError};
 
-use crate::array::{raw_array, Held};
+use crate::array::{raw_array, Held, RawArray};
 use crate::errors::{guard, to_js};
 use crate::task::{spawn, Keep};
 
@@ -36,7 +36,11 @@ pub fn decode_chunk_async<'env>(
         let codec: Codec = codec.parse()?;
         let swap = count_from_f64("swap", swap)?;
         let into = shared_bytes(env, &out, "out")?;
-        let src = match shared_bytes(env, &bytes, "bytes") {
+        let raw = raw_array(env, &bytes, "bytes")?;
+        if !raw.is_bytes() {
+            return Err(not_bytes("bytes"));
+        }
+        let src = match Held::new(env, raw) {
             Ok(held) if held.overlaps(&into) => {
                 return Err(CoreError::BadArray {
                     field: "bytes",
@@ -44,7 +48,7 @@ pub fn decode_chunk_async<'env>(
                 })
             }
             Ok(held) => Src::Held(held),
-            Err(CoreError::NotShared) => Src::Copied(copied(env, &bytes)?),
+            Err(CoreError::NotShared) => Src::Copied(copied(&raw)?),
             Err(e) => return Err(e),
         };
         Ok((codec, swap, src, into))
@@ -53,10 +57,9 @@ pub fn decode_chunk_async<'env>(
     let cancel = Arc::new(Cancel::new());
     let keep = Keep::new(&out)?.and(&bytes)?;
     spawn(env, &cancel, Some(keep), move || {
-        // SAFETY: `into` is a SharedArrayBuffer view (`Held::new`), kept
-        // alive by the reference `spawn` releases after this returns, and
-        // this job holds the only Rust reference to its memory (`src` is
-        // another allocation, or a view that shares no byte with it).
+        // SAFETY: `into` is a SharedArrayBuffer view (`Held::new`) that `keep`
+        // holds until this returns; no other Rust reference to its memory
+        // exists (`src` is a copy, or a view sharing no byte with it).
         let Dest::U8(dst) = (unsafe { into.dest()? }) else {
             return Err(not_bytes("out"));
         };
@@ -80,15 +83,11 @@ enum Src {
     Copied(Vec<u8>),
 }
 
-/// The bytes of `bytes`, a Uint8Array over an ordinary buffer, copied.
-fn copied(env: &Env, bytes: &Unknown) -> std::result::Result<Vec<u8>, CoreError> {
-    let raw = raw_array(env, bytes, "bytes")?;
-    if !raw.is_bytes() {
-        return Err(not_bytes("bytes"));
-    }
+/// The bytes of `raw`, a Uint8Array over an ordinary buffer, copied.
+fn copied(raw: &RawArray) -> std::result::Result<Vec<u8>, CoreError> {
     // SAFETY: no JavaScript runs during this synchronous call, so the
     // array's memory cannot be detached, shrunk or freed before the copy.
-    let Data::U8(b) = (unsafe { crate::array::data(&raw)? }) else {
+    let Data::U8(b) = (unsafe { crate::array::data(raw)? }) else {
         return Err(not_bytes("bytes"));
     };
     let mut src = Vec::new();

@@ -134,19 +134,26 @@ thread_local! {
 /// thread keeps for [`decode_file`], and the decoder reads that one
 /// snapshot, so a length or offset it checked is the one it uses.
 pub fn decode_shared(src: &[u8], codec: Codec, dst: &mut [u8], swap: usize) -> Result<(), Error> {
-    SCRATCH.with(|scratch| {
-        let mut copy = scratch.borrow_mut();
-        copy.clear();
+    with_scratch(|copy| {
         copy.try_reserve(src.len()).map_err(|_| Error::TooLarge {
             elements: src.len(),
         })?;
         copy.extend_from_slice(src);
-        let decoded = decode_into(&copy, codec, dst, swap);
-        // Kept for the next chunk, unless unusually large.
-        if copy.capacity() > 1 << 28 {
-            *copy = Vec::new();
+        decode_into(copy, codec, dst, swap)
+    })
+}
+
+/// `f` of this thread's buffer for compressed bytes, emptied first and
+/// kept for the next chunk, unless it grew unusually large.
+fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> Result<R, Error>) -> Result<R, Error> {
+    SCRATCH.with(|scratch| {
+        let mut src = scratch.borrow_mut();
+        src.clear();
+        let result = f(&mut src);
+        if src.capacity() > 1 << 28 {
+            *src = Vec::new();
         }
-        decoded
+        result
     })
 }
 
@@ -170,12 +177,10 @@ pub fn decode_file(
         Err(e) => return Err(io(e)),
     };
     let bound = encoded_bound(dst.len());
-    SCRATCH.with(|scratch| {
-        let mut src = scratch.borrow_mut();
-        src.clear();
+    with_scratch(|src| {
         (&mut file)
             .take(bound as u64 + 1)
-            .read_to_end(&mut src)
+            .read_to_end(src)
             .map_err(io)?;
         if src.len() > bound {
             return Err(corrupt(
@@ -186,12 +191,7 @@ pub fn decode_file(
                 ),
             ));
         }
-        let decoded = decode_into(&src, codec, dst, swap);
-        // Kept for the next chunk, unless unusually large.
-        if src.capacity() > 1 << 28 {
-            *src = Vec::new();
-        }
-        decoded
+        decode_into(src, codec, dst, swap)
     })?;
     Ok(true)
 }
