@@ -43,7 +43,8 @@ parallel read of the data) and against the serial kernel.
   --repeat N             timed runs after one warm-up (default 5)
   --budget-ms N          stop repeating a row after this much time (default 6000)
   --only a,b             only these implementations (serial always runs: it is
-                         what the others are checked against)
+                         what the others are checked against); the moving,
+                         groups and where tables run only if named too
   --with-reference       include the BigInt reference loop at any size
   --json FILE            one record per implementation x layout x threads
   --report FILE.html     a self-contained page: tables and chart

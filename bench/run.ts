@@ -55,6 +55,10 @@ function dataset(o: BenchOptions): Dataset {
   return { arr, view: (l: Layout): Int64Array2D => (l === 'arr' ? arr : t), source: o.input };
 }
 
+/** The tables after the main one, each named in `--only` to keep it. */
+const SECTIONS = ['moving', 'groups', 'where'] as const;
+const wanted = (o: BenchOptions, section: (typeof SECTIONS)[number]) => !o.only || o.only.includes(section);
+
 function subjects(o: BenchOptions, elements: number): Subject[] {
   // Plain JavaScript reads BigInts one by one: give it less time per row.
   const list = [...rustSubjects(), ...backendSubjects('js', o.budgetMs / 2), ...backendSubjects('wasm', o.budgetMs / 2)];
@@ -64,7 +68,7 @@ function subjects(o: BenchOptions, elements: number): Subject[] {
   const [partialMean, partialStd, sumF64, sumI64, meanF64, stdF64, maxOut] = reductionSubjects();
   list.push(sumF64, numpySubject('sum'), sumI64, meanF64, partialMean, numpySubject('mean'), stdF64, partialStd, numpySubject('std'), maxOut, numpySubject('max-out'));
   if (!o.only) return list;
-  const known = new Set([...list.map((s) => s.id), 'reference', 'event-loop', 'async-copy']);
+  const known = new Set([...list.map((s) => s.id), 'reference', 'event-loop', 'async-copy', ...SECTIONS]);
   const unknown = o.only.filter((n) => !known.has(n));
   if (unknown.length) throw new UsageError(`--only: unknown ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
   // serial is the yardstick of every other row.
@@ -210,9 +214,9 @@ export async function benchCommand(argv: string[]): Promise<number> {
   }
   if (skipped.length) say(`\n${skipped.map((s) => `${s.impl}: skipped: ${s.reason}`).join('\n')}`);
   if (notes.length || extra.length) say(`\n${[...notes, ...extra].join('\n')}`);
-  say(`\n${await movingRows(rows, cols, o.repeat, failures)}\n`);
-  say(`\n${groupRows(rows, cols, o.repeat, failures)}\n`);
-  say(`\n${whereRows(rows, cols, o.repeat, failures)}\n`);
+  if (wanted(o, 'moving')) say(`\n${await movingRows(rows, cols, o.repeat, failures)}\n`);
+  if (wanted(o, 'groups')) say(`\n${groupRows(rows, cols, o.repeat, failures)}\n`);
+  if (wanted(o, 'where')) say(`\n${whereRows(rows, cols, o.repeat, failures)}\n`);
   say(`load average ${m.loadavg_start.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end`);
 
   const machineEnd = { ...m, loadavg_end: os.loadavg()[0] };
