@@ -102,7 +102,7 @@ const LAYOUTS: Layout[] = [
 
 const FNS = ['min', 'max', 'nanmin', 'nanmax', 'ptp', 'sum', 'nansum', 'prod', 'mean', 'nanmean', 'var', 'nanvar', 'std', 'nanstd', 'argmin', 'argmax', 'nanargmin', 'nanargmax', 'any', 'all', 'countNonzero'];
 const NO_IDENTITY = new Set(['min', 'max', 'nanmin', 'nanmax', 'ptp', 'argmin', 'argmax', 'nanargmin', 'nanargmax']);
-const TESTED = new Set(['float64', 'float32', 'int64', 'int32', 'uint8']);
+const TESTED = new Set(['float64', 'float32', 'int64', 'int32', 'int16', 'uint8']);
 
 type Values = { [i: number]: number | bigint; length: number };
 
@@ -208,7 +208,7 @@ function jobsFor(folder: string): Job[] {
               if (fn.startsWith('nan') && d.kind !== 'float') continue;
               const variants: Job['kw'][] = [];
               if (NO_IDENTITY.has(fn) === full) variants.push(fn.endsWith('var') || fn.endsWith('std') ? { ddof: axis === 0 ? 1 : 0 } : {});
-              if ((fn === 'max' || fn === 'nanmin') && !full) variants.push({ initial: 2 });
+              if ((fn === 'max' || fn === 'min' || fn === 'nanmin') && !full) variants.push({ initial: 2 });
               for (const kw of variants) {
                 for (const async of [false, true]) {
                   // Async on a subset, to keep the test short.

@@ -3,8 +3,8 @@
 
 use crate::cancel::Cancel;
 use crate::convert::{convert, Accs};
-pub(crate) use crate::dtype::Typed;
 pub use crate::dtype::{Data, Dest, Dtype, Output};
+pub(crate) use crate::dtype::{Typed, Widen};
 use crate::engine::{reduce, reduce_into, Schedule};
 use crate::error::Error;
 use crate::ops::{
@@ -132,6 +132,36 @@ pub(crate) fn run<T: Typed, S: Source<T>>(
     let count = reduced_count(r);
     named::<T, _>(
         fold(v, r, op, cancel).and_then(|a| convert(a, r, count)),
+        op,
+    )
+}
+
+/// [`run`] over a source that reads `T`'s elements as its wide type
+/// ([`Widen`]): the extremes' accumulators are elements, and are narrowed
+/// back to `T` (they are `T` values) before the conversion that `T`
+/// would have had; no other result depends on the width.
+pub(crate) fn run_wide<T: Widen, S: Source<T::W>>(
+    v: &S,
+    r: &Request,
+    op: Reduction,
+    cancel: &Cancel,
+) -> Result<Output, Error> {
+    let count = reduced_count(r);
+    let narrow = |(a, b)| (T::narrow(a), T::narrow(b));
+    named::<T, _>(
+        fold(v, r, op, cancel).and_then(|a| match a {
+            Accs::Values(v) => convert::<T>(
+                Accs::Values(v.into_iter().map(T::narrow).collect()),
+                r,
+                count,
+            ),
+            Accs::Pairs(p, ptp) => convert::<T>(
+                Accs::Pairs(p.into_iter().map(narrow).collect(), ptp),
+                r,
+                count,
+            ),
+            a => convert(a, r, count),
+        }),
         op,
     )
 }

@@ -12,14 +12,14 @@ use std::sync::Mutex;
 
 use super::{grouped_axis, result_layout, Labels, ROW_ACC_BYTES, SHORT_RUN};
 use crate::cancel::Cancel;
-use crate::dtype::{Data, Output, Typed};
+use crate::dtype::{Data, Output, Widen};
 use crate::engine::kernels::{fold_row, fold_run};
 use crate::engine::{par_for, DisjointSlice};
 use crate::error::{try_filled, Error};
-use crate::masked::{add_flags, apply_counted, counted, flags_of, values, KeepFlags, MaskLayout};
+use crate::masked::{add_flags, apply_counted, counted, flags_of, KeepFlags, MaskLayout, Pieces};
 use crate::ops::Op;
 use crate::pool::run_with_threads;
-use crate::reductions::{Reduction, Request, Source};
+use crate::reductions::{run_wide, Reduction, Request, Source};
 use crate::scalar::Scalar;
 use crate::view::View;
 use crate::with_dtype;
@@ -77,7 +77,7 @@ type Piece<'f, T, A> = dyn Fn(usize, &mut Scratch<T, A>) + Sync + 'f;
 
 /// What every task of one masked grouped fold shares.
 struct Walk<'a, T: Scalar, O: Op<T>> {
-    data: &'a [T],
+    data: &'a dyn Pieces<T>,
     flags: &'a dyn KeepFlags,
     labels: &'a Labels,
     /// Steps along the reduced axis, in the data and in the mask.
@@ -178,14 +178,9 @@ impl<T: Scalar, O: Op<T>> Walk<'_, T, O> {
                 self.flags
                     .fill(am + b0 as isize * self.m_along, self.m_along, keep);
                 let at = ax + b0 as isize * self.along;
-                let vals = values(
-                    self.data,
-                    at,
-                    self.along,
-                    keep,
-                    self.op.neutral(),
-                    &mut s.vals,
-                );
+                let vals = self
+                    .data
+                    .values(at, self.along, keep, self.op.neutral(), &mut s.vals);
                 while ri < runs.len() && runs[ri].0 < b0 + n {
                     let (start, end, g) = runs[ri];
                     let (a, e) = (start.max(b0) - b0, end.min(b0 + n) - b0);
@@ -236,7 +231,9 @@ impl<T: Scalar, O: Op<T>> Walk<'_, T, O> {
                         add_flags(&mut s.count[grp * w..(grp + 1) * w], &[keep]);
                     }
                     let at = ax + i as isize * self.along;
-                    let row = values(self.data, at, col.sx, keep, self.op.neutral(), &mut s.vals);
+                    let row = self
+                        .data
+                        .values(at, col.sx, keep, self.op.neutral(), &mut s.vals);
                     if self.op.neutral().is_some() {
                         fold_row(op, block, row, i);
                     } else {
@@ -256,12 +253,12 @@ impl<T: Scalar, O: Op<T>> Walk<'_, T, O> {
 /// view's with the axis replaced by the groups, C order), with the count
 /// of elements each kept when `src.counted` (else no counts).
 fn fold_groups_masked<T: Scalar, O: Op<T>>(
-    src: &GroupedMasked<T>,
+    src: &GroupedMasked<'_, '_, T>,
     op: &O,
     threads: Option<usize>,
     cancel: &Cancel,
 ) -> Result<(Vec<O::Acc>, Vec<u64>), Error> {
-    let (x, axis, labels) = (&src.x, src.axis, src.labels);
+    let (x, axis, labels) = (src.x, src.axis, src.labels);
     let (shape, sx, sm) = (x.shape(), x.strides(), &src.layout.strides[..]);
     let (out_strides, total) = result_layout(shape, axis, labels)?;
     let mut accs = try_filled(total, op.init())?;
@@ -284,7 +281,7 @@ fn fold_groups_masked<T: Scalar, O: Op<T>>(
         DisjointSlice::new(&mut counts),
     );
     let walk = Walk {
-        data: x.data(),
+        data: x,
         flags: src.flags,
         labels,
         along: sx[axis],
@@ -308,10 +305,10 @@ fn fold_groups_masked<T: Scalar, O: Op<T>>(
     Ok((accs, counts))
 }
 
-/// A checked view and its mask, reduced by label; the counts of the last
-/// fold are kept for the rules of `apply`.
-struct GroupedMasked<'a, T> {
-    x: View<'a, T>,
+/// A checked view (read as its wide type `T`) and its mask, reduced by
+/// label; the counts of the last fold are kept for the rules of `apply`.
+struct GroupedMasked<'a, 'x, T> {
+    x: &'x dyn Pieces<T>,
     axis: usize,
     labels: &'a Labels,
     flags: &'a dyn KeepFlags,
@@ -320,7 +317,7 @@ struct GroupedMasked<'a, T> {
     counts: Mutex<Vec<u64>>,
 }
 
-impl<T: Scalar> Source<T> for GroupedMasked<'_, T> {
+impl<T: Scalar> Source<T> for GroupedMasked<'_, '_, T> {
     fn fold<O: Op<T>>(&self, op: &O, r: &Request, cancel: &Cancel) -> Result<Vec<O::Acc>, Error> {
         let (acc, counts) = fold_groups_masked(self, op, r.threads, cancel)?;
         *self.counts.lock().unwrap_or_else(|e| e.into_inner()) = counts;
@@ -346,7 +343,7 @@ pub fn reduce_grouped_masked(
     cancel: &Cancel,
 ) -> Result<Output, Error> {
     #[allow(clippy::too_many_arguments)]
-    fn typed<T: Typed>(
+    fn typed<T: Widen>(
         d: &[T],
         r: &Request,
         op: Reduction,
@@ -360,7 +357,7 @@ pub fn reduce_grouped_masked(
         let x = View::new(d, &r.shape, &r.strides, r.offset)?;
         let flags = flags_of(mask, &r.shape, layout)?;
         let src = GroupedMasked {
-            x,
+            x: &x,
             axis,
             labels,
             flags: &*flags,
@@ -376,7 +373,9 @@ pub fn reduce_grouped_masked(
             group: index / inner.max(1) % groups,
             index,
         };
-        apply_counted(&src, &src.counts, r, op, empty_ok, cancel, empty)
+        // Read as the wide type: the extremes come back narrowed.
+        let run = |src: &GroupedMasked<T::W>| run_wide::<T, _>(src, r, op, cancel);
+        apply_counted(&src, &src.counts, r, op, empty_ok, cancel, empty, run)
     }
     let data = crate::reductions::for_op(data, op);
     with_dtype!(data, Data, d => typed(d, request, op, labels, mask, layout, empty_ok, cancel))

@@ -22,7 +22,7 @@ use crate::with_dtype;
 
 use fold::fold_masked;
 use walk::MaskRef;
-pub(crate) use walk::{add_flags, values, KeepFlags};
+pub(crate) use walk::{add_flags, KeepFlags, Pieces};
 
 /// Where a mask lies over the data's shape: its strides (0 on broadcast
 /// axes) and offset, in elements of the mask's own data.
@@ -138,7 +138,8 @@ pub fn reduce_masked(
             counts: Mutex::new(Vec::new()),
         };
         let empty = |op, index| Error::EmptyLane { op, index };
-        apply_counted(&src, &src.counts, r, op, empty_ok, cancel, empty)
+        let run = |src: &Masked<T>| run(src, r, op, cancel);
+        apply_counted(&src, &src.counts, r, op, empty_ok, cancel, empty, run)
     }
     let data = crate::reductions::for_op(data, op);
     with_dtype!(data, Data, d => typed(d, request, mask, layout, op, empty_ok, cancel))
@@ -150,11 +151,13 @@ pub(crate) fn counted<T: Scalar>(op: Reduction) -> bool {
     plain_mean::<T>(op) || no_identity(op).is_some()
 }
 
-/// The tail every masked reduction shares, over `src`'s fold and the
-/// counts it left in `counts`: a mean divides each position's sum by what
-/// it kept (none: 0 / 0, NaN); for the reductions without identity, the
-/// first position that kept nothing is `empty(name, index)`, unless
-/// `empty_ok` (the caller folds `initial` in).
+/// The tail every masked reduction shares, over `src`'s fold (`run`
+/// converts it to the result) and the counts it left in `counts`: a mean
+/// divides each position's sum by what it kept (none: 0 / 0, NaN); for
+/// the reductions without identity, the first position that kept nothing
+/// is `empty(name, index)`, unless `empty_ok` (the caller folds `initial`
+/// in).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn apply_counted<T: Typed, S: Source<T>>(
     src: &S,
     counts: &Mutex<Vec<u64>>,
@@ -163,6 +166,7 @@ pub(crate) fn apply_counted<T: Typed, S: Source<T>>(
     empty_ok: bool,
     cancel: &Cancel,
     empty: impl FnOnce(&'static str, usize) -> Error,
+    run: impl FnOnce(&S) -> Result<Output, Error>,
 ) -> Result<Output, Error> {
     let counts = || std::mem::take(&mut *counts.lock().unwrap_or_else(|e| e.into_inner()));
     if plain_mean::<T>(op) {
@@ -175,7 +179,7 @@ pub(crate) fn apply_counted<T: Typed, S: Source<T>>(
                 .collect(),
         ));
     }
-    let result = run(src, r, op, cancel);
+    let result = run(src);
     if matches!(result, Err(Error::Aborted)) || empty_ok {
         return result;
     }

@@ -22,6 +22,7 @@
 use multiversion::multiversion;
 
 use crate::cancel::Cancel;
+use crate::dtype::Widen;
 use crate::engine::CHECK_EVERY;
 use crate::error::Error;
 use crate::scalar::Scalar;
@@ -304,6 +305,102 @@ pub(crate) fn values<'s, T: Scalar>(
             }
             &out[..n]
         }
+    }
+}
+
+/// [`values`] read as the wide type ([`Widen`]): borrowed or substituted
+/// as there where the type is its own wide type, else converted into
+/// `out` (the neutral element where dropped).
+#[inline(always)]
+pub(crate) fn wide_values<'s, T: Widen>(
+    data: &'s [T],
+    at: isize,
+    step: isize,
+    keep: &[u8],
+    neutral: Option<T::W>,
+    out: &'s mut [T::W],
+) -> &'s [T::W] {
+    if let Some(data) = T::as_wide(data) {
+        return values(data, at, step, keep, neutral, out);
+    }
+    let n = keep.len();
+    if step == 1 {
+        widen_into(
+            &mut out[..n],
+            &data[at as usize..at as usize + n],
+            keep,
+            neutral,
+        );
+        return &out[..n];
+    }
+    for (k, (o, &f)) in out.iter_mut().zip(keep).enumerate() {
+        *o = match neutral {
+            Some(v) if f == 0 => v,
+            _ => data[(at + k as isize * step) as usize].widen(),
+        };
+    }
+    &out[..n]
+}
+
+/// `out[k] = xs[k]` widened, or the neutral element where one is given
+/// and `keep[k]` is 0: loops the compiler vectorises.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx512bw",
+    "x86_64+avx2+avx+sse4.2",
+    "x86_64+sse4.2",
+    "aarch64+neon"
+))]
+fn widen_into<T: Widen>(out: &mut [T::W], xs: &[T], keep: &[u8], neutral: Option<T::W>) {
+    match neutral {
+        None => {
+            for (o, &x) in out.iter_mut().zip(xs) {
+                *o = x.widen();
+            }
+        }
+        Some(v) => {
+            for ((o, &x), &f) in out.iter_mut().zip(xs).zip(keep) {
+                *o = if f != 0 { x.widen() } else { v };
+            }
+        }
+    }
+}
+
+/// A view read as the wide type `W` a piece at a time ([`wide_values`]):
+/// how the folds that are compiled once per wide type, not once per
+/// element type, see their data.
+pub(crate) trait Pieces<W: Scalar>: Sync {
+    fn shape(&self) -> &[usize];
+    fn strides(&self) -> &[isize];
+    fn offset(&self) -> usize;
+    fn values<'s>(
+        &'s self,
+        at: isize,
+        step: isize,
+        keep: &[u8],
+        neutral: Option<W>,
+        out: &'s mut [W],
+    ) -> &'s [W];
+}
+
+impl<T: Widen> Pieces<T::W> for View<'_, T> {
+    fn shape(&self) -> &[usize] {
+        View::shape(self)
+    }
+    fn strides(&self) -> &[isize] {
+        View::strides(self)
+    }
+    fn offset(&self) -> usize {
+        View::offset(self)
+    }
+    fn values<'s>(
+        &'s self,
+        at: isize,
+        step: isize,
+        keep: &[u8],
+        neutral: Option<T::W>,
+        out: &'s mut [T::W],
+    ) -> &'s [T::W] {
+        wide_values(self.data(), at, step, keep, neutral, out)
     }
 }
 
