@@ -59,6 +59,25 @@ for call in sys.argv[5:]:
         best = min(best, (time.perf_counter() - t0) * 1e3)
     ok = ~np.isnan(r)
     report['rows'].append({'ms': best, 'sum': float(r[ok].astype(np.float64).sum()), 'nan': int((~ok).sum())})
+# What writing a fresh result of this size costs at least: a copy into
+# new pages, on one thread and on two (each copying half).
+import threading
+def copy2():
+    o = np.empty_like(arr)
+    h = arr.shape[0] // 2
+    ts = [threading.Thread(target=np.copyto, args=(o[a:b], arr[a:b])) for a, b in ((0, h), (h, arr.shape[0]))]
+    for t in ts: t.start()
+    for t in ts: t.join()
+    return o
+for key, f in (('copy1', lambda: arr.copy()), ('copy2', copy2)):
+    r, best = f(), float('inf')
+    for _ in range(repeat):
+        del r
+        t0 = time.perf_counter()
+        r = f()
+        best = min(best, (time.perf_counter() - t0) * 1e3)
+    del r
+    report[key] = best
 print(json.dumps(report))
 `;
 
@@ -90,7 +109,7 @@ export async function movingRows(rows: number, cols: number, repeat: number, fai
     const file = path.join(dir, 'arr.npy');
     const child = spawnSync('python3', ['-c', SCRIPT, String(rows), String(cols), String(Math.max(1, repeat)), file, ...list.map((t) => t.python)], { encoding: 'utf8', maxBuffer: 1 << 24 });
     if (child.status !== 0) return `moving windows: skipped: bottleneck did not run (${(child.stderr || child.error?.message || '').trim().split('\n').pop()}; pip install bottleneck)`;
-    const report = JSON.parse(child.stdout) as { bottleneck: string; rows: { ms: number; sum: number; nan: number }[] };
+    const report = JSON.parse(child.stdout) as { bottleneck: string; rows: { ms: number; sum: number; nan: number }[]; copy1: number; copy2: number };
     const arr = loadNpy(file) as unknown as { data: Float64Array; shape: number[] };
     const lines = [`moving windows of ${rows} x ${cols} float64 (standard_normal, seed 42), bottleneck ${report.bottleneck} (1 thread) next to ndreduce (default threads), best of ${repeat} after a warm-up; load average ${os.loadavg()[0].toFixed(2)}`, '', '| task | bottleneck | ndreduce | bottleneck / ndreduce |', '| --- | --- | --- | --- |'];
     for (const [k, t] of list.entries()) {
@@ -109,7 +128,12 @@ export async function movingRows(rows: number, cols: number, repeat: number, fai
       }
       lines.push(`| ${t.name} | ${peer.ms.toFixed(1)} ms | ${best.toFixed(1)} ms | ${(peer.ms / best).toFixed(2)}x |`);
     }
-    lines.push('', `load average ${os.loadavg()[0].toFixed(2)} after the moving rows`);
+    lines.push(
+      '',
+      `a fresh result of this size costs at least a copy into new pages: NumPy's arr.copy() ${report.copy1.toFixed(1)} ms (1 thread), two threads each copying half into np.empty_like(arr) ${report.copy2.toFixed(1)} ms`,
+      '',
+      `load average ${os.loadavg()[0].toFixed(2)} after the moving rows`,
+    );
     return lines.join('\n');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
