@@ -308,40 +308,6 @@ pub(crate) fn values<'s, T: Scalar>(
     }
 }
 
-/// [`values`] read as the wide type ([`Widen`]): borrowed or substituted
-/// as there where the type is its own wide type, else converted into
-/// `out` (the neutral element where dropped).
-#[inline(always)]
-pub(crate) fn wide_values<'s, T: Widen>(
-    data: &'s [T],
-    at: isize,
-    step: isize,
-    keep: &[u8],
-    neutral: Option<T::W>,
-    out: &'s mut [T::W],
-) -> &'s [T::W] {
-    if let Some(data) = T::as_wide(data) {
-        return values(data, at, step, keep, neutral, out);
-    }
-    let n = keep.len();
-    if step == 1 {
-        widen_into(
-            &mut out[..n],
-            &data[at as usize..at as usize + n],
-            keep,
-            neutral,
-        );
-        return &out[..n];
-    }
-    for (k, (o, &f)) in out.iter_mut().zip(keep).enumerate() {
-        *o = match neutral {
-            Some(v) if f == 0 => v,
-            _ => data[(at + k as isize * step) as usize].widen(),
-        };
-    }
-    &out[..n]
-}
-
 /// `out[k] = xs[k]` widened, or the neutral element where one is given
 /// and `keep[k]` is 0: loops the compiler vectorises.
 #[multiversion(targets(
@@ -365,9 +331,11 @@ fn widen_into<T: Widen>(out: &mut [T::W], xs: &[T], keep: &[u8], neutral: Option
     }
 }
 
-/// A view read as the wide type `W` a piece at a time ([`wide_values`]):
-/// how the folds that are compiled once per wide type, not once per
-/// element type, see their data.
+/// A view read as the wide type `W` ([`Widen`]) a piece at a time: how
+/// the folds that are compiled once per wide type, not once per element
+/// type, see their data. Its `values` are [`values`]' (borrowed or
+/// substituted as there) where the type is its own wide type, else
+/// converted into `out` (the neutral element where dropped).
 pub(crate) trait Pieces<W: Scalar>: Sync {
     fn shape(&self) -> &[usize];
     fn strides(&self) -> &[isize];
@@ -400,7 +368,27 @@ impl<T: Widen> Pieces<T::W> for View<'_, T> {
         neutral: Option<T::W>,
         out: &'s mut [T::W],
     ) -> &'s [T::W] {
-        wide_values(self.data(), at, step, keep, neutral, out)
+        let data = self.data();
+        if let Some(data) = T::as_wide(data) {
+            return values(data, at, step, keep, neutral, out);
+        }
+        let n = keep.len();
+        if step == 1 {
+            widen_into(
+                &mut out[..n],
+                &data[at as usize..at as usize + n],
+                keep,
+                neutral,
+            );
+            return &out[..n];
+        }
+        for (k, (o, &f)) in out.iter_mut().zip(keep).enumerate() {
+            *o = match neutral {
+                Some(v) if f == 0 => v,
+                _ => data[(at + k as isize * step) as usize].widen(),
+            };
+        }
+        &out[..n]
     }
 }
 
