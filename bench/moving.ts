@@ -42,26 +42,29 @@ function tasks(rows: number, cols: number): Task[] {
 }
 
 const SCRIPT = String.raw`
-import json, sys, time
+import json, sys, threading, time
 import numpy as np, bottleneck as bn
 rows, cols, repeat, file = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 arr = np.random.default_rng(42).standard_normal((rows, cols))
 np.save(file, arr)
-report = {'bottleneck': bn.__version__, 'rows': []}
-for call in sys.argv[5:]:
-    f = eval('lambda: ' + call)
-    r = f()
-    best = float('inf')
+def timed(f):
+    """Best ms of repeat calls after a warm-up, each previous result freed
+    before the clock starts, and the last result."""
+    r, best = f(), float('inf')
     for _ in range(repeat):
         del r
         t0 = time.perf_counter()
         r = f()
         best = min(best, (time.perf_counter() - t0) * 1e3)
+    return best, r
+report = {'bottleneck': bn.__version__, 'rows': []}
+for call in sys.argv[5:]:
+    best, r = timed(eval('lambda: ' + call))
     ok = ~np.isnan(r)
     report['rows'].append({'ms': best, 'sum': float(r[ok].astype(np.float64).sum()), 'nan': int((~ok).sum())})
+    del r
 # What writing a fresh result of this size costs at least: a copy into
 # new pages, on one thread and on two (each copying half).
-import threading
 def copy2():
     o = np.empty_like(arr)
     h = arr.shape[0] // 2
@@ -69,15 +72,8 @@ def copy2():
     for t in ts: t.start()
     for t in ts: t.join()
     return o
-for key, f in (('copy1', lambda: arr.copy()), ('copy2', copy2)):
-    r, best = f(), float('inf')
-    for _ in range(repeat):
-        del r
-        t0 = time.perf_counter()
-        r = f()
-        best = min(best, (time.perf_counter() - t0) * 1e3)
-    del r
-    report[key] = best
+report['copy1'] = timed(lambda: arr.copy())[0]
+report['copy2'] = timed(copy2)[0]
 print(json.dumps(report))
 `;
 

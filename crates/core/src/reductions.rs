@@ -3,8 +3,9 @@
 
 use crate::cancel::Cancel;
 use crate::convert::{convert, Accs};
+pub(crate) use crate::dtype::Typed;
+use crate::dtype::Widen;
 pub use crate::dtype::{Data, Dest, Dtype, Output};
-pub(crate) use crate::dtype::{Typed, Widen};
 use crate::engine::{reduce, reduce_into, Schedule};
 use crate::error::Error;
 use crate::ops::{
